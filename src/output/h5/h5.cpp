@@ -241,7 +241,8 @@ void set_attr_strings(hid_t obj, const std::string& name, std::span<const std::s
     for (const auto& v : values) {
         ptrs.push_back(v.c_str());
     }
-    write_attr(obj, name, type.id(), space.id(), ptrs.data());
+    const char* dummy = "";  // HDF5 rejects a null buffer even for zero elements
+    write_attr(obj, name, type.id(), space.id(), ptrs.empty() ? &dummy : ptrs.data());
 }
 
 void set_attr_f64(hid_t obj, const std::string& name, double value) {
@@ -252,7 +253,8 @@ void set_attr_f64(hid_t obj, const std::string& name, double value) {
 void set_attr_f64s(hid_t obj, const std::string& name, std::span<const double> values) {
     const hsize_t dims[1] = {values.size()};
     Handle space = checked(H5Screate_simple(1, dims, nullptr), "H5Screate_simple");
-    write_attr(obj, name, H5T_NATIVE_DOUBLE, space.id(), values.data());
+    const double dummy = 0.0;  // HDF5 rejects a null buffer even for zero elements
+    write_attr(obj, name, H5T_NATIVE_DOUBLE, space.id(), values.empty() ? &dummy : values.data());
 }
 
 void set_attr_i64(hid_t obj, const std::string& name, std::int64_t value) {
