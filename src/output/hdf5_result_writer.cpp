@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/output/hdf5_result_writer.hpp"
 
+#include "output/h5/h5.hpp"
+#include "output/mpi_util.hpp"
+#include "output/row_spool.hpp"
+
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/version.hpp"
@@ -8,9 +12,6 @@
 #include "ltdes/output/output_path.hpp"
 #include "ltdes/output/sha256.hpp"
 #include "ltdes/stats/resource.hpp"
-#include "output/h5/h5.hpp"
-#include "output/mpi_util.hpp"
-#include "output/row_spool.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -136,9 +137,9 @@ SharedMeta share_meta(const RunMetadata& meta) {
             for (const auto& f : meta.inputs) {
                 s.sha256.push_back(sha256_file(f.path));
             }
-            s.created = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                                    std::chrono::floor<std::chrono::seconds>(
-                                        std::chrono::system_clock::now()));
+            s.created = fmt::format(
+                "{:%Y-%m-%dT%H:%M:%SZ}",
+                std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
             bytes = pack_meta(s);
         } catch (const std::exception& e) {
             error = e.what();
@@ -220,15 +221,14 @@ std::vector<Column<TimelineRow>> timeline_columns(const EnumTypes& enums) {
     c.push_back(column<R, std::uint32_t>("core", H5T_STD_U32LE, H5T_NATIVE_UINT32, "1",
                                          "core index within the chip",
                                          [](const R& r) { return r.core; }));
-    c.push_back(column<R, std::uint8_t>("resource", enums.resource.id(), enums.resource.id(), "",
-                                        "resource the row occupied",
-                                        [](const R& r) { return static_cast<std::uint8_t>(r.resource); }));
+    c.push_back(column<R, std::uint8_t>(
+        "resource", enums.resource.id(), enums.resource.id(), "", "resource the row occupied",
+        [](const R& r) { return static_cast<std::uint8_t>(r.resource); }));
     c.push_back(column<R, std::int32_t>("layer", H5T_STD_I32LE, H5T_NATIVE_INT32, "1",
                                         "transformer block (-1 outside blocks)",
                                         [](const R& r) { return r.layer; }));
     c.push_back(column<R, std::uint64_t>("op_id", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1",
-                                         "op id in the trace",
-                                         [](const R& r) { return r.op_id; }));
+                                         "op id in the trace", [](const R& r) { return r.op_id; }));
     c.push_back(column<R, std::uint8_t>("op_kind", enums.op_kind.id(), enums.op_kind.id(), "",
                                         "op kind", [](const R& r) { return r.op_kind; }));
     c.push_back(column<R, std::uint8_t>("phase", enums.phase.id(), enums.phase.id(), "",
@@ -319,7 +319,7 @@ public:
         check_output_path(opt_.path, opt_.force);
         rank_ = mpi::rank();
         size_ = mpi::size();
-        const fs::path dir = !opt_.spill_dir.empty()        ? opt_.spill_dir
+        const fs::path dir = !opt_.spill_dir.empty()       ? opt_.spill_dir
                              : opt_.path.has_parent_path() ? opt_.path.parent_path()
                                                            : fs::path(".");
         SpoolLimits limits;
@@ -381,10 +381,9 @@ private:
     EnumTypes enums_;
 };
 
-Hdf5ResultWriter::Impl::Prepared Hdf5ResultWriter::Impl::prepare(
-    const RunMetadata& meta,
-    const stats::RunSummary& summary,
-    const RankReport& report) {
+Hdf5ResultWriter::Impl::Prepared Hdf5ResultWriter::Impl::prepare(const RunMetadata& meta,
+                                                                 const stats::RunSummary& summary,
+                                                                 const RankReport& report) {
     Prepared p;
     std::string error;
     try {
@@ -523,14 +522,14 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
     }
 
     h5::Handle enums = h5::create_group(g.id(), "enums");
-    h5::set_attr_strings(enums.id(), "resource",
-                         std::vector<std::string>(stats::kResourceNames.begin(),
-                                                  stats::kResourceNames.end()));
+    h5::set_attr_strings(
+        enums.id(), "resource",
+        std::vector<std::string>(stats::kResourceNames.begin(), stats::kResourceNames.end()));
     h5::set_attr_strings(enums.id(), "op_kind", m.op_kind_names);
     h5::set_attr_strings(enums.id(), "phase", m.phase_names);
-    h5::set_attr_strings(enums.id(), "energy_component",
-                         std::vector<std::string>(kEnergyComponentNames.begin(),
-                                                  kEnergyComponentNames.end()));
+    h5::set_attr_strings(
+        enums.id(), "energy_component",
+        std::vector<std::string>(kEnergyComponentNames.begin(), kEnergyComponentNames.end()));
 
     // Per-chip hardware; string columns are fixed-length (parallel HDF5 cannot write
     // variable-length data).
@@ -553,8 +552,8 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
     cc.push_back(column<C, std::uint32_t>("wavelengths", H5T_STD_U32LE, H5T_NATIVE_UINT32, "1",
                                           "WDM wavelengths",
                                           [](const C& c) { return c.wavelengths; }));
-    cc.push_back(column<C, double>("freq", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "GHz",
-                                   "core clock", [](const C& c) { return c.freq_ghz; }));
+    cc.push_back(column<C, double>("freq", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "GHz", "core clock",
+                                   [](const C& c) { return c.freq_ghz; }));
     cc.push_back(column<C, std::uint32_t>("bits", H5T_STD_U32LE, H5T_NATIVE_UINT32, "bit",
                                           "input precision", [](const C& c) { return c.bits; }));
     write_small_table(chips.id(), cc, m.chips, writer());
@@ -568,10 +567,10 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
             (m.chips[i].*field).copy(packed.data() + i * width, width);
         }
         h5::Handle type = h5::fixed_string_type(width);
-        h5::Handle dset = h5::create_dataset_1d(chips.id(), field == &C::arch ? "arch" : "core_type",
-                                                type.id(), m.chips.size(), h5::DatasetLayout{});
-        h5::set_attr_string(dset.id(), "long_name",
-                            field == &C::arch ? "arch name" : "core type");
+        h5::Handle dset =
+            h5::create_dataset_1d(chips.id(), field == &C::arch ? "arch" : "core_type", type.id(),
+                                  m.chips.size(), h5::DatasetLayout{});
+        h5::set_attr_string(dset.id(), "long_name", field == &C::arch ? "arch name" : "core type");
         h5::write_slab(dset.id(), type.id(), 0, writer() ? m.chips.size() : 0, packed.data());
     }
 
@@ -580,20 +579,21 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
         std::uint64_t rank, row_first, row_count, events;
         std::vector<double> timings;
     };
+
     std::vector<RankRow> ranks;
     std::uint64_t first = 0;
     const std::size_t nt = p.timing_names.size();
     for (std::size_t r = 0; r < p.counts.size(); ++r) {
-        ranks.push_back({r, first, p.counts[r], p.events[r],
-                         std::vector<double>(p.timings.begin() + static_cast<std::ptrdiff_t>(r * nt),
-                                             p.timings.begin() +
-                                                 static_cast<std::ptrdiff_t>((r + 1) * nt))});
+        ranks.push_back(
+            {r, first, p.counts[r], p.events[r],
+             std::vector<double>(p.timings.begin() + static_cast<std::ptrdiff_t>(r * nt),
+                                 p.timings.begin() + static_cast<std::ptrdiff_t>((r + 1) * nt))});
         first += p.counts[r];
     }
     using RR = RankRow;
     std::vector<Column<RR>> rc;
-    rc.push_back(column<RR, std::uint64_t>("rank", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1", "MPI rank",
-                                           [](const RR& r) { return r.rank; }));
+    rc.push_back(column<RR, std::uint64_t>("rank", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1",
+                                           "MPI rank", [](const RR& r) { return r.rank; }));
     rc.push_back(column<RR, std::uint64_t>("row_first", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1",
                                            "first /timeline row written by the rank",
                                            [](const RR& r) { return r.row_first; }));
@@ -604,9 +604,8 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
                                            "DES events executed by the rank",
                                            [](const RR& r) { return r.events; }));
     for (std::size_t t = 0; t < nt; ++t) {
-        rc.push_back(column<RR, double>(p.timing_names[t] + "_s", H5T_IEEE_F64LE,
-                                        H5T_NATIVE_DOUBLE, "s",
-                                        "wall-clock time of " + p.timing_names[t],
+        rc.push_back(column<RR, double>(p.timing_names[t] + "_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                        "s", "wall-clock time of " + p.timing_names[t],
                                         [t](const RR& r) { return r.timings[t]; }));
     }
     h5::Handle rg = h5::create_group(g.id(), "ranks");
@@ -677,9 +676,9 @@ void Hdf5ResultWriter::Impl::write_summary(hid_t file, const Prepared& p) {
     h5::set_attr_i64(g.id(), "tokens", static_cast<std::int64_t>(tokens));
     h5::set_attr_i64(g.id(), "generated_tokens", static_cast<std::int64_t>(generated));
     h5::set_attr_f64(g.id(), "energy_J", total_j);
-    h5::set_attr_f64(g.id(), "energy_per_token_J",
-                     tokens > 0 ? total_j / static_cast<double>(tokens)
-                                : stats::RunSummary::kUndefined);
+    h5::set_attr_f64(
+        g.id(), "energy_per_token_J",
+        tokens > 0 ? total_j / static_cast<double>(tokens) : stats::RunSummary::kUndefined);
     for (std::size_t i = 0; i < kNumEnergyComponents; ++i) {
         h5::set_attr_f64(g.id(), fmt::format("energy_{}_J", kEnergyComponentNames[i]),
                          p.energy.pj[i] * kJoulePerPicojoule);
@@ -693,9 +692,10 @@ void Hdf5ResultWriter::Impl::publish() {
     if (writer()) {
         std::error_code ec;
         if (fs::exists(opt_.path, ec) && !opt_.force) {
-            error = fmt::format("{}: appeared during the run; left untouched, the result stays "
-                                "in {}",
-                                opt_.path.string(), partial_path(opt_.path).string());
+            error = fmt::format(
+                "{}: appeared during the run; left untouched, the result stays "
+                "in {}",
+                opt_.path.string(), partial_path(opt_.path).string());
         } else {
             fs::rename(partial_path(opt_.path), opt_.path, ec);
             if (ec) {

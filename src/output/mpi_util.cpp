@@ -42,8 +42,8 @@ std::string allgatherv(const std::string& bytes) {
     std::vector<int> displs(counts.size(), 0);
     std::exclusive_scan(counts.begin(), counts.end(), displs.begin(), 0);
     std::string all(static_cast<std::size_t>(displs.back() + counts.back()), '\0');
-    MPI_Allgatherv(bytes.data(), mine, MPI_CHAR, all.data(), counts.data(), displs.data(),
-                   MPI_CHAR, MPI_COMM_WORLD);
+    MPI_Allgatherv(bytes.data(), mine, MPI_CHAR, all.data(), counts.data(), displs.data(), MPI_CHAR,
+                   MPI_COMM_WORLD);
     return all;
 }
 

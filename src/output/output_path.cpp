@@ -4,9 +4,9 @@
 #include "ltdes/core/error.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <system_error>
+#include <unistd.h>
 
 namespace ltdes::output {
 
@@ -24,12 +24,11 @@ void check_output_path(const fs::path& path, bool force) {
             path.string(), parent.string()));
     }
     if (!fs::is_directory(parent, ec)) {
-        throw OutputError(
-            fmt::format("{}: '{}' is not a folder", path.string(), parent.string()));
+        throw OutputError(fmt::format("{}: '{}' is not a folder", path.string(), parent.string()));
     }
     if (::access(parent.c_str(), W_OK | X_OK) != 0) {
-        throw OutputError(fmt::format("{}: the folder '{}' is not writable", path.string(),
-                                      parent.string()));
+        throw OutputError(
+            fmt::format("{}: the folder '{}' is not writable", path.string(), parent.string()));
     }
     if (fs::is_directory(path, ec)) {
         throw OutputError(fmt::format("{}: is a folder, not a result file name", path.string()));

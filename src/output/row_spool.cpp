@@ -99,8 +99,8 @@ fs::path RowSpool::spill_run(std::span<const TimelineRow> rows) {
     all_files_.push_back(path);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (f == nullptr) {
-        throw OutputError(fmt::format("{}: cannot create a spill file: {}", path.string(),
-                                      std::strerror(errno)));
+        throw OutputError(
+            fmt::format("{}: cannot create a spill file: {}", path.string(), std::strerror(errno)));
     }
     const std::size_t wrote = std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(), f);
     const bool closed = std::fclose(f) == 0;
@@ -121,8 +121,8 @@ fs::path RowSpool::merge_runs(std::span<const fs::path> runs) {
     all_files_.push_back(path);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (f == nullptr) {
-        throw OutputError(fmt::format("{}: cannot create a spill file: {}", path.string(),
-                                      std::strerror(errno)));
+        throw OutputError(
+            fmt::format("{}: cannot create a spill file: {}", path.string(), std::strerror(errno)));
     }
     bool ok = true;
     for (;;) {

@@ -2,9 +2,10 @@
 // Hdf5ResultWriter under mpiexec (1, 2 and 3 ranks; with 3, rank 1 has no rows): the file is
 // read back with the plain HDF5 C API on rank 0 and compared with the formulas of
 // tests/support/synthetic_run.hpp, computed here independently of the writer.
+#include "support/synthetic_run.hpp"
+
 #include "ltdes/core/error.hpp"
 #include "ltdes/output/hdf5_result_writer.hpp"
-#include "support/synthetic_run.hpp"
 
 #include <gtest/gtest.h>
 #include <hdf5.h>

@@ -2,8 +2,9 @@
 // write_synthetic OUT.h5 [ROWS_PER_CHIP] [MEMORY_ROWS]: writes the synthetic run of
 // tests/support/synthetic_run.hpp with Hdf5ResultWriter on every rank of the job. Used by the
 // h5py, h5diff, h5dump and script tests, and by bench/output_writer_memory.sh (peak memory).
-#include "ltdes/output/hdf5_result_writer.hpp"
 #include "support/synthetic_run.hpp"
+
+#include "ltdes/output/hdf5_result_writer.hpp"
 
 #include <fmt/format.h>
 #include <mpi.h>

@@ -67,8 +67,8 @@ inline output::RunMetadata synthetic_metadata() {
     for (std::uint32_t c = 0; c < kSyntheticChips; ++c) {
         m.chips.push_back({c, "dota_b_4bit", "dota", 4, 2, 12, 12, 12, 5.0, 4});
     }
-    m.op_kind_names = {"gemm", "bmm",    "softmax", "layernorm", "rmsnorm", "gelu",    "silu",
-                       "mul",  "add",    "rope",    "lookup",    "router",  "kv_read", "kv_write"};
+    m.op_kind_names = {"gemm", "bmm", "softmax", "layernorm", "rmsnorm", "gelu",    "silu",
+                       "mul",  "add", "rope",    "lookup",    "router",  "kv_read", "kv_write"};
     m.phase_names = {"encoder", "prefill", "decode"};
     return m;
 }

@@ -12,11 +12,11 @@ namespace ltdes::output {
 
 /// Options of an Hdf5ResultWriter.
 struct Hdf5WriterOptions {
-    std::filesystem::path path;  ///< final name of the result file
-    bool force = false;          ///< replace an existing file at `path`
-    bool write_timeline = true;  ///< false for `--timeline layers|none`: /timeline stays empty
+    std::filesystem::path path;       ///< final name of the result file
+    bool force = false;               ///< replace an existing file at `path`
+    bool write_timeline = true;       ///< false for `--timeline layers|none`: /timeline stays empty
     std::filesystem::path spill_dir;  ///< folder for the row spill files; empty = that of `path`
-    std::size_t memory_rows = std::size_t{1} << 16;  ///< rows buffered per rank before a spill
+    std::size_t memory_rows = std::size_t{1} << 16;     ///< rows buffered per rank before a spill
     std::uint64_t chunk_rows = std::uint64_t{1} << 17;  ///< rows per chunk (1 MiB of int64)
     std::uint64_t write_rows = std::uint64_t{1} << 16;  ///< rows per collective write call
 };

@@ -13,8 +13,8 @@ namespace ltdes::stats {
 /// event order — LayerAccumulator does this when fed in emission order.
 struct LayerStats {
     std::uint32_t chip = 0;
-    std::uint8_t phase = 0;     ///< workload::Phase value
-    std::int32_t layer = -1;    ///< -1 = ops outside transformer blocks (embedding, head)
+    std::uint8_t phase = 0;       ///< workload::Phase value
+    std::int32_t layer = -1;      ///< -1 = ops outside transformer blocks (embedding, head)
     std::int64_t t_first_ps = 0;  ///< earliest start of an op of this layer, ps
     std::int64_t t_last_ps = 0;   ///< latest end, ps
     std::int64_t busy_ps = 0;     ///< sum of row durations, ps (overlapping rows count twice)

@@ -77,14 +77,30 @@ void Handle::close() {
     const hid_t id = std::exchange(id_, H5I_INVALID_HID);
     herr_t status = 0;
     switch (H5Iget_type(id)) {
-        case H5I_FILE: status = H5Fclose(id); break;
-        case H5I_GROUP: status = H5Gclose(id); break;
-        case H5I_DATASET: status = H5Dclose(id); break;
-        case H5I_DATASPACE: status = H5Sclose(id); break;
-        case H5I_DATATYPE: status = H5Tclose(id); break;
-        case H5I_GENPROP_LST: status = H5Pclose(id); break;
-        case H5I_ATTR: status = H5Aclose(id); break;
-        default: status = H5Idec_ref(id); break;
+        case H5I_FILE:
+            status = H5Fclose(id);
+            break;
+        case H5I_GROUP:
+            status = H5Gclose(id);
+            break;
+        case H5I_DATASET:
+            status = H5Dclose(id);
+            break;
+        case H5I_DATASPACE:
+            status = H5Sclose(id);
+            break;
+        case H5I_DATATYPE:
+            status = H5Tclose(id);
+            break;
+        case H5I_GENPROP_LST:
+            status = H5Pclose(id);
+            break;
+        case H5I_ATTR:
+            status = H5Aclose(id);
+            break;
+        default:
+            status = H5Idec_ref(id);
+            break;
     }
     check(status, "closing an HDF5 object");
 }
@@ -141,7 +157,10 @@ Handle create_group(hid_t loc, const std::string& name) {
                    "H5Gcreate " + name);
 }
 
-Handle create_dataset_1d(hid_t loc, const std::string& name, hid_t file_type, std::uint64_t rows,
+Handle create_dataset_1d(hid_t loc,
+                         const std::string& name,
+                         hid_t file_type,
+                         std::uint64_t rows,
                          const DatasetLayout& layout) {
     Handle dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
     check(H5Pset_obj_track_times(dcpl.id(), 0), "H5Pset_obj_track_times");
@@ -159,35 +178,33 @@ Handle create_dataset_1d(hid_t loc, const std::string& name, hid_t file_type, st
         check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time");
     }
     Handle space = dataspace_1d(rows, chunked);
-    return checked(H5Dcreate2(loc, name.c_str(), file_type, space.id(), H5P_DEFAULT, dcpl.id(),
-                              H5P_DEFAULT),
-                   "H5Dcreate " + name);
+    return checked(
+        H5Dcreate2(loc, name.c_str(), file_type, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
+        "H5Dcreate " + name);
 }
 
-void write_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count,
-                const void* data) {
+void write_slab(
+    hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, const void* data) {
     auto [file_space, mem_space] = select(dset, offset, count);
     Handle dxpl = collective_xfer();
     check(H5Dwrite(dset, mem_type, mem_space.id(), file_space.id(), dxpl.id(), data), "H5Dwrite");
 }
 
-void read_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count,
-               void* data) {
+void read_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, void* data) {
     auto [file_space, mem_space] = select(dset, offset, count);
     Handle dxpl = collective_xfer();
     check(H5Dread(dset, mem_type, mem_space.id(), file_space.id(), dxpl.id(), data), "H5Dread");
 }
 
-void write_string_dataset(hid_t loc, const std::string& name, std::string_view text,
-                          bool writer) {
+void write_string_dataset(hid_t loc, const std::string& name, std::string_view text, bool writer) {
     Handle type = fixed_string_type(std::max<std::size_t>(text.size(), 1));
     Handle space = checked(H5Screate(H5S_SCALAR), "H5Screate");
     Handle dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
     check(H5Pset_obj_track_times(dcpl.id(), 0), "H5Pset_obj_track_times");
     check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time");
-    Handle dset = checked(H5Dcreate2(loc, name.c_str(), type.id(), space.id(), H5P_DEFAULT,
-                                     dcpl.id(), H5P_DEFAULT),
-                          "H5Dcreate " + name);
+    Handle dset = checked(
+        H5Dcreate2(loc, name.c_str(), type.id(), space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
+        "H5Dcreate " + name);
     Handle sel = checked(H5Dget_space(dset.id()), "H5Dget_space");
     if (!writer) {
         check(H5Sselect_none(sel.id()), "H5Sselect_none");

@@ -40,13 +40,16 @@ struct DatasetLayout {
 };
 
 /// Creates a 1-D dataset of `rows` elements of `file_type`.
-Handle create_dataset_1d(hid_t loc, const std::string& name, hid_t file_type, std::uint64_t rows,
+Handle create_dataset_1d(hid_t loc,
+                         const std::string& name,
+                         hid_t file_type,
+                         std::uint64_t rows,
                          const DatasetLayout& layout);
 
 /// Collective write of `count` elements of `mem_type` from `data` at [offset, offset+count)
 /// of a 1-D dataset. count may be 0 (an empty selection that still joins the collective call).
-void write_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count,
-                const void* data);
+void write_slab(
+    hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, const void* data);
 
 /// Collective read counterpart of write_slab.
 void read_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, void* data);
