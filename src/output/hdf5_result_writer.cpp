@@ -618,28 +618,36 @@ void Hdf5ResultWriter::Impl::write_timeline(hid_t file, const Prepared& p) {
     const auto cols = timeline_columns(enums_);
     std::vector<h5::Handle> dsets;
     for (const auto& col : cols) {
-        h5::Handle d = h5::create_dataset_1d(g.id(), col.name, col.file_type, p.total,
-                                             h5::DatasetLayout{opt_.chunk_rows, 4});
+        h5::Handle d =
+            h5::create_dataset_1d(g.id(), col.name, col.file_type, p.total,
+                                  h5::DatasetLayout{opt_.chunk_rows, opt_.deflate_level});
         describe(d.id(), col.units, col.long_name);
         dsets.push_back(std::move(d));
     }
     h5::set_attr_string(g.id(), "order", "chip, t_start, op_id, resource");
-    // Every rank makes the same number of collective calls; ranks with fewer rows join the
+    // Writes are cut at multiples of `block` rows in file coordinates (a block is a chunk by
+    // default), so each chunk is compressed once and only chunks at rank boundaries are shared.
+    // Every rank makes the same number of collective calls; ranks with fewer join the
     // remaining ones with empty selections.
     const std::uint64_t block = opt_.write_rows;
-    const std::uint64_t mine = (spool_->size() + block - 1) / block;
+    const std::uint64_t count = spool_->size();
+    const std::uint64_t mine =
+        count == 0 ? 0 : (p.offset + count - 1) / block - p.offset / block + 1;
     const std::uint64_t calls = mpi::allreduce_max(mine);
-    std::vector<TimelineRow> rows(static_cast<std::size_t>(std::min(block, spool_->size())));
+    std::vector<TimelineRow> rows(static_cast<std::size_t>(std::min(block, count)));
     std::vector<std::byte> buf;
     std::uint64_t written = 0;
     for (std::uint64_t call = 0; call < calls; ++call) {
-        const std::size_t n = rows.empty() ? 0 : spool_->next(rows);
+        const std::uint64_t pos = p.offset + written;
+        const auto want = static_cast<std::size_t>(std::min(count - written, block - pos % block));
+        const std::size_t n = want == 0 ? 0 : spool_->next(std::span(rows).first(want));
+        LTDES_ASSERT(n == want, "Hdf5ResultWriter: spool gave {} of {} rows", n, want);
         for (std::size_t c = 0; c < cols.size(); ++c) {
             buf.resize(std::max<std::size_t>(n, 1) * cols[c].value_bytes);
             for (std::size_t i = 0; i < n; ++i) {
                 cols[c].get(rows[i], buf.data() + i * cols[c].value_bytes);
             }
-            h5::write_slab(dsets[c].id(), cols[c].mem_type, p.offset + written, n, buf.data());
+            h5::write_slab(dsets[c].id(), cols[c].mem_type, pos, n, buf.data());
         }
         written += n;
     }

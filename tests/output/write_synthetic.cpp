@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <sys/resource.h>
 
 int main(int argc, char** argv) {
     MPI_Init(&argc, &argv);
@@ -43,6 +44,11 @@ int main(int argc, char** argv) {
         ltdes::output::RankReport report;
         report.timings_s = {{"simulate", 0.0}};
         w.finish(ltdes::testing::synthetic_metadata(), s, report);
+        // Peak resident memory of this rank, for bench/output_writer_memory.sh.
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        fmt::print(stderr, "write_synthetic: rank {} of {}: {} rows/chip, peak RSS {} KiB\n", rank,
+                   size, rows, usage.ru_maxrss);
     } catch (const std::exception& e) {
         fmt::print(stderr, "write_synthetic: rank {}: {}\n", rank, e.what());
         code = 1;

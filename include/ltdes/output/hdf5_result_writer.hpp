@@ -18,7 +18,8 @@ struct Hdf5WriterOptions {
     std::filesystem::path spill_dir;  ///< folder for the row spill files; empty = that of `path`
     std::size_t memory_rows = std::size_t{1} << 16;     ///< rows buffered per rank before a spill
     std::uint64_t chunk_rows = std::uint64_t{1} << 17;  ///< rows per chunk (1 MiB of int64)
-    std::uint64_t write_rows = std::uint64_t{1} << 16;  ///< rows per collective write call
+    std::uint64_t write_rows = std::uint64_t{1} << 17;  ///< most rows per collective write call
+    int deflate_level = 1;  ///< zlib level of /timeline (1: fast; shuffle does most of the work)
 };
 
 /// The schema of docs/output.md written with parallel HDF5 on MPI_COMM_WORLD (every rank of

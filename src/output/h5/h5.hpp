@@ -36,7 +36,7 @@ Handle create_group(hid_t loc, const std::string& name);
 /// Layout of a new 1-D dataset.
 struct DatasetLayout {
     std::uint64_t chunk_rows = 0;  ///< 0 = contiguous; else chunked with shuffle + deflate
-    int deflate_level = 4;
+    int deflate_level = 1;
 };
 
 /// Creates a 1-D dataset of `rows` elements of `file_type`.
