@@ -45,6 +45,7 @@ std::string pack_meta(const SharedMeta& s) {
     p.put_string(m.command_line);
     p.put<std::uint64_t>(m.threads_per_rank);
     p.put_string(m.tbb_version);
+    p.put_string(m.mpi_version);
     p.put_string(m.config_yaml);
     p.put<std::uint64_t>(m.inputs.size());
     for (std::size_t i = 0; i < m.inputs.size(); ++i) {
@@ -87,6 +88,7 @@ SharedMeta unpack_meta(const std::string& bytes) {
     m.command_line = u.get_string();
     m.threads_per_rank = static_cast<unsigned>(u.get<std::uint64_t>());
     m.tbb_version = u.get_string();
+    m.mpi_version = u.get_string();
     m.config_yaml = u.get_string();
     const auto n_inputs = u.get<std::uint64_t>();
     for (std::uint64_t i = 0; i < n_inputs; ++i) {
@@ -299,15 +301,6 @@ void write_small_table(hid_t group,
     }
 }
 
-std::string mpi_library_version() {
-#ifdef OMPI_MAJOR_VERSION
-    return fmt::format("Open MPI {}.{}.{} (MPI {}.{})", OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION,
-                       OMPI_RELEASE_VERSION, MPI_VERSION, MPI_SUBVERSION);
-#else
-    return fmt::format("MPI {}.{}", MPI_VERSION, MPI_SUBVERSION);
-#endif
-}
-
 }  // namespace
 
 class Hdf5ResultWriter::Impl {
@@ -330,6 +323,7 @@ public:
     }
 
     void add_row(const TimelineRow& row) {
+        LTDES_ASSERT(spool_ != nullptr, "Hdf5ResultWriter::add_row after finish()");
         if (opt_.write_timeline) {
             spool_->add(row);
         }
@@ -493,7 +487,7 @@ void Hdf5ResultWriter::Impl::write_root(hid_t file, const SharedMeta& m, std::st
     h5::set_attr_i64(file, "mpi_size", size_);
     h5::set_attr_i64(file, "threads_per_rank", m.meta.threads_per_rank);
     h5::set_attr_string(file, "hdf5_version", hdf5_version());
-    h5::set_attr_string(file, "mpi_version", mpi_library_version());
+    h5::set_attr_string(file, "mpi_version", m.meta.mpi_version);
     h5::set_attr_string(file, "tbb_version", m.meta.tbb_version);
     h5::set_attr_string(file, "created", m.created);
     h5::set_attr_string(file, "status", status);
@@ -718,6 +712,7 @@ void Hdf5ResultWriter::Impl::publish() {
 void Hdf5ResultWriter::Impl::finish(const RunMetadata& meta,
                                     const stats::RunSummary& summary,
                                     const RankReport& report) {
+    LTDES_ASSERT(spool_ != nullptr, "Hdf5ResultWriter::finish called twice");
     Prepared p = prepare(meta, summary, report);
     enums_.resource = h5::enum_u8_type(stats::kResourceNames);
     const auto kinds = views(p.meta.meta.op_kind_names);
@@ -746,6 +741,9 @@ void Hdf5ResultWriter::Impl::finish(const RunMetadata& meta,
         file.reset();
         throw;
     }
+    // Spill files go before the collective publish, so when finish() returns on any rank no
+    // rank has any left.
+    spool_.reset();
     publish();
 }
 

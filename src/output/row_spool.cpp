@@ -94,19 +94,43 @@ void RowSpool::add(const TimelineRow& row) {
     }
 }
 
-fs::path RowSpool::spill_run(std::span<const TimelineRow> rows) {
-    const fs::path path = dir_ / fmt::format("{}.{}.spill", stem_, runs_written_++);
+namespace {
+
+/// Closes a spill file and throws when any write or the close failed (a full disk).
+void close_spill(std::FILE* f, bool wrote_all, const fs::path& path) {
+    const bool closed = std::fclose(f) == 0;
+    if (!wrote_all || !closed) {
+        throw OutputError(fmt::format("{}: cannot write a spill file (disk full?)", path.string()));
+    }
+}
+
+}  // namespace
+
+std::pair<fs::path, std::FILE*> RowSpool::create_spill() {
+    fs::path path = dir_ / fmt::format("{}.{}.spill", stem_, runs_written_++);
     all_files_.push_back(path);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (f == nullptr) {
         throw OutputError(
             fmt::format("{}: cannot create a spill file: {}", path.string(), std::strerror(errno)));
     }
-    const std::size_t wrote = std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(), f);
-    const bool closed = std::fclose(f) == 0;
-    if (wrote != rows.size() || !closed) {
-        throw OutputError(fmt::format("{}: cannot write a spill file (disk full?)", path.string()));
+    return {std::move(path), f};
+}
+
+RowSpool::RunReader* RowSpool::smallest(std::span<const std::unique_ptr<RunReader>> readers) {
+    RunReader* best = nullptr;
+    for (const auto& r : readers) {
+        if (!r->empty() && (best == nullptr || row_less(r->front(), best->front()))) {
+            best = r.get();
+        }
     }
+    return best;
+}
+
+fs::path RowSpool::spill_run(std::span<const TimelineRow> rows) {
+    auto [path, f] = create_spill();
+    const bool ok = std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(), f) == rows.size();
+    close_spill(f, ok, path);
     return path;
 }
 
@@ -117,37 +141,18 @@ fs::path RowSpool::merge_runs(std::span<const fs::path> runs) {
     }
     std::vector<TimelineRow> out;
     out.reserve(limits_.read_rows);
-    const fs::path path = dir_ / fmt::format("{}.{}.spill", stem_, runs_written_++);
-    all_files_.push_back(path);
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) {
-        throw OutputError(
-            fmt::format("{}: cannot create a spill file: {}", path.string(), std::strerror(errno)));
-    }
+    auto [path, f] = create_spill();
     bool ok = true;
-    for (;;) {
-        RunReader* best = nullptr;
-        for (auto& r : readers) {
-            if (!r->empty() && (best == nullptr || row_less(r->front(), best->front()))) {
-                best = r.get();
-            }
-        }
-        if (best != nullptr) {
-            out.push_back(best->front());
-            best->pop();
-        }
-        if (out.size() == limits_.read_rows || (best == nullptr && !out.empty())) {
+    for (RunReader* best = smallest(readers); best != nullptr; best = smallest(readers)) {
+        out.push_back(best->front());
+        best->pop();
+        if (out.size() == limits_.read_rows) {
             ok = ok && std::fwrite(out.data(), sizeof(TimelineRow), out.size(), f) == out.size();
             out.clear();
         }
-        if (best == nullptr) {
-            break;
-        }
     }
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-        throw OutputError(fmt::format("{}: cannot write a spill file (disk full?)", path.string()));
-    }
+    ok = ok && std::fwrite(out.data(), sizeof(TimelineRow), out.size(), f) == out.size();
+    close_spill(f, ok, path);
     readers.clear();
     for (const auto& r : runs) {
         std::error_code ec;
@@ -191,16 +196,7 @@ std::size_t RowSpool::next(std::span<TimelineRow> out) {
         return n;
     }
     std::size_t n = 0;
-    while (n < out.size()) {
-        RunReader* best = nullptr;
-        for (auto& r : readers_) {
-            if (!r->empty() && (best == nullptr || row_less(r->front(), best->front()))) {
-                best = r.get();
-            }
-        }
-        if (best == nullptr) {
-            break;
-        }
+    for (RunReader* best = nullptr; n < out.size() && (best = smallest(readers_)) != nullptr;) {
         out[n++] = best->front();
         best->pop();
     }

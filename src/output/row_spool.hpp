@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ltdes::output {
@@ -55,6 +56,8 @@ public:
 private:
     class RunReader;
 
+    std::pair<std::filesystem::path, std::FILE*> create_spill();
+    static RunReader* smallest(std::span<const std::unique_ptr<RunReader>> readers);
     std::filesystem::path spill_run(std::span<const stats::TimelineRow> rows);
     std::filesystem::path merge_runs(std::span<const std::filesystem::path> runs);
 

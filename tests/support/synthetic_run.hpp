@@ -62,6 +62,7 @@ inline output::RunMetadata synthetic_metadata() {
     m.command_line = "lt-des run --trace synthetic.trace";
     m.threads_per_rank = 1;
     m.tbb_version = "oneTBB (synthetic)";
+    m.mpi_version = "Open MPI (synthetic)";
     m.config_yaml = "chips: 5\nplan: {tp: 5}\n";
     m.trace_summary = {{"model", "synthetic"}, {"ops", "rows_per_chip"}};
     for (std::uint32_t c = 0; c < kSyntheticChips; ++c) {

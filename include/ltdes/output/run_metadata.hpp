@@ -36,6 +36,7 @@ struct RunMetadata {
     std::string command_line;
     unsigned threads_per_rank = 1;
     std::string tbb_version;  ///< from des::tbb_version() (output does not link TBB)
+    std::string mpi_version;  ///< from dist::mpi_build_version() (output may not use dist)
     std::string config_yaml;  ///< the resolved configuration (`--dump-config` text)
     std::vector<InputFile> inputs;
     std::vector<std::pair<std::string, std::string>> trace_summary;  ///< key, value
