@@ -17,12 +17,7 @@ namespace fs = std::filesystem;
 using stats::TimelineRow;
 
 bool row_less(const TimelineRow& a, const TimelineRow& b) {
-    const auto ka = std::tuple_cat(a.order_key(), std::tuple(a.m, a.n, a.k, a.op_kind, a.phase));
-    const auto kb = std::tuple_cat(b.order_key(), std::tuple(b.m, b.n, b.k, b.op_kind, b.phase));
-    if (ka != kb) {
-        return ka < kb;
-    }
-    return a.energy.pj < b.energy.pj;
+    return stats::timeline_less(a, b);
 }
 
 /// Buffered sequential reader of one sorted run file.

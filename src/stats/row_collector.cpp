@@ -4,7 +4,6 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
-#include <tuple>
 #include <vector>
 
 namespace ltdes::stats {
@@ -30,13 +29,7 @@ void RowCollector::drain(const std::function<void(const TimelineRow&)>& sink) {
         merged.insert(merged.end(), b.begin(), b.end());
         b.clear();
     }
-    std::sort(merged.begin(), merged.end(), [](const TimelineRow& a, const TimelineRow& b) {
-        const auto ka =
-            std::tuple_cat(a.order_key(), std::tuple(a.m, a.n, a.k, a.op_kind, a.phase));
-        const auto kb =
-            std::tuple_cat(b.order_key(), std::tuple(b.m, b.n, b.k, b.op_kind, b.phase));
-        return ka != kb ? ka < kb : a.energy.pj < b.energy.pj;
-    });
+    std::sort(merged.begin(), merged.end(), timeline_less);
     for (const auto& r : merged) {
         sink(r);
     }

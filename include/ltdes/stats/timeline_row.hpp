@@ -35,4 +35,15 @@ struct TimelineRow {
     }
 };
 
+/// Total order of rows: order_key(), then the remaining fields, so that sorting never depends
+/// on arrival order or on where a buffer was cut (spills, thread buffers).
+inline bool timeline_less(const TimelineRow& a, const TimelineRow& b) {
+    const auto ka = std::tuple_cat(a.order_key(), std::tuple(a.m, a.n, a.k, a.op_kind, a.phase));
+    const auto kb = std::tuple_cat(b.order_key(), std::tuple(b.m, b.n, b.k, b.op_kind, b.phase));
+    if (ka != kb) {
+        return ka < kb;
+    }
+    return a.energy.pj < b.energy.pj;
+}
+
 }  // namespace ltdes::stats
