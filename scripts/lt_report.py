@@ -38,10 +38,11 @@ def plot_layers(f, plt, np, out):
         layers = g["layer"][:]
         x = np.arange(len(layers))
         bottom = np.zeros(len(layers))
-        for comp in comps:
+        cmap = plt.get_cmap("tab20")  # 14 components: one distinct colour each
+        for i, comp in enumerate(comps):
             v = g["energy"][comp][:] * 1e3  # J -> mJ
             if np.any(v > 0):
-                ax.bar(x, v, bottom=bottom, label=comp, width=0.85)
+                ax.bar(x, v, bottom=bottom, label=comp, width=0.85, color=cmap(i % 20))
                 bottom += v
         ax.set_xticks(x, [("outside" if l < 0 else str(l)) for l in layers],
                       fontsize=7, rotation=90 if len(layers) > 24 else 0)
@@ -49,7 +50,7 @@ def plot_layers(f, plt, np, out):
         ax.set_title(f"{phase}: energy per layer" + (" (decode steps summed)"
                                                      if phase == "decode" else ""))
     if phases:
-        axes[0, 0].legend(fontsize=7, ncol=4)
+        axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axes[-1, 0].set_xlabel("layer")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "layer_energy.png"), dpi=110)
