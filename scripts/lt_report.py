@@ -91,11 +91,17 @@ def plot_gantt(f, plt, np, out, chip, max_bars):
     kind_names = lt_results.enum_names(t["op_kind"])
     lanes = sorted(set(zip(res.tolist(), core.tolist())))
     lane_of = {lane: i for i, lane in enumerate(lanes)}
-    y = np.array([lane_of[(r, c)] for r, c in zip(res.tolist(), core.tolist())])
+    y = np.fromiter((lane_of[rc] for rc in zip(res.tolist(), core.tolist())), dtype=float,
+                    count=len(res))
     cmap = plt.get_cmap("tab20")
     fig, ax = plt.subplots(figsize=(12, 1.0 + 0.35 * len(lanes)))
-    ax.barh(y, t1 - t0, left=t0, height=0.8, color=[cmap(int(k) % 20) for k in kind],
-            linewidth=0)
+    # One LineCollection (thick horizontal segments) instead of a Rectangle per bar: matplotlib
+    # draws 20,000 bars in well under a second this way, and in minutes with barh.
+    # Ops shorter than a pixel would vanish: draw each at least ~1 pixel wide.
+    min_len = (max(float(t1.max()) - float(t0.min()), 1e-12)) / 1200
+    t1 = np.maximum(t1, t0 + min_len)
+    ax.hlines(y, t0, t1, colors=cmap(kind.astype(int) % 20), linewidth=14)
+    ax.set_ylim(-0.6, len(lanes) - 0.4)
     ax.set_yticks(range(len(lanes)),
                   [f"{res_names[r]} {c}" for r, c in lanes], fontsize=7)
     ax.set_xlabel("simulated time (µs)")
