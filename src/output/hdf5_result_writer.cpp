@@ -301,6 +301,28 @@ void write_small_table(hid_t group,
     }
 }
 
+/// A column of fixed-length strings as wide as the longest value (parallel HDF5 cannot write
+/// variable-length data); rank 0 writes it.
+void write_string_column(hid_t group,
+                         const std::string& name,
+                         const std::string& long_name,
+                         const std::vector<std::string>& values,
+                         bool writer) {
+    std::size_t width = 1;
+    for (const auto& v : values) {
+        width = std::max(width, v.size());
+    }
+    std::string packed(width * std::max<std::size_t>(values.size(), 1), '\0');
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i].copy(packed.data() + i * width, width);
+    }
+    h5::Handle type = h5::fixed_string_type(width);
+    h5::Handle dset =
+        h5::create_dataset_1d(group, name, type.id(), values.size(), h5::DatasetLayout{});
+    h5::set_attr_string(dset.id(), "long_name", long_name);
+    h5::write_slab(dset.id(), type.id(), 0, writer ? values.size() : 0, packed.data());
+}
+
 }  // namespace
 
 class Hdf5ResultWriter::Impl {
@@ -525,8 +547,7 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
         enums.id(), "energy_component",
         std::vector<std::string>(kEnergyComponentNames.begin(), kEnergyComponentNames.end()));
 
-    // Per-chip hardware; string columns are fixed-length (parallel HDF5 cannot write
-    // variable-length data).
+    // Per-chip hardware.
     h5::Handle chips = h5::create_group(g.id(), "chips");
     using C = ChipHardware;
     std::vector<Column<C>> cc;
@@ -551,22 +572,14 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
     cc.push_back(column<C, std::uint32_t>("bits", H5T_STD_U32LE, H5T_NATIVE_UINT32, "bit",
                                           "input precision", [](const C& c) { return c.bits; }));
     write_small_table(chips.id(), cc, m.chips, writer());
-    for (const auto field : {&C::arch, &C::core_type}) {
-        std::size_t width = 1;
-        for (const auto& c : m.chips) {
-            width = std::max(width, (c.*field).size());
-        }
-        std::string packed(width * std::max<std::size_t>(m.chips.size(), 1), '\0');
-        for (std::size_t i = 0; i < m.chips.size(); ++i) {
-            (m.chips[i].*field).copy(packed.data() + i * width, width);
-        }
-        h5::Handle type = h5::fixed_string_type(width);
-        h5::Handle dset =
-            h5::create_dataset_1d(chips.id(), field == &C::arch ? "arch" : "core_type", type.id(),
-                                  m.chips.size(), h5::DatasetLayout{});
-        h5::set_attr_string(dset.id(), "long_name", field == &C::arch ? "arch name" : "core type");
-        h5::write_slab(dset.id(), type.id(), 0, writer() ? m.chips.size() : 0, packed.data());
+    std::vector<std::string> arch;
+    std::vector<std::string> core_type;
+    for (const auto& c : m.chips) {
+        arch.push_back(c.arch);
+        core_type.push_back(c.core_type);
     }
+    write_string_column(chips.id(), "arch", "arch name", arch, writer());
+    write_string_column(chips.id(), "core_type", "core type", core_type, writer());
 
     // Per-rank facts: these differ with -n and so live here, never in the compared groups.
     struct RankRow {
