@@ -10,6 +10,7 @@
 
 namespace ltdes::output {
 
+/// Rank 0's metadata with the input digests (same order as meta.inputs) and the creation date.
 struct SharedMeta {
     RunMetadata meta;
     std::vector<std::string> sha256;
