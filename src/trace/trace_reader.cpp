@@ -423,11 +423,11 @@ struct TraceReader::Impl {
         if (block->times == 0) {
             fail("repeat times: expected a positive integer, got 0");
         }
-        const std::uint32_t limit =
-            block->layer ? header.model.layers : header.workload.decode;
+        const std::uint32_t limit = block->layer ? header.model.layers : header.workload.decode;
         if (block->times > limit) {
-            fail(fmt::format("repeat times: {} exceeds the {} {}", block->times, limit,
-                             block->layer ? "layers of the model" : "decode steps of the workload"));
+            fail(
+                fmt::format("repeat times: {} exceeds the {} {}", block->times, limit,
+                            block->layer ? "layers of the model" : "decode steps of the workload"));
         }
         if (depth > kMaxRepeatDepth) {
             fail(fmt::format("repeat blocks nested deeper than {}", kMaxRepeatDepth));

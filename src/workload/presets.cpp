@@ -136,7 +136,8 @@ ModelShape make_preset(std::size_t index) {
         // GPT-3 13B: Table 2.1's d_model 5140 does not equal its 40 heads × 128 = 5120. We keep
         // both as published (as Calculon does): attention width 5120, d_model and FFN 4·5140;
         // this reproduces the 12.9–13.0 B parameter count.
-        case 15: return gpt(n, Family::gpt3, 40, 5140, 40, 128, 20560, 2048);
+        case 15:
+            return gpt(n, Family::gpt3, 40, 5140, 40, 128, 20560, 2048);
         case 16:
             return gpt(n, Family::gpt3, 96, 12288, 96, 128, 49152, 2048);
         case 17:

@@ -29,7 +29,10 @@ std::vector<std::string> names(const std::vector<Op>& ops, std::size_t from, std
     return out;
 }
 
-const Op& find_op(const std::vector<Op>& ops, Phase phase, std::uint32_t step, std::int32_t layer,
+const Op& find_op(const std::vector<Op>& ops,
+                  Phase phase,
+                  std::uint32_t step,
+                  std::int32_t layer,
                   const std::string& name) {
     for (const Op& op : ops) {
         if (op.phase == phase && op.step == step && op.layer == layer && op.name == name) {
@@ -136,14 +139,14 @@ TEST(OpGraph, BertHeadHasTwoClassesAndTokensComeFromTheWorkload) {
 }
 
 TEST(OpGraph, TinyDecoderOpOrderAndCount) {
-    const auto ops = build_workload_ops(*find_preset("tiny"),
-                                        {.batch = 2, .prompt = 8, .decode = 4, .bits = 4});
+    const auto ops =
+        build_workload_ops(*find_preset("tiny"), {.batch = 2, .prompt = 8, .decode = 4, .bits = 4});
     // Prefill: tok_embed, 2 layers of 13 ops, ln_f, lm_head; a decode layer adds kv_read.
     EXPECT_EQ(ops.size(), (1u + 2 * 13 + 2) + 4 * (1u + 2 * 14 + 2));
     EXPECT_EQ(names(ops, 0, 15),
-              (std::vector<std::string>{"tok_embed", "ln1", "qkv", "kv_write", "attn_qk",
-                                        "softmax", "attn_sv", "proj", "res1", "ln2", "ffn1",
-                                        "gelu", "ffn2", "res2", "ln1"}));
+              (std::vector<std::string>{"tok_embed", "ln1", "qkv", "kv_write", "attn_qk", "softmax",
+                                        "attn_sv", "proj", "res1", "ln2", "ffn1", "gelu", "ffn2",
+                                        "res2", "ln1"}));
     EXPECT_EQ(names(ops, 27, 29), (std::vector<std::string>{"ln_f", "lm_head"}));
     EXPECT_EQ(names(ops, 29, 35), (std::vector<std::string>{"tok_embed", "ln1", "qkv", "kv_write",
                                                             "kv_read", "attn_qk"}));
@@ -158,8 +161,8 @@ TEST(OpGraph, TinyDecoderOpOrderAndCount) {
 
 TEST(OpGraph, DecodeStepsGrowTheKvCache) {
     const std::uint64_t B = 2, P = 8;
-    const auto ops = build_workload_ops(*find_preset("tiny"),
-                                        {.batch = 2, .prompt = 8, .decode = 4, .bits = 4});
+    const auto ops =
+        build_workload_ops(*find_preset("tiny"), {.batch = 2, .prompt = 8, .decode = 4, .bits = 4});
     for (std::uint32_t s = 1; s <= 4; ++s) {
         SCOPED_TRACE(s);
         const Op& qk = find_op(ops, Phase::decode, s, 1, "attn_qk");
@@ -199,8 +202,8 @@ TEST(OpGraph, LlamaHasRopeGqaAndGatedFfn) {
 }
 
 TEST(OpGraph, StreamsExactlyOpCountOps) {
-    OpGraph graph = build_workload(*find_preset("gpt3-175b"),
-                                   {.batch = 8, .prompt = 2048, .decode = 16});
+    OpGraph graph =
+        build_workload(*find_preset("gpt3-175b"), {.batch = 8, .prompt = 2048, .decode = 16});
     Op op;
     std::uint64_t n = 0;
     std::uint32_t last_step = 0;

@@ -46,10 +46,10 @@ constexpr TableRow kTable[] = {
 
 TEST(Presets, EveryRequiredNameExistsAndValidates) {
     const char* required[] = {
-        "deit-t",    "deit-s",    "deit-b",    "bert-b",     "bert-l",     "gpt2",
-        "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-125m", "gpt3-350m",  "gpt3-760m",
-        "gpt3-1.3b", "gpt3-2.7b", "gpt3-6.7b", "gpt3-13b",   "gpt3-175b",  "llama2-7b",
-        "llama2-13b", "llama2-70b", "llama3-8b", "llama3-70b", "mixtral-8x7b", "tiny"};
+        "deit-t",      "deit-s",     "deit-b",    "bert-b",     "bert-l",       "gpt2",
+        "gpt2-medium", "gpt2-large", "gpt2-xl",   "gpt3-125m",  "gpt3-350m",    "gpt3-760m",
+        "gpt3-1.3b",   "gpt3-2.7b",  "gpt3-6.7b", "gpt3-13b",   "gpt3-175b",    "llama2-7b",
+        "llama2-13b",  "llama2-70b", "llama3-8b", "llama3-70b", "mixtral-8x7b", "tiny"};
     EXPECT_EQ(preset_names().size(), std::size(required));
     for (const char* name : required) {
         const auto m = find_preset(name);
@@ -129,6 +129,7 @@ TEST(Presets, PaperEncodersUseThePapersShapes) {
                 {"deit-b", 768, 12, 12},
                 {"bert-b", 768, 12, 12},
                 {"bert-l", 1024, 16, 24}};
+
     for (const auto& r : rows) {
         const auto m = find_preset(r.name);
         EXPECT_EQ(m->d_model, r.e) << r.name;
