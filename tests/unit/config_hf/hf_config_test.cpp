@@ -19,7 +19,12 @@ namespace {
 using workload::ModelShape;
 
 std::filesystem::path write_json(const std::string& name, const std::string& text) {
-    const auto path = std::filesystem::path(::testing::TempDir()) / name;
+    // A folder per test: CTest runs test cases as parallel processes.
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    const auto dir = std::filesystem::path(::testing::TempDir()) /
+                     (std::string("ltdes-hf-") + info->test_suite_name() + "-" + info->name());
+    std::filesystem::create_directories(dir);
+    const auto path = dir / name;
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
     return path;
 }

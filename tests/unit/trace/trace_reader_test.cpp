@@ -36,8 +36,8 @@ void expect_error(const std::string& text, std::size_t line, const std::string& 
     static int counter = 0;
     const std::string name = "bad" + std::to_string(++counter) + ".trace";
     const std::string msg = read_error(name, text);
-    const std::string where = (std::filesystem::path(::testing::TempDir()) / name).string() + ":" +
-                              std::to_string(line) + ": ";
+    const std::string where =
+        (testing::test_dir() / name).string() + ":" + std::to_string(line) + ": ";
     EXPECT_EQ(msg.rfind(where, 0), 0u) << "message: '" << msg << "', expected prefix " << where;
     EXPECT_NE(msg.find(what), std::string::npos) << "message: '" << msg << "', expected " << what;
 }

@@ -10,9 +10,23 @@
 
 namespace ltdes::trace::testing {
 
-/// Writes `text` to a fresh file in the test temp folder and returns its path.
+/// A folder of its own for the running test: CTest runs test cases as parallel processes.
+inline std::filesystem::path test_dir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string("ltdes-") + info->test_suite_name() + "-" + info->name();
+    for (char& c : name) {
+        if (c == '/') {
+            c = '_';
+        }
+    }
+    const auto dir = std::filesystem::path(::testing::TempDir()) / name;
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+/// Writes `text` to a fresh file in the test's temp folder and returns its path.
 inline std::filesystem::path write_temp(const std::string& name, const std::string& text) {
-    const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / name;
+    const std::filesystem::path path = test_dir() / name;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     return path;
