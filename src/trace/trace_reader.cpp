@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 #include <cstddef>
 #include <limits>
 #include <optional>
@@ -77,32 +76,40 @@ using Fields = std::array<std::string_view, kMaxFields + 1>;
 
 /// Splits on runs of spaces and tabs; returns the field count (kMaxFields + 1 means "more").
 std::size_t split(std::string_view line, Fields& out) {
+    const char* p = line.data();
+    const char* const end = p + line.size();
     std::size_t n = 0;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
-            ++i;
+    for (;;) {
+        while (p != end && (*p == ' ' || *p == '\t')) {
+            ++p;
         }
-        if (i == line.size()) {
-            break;
-        }
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
-            ++i;
-        }
-        if (n == out.size()) {
+        if (p == end || n == out.size()) {
             return n;
         }
-        out[n++] = line.substr(start, i - start);
+        const char* const start = p;
+        while (p != end && *p != ' ' && *p != '\t') {
+            ++p;
+        }
+        out[n++] = std::string_view(start, static_cast<std::size_t>(p - start));
     }
-    return n;
 }
 
+/// Decimal digits only (no sign, no spaces), at most 2^64 − 1. Hand-rolled: it is the
+/// parser's hottest function, and std::from_chars was 30% of a flat trace's parse time.
 std::optional<std::uint64_t> to_uint(std::string_view s) {
-    std::uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) {
+    if (s.empty() || s.size() > 20) {
         return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    for (const char c : s) {
+        const auto digit = static_cast<std::uint64_t>(static_cast<unsigned char>(c) - '0');
+        if (digit > 9) {
+            return std::nullopt;
+        }
+        if (__builtin_mul_overflow(v, std::uint64_t{10}, &v) ||
+            __builtin_add_overflow(v, digit, &v)) {
+            return std::nullopt;
+        }
     }
     return v;
 }
