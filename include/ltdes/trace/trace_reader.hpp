@@ -4,6 +4,7 @@
 #include "ltdes/trace/trace_header.hpp"
 #include "ltdes/workload/op.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
