@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/workload/model_shape.hpp"
 
+#include "workload/name_lookup.hpp"
+
 #include "ltdes/core/error.hpp"
 
 #include <fmt/format.h>
@@ -10,16 +12,6 @@
 namespace ltdes::workload {
 
 namespace {
-
-template <class Enum, std::size_t N>
-std::optional<Enum> find_name(const std::array<std::string_view, N>& names, std::string_view s) {
-    for (std::size_t i = 0; i < N; ++i) {
-        if (names[i] == s) {
-            return static_cast<Enum>(i);
-        }
-    }
-    return std::nullopt;
-}
 
 void require_positive(std::uint32_t value, std::string_view field) {
     if (value == 0) {

@@ -13,23 +13,33 @@ constexpr std::array<std::string_view, 24> kPresetNames = {
     "gpt3-1.3b",   "gpt3-2.7b",  "gpt3-6.7b", "gpt3-13b",   "gpt3-175b",    "llama2-7b",
     "llama2-13b",  "llama2-70b", "llama3-8b", "llama3-70b", "mixtral-8x7b", "tiny"};
 
+/// Sizes every family shares; norm and activation default to LayerNorm and GELU.
+struct Dims {
+    std::uint32_t layers, d_model, heads, kv_heads, d_head, d_ff;
+};
+
+ModelShape shape(std::string_view name, Family family, const Dims& d) {
+    ModelShape m;
+    m.name = std::string(name);
+    m.family = family;
+    m.layers = d.layers;
+    m.d_model = d.d_model;
+    m.n_heads = d.heads;
+    m.n_kv_heads = d.kv_heads;
+    m.d_head = d.d_head;
+    m.attn_width = d.heads * d.d_head;
+    m.d_ff = d.d_ff;
+    return m;
+}
+
+/// The paper's encoders: head_dim = e // h (64 for all five), FFN 4e.
 ModelShape encoder(std::string_view name,
                    Family family,
                    std::uint32_t d_model,
                    std::uint32_t heads,
                    std::uint32_t layers) {
-    ModelShape m;
-    m.name = std::string(name);
-    m.family = family;
-    m.layers = layers;
-    m.d_model = d_model;
-    m.n_heads = heads;
-    m.n_kv_heads = heads;
-    m.d_head = d_model / heads;  // the paper: head_dim = e // h (64 for all five)
-    m.attn_width = m.n_heads * m.d_head;
-    m.d_ff = 4 * d_model;
-    m.norm = NormKind::layernorm;
-    m.act = ActKind::gelu;
+    ModelShape m =
+        shape(name, family, {layers, d_model, heads, heads, d_model / heads, 4 * d_model});
     if (family == Family::deit) {
         m.vocab = 0;  // images: patch embedding instead of a token table
         m.max_context = 197;
@@ -51,20 +61,9 @@ ModelShape gpt(std::string_view name,
                std::uint32_t d_head,
                std::uint32_t d_ff,
                std::uint32_t context) {
-    ModelShape m;
-    m.name = std::string(name);
-    m.family = family;
-    m.layers = layers;
-    m.d_model = d_model;
-    m.n_heads = heads;
-    m.n_kv_heads = heads;
-    m.d_head = d_head;
-    m.attn_width = heads * d_head;
-    m.d_ff = d_ff;
+    ModelShape m = shape(name, family, {layers, d_model, heads, heads, d_head, d_ff});
     m.vocab = 50257;
     m.max_context = context;
-    m.norm = NormKind::layernorm;
-    m.act = ActKind::gelu;
     m.tied_embeddings = true;
     return m;
 }
@@ -78,16 +77,7 @@ ModelShape llama(std::string_view name,
                  std::uint32_t d_ff,
                  std::uint32_t vocab,
                  std::uint32_t context) {
-    ModelShape m;
-    m.name = std::string(name);
-    m.family = Family::llama;
-    m.layers = layers;
-    m.d_model = d_model;
-    m.n_heads = heads;
-    m.n_kv_heads = kv_heads;
-    m.d_head = 128;
-    m.attn_width = heads * m.d_head;
-    m.d_ff = d_ff;
+    ModelShape m = shape(name, Family::llama, {layers, d_model, heads, kv_heads, 128, d_ff});
     m.gated_ffn = true;
     m.vocab = vocab;
     m.max_context = context;
