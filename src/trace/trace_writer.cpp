@@ -126,6 +126,7 @@ struct TraceWriter::Impl {
     std::vector<Item> run_first;   ///< the first pass of the run, compressed into items
     std::uint32_t run_length = 0;  ///< passes in the run (0: no run)
     std::uint64_t run_ops = 0;     ///< ops per pass of the run
+    workload::Phase run_phase = workload::Phase::encoder;
 
     void add(const Op& op) {
         LTDES_ASSERT(op.id == count, "trace writer: op id {} where {} was expected", op.id, count);
@@ -159,8 +160,11 @@ struct TraceWriter::Impl {
     void end_pass() {
         std::vector<Item> items = compress_layers(pass);
         const std::uint64_t ops = pass.size();
+        const workload::Phase phase = pass.front().phase;
         pass.clear();
-        if (run_length > 0 && extends_run(items, ops)) {
+        // Encoder passes are single; a step repeat only joins passes of one phase.
+        if (run_length > 0 && phase == run_phase && phase != workload::Phase::encoder &&
+            extends_run(items, ops)) {
             ++run_length;
             return;
         }
@@ -168,6 +172,7 @@ struct TraceWriter::Impl {
         run_first = std::move(items);
         run_length = 1;
         run_ops = ops;
+        run_phase = phase;
     }
 
     /// Groups maximal runs of identical consecutive layers of one pass into layer repeats.
@@ -228,8 +233,7 @@ struct TraceWriter::Impl {
     /// True (and slopes recorded) when `items` is the run's next step: the first pass moved by
     /// run_length steps and run_length·run_ops ids, every size linear in the step.
     bool extends_run(const std::vector<Item>& items, std::uint64_t ops) {
-        if (ops != run_ops || items.size() != run_first.size() ||
-            run_first.front().op.op.phase == workload::Phase::encoder) {
+        if (ops != run_ops || items.size() != run_first.size()) {
             return false;
         }
         std::vector<std::array<std::uint64_t, kSizeFields>> slopes;
