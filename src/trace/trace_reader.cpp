@@ -25,7 +25,7 @@ constexpr std::size_t kMaxFields = 24;
 constexpr std::size_t kOpFields = 13;
 constexpr std::size_t kSizeFields = 5;
 constexpr std::size_t kMaxRepeatDepth = 8;
-constexpr std::size_t kMaxTemplateOps = std::size_t{1} << 20;
+constexpr std::size_t kMaxTemplateOps = std::size_t{1} << 16;  // bodies stay in memory
 constexpr std::array<std::string_view, kSizeFields> kSizeFieldNames = {"M", "N", "K", "count",
                                                                        "bytes"};
 

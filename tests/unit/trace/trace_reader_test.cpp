@@ -189,6 +189,16 @@ TEST(TraceReaderErrors, RepeatBlockDefects) {
                  "N: expected a positive integer, got 0");
 }
 
+TEST(TraceReaderErrors, RepeatBodiesAreBounded) {
+    // Repeat bodies are kept in memory, so their total size is capped (65 536 op lines).
+    std::string text = tiny_header() + kOp0 + "repeat layer 1\n";
+    for (int id = 1; id <= 65537; ++id) {
+        text += std::to_string(id) + " prefill 0 0 add - a 1 1 1 1 0 -\n";
+    }
+    expect_error(text + "endrepeat\nend 65538\n", 5 + 65537,
+                 "repeat bodies hold more than 65536 op lines");
+}
+
 TEST(TraceReaderErrors, HugeLinesAndBinaryGarbage) {
     const std::string h = tiny_header();
     // A 10 MB line: rejected at its line number without reading it whole.
