@@ -8,13 +8,22 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <tuple>
 
 namespace ltdes::output {
 
 namespace fs = std::filesystem;
 using stats::TimelineRow;
+
+namespace {
+
+/// errno as text, thread-safely (std::strerror is not).
+std::string errno_text() {
+    return std::error_code(errno, std::generic_category()).message();
+}
+
+}  // namespace
 
 bool row_less(const TimelineRow& a, const TimelineRow& b) {
     return stats::timeline_less(a, b);
@@ -26,8 +35,8 @@ public:
     RunReader(const fs::path& path, std::size_t buffer_rows)
         : path_(path), file_(std::fopen(path.c_str(), "rb")), buffer_(buffer_rows) {
         if (file_ == nullptr) {
-            throw OutputError(fmt::format("{}: cannot reopen a spill file: {}", path.string(),
-                                          std::strerror(errno)));
+            throw OutputError(
+                fmt::format("{}: cannot reopen a spill file: {}", path.string(), errno_text()));
         }
         refill();
     }
@@ -107,7 +116,7 @@ std::pair<fs::path, std::FILE*> RowSpool::create_spill() {
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (f == nullptr) {
         throw OutputError(
-            fmt::format("{}: cannot create a spill file: {}", path.string(), std::strerror(errno)));
+            fmt::format("{}: cannot create a spill file: {}", path.string(), errno_text()));
     }
     return {std::move(path), f};
 }
