@@ -1,13 +1,145 @@
 // SPDX-License-Identifier: MIT
-// `lt-des bench`: not built yet.
+// `lt-des bench phold`: the PHOLD benchmark on the DES kernel (CONTRACTS.md §5).
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/parallel.hpp"
+
+#include "ltdes/core/error.hpp"
+#include "ltdes/des/phold.hpp"
+#include "ltdes/des/simulation.hpp"
+#include "ltdes/dist/mpi_transport.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <sys/resource.h>
 
 namespace ltdes::cli {
 
-int cmd_bench(int /*argc*/, char** /*argv*/) {
-    print_error("'bench' is not implemented yet");
-    return 1;
+namespace {
+
+cxxopts::Options phold_options() {
+    cxxopts::Options o("lt-des bench phold",
+                       "PHOLD benchmark of the DES kernel (times in units: 1 unit = 1 us)");
+    o.add_options()("lps", "number of LPs", cxxopts::value<std::uint32_t>())(
+        "start-events", "events each LP starts with", cxxopts::value<std::uint32_t>())(
+        "remote", "probability that an event goes to a uniformly drawn LP",
+        cxxopts::value<double>())("lookahead", "minimum delay (units)", cxxopts::value<double>())(
+        "mean", "mean of the exponential part of a delay (units)", cxxopts::value<double>())(
+        "end", "events at t >= end are not executed (units)", cxxopts::value<double>())(
+        "seed", "random seed", cxxopts::value<std::uint64_t>()->default_value("1"))(
+        "threads", "TBB threads per rank", cxxopts::value<int>()->default_value("1"))(
+        "partition", "LP to rank map: block|round-robin",
+        cxxopts::value<std::string>()->default_value("block"))(
+        "lps-per-shard", "LPs per shard (0 = automatic; speed only)",
+        cxxopts::value<std::uint32_t>()->default_value("0"))(
+        "stats", "print per-rank events, seconds, windows and peak RSS on stderr")(
+        "h,help", "print this help");
+    return o;
+}
+
+template <class T>
+T required(const cxxopts::ParseResult& args, const char* name) {
+    if (args.count(name) == 0) {
+        throw UsageError(
+            fmt::format("bench phold needs --{} (see 'lt-des bench phold --help')", name));
+    }
+    return args[name].as<T>();
+}
+
+std::uint64_t peak_rss_kib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<std::uint64_t>(usage.ru_maxrss);  // KiB on Linux
+}
+
+int bench_phold(int argc, char** argv) {
+    auto options = phold_options();
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--help" || a == "-h") {
+            fmt::print("{}", options.help());
+            return 0;
+        }
+    }
+    return run_parallel(argc, argv, [&](dist::MpiSession& mpi) {
+        const auto args = parse_or_throw(options, argc, argv);
+        des::PholdSpec phold;
+        phold.lps = required<std::uint32_t>(args, "lps");
+        phold.start_events = required<std::uint32_t>(args, "start-events");
+        phold.remote = required<double>(args, "remote");
+        phold.lookahead_units = required<double>(args, "lookahead");
+        phold.mean_units = required<double>(args, "mean");
+        phold.end_units = required<double>(args, "end");
+        phold.seed = args["seed"].as<std::uint64_t>();
+        phold.validate();
+
+        des::SimulationSpec spec;
+        spec.lookahead = phold.lookahead();
+        spec.end_time = phold.end_time();
+        spec.threads = args["threads"].as<int>();
+        if (spec.threads < 1 || spec.threads > 1024) {
+            throw UsageError(fmt::format("--threads must be in [1, 1024] (got {})", spec.threads));
+        }
+        spec.lps_per_shard = args["lps-per-shard"].as<std::uint32_t>();
+        const auto partition = args["partition"].as<std::string>();
+        std::unique_ptr<des::Partitioner> partitioner;
+        if (partition == "block") {
+            partitioner = std::make_unique<des::BlockPartitioner>();
+        } else if (partition == "round-robin") {
+            partitioner = std::make_unique<des::RoundRobinPartitioner>();
+        } else {
+            throw UsageError(
+                fmt::format("--partition must be 'block' or 'round-robin' (got '{}')", partition));
+        }
+
+        dist::MpiTransport transport(mpi);
+        des::Simulation sim(spec, transport, *partitioner, phold.lps,
+                            [&](LpId id) { return std::make_unique<des::PholdLp>(phold, id); });
+        const des::RunStats stats = sim.run();
+        const auto rss = transport.all_gather(peak_rss_kib());
+
+        if (to_underlying(mpi.rank()) == 0) {
+            const double seconds = *std::max_element(stats.wall_seconds_per_rank.begin(),
+                                                     stats.wall_seconds_per_rank.end());
+            const double rate =
+                seconds > 0.0 ? static_cast<double>(stats.global_events) / seconds : 0.0;
+            fmt::print("events={} seconds={:.6f} events_per_s={:.0f} fingerprint={:016x}\n",
+                       stats.global_events, seconds, rate, stats.fingerprint);
+            if (args.count("stats") > 0) {
+                fmt::print(stderr, "windows={} last_event_ps={} ranks={} threads={}\n",
+                           stats.windows, stats.last_event_time.in_ps(), mpi.size(), spec.threads);
+                for (std::size_t r = 0; r < rss.size(); ++r) {
+                    fmt::print(stderr, "rank={} events={} seconds={:.6f} peak_rss_mib={:.1f}\n", r,
+                               stats.events_per_rank[r], stats.wall_seconds_per_rank[r],
+                               static_cast<double>(rss[r]) / 1024.0);
+                }
+            }
+        }
+        return 0;
+    });
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+    if (argc >= 2 && std::string_view(argv[1]) == "phold") {
+        argv[1] = argv[0];
+        return bench_phold(argc - 1, argv + 1);
+    }
+    if (argc >= 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+        fmt::print("Usage: lt-des bench phold [options]   (see 'lt-des bench phold --help')\n");
+        return 0;
+    }
+    return run_parallel(argc, argv, [&](dist::MpiSession&) -> int {
+        throw UsageError(
+            argc >= 2 ? fmt::format("unknown benchmark '{}' (known: phold)", argv[1])
+                      : std::string("bench needs a benchmark name: 'lt-des bench phold ...'"));
+    });
 }
 
 }  // namespace ltdes::cli

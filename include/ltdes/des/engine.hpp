@@ -112,7 +112,7 @@ private:
 
     class Workers;
 
-    void post(Shard& shard, Event& ev);
+    void post(Shard& shard, LpSlot& slot, Event& ev);
     void run_shard(Shard& shard, SimTime window_end);
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
 

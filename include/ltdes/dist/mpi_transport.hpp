@@ -5,6 +5,7 @@
 #include "ltdes/dist/mpi_session.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,7 +42,8 @@ private:
     int size_ = 1;
     std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_;
     std::vector<des::Event> send_buffer_;
-    void* window_op_ = nullptr;  // the MPI_Op of reduce_window (opaque: no <mpi.h> here)
+    struct Handles;  // MPI datatypes and the reduction op (no <mpi.h> in public headers)
+    std::unique_ptr<Handles> handles_;
 };
 
 }  // namespace ltdes::dist
