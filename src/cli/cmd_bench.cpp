@@ -12,11 +12,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <sys/resource.h>
+#include <system_error>
+#include <type_traits>
 
 namespace ltdes::cli {
 
@@ -25,21 +28,37 @@ namespace {
 cxxopts::Options phold_options() {
     cxxopts::Options o("lt-des bench phold",
                        "PHOLD benchmark of the DES kernel (times in units: 1 unit = 1 us)");
-    o.add_options()("lps", "number of LPs", cxxopts::value<std::uint32_t>())(
-        "start-events", "events each LP starts with", cxxopts::value<std::uint32_t>())(
+    o.add_options()("lps", "number of LPs", cxxopts::value<std::string>())(
+        "start-events", "events each LP starts with", cxxopts::value<std::string>())(
         "remote", "probability that an event goes to a uniformly drawn LP",
-        cxxopts::value<double>())("lookahead", "minimum delay (units)", cxxopts::value<double>())(
-        "mean", "mean of the exponential part of a delay (units)", cxxopts::value<double>())(
-        "end", "events at t >= end are not executed (units)", cxxopts::value<double>())(
-        "seed", "random seed", cxxopts::value<std::uint64_t>()->default_value("1"))(
-        "threads", "TBB threads per rank", cxxopts::value<int>()->default_value("1"))(
+        cxxopts::value<std::string>())("lookahead", "minimum delay (units)",
+                                       cxxopts::value<std::string>())(
+        "mean", "mean of the exponential part of a delay (units)", cxxopts::value<std::string>())(
+        "end", "events at t >= end are not executed (units)", cxxopts::value<std::string>())(
+        "seed", "random seed", cxxopts::value<std::string>()->default_value("1"))(
+        "threads", "TBB threads per rank", cxxopts::value<std::string>()->default_value("1"))(
         "partition", "LP to rank map: block|round-robin",
         cxxopts::value<std::string>()->default_value("block"))(
         "lps-per-shard", "LPs per shard (0 = automatic; speed only)",
-        cxxopts::value<std::uint32_t>()->default_value("0"))(
+        cxxopts::value<std::string>()->default_value("0"))(
         "stats", "print per-rank events, seconds, windows and peak RSS on stderr")(
         "h,help", "print this help");
     return o;
+}
+
+// Numbers are parsed here rather than by cxxopts so that a bad value names its flag.
+template <class T>
+T to_number(const std::string& text, const char* name) {
+    T value{};
+    const char* first = text.data();
+    const char* last = first + text.size();
+    const auto [ptr, ec] = std::from_chars(first, last, value);
+    if (text.empty() || ec != std::errc() || ptr != last) {
+        throw UsageError(fmt::format("--{} expects {}, got '{}'", name,
+                                     std::is_integral_v<T> ? "a non-negative integer" : "a number",
+                                     text));
+    }
+    return value;
 }
 
 template <class T>
@@ -48,7 +67,12 @@ T required(const cxxopts::ParseResult& args, const char* name) {
         throw UsageError(
             fmt::format("bench phold needs --{} (see 'lt-des bench phold --help')", name));
     }
-    return args[name].as<T>();
+    return to_number<T>(args[name].as<std::string>(), name);
+}
+
+template <class T>
+T with_default(const cxxopts::ParseResult& args, const char* name) {
+    return to_number<T>(args[name].as<std::string>(), name);
 }
 
 std::uint64_t peak_rss_kib() {
@@ -75,17 +99,17 @@ int bench_phold(int argc, char** argv) {
         phold.lookahead_units = required<double>(args, "lookahead");
         phold.mean_units = required<double>(args, "mean");
         phold.end_units = required<double>(args, "end");
-        phold.seed = args["seed"].as<std::uint64_t>();
+        phold.seed = with_default<std::uint64_t>(args, "seed");
         phold.validate();
 
         des::SimulationSpec spec;
         spec.lookahead = phold.lookahead();
         spec.end_time = phold.end_time();
-        spec.threads = args["threads"].as<int>();
+        spec.threads = with_default<int>(args, "threads");
         if (spec.threads < 1 || spec.threads > 1024) {
             throw UsageError(fmt::format("--threads must be in [1, 1024] (got {})", spec.threads));
         }
-        spec.lps_per_shard = args["lps-per-shard"].as<std::uint32_t>();
+        spec.lps_per_shard = with_default<std::uint32_t>(args, "lps-per-shard");
         const auto partition = args["partition"].as<std::string>();
         std::unique_ptr<des::Partitioner> partitioner;
         if (partition == "block") {

@@ -5,6 +5,7 @@
 #include "ltdes/core/error.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -30,7 +31,11 @@ std::uint32_t auto_lps_per_shard(std::size_t local_lps, int threads) {
 /// The TBB arena of one rank (threads > 1 only; one thread runs shards inline).
 class Engine::Workers {
 public:
-    explicit Workers(int threads) : arena_(threads) {}
+    // mpirun binds a rank to one core and TBB would then cap its workers at 0 (with a warning
+    // on stderr); the user asked for `threads`, so raise the cap for the engine's lifetime.
+    explicit Workers(int threads)
+        : cap_(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads)),
+          arena_(threads) {}
 
     void run(std::span<Shard* const> shards, const std::function<void(Shard&)>& body) {
         arena_.execute([&] {
@@ -44,6 +49,7 @@ public:
     }
 
 private:
+    tbb::global_control cap_;
     tbb::task_arena arena_;
 };
 
