@@ -109,6 +109,8 @@ Engine::Engine(const SimulationSpec& spec,
         sh.end_lp = static_cast<std::uint32_t>(
             std::min<std::size_t>(lps_.size(), (s + 1) * lps_per_shard_));
         sh.ctx = std::make_unique<ShardContext>(*this, sh, spec.lookahead, lp_count);
+        sh.queue.set_horizon_width(SimTime::from_ps(
+            std::min(spec.lookahead.in_ps(), std::numeric_limits<std::int64_t>::max() / 4) * 2));
     }
     rank_out_.resize(static_cast<std::size_t>(ranks));
     if (spec.threads > 1) {
@@ -188,7 +190,8 @@ void Engine::start() {
 void Engine::run_shard(Shard& shard, SimTime window_end) {
     ShardContext& ctx = *shard.ctx;
     Event ev;
-    while (shard.queue.next_time() < window_end) {
+    shard.queue.prepare(window_end);
+    while (shard.queue.has_before(window_end)) {
         shard.queue.pop(ev);
         LpSlot& slot = lps_[local_index_[to_underlying(ev.dst)]];
         ctx.enter(slot, ev.time);

@@ -1,15 +1,54 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/des/event_queue.hpp"
 
+#include <algorithm>
+
 namespace ltdes::des {
 
 void EventQueue::reserve(std::size_t n) {
     heap_.reserve(n);
     pool_.reserve(n);
     free_.reserve(n);
+    far_.reserve(n);
 }
 
-void EventQueue::push(const Event& ev) {
+void EventQueue::set_horizon_width(SimTime width) {
+    width_ps_ = std::max<std::int64_t>(1, width.in_ps());
+}
+
+void EventQueue::refill(SimTime until) {
+    // Move the far events before the new horizon into the heap, compacting the rest in place.
+    const std::int64_t room = std::numeric_limits<std::int64_t>::max() - until.in_ps();
+    horizon_ps_ =
+        room <= width_ps_ ? std::numeric_limits<std::int64_t>::max() : until.in_ps() + width_ps_;
+    const std::size_t before = far_.size();
+    std::size_t kept = 0;
+    std::int64_t new_min = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t i = 0; i < before; ++i) {
+        const Event& ev = far_[i];
+        if (ev.time.in_ps() < horizon_ps_) {
+            push_near(ev);
+        } else {
+            new_min = std::min(new_min, ev.time.in_ps());
+            if (kept != i) {
+                far_[kept] = ev;
+            }
+            ++kept;
+        }
+    }
+    far_.resize(kept);
+    far_min_ps_ = new_min;
+    // Aim at moving between 1/16 and 1/4 of the far list per scan: a scan then costs a few
+    // sequential reads per event, and the heap stays small.
+    const std::size_t moved = before - kept;
+    if (moved * 16 < before && width_ps_ < std::numeric_limits<std::int64_t>::max() / 4) {
+        width_ps_ *= 2;
+    } else if (moved * 4 > before && width_ps_ > 1) {
+        width_ps_ /= 2;
+    }
+}
+
+void EventQueue::push_near(const Event& ev) {
     std::uint32_t slot = 0;
     if (free_.empty()) {
         slot = static_cast<std::uint32_t>(pool_.size());

@@ -5,30 +5,65 @@
 #include "ltdes/des/event.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace ltdes::des {
 
-/// Pending events of one shard, popped in order_key() order. A binary heap of 16-byte keys
-/// (time, src, slot) over a pool of events reused through a free list: no allocation per event
-/// once the pool has grown to the shard's peak population. Not thread-safe.
+/// Pending events of one shard, popped in order_key() order. Two tiers: events before a
+/// moving horizon sit in a binary heap of 16-byte keys (time, src, slot) over a pool of events
+/// reused through a free list; later events wait unsorted in a "far" list that is scanned when
+/// the horizon moves (like the top rung of a ladder queue), its width adapting so that a scan
+/// moves 1/16 to 1/4 of the far list. The heap then holds only the next few windows' events
+/// and stays in cache. No allocation per event once the vectors have grown to the shard's peak
+/// population. Not thread-safe.
 class EventQueue {
 public:
     /// Number of pending events.
-    std::size_t size() const { return heap_.size(); }
+    std::size_t size() const { return heap_.size() + far_.size(); }
 
-    bool empty() const { return heap_.empty(); }
+    bool empty() const { return heap_.empty() && far_.empty(); }
 
     /// Time of the earliest pending event; SimTime::max() when empty.
     SimTime next_time() const {
-        return heap_.empty() ? SimTime::max() : SimTime::from_ps(heap_.front().time_ps);
+        const std::int64_t near = heap_.empty() ? far_min_ps_ : heap_.front().time_ps;
+        return SimTime::from_ps(near < far_min_ps_ ? near : far_min_ps_);
     }
 
     /// Adds an event (its (src, seq) must be unique among pending events).
-    void push(const Event& ev);
+    void push(const Event& ev) {
+        if (ev.time.in_ps() < horizon_ps_) {
+            push_near(ev);
+        } else {
+            far_.push_back(ev);
+            far_min_ps_ = ev.time.in_ps() < far_min_ps_ ? ev.time.in_ps() : far_min_ps_;
+        }
+    }
 
-    /// Removes the earliest event into `out`. Precondition: !empty().
+    /// Makes every pending event with time < `until` poppable; call before popping up to
+    /// `until` (events pushed afterwards below `until` are poppable at once).
+    void prepare(SimTime until) {
+        if (until.in_ps() <= horizon_ps_) {
+            return;
+        }
+        if (far_min_ps_ >= until.in_ps()) {
+            horizon_ps_ = until.in_ps();  // nothing far is due: move the horizon, skip the scan
+            return;
+        }
+        refill(until);
+    }
+
+    /// True when the earliest event is poppable and earlier than `until` (after prepare(until)).
+    bool has_before(SimTime until) const {
+        return !heap_.empty() && heap_.front().time_ps < until.in_ps();
+    }
+
+    /// Removes the earliest poppable event into `out`. Precondition: has_before(…) was true.
     void pop(Event& out);
+
+    /// Initial width of the near tier beyond the requested time (it adapts), in ps; the engine
+    /// uses two lookaheads.
+    void set_horizon_width(SimTime width);
 
     /// Reserves room for `n` pending events.
     void reserve(std::size_t n);
@@ -50,9 +85,16 @@ private:
         return pool_[a.slot].seq < pool_[b.slot].seq;
     }
 
+    void push_near(const Event& ev);
+    void refill(SimTime until);
+
     std::vector<Key> heap_;
     std::vector<Event> pool_;
     std::vector<std::uint32_t> free_;
+    std::vector<Event> far_;
+    std::int64_t far_min_ps_ = std::numeric_limits<std::int64_t>::max();
+    std::int64_t horizon_ps_ = 0;  // invariant: heap times < horizon <= every far time
+    std::int64_t width_ps_ = 1;
 };
 
 }  // namespace ltdes::des
