@@ -10,6 +10,7 @@ void EventQueue::reserve(std::size_t n) {
     pool_.reserve(n);
     free_.reserve(n);
     far_.reserve(n);
+    far_time_ps_.reserve(n);
 }
 
 void EventQueue::set_horizon_width(SimTime width) {
@@ -22,21 +23,24 @@ void EventQueue::refill(SimTime until) {
     horizon_ps_ =
         room <= width_ps_ ? std::numeric_limits<std::int64_t>::max() : until.in_ps() + width_ps_;
     const std::size_t before = far_.size();
-    std::size_t kept = 0;
+    // Order inside the far list does not matter: a moved event is replaced by the last one, so
+    // the events that stay are never copied.
     std::int64_t new_min = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t i = 0; i < before; ++i) {
-        const Event& ev = far_[i];
-        if (ev.time.in_ps() < horizon_ps_) {
-            push_near(ev);
+    std::size_t i = 0;
+    while (i < far_time_ps_.size()) {
+        const std::int64_t t = far_time_ps_[i];
+        if (t < horizon_ps_) {
+            push_near(far_[i]);
+            far_[i] = far_.back();
+            far_time_ps_[i] = far_time_ps_.back();
+            far_.pop_back();
+            far_time_ps_.pop_back();
         } else {
-            new_min = std::min(new_min, ev.time.in_ps());
-            if (kept != i) {
-                far_[kept] = ev;
-            }
-            ++kept;
+            new_min = std::min(new_min, t);
+            ++i;
         }
     }
-    far_.resize(kept);
+    const std::size_t kept = far_.size();
     far_min_ps_ = new_min;
     // Aim at moving between 1/16 and 1/4 of the far list per scan: a scan then costs a few
     // sequential reads per event, and the heap stays small.

@@ -12,11 +12,11 @@ namespace ltdes::des {
 
 /// Pending events of one shard, popped in order_key() order. Two tiers: events before a
 /// moving horizon sit in a binary heap of 16-byte keys (time, src, slot) over a pool of events
-/// reused through a free list; later events wait unsorted in a "far" list that is scanned when
-/// the horizon moves (like the top rung of a ladder queue), its width adapting so that a scan
-/// moves 1/16 to 1/4 of the far list. The heap then holds only the next few windows' events
-/// and stays in cache. No allocation per event once the vectors have grown to the shard's peak
-/// population. Not thread-safe.
+/// reused through a free list; later events wait unsorted in a "far" list (with a compact copy
+/// of their times) that is scanned when the horizon moves (like the top rung of a ladder queue),
+/// its width adapting so that a scan moves 1/16 to 1/4 of the far list. The heap then holds only
+/// the next few windows' events and stays in cache. No allocation per event once the vectors have
+/// grown to the shard's peak population. Not thread-safe.
 class EventQueue {
 public:
     /// Number of pending events.
@@ -36,6 +36,7 @@ public:
             push_near(ev);
         } else {
             far_.push_back(ev);
+            far_time_ps_.push_back(ev.time.in_ps());
             far_min_ps_ = ev.time.in_ps() < far_min_ps_ ? ev.time.in_ps() : far_min_ps_;
         }
     }
@@ -92,6 +93,7 @@ private:
     std::vector<Event> pool_;
     std::vector<std::uint32_t> free_;
     std::vector<Event> far_;
+    std::vector<std::int64_t> far_time_ps_;  // far_[i].time: the scan reads 8 bytes, not 80
     std::int64_t far_min_ps_ = std::numeric_limits<std::int64_t>::max();
     std::int64_t horizon_ps_ = 0;  // invariant: heap times < horizon <= every far time
     std::int64_t width_ps_ = 1;
