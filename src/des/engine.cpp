@@ -232,6 +232,7 @@ void Engine::route() {
         sh.local_out.clear();
         for (const Event& ev : sh.remote_out) {
             rank_out_[static_cast<std::size_t>(owner_[to_underlying(ev.dst)])].push_back(ev);
+            outgoing_min_ = std::min(outgoing_min_, ev.time);
         }
         sh.remote_out.clear();
     }
@@ -241,6 +242,7 @@ void Engine::deliver(std::vector<Event>& received) {
     for (auto& out : rank_out_) {
         out.clear();
     }
+    outgoing_min_ = SimTime::max();
     const bool direct = workers_ == nullptr;
     for (const Event& ev : received) {
         const std::uint32_t local = local_index_[to_underlying(ev.dst)];

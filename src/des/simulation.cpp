@@ -102,10 +102,10 @@ RunStats Simulation::run() {
     std::uint64_t windows = 0;
     while (true) {
         engine.route();
-        transport_.exchange(engine.rank_outbox(), inbox);
+        const SimTime local_min = std::min(engine.next_event_time(), engine.outgoing_min());
+        const Window w = sync.next(engine.rank_outbox(), inbox, local_min, engine.events_executed(),
+                                   engine.failed());
         engine.deliver(inbox);
-        const Window w =
-            sync.next(engine.next_event_time(), engine.events_executed(), engine.failed());
         if (w.failed_rank >= 0) {
             raise_everywhere(transport_, engine, w.failed_rank);
         }

@@ -5,8 +5,13 @@
 
 namespace ltdes::des {
 
-Window WindowSync::next(SimTime local_min, std::uint64_t local_events, bool failed) {
-    const WindowReduction r = transport_.reduce_window(local_min, local_events, failed);
+Window WindowSync::next(std::span<const std::vector<Event>> outbox,
+                        std::vector<Event>& inbox,
+                        SimTime local_min,
+                        std::uint64_t local_events,
+                        bool failed) {
+    const WindowReduction r =
+        transport_.exchange_window(outbox, inbox, local_min, local_events, failed);
     Window w;
     w.start = r.min_time;
     w.global_events = r.events;

@@ -70,19 +70,25 @@ void MpiTransport::exchange(std::span<const std::vector<des::Event>> outbox,
                             std::vector<des::Event>& inbox) {
     LTDES_ASSERT(outbox.size() == static_cast<std::size_t>(size_), "outbox has {} ranks, not {}",
                  outbox.size(), size_);
-    std::size_t total = 0;
     for (std::size_t r = 0; r < outbox.size(); ++r) {
         LTDES_ASSERT(outbox[r].size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()),
                      "{} events to rank {} in one window", outbox[r].size(), r);
         send_counts_[r] = static_cast<int>(outbox[r].size());
-        send_displs_[r] = static_cast<int>(total);
-        total += outbox[r].size();
     }
     check(MPI_Alltoall(send_counts_.data(), 1, MPI_INT, recv_counts_.data(), 1, MPI_INT,
                        MPI_COMM_WORLD),
           "MPI_Alltoall");
+    exchange_events(outbox, inbox);
+}
+
+// Precondition: send_counts_ and recv_counts_ hold this exchange's counts.
+void MpiTransport::exchange_events(std::span<const std::vector<des::Event>> outbox,
+                                   std::vector<des::Event>& inbox) {
+    std::size_t total = 0;
     std::size_t received = 0;
-    for (std::size_t r = 0; r < recv_counts_.size(); ++r) {
+    for (std::size_t r = 0; r < outbox.size(); ++r) {
+        send_displs_[r] = static_cast<int>(total);
+        total += outbox[r].size();
         recv_displs_[r] = static_cast<int>(received);
         received += static_cast<std::size_t>(recv_counts_[r]);
     }
@@ -98,6 +104,59 @@ void MpiTransport::exchange(std::span<const std::vector<des::Event>> outbox,
                         handles_->event_type, inbox.data(), recv_counts_.data(),
                         recv_displs_.data(), handles_->event_type, MPI_COMM_WORLD),
           "MPI_Alltoallv");
+}
+
+des::WindowReduction MpiTransport::exchange_window(std::span<const std::vector<des::Event>> outbox,
+                                                   std::vector<des::Event>& inbox,
+                                                   SimTime local_min,
+                                                   std::uint64_t local_events,
+                                                   bool failed) {
+    LTDES_ASSERT(outbox.size() == static_cast<std::size_t>(size_), "outbox has {} ranks, not {}",
+                 outbox.size(), size_);
+    // Header to every rank: {events for it, my total sent, my earliest time, my executed
+    // events, my rank if failed}. Every rank receives every header, so each one reduces the
+    // window itself and knows whether anybody sends events at all.
+    constexpr std::size_t kFields = 5;
+    constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
+    const auto n = static_cast<std::size_t>(size_);
+    header_out_.resize(kFields * n);
+    header_in_.resize(kFields * n);
+    std::int64_t total = 0;
+    for (const auto& box : outbox) {
+        total += static_cast<std::int64_t>(box.size());
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+        LTDES_ASSERT(outbox[r].size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()),
+                     "{} events to rank {} in one window", outbox[r].size(), r);
+        std::int64_t* h = &header_out_[kFields * r];
+        h[0] = static_cast<std::int64_t>(outbox[r].size());
+        h[1] = total;
+        h[2] = local_min.in_ps();
+        h[3] = static_cast<std::int64_t>(local_events);
+        h[4] = failed ? to_underlying(rank_) : kNoFailure;
+    }
+    check(MPI_Alltoall(header_out_.data(), static_cast<int>(kFields), MPI_INT64_T,
+                       header_in_.data(), static_cast<int>(kFields), MPI_INT64_T, MPI_COMM_WORLD),
+          "MPI_Alltoall");
+    des::WindowReduction w;
+    std::int64_t global_sent = 0;
+    std::int64_t first_failure = kNoFailure;
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::int64_t* h = &header_in_[kFields * r];
+        send_counts_[r] = static_cast<int>(outbox[r].size());
+        recv_counts_[r] = static_cast<int>(h[0]);
+        global_sent += h[1];
+        w.min_time = std::min(w.min_time, SimTime::from_ps(h[2]));
+        w.events += static_cast<std::uint64_t>(h[3]);
+        first_failure = std::min(first_failure, h[4]);
+    }
+    w.failed_rank = first_failure == kNoFailure ? -1 : static_cast<std::int32_t>(first_failure);
+    if (global_sent > 0) {
+        exchange_events(outbox, inbox);  // every rank takes this branch or none does
+    } else {
+        inbox.clear();
+    }
+    return w;
 }
 
 des::WindowReduction MpiTransport::reduce_window(SimTime local_min,

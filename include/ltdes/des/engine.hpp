@@ -48,6 +48,9 @@ public:
     /// Moves the sends of the last phase to their shards (local) or to the per-rank outboxes.
     void route();
 
+    /// Earliest event in the per-rank outboxes (SimTime::max() when none).
+    SimTime outgoing_min() const { return outgoing_min_; }
+
     /// Per-rank outboxes filled by route() (the entry of this rank is empty).
     std::span<const std::vector<Event>> rank_outbox() const { return rank_out_; }
 
@@ -130,6 +133,7 @@ private:
     std::vector<Shard> shards_;
     std::vector<Shard*> active_;
     std::vector<std::vector<Event>> rank_out_;
+    SimTime outgoing_min_ = SimTime::max();
     std::exception_ptr build_error_;
     std::unique_ptr<Workers> workers_;
 };

@@ -47,6 +47,18 @@ public:
                                           std::uint64_t local_events,
                                           bool failed) = 0;
 
+    /// Collective: exchange() then reduce_window() as one step, which an implementation may
+    /// fuse into fewer collectives. `local_min` must already cover the events in `outbox`
+    /// (the global minimum is then the same before and after the exchange).
+    virtual WindowReduction exchange_window(std::span<const std::vector<Event>> outbox,
+                                            std::vector<Event>& inbox,
+                                            SimTime local_min,
+                                            std::uint64_t local_events,
+                                            bool failed) {
+        exchange(outbox, inbox);
+        return reduce_window(local_min, local_events, failed);
+    }
+
     /// Collective: every rank's value, indexed by rank.
     virtual std::vector<std::uint64_t> all_gather(std::uint64_t value) = 0;
 

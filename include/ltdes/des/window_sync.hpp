@@ -5,6 +5,8 @@
 #include "ltdes/des/transport.hpp"
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 namespace ltdes::des {
 
@@ -23,15 +25,21 @@ struct Window {
 
 /// YAWNS synchronisation: the next window starts at the global minimum pending time (so idle
 /// stretches cost one window, whatever their length) and spans one lookahead, clipped to the
-/// end time. One Allreduce per window.
+/// end time. The agreement rides on the event exchange (Transport::exchange_window).
 class WindowSync {
 public:
     /// `lookahead` > 0; events at >= `end_time` never run.
     WindowSync(Transport& transport, SimTime lookahead, SimTime end_time)
         : transport_(transport), lookahead_(lookahead), end_time_(end_time) {}
 
-    /// Collective: agrees on the next window from each rank's earliest pending event.
-    Window next(SimTime local_min, std::uint64_t local_events, bool failed);
+    /// Collective: sends `outbox` (events for other ranks; their events arrive in `inbox`) and
+    /// agrees on the next window from each rank's earliest pending event, `local_min`, which
+    /// covers the outbox too.
+    Window next(std::span<const std::vector<Event>> outbox,
+                std::vector<Event>& inbox,
+                SimTime local_min,
+                std::uint64_t local_events,
+                bool failed);
 
 private:
     Transport& transport_;
