@@ -23,6 +23,16 @@ MpiSession& session() {
     return s;
 }
 
+// Event number k from rank `src` to rank `dst` (LP ids = rank ids), at 1000 src + k ps.
+des::Event numbered_event(std::uint32_t dst, std::uint32_t src, std::uint64_t k) {
+    des::Event ev;
+    ev.dst = LpId{dst};
+    ev.src = LpId{src};
+    ev.seq = k;
+    ev.time = SimTime::from_ps(static_cast<std::int64_t>(1000 * src + k));
+    return ev;
+}
+
 TEST(MpiTransport, ExchangeDeliversEveryOutboxInSourceRankOrder) {
     MpiTransport t(session());
     const int n = t.size();
@@ -34,12 +44,7 @@ TEST(MpiTransport, ExchangeDeliversEveryOutboxInSourceRankOrder) {
             continue;
         }
         for (std::uint64_t k = 0; k <= me; ++k) {
-            des::Event ev;
-            ev.dst = LpId{d};
-            ev.src = LpId{me};
-            ev.seq = k;
-            ev.time = SimTime::from_ps(static_cast<std::int64_t>(1000 * me + k));
-            out[d].push_back(ev);
+            out[d].push_back(numbered_event(d, me, k));
         }
     }
     std::vector<des::Event> inbox;
@@ -50,12 +55,7 @@ TEST(MpiTransport, ExchangeDeliversEveryOutboxInSourceRankOrder) {
             continue;
         }
         for (std::uint64_t k = 0; k <= s; ++k) {
-            des::Event ev;
-            ev.dst = LpId{me};
-            ev.src = LpId{s};
-            ev.seq = k;
-            ev.time = SimTime::from_ps(static_cast<std::int64_t>(1000 * s + k));
-            expected.push_back(ev);
+            expected.push_back(numbered_event(me, s, k));
         }
     }
     ASSERT_EQ(inbox.size(), expected.size());
