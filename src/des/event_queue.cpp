@@ -104,6 +104,8 @@ void EventQueue::pop(Event& out) {
         hole = child;
     }
     heap_[hole] = last;
+    // The next pop reads this event; fetch it while the LP handles the current one.
+    __builtin_prefetch(&pool_[heap_.front().slot]);
 }
 
 }  // namespace ltdes::des
