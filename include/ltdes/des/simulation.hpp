@@ -50,7 +50,8 @@ struct WindowProgress {
     double wall_seconds = 0.0;
 };
 
-/// Called on every rank after every window; keep it cheap (rate-limit printing yourself).
+/// Called on every rank after every window; keep it cheap (rate-limit printing yourself) and
+/// do not throw from it (it runs outside the engine's collective error handling).
 using ProgressCallback = std::function<void(const WindowProgress&)>;
 
 /// Results of run(); identical on every rank except the `local_*` fields.
