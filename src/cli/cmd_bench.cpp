@@ -42,6 +42,7 @@ cxxopts::Options phold_options() {
         "lps-per-shard", "LPs per shard (0 = automatic; speed only)",
         cxxopts::value<std::string>()->default_value("0"))(
         "stats", "print per-rank events, seconds, windows and peak RSS on stderr")(
+        "progress", "rank 0 prints simulated time and events on stderr about once a second")(
         "h,help", "print this help");
     return o;
 }
@@ -124,6 +125,17 @@ int bench_phold(int argc, char** argv) {
         dist::MpiTransport transport(mpi);
         des::Simulation sim(spec, transport, *partitioner, phold.lps,
                             [&](LpId id) { return std::make_unique<des::PholdLp>(phold, id); });
+        if (args.count("progress") > 0 && to_underlying(mpi.rank()) == 0) {
+            // The window hook runs on every rank; only rank 0 prints, at most once a second.
+            sim.set_progress([next_s = 1.0](const des::WindowProgress& p) mutable {
+                if (p.wall_seconds >= next_s) {
+                    next_s = p.wall_seconds + 1.0;
+                    fmt::print(stderr, "progress: t={:.3f} units events={} events_per_s={:.0f}\n",
+                               static_cast<double>(p.window_start.in_ps()) * 1e-6, p.global_events,
+                               static_cast<double>(p.global_events) / p.wall_seconds);
+                }
+            });
+        }
         const des::RunStats stats = sim.run();
         const auto rss = transport.all_gather(peak_rss_kib());
 
