@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ltdes/core/energy.hpp"
+
+#include <cstdint>
+
+namespace ltdes::photonic {
+
+/// DRAM seen by one chip; comes from the cluster config (defaults: the reference's DRAM→SRAM
+/// bandwidth 1024⁴·8 bit/s and 100 ns latency).
+struct MemorySpec {
+    double dram_bandwidth_bps = 8.796093022208e12;  ///< bit/s
+    double dram_latency_s = 100e-9;
+};
+
+/// Cost of one op on one chip (CONTRACTS.md §4).
+struct OpCost {
+    std::uint64_t compute_cycles = 0;  ///< core cycles at the arch's work frequency
+    std::uint64_t memory_cycles = 0;   ///< memory-clock cycles (500 MHz) of the memory term
+    double latency_s = 0.0;            ///< max(compute, memory) (+ MZI reprogramming), seconds
+    EnergyPj energy;                   ///< per component, pJ
+};
+
+}  // namespace ltdes::photonic
