@@ -36,6 +36,8 @@ struct ModulatorSpec {
     double insertion_loss_db = 0.0;
     double insertion_loss_uc_db = 0.0;  ///< uncoupled pass-by loss (rings only)
     double response_time_ms = 0.0;      ///< reprogramming time (MZI mesh element only)
+
+    bool operator==(const ModulatorSpec&) const = default;
 };
 
 /// A passive or simple device: power in mW, loss in dB, size in µm.
@@ -45,6 +47,8 @@ struct PassiveSpec {
     double insertion_loss_db = 0.0;
     double length_um = 0.0;
     double width_um = 0.0;
+
+    bool operator==(const PassiveSpec&) const = default;
 };
 
 /// Photodetector: power per detector (mW), sensitivity (dBm), size (µm).
@@ -53,6 +57,8 @@ struct PhotodetectorSpec {
     double sensitivity_dbm = 0.0;
     double length_um = 0.0;
     double width_um = 0.0;
+
+    bool operator==(const PhotodetectorSpec&) const = default;
 };
 
 /// Laser: the YAML power is ignored by the model (the link budget sets it, lt-model.md §3.3).
@@ -61,6 +67,8 @@ struct LaserSpec {
     double length_um = 0.0;
     double width_um = 0.0;
     double wall_plug_eff = 1.0;
+
+    bool operator==(const LaserSpec&) const = default;
 };
 
 /// Per-access data-movement energies in the reference's unit: mJ per 2-byte access.
@@ -71,6 +79,8 @@ struct DataMovementSpec {
     double gb1_mj = 0.0;      ///< local buffer ("LB")
     double noc_mj = 0.0;      ///< partial-sum transport (counted inside "RF")
     double rf_mj = 0.0;       ///< register file
+
+    bool operator==(const DataMovementSpec&) const = default;
 };
 
 /// One photonic chip's configuration in the authors' schema (`device:`, `core:`, `arch:`).
@@ -128,6 +138,8 @@ struct ArchSpec {
     void apply_opt(OptFlag flag);
 
     /// The flag a run with `--opt flag` is reported under (`broadcast` for baselines).
+    bool operator==(const ArchSpec&) const = default;
+
     OptFlag reported_flag(OptFlag flag) const {
         return core_type == CoreType::dota ? flag : OptFlag::broadcast;
     }
