@@ -8,7 +8,6 @@
 namespace ltdes::photonic {
 
 using detail::ceil_div;
-using detail::kPjPerMj;
 
 GemmCost DotaCostModel::matmul(const MatmulShape& s, const MemorySpec& mem) const {
     const ArchSpec& a = arch_;
@@ -66,18 +65,18 @@ GemmCost DotaCostModel::matmul(const MatmulShape& s, const MemorySpec& mem) cons
     r[RefComponent::adc] = h * ps * e.adc_pj;
     r[RefComponent::adder] = h * ps * e.adder_pj;
 
-    const DataMovementSpec& dm = a.datamovement;
-    const double nb = static_cast<double>(a.in_bit) / 16.0;
-    const double rf = dm.rf_mj * kPjPerMj;
-    const double gb1 = dm.gb1_mj * kPjPerMj;
-    const double gb2 = dm.gb2_mj * kPjPerMj;
+    const detail::AccessPj cost = detail::AccessPj::from(a);
+    const double nb = cost.nb;
+    const double rf = cost.rf;
+    const double gb1 = cost.gb1;
+    const double gb2 = cost.gb2;
     const double buffered =
         static_cast<double>(hh) * d * a.in_bit / 8.0 / static_cast<double>(a.m2_buffer_size_bytes);
     // Output reloads: ceiled for FCs, fractional for attention (§12 item 6).
     const double olt = std::max(fc ? std::ceil(buffered) : buffered, 1.0);
-    r[RefComponent::rf] =
-        nb * rf * h * (c1 * n1 * d) * 2.0 + nb * rf * h * (in1 * n2 * d / k) * 2.0 +
-        nb * rf * h * n1 * n2 * pe_summed * 2.0 + nb * dm.noc_mj * kPjPerMj * h * ps;
+    r[RefComponent::rf] = nb * rf * h * (c1 * n1 * d) * 2.0 +
+                          nb * rf * h * (in1 * n2 * d / k) * 2.0 +
+                          nb * rf * h * n1 * n2 * pe_summed * 2.0 + nb * cost.noc * h * ps;
     r[RefComponent::lb] = nb * gb1 * h *
                           ((n1 * d * in2 + in1 * d * n2 / k) + (n1 * d + n2 * d * in1 / k) +
                            n1 * n2 * (2.0 * olt - 1.0));
@@ -85,10 +84,10 @@ GemmCost DotaCostModel::matmul(const MatmulShape& s, const MemorySpec& mem) cons
         r[RefComponent::gb] =
             h * (nb * gb2 * (n1 * n2 * (2.0 * olt - 1.0) + n1 * d + n2 * d * in1 / k) +
                  nb * gb2 * n1 * d);
-        r[RefComponent::dram] = h * nb * dm.dram_gb_mj * kPjPerMj * n1 * d;
+        r[RefComponent::dram] = h * nb * cost.dram_gb * n1 * d;
     } else {
         // The reference multiplies the input part by GB2 (in mJ) a second time (§12 item 2).
-        const double input_factor = options_.hpca24 ? dm.gb2_mj : 1.0;
+        const double input_factor = options_.hpca24 ? a.datamovement.gb2_mj : 1.0;
         r[RefComponent::gb] =
             h * nb * gb2 *
             (n1 * n2 * (2.0 * olt - 1.0) + input_factor * (n1 * d + n2 * d * in1 / k));

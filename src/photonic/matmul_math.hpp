@@ -2,6 +2,9 @@
 // Integer helpers and clock constants shared by the three cost models (private header).
 #pragma once
 
+#include "ltdes/photonic/arch_spec.hpp"
+
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -32,5 +35,35 @@ inline double mem_ms(std::uint64_t cycles) {
 
 /// mJ per 2-byte access → pJ per 2-byte access.
 inline constexpr double kPjPerMj = 1e9;
+
+/// Data-movement costs of one arch in pJ per 2-byte access, and `nb` = 2-byte units per element
+/// (in_bit / 16, used for outputs and partial sums too, as the reference does).
+struct AccessPj {
+    double nb = 0.0;
+    double rf = 0.0;
+    double gb1 = 0.0;
+    double gb2 = 0.0;
+    double noc = 0.0;
+    double dram = 0.0;
+    double dram_gb = 0.0;
+
+    static AccessPj from(const ArchSpec& a) {
+        const DataMovementSpec& dm = a.datamovement;
+        return {static_cast<double>(a.in_bit) / 16.0,
+                dm.rf_mj * kPjPerMj,
+                dm.gb1_mj * kPjPerMj,
+                dm.gb2_mj * kPjPerMj,
+                dm.noc_mj * kPjPerMj,
+                dm.dram_mj * kPjPerMj,
+                dm.dram_gb_mj * kPjPerMj};
+    }
+};
+
+/// Output reload count of the MRR-bank and MZI baselines: max(ceil(H·N2·act_bit/8 / buffer), 1).
+inline double baseline_output_reloads(const ArchSpec& a, double n2) {
+    return std::max(std::ceil(static_cast<double>(a.height) * n2 * a.act_bit / 8.0 /
+                              static_cast<double>(a.m2_buffer_size_bytes)),
+                    1.0);
+}
 
 }  // namespace ltdes::photonic::detail

@@ -9,7 +9,6 @@
 namespace ltdes::photonic {
 
 using detail::ceil_div;
-using detail::kPjPerMj;
 
 GemmCost MrrBankCostModel::matmul(const MatmulShape& shape, const MemorySpec& /*mem*/) const {
     const ArchSpec& a = arch_;
@@ -64,18 +63,16 @@ GemmCost MrrBankCostModel::matmul(const MatmulShape& shape, const MemorySpec& /*
     r[RefComponent::rx] = e.rx_pj * outputs;
     r[RefComponent::adder] = e.adder_pj * outputs;
 
-    const DataMovementSpec& dm = a.datamovement;
-    const double nb = static_cast<double>(a.in_bit) / 16.0;
-    const double rf = dm.rf_mj * kPjPerMj;
-    const double gb1 = dm.gb1_mj * kPjPerMj;
-    const double gb2 = dm.gb2_mj * kPjPerMj;
+    const detail::AccessPj cost = detail::AccessPj::from(a);
+    const double nb = cost.nb;
+    const double rf = cost.rf;
+    const double gb1 = cost.gb1;
+    const double gb2 = cost.gb2;
     const double reuse = static_cast<double>(n2_u / wrf);
-    const double olt = std::max(std::ceil(static_cast<double>(a.height) * n2 * a.act_bit / 8.0 /
-                                          static_cast<double>(a.m2_buffer_size_bytes)),
-                                1.0);
+    const double olt = detail::baseline_output_reloads(a, n2);
     r[RefComponent::rf] = nb * rf * h * (n1 * d * reuse * fw + in1 * n2 * d * fx) * 2.0 +
                           nb * rf * h * n1 * n2 * id * frs / p * 2.0 +
-                          nb * dm.noc_mj * kPjPerMj * h * n1 * n2 * id * frs;
+                          nb * cost.noc * h * n1 * n2 * id * frs;
     double lb = nb * gb1 * h * (n1 * d * reuse * fw + in1 * d * n2 * fx) +
                 nb * gb1 * h * (n1 * d * fw + n2 * d * in1 * fx);
     double gb = nb * gb2 * h * (n1 * d * fw + n2 * d * in1 * fx);
@@ -88,7 +85,7 @@ GemmCost MrrBankCostModel::matmul(const MatmulShape& shape, const MemorySpec& /*
     gb += nb * gb2 * h * n1 * n2;
     if (fc) {
         gb += h * nb * gb2 * n1 * d * fw;
-        r[RefComponent::dram] = h * nb * dm.dram_mj * kPjPerMj * n1 * d * fw;
+        r[RefComponent::dram] = h * nb * cost.dram * n1 * d * fw;
     }
     r[RefComponent::lb] = lb;
     r[RefComponent::gb] = gb;

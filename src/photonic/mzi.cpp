@@ -8,7 +8,6 @@
 namespace ltdes::photonic {
 
 using detail::ceil_div;
-using detail::kPjPerMj;
 
 GemmCost MziCostModel::matmul(const MatmulShape& s, const MemorySpec& /*mem*/) const {
     const ArchSpec& a = arch_;
@@ -56,18 +55,16 @@ GemmCost MziCostModel::matmul(const MatmulShape& s, const MemorySpec& /*mem*/) c
     r[RefComponent::rx] = e.rx_pj * outputs;
     r[RefComponent::adder] = e.adder_pj * outputs;
 
-    const DataMovementSpec& dm = a.datamovement;
-    const double nb = static_cast<double>(a.in_bit) / 16.0;
-    const double rf = dm.rf_mj * kPjPerMj;
-    const double gb1 = dm.gb1_mj * kPjPerMj;
-    const double gb2 = dm.gb2_mj * kPjPerMj;
+    const detail::AccessPj cost = detail::AccessPj::from(a);
+    const double nb = cost.nb;
+    const double rf = cost.rf;
+    const double gb1 = cost.gb1;
+    const double gb2 = cost.gb2;
     const double reuse = static_cast<double>(s.n2 / wrf);
-    const double olt = std::max(std::ceil(static_cast<double>(hh) * n2 * a.act_bit / 8.0 /
-                                          static_cast<double>(a.m2_buffer_size_bytes)),
-                                1.0);
+    const double olt = detail::baseline_output_reloads(a, n2);
     r[RefComponent::rf] =
         nb * rf * (blocks * nprog + h * in1 * n2 * d + h * n1 * n2 * id / p) * 2.0 +
-        h * n1 * n2 * id * dm.noc_mj * kPjPerMj * nb;
+        h * n1 * n2 * id * cost.noc * nb;
     double lb = nb * gb1 * h * (in1 * id * reuse * nprog + in1 * d * n2) +
                 nb * gb1 * h * (in1 * id * nprog + n2 * d * in1);
     double gb = nb * gb2 * h * (in1 * id * nprog + n2 * d * in1);
@@ -82,7 +79,7 @@ GemmCost MziCostModel::matmul(const MatmulShape& s, const MemorySpec& /*mem*/) c
     r[RefComponent::gb] = gb;
     // The mesh settings of an FC come from DRAM; an attention operand is already on chip.
     if (fc) {
-        r[RefComponent::dram] = nb * dm.dram_mj * kPjPerMj * h * in1 * id * nprog;
+        r[RefComponent::dram] = nb * cost.dram * h * in1 * id * nprog;
     }
     return r;
 }
