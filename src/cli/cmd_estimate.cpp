@@ -26,6 +26,8 @@ namespace {
 using photonic::RefComponent;
 
 constexpr std::uint32_t kDeitTokens = 197;
+constexpr std::uint32_t kMaxTokens = 1U << 20;
+constexpr std::uint32_t kMaxBatch = 1U << 16;
 
 cxxopts::Options estimate_options() {
     cxxopts::Options o("lt-des estimate",
@@ -254,12 +256,13 @@ int run_estimate(const cxxopts::ParseResult& args) {
     } else if (shape->family != workload::Family::deit) {
         throw UsageError(fmt::format("{} needs --tokens N (the sequence length)", model_name));
     }
-    if (tokens == 0) {
-        throw UsageError("--tokens must be at least 1");
+    // Bounds keep every event count of the model far from 64-bit overflow.
+    if (tokens == 0 || tokens > kMaxTokens) {
+        throw UsageError(fmt::format("--tokens must be between 1 and {}", kMaxTokens));
     }
     const std::uint32_t batch = args["batch"].as<std::uint32_t>();
-    if (batch == 0) {
-        throw UsageError("--batch must be at least 1");
+    if (batch == 0 || batch > kMaxBatch) {
+        throw UsageError(fmt::format("--batch must be between 1 and {}", kMaxBatch));
     }
 
     photonic::ArchSpec arch =
