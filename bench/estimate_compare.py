@@ -16,7 +16,7 @@ import tempfile
 LTDES = sys.argv[1] if len(sys.argv) > 1 else "build/release/src/cli/lt-des"
 WORKLOADS = [("deit-t", 197), ("deit-s", 197), ("deit-b", 197), ("bert-b", 384), ("bert-l", 320)]
 CONFIGS = ["Dota_B_4bit", "Dota_B_8bit", "Bs_mrr_bank_4bit", "Bs_mzi_4bit"]
-ELEMENTWISE = {"ln1", "ln2", "softmax", "residual1", "residual2", "gelu"}
+ELEMENTWISE = {"ln1", "ln2", "softmax", "res1", "res2", "gelu"}
 
 
 def run(model, tokens, arch, compat):
@@ -56,7 +56,7 @@ def main():
             ew = sum(float(d[n]["energy_mJ"]) for n in ELEMENTWISE if n in d)
             new = 0.0
             if model.startswith("bert"):
-                new += float(d["embed"]["energy_mJ"])  # embedding lookup (DRAM)
+                new += float(d["tok_embed"]["energy_mJ"])  # embedding lookup (DRAM)
             if "attn" not in c:
                 new += float(d["attn_qk"]["energy_mJ"]) + float(d["attn_sv"]["energy_mJ"])
             print(f"| {model}/{tokens} | {arch} | {ce:.6g} | {de:.6g} | {100 * (de - ce) / ce:+.2f} % "

@@ -67,7 +67,7 @@ std::vector<Op> encoder_ops(const workload::ModelShape& shape,
     if (deit) {
         list.add(-1, OpKind::gemm, "embed", b * kDeitPatches, e, kDeitPatchInputs);
     } else {
-        list.add(-1, OpKind::lookup, "embed", rows, e);
+        list.add(-1, OpKind::lookup, "tok_embed", rows, e);
     }
     for (std::uint32_t l = 0; l < shape.layers; ++l) {
         const auto layer = static_cast<std::int32_t>(l);
@@ -77,12 +77,12 @@ std::vector<Op> encoder_ops(const workload::ModelShape& shape,
         list.add(layer, OpKind::softmax, "softmax", s, s, 1, h * b);
         list.add(layer, OpKind::bmm, "attn_sv", s, dh, s, h * b, BmmRole::sv);
         list.add(layer, OpKind::gemm, "proj", rows, e, aw);
-        list.add(layer, OpKind::add, "residual1", rows, e);
+        list.add(layer, OpKind::add, "res1", rows, e);
         list.add(layer, OpKind::layernorm, "ln2", rows, e);
         list.add(layer, OpKind::gemm, "ffn1", rows, ff, e);
         list.add(layer, OpKind::gelu, "gelu", rows, ff);
         list.add(layer, OpKind::gemm, "ffn2", rows, e, ff);
-        list.add(layer, OpKind::add, "residual2", rows, e);
+        list.add(layer, OpKind::add, "res2", rows, e);
     }
     list.add(-1, OpKind::gemm, "head", b, deit ? kDeitClasses : kBertClasses, e);
     return ops;
