@@ -183,13 +183,13 @@ void print_csv(const EstimateReport& r) {
 
 void print_table(const EstimateReport& r, const std::string& title) {
     std::string s = title + "\n";
-    s += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>8}\n", "op", "count", "energy_mJ", "latency_ms",
+    s += fmt::format("{:<20} {:>6} {:>14} {:>14} {:>8}\n", "op", "count", "energy_mJ", "latency_ms",
                      "energy_%");
     for (const auto& row : r.rows) {
-        s += fmt::format("{:<12} {:>6} {:>14.6g} {:>14.6g} {:>8.2f}\n", row.name, row.count,
+        s += fmt::format("{:<20} {:>6} {:>14.6g} {:>14.6g} {:>8.2f}\n", row.name, row.count,
                          row.energy_mj, row.latency_ms, 100.0 * row.energy_mj / r.total_energy_mj);
     }
-    s += fmt::format("{:<12} {:>6} {:>14.6g} {:>14.6g}\n", "total", "", r.total_energy_mj,
+    s += fmt::format("{:<20} {:>6} {:>14.6g} {:>14.6g}\n", "total", "", r.total_energy_mj,
                      r.total_latency_ms);
     if (!r.compat) {
         // Per-component split of the whole workload (CONTRACTS.md §4 names).
