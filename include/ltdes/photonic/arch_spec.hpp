@@ -132,9 +132,10 @@ struct ArchSpec {
     /// out of the range the model supports (e.g. 0 wavelengths, 9-bit ADC, negative power).
     void validate(std::string_view where) const;
 
-    /// Applies `--opt` exactly as the reference's entry script does (lt-model.md §5), and the
-    /// forced values of the reference's simulators (DOTA: frs = 1, wrf = 1 ... ; baselines: flags
-    /// off, taf = 1). Baselines ignore `flag` (they are reported as `broadcast`).
+    /// Applies `--opt` exactly as the reference's entry script does (lt-model.md §5), plus the
+    /// values its simulators force: DOTA full_range_support_factor = weight_reuse_factor = 1;
+    /// baselines time_accum_factor = 1, no input or ADC sharing, weight_reuse_factor = -1.
+    /// Baselines ignore `flag` (they are reported as `broadcast`).
     void apply_opt(OptFlag flag);
 
     /// The flag a run with `--opt flag` is reported under (`broadcast` for baselines).

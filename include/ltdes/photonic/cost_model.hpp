@@ -18,7 +18,7 @@ struct CostOptions {
     bool hpca24 = false;
 };
 
-/// Bytes per second of the GB→SRAM path (lt-model.md §16 `BW_SRAM`), as bits/s.
+/// Bandwidth of the GB→SRAM path in bit/s (lt-model.md §16 `BW_SRAM`, ≈ 5.82e13).
 double sram_bandwidth_bps();
 
 /// The photonic chip cost model (lt-model.md). Pure: no clock, no I/O; every method is const and

@@ -16,10 +16,14 @@ struct MemorySpec {
 
 /// Cost of one op on one chip (CONTRACTS.md §4).
 struct OpCost {
-    std::uint64_t compute_cycles = 0;  ///< core cycles at the arch's work frequency
-    std::uint64_t memory_cycles = 0;   ///< memory-clock cycles (500 MHz) of the memory term
-    double latency_s = 0.0;            ///< max(compute, memory) (+ MZI reprogramming), seconds
-    EnergyPj energy;                   ///< per component, pJ
+    /// Core cycles of the photonic MACs at the arch's work frequency (0 for non-matmul ops;
+    /// MZI mesh reprogramming is not a core cycle: it is in latency_s only).
+    std::uint64_t compute_cycles = 0;
+    /// Memory-clock (500 MHz) cycles of the memory term, rounded up.
+    std::uint64_t memory_cycles = 0;
+    /// Duration of the op in seconds: max(compute (+ MZI reprogramming), memory).
+    double latency_s = 0.0;
+    EnergyPj energy;  ///< per component, pJ
 };
 
 }  // namespace ltdes::photonic
