@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
+#include <vector>
 
 namespace ltdes::photonic {
 namespace {
@@ -306,6 +308,45 @@ TEST(ArchSpec, ApplyOptForcesTheReferenceValues) {
     EXPECT_EQ(parse_opt_flag("crossbar"), OptFlag::crossbar);
     EXPECT_FALSE(parse_opt_flag("xbar"));
     EXPECT_EQ(parse_core_type("mrrbank"), CoreType::mrrbank);
+}
+
+TEST(CostModel, ConstCallsFromManyThreadsAgreeBitForBit) {
+    // The cluster model calls cost() concurrently on one shared model: results must not depend
+    // on the thread or on what was costed before.
+    const auto m = make_cost_model(baseline(CoreType::mrrbank, 8));
+    std::vector<workload::Op> ops;
+    for (std::uint64_t i = 1; i <= 64; ++i) {
+        workload::Op op;
+        op.kind = i % 3 == 0 ? workload::OpKind::gemm : workload::OpKind::bmm;
+        op.role = i % 2 == 0 ? workload::BmmRole::qk : workload::BmmRole::sv;
+        op.m = 7 * i;
+        op.n = 3 * i + 5;
+        op.k = 64 + i;
+        op.count = 1 + i % 4;
+        ops.push_back(op);
+    }
+    std::vector<double> serial;
+    for (const auto& op : ops) {
+        serial.push_back(m->cost(op, {}).energy.total());
+    }
+    std::vector<std::vector<double>> results(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < results.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (std::size_t i = ops.size(); i-- > 0;) {  // reverse order on purpose
+                results[t].push_back(m->cost(ops[i], {}).energy.total());
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    for (const auto& r : results) {
+        ASSERT_EQ(r.size(), serial.size());
+        for (std::size_t i = 0; i < serial.size(); ++i) {
+            EXPECT_EQ(r[serial.size() - 1 - i], serial[i]) << i;
+        }
+    }
 }
 
 }  // namespace
