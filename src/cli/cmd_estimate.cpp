@@ -2,20 +2,23 @@
 // `lt-des estimate`: the analytical cost model on a workload, without the DES and without MPI
 // (CONTRACTS.md §5). `--compat hpca24` reproduces the reference simulator row by row.
 #include "cli/commands.hpp"
-#include "cli/encoder_ops.hpp"
 #include "cli/estimate_report.hpp"
 #include "cli/options.hpp"
 
 #include "ltdes/config/arch_loader.hpp"
+#include "ltdes/config/hf_config.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/photonic/cost_model.hpp"
 #include "ltdes/photonic/hpca24_estimate.hpp"
+#include "ltdes/trace/trace_reader.hpp"
+#include "ltdes/workload/op_graph.hpp"
 #include "ltdes/workload/presets.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,37 +139,83 @@ std::string kind_label(const workload::Op& op) {
     return std::string(workload::kOpKindNames[static_cast<std::size_t>(op.kind)]);
 }
 
-EstimateReport default_report(const photonic::CostModel& model,
-                              const std::vector<workload::Op>& ops,
-                              const photonic::MemorySpec& mem) {
-    EstimateReport r;
-    double total_pj = 0.0;
-    double total_s = 0.0;
-    for (const workload::Op& op : ops) {
-        const photonic::OpCost c = model.cost(op, mem);
-        EstimateRow* row = nullptr;
-        for (auto& x : r.rows) {
-            if (x.name == op.name) {
-                row = &x;
+/// Sums op costs into rows keyed by op name (prefixed by the phase for decoders, whose prefill
+/// and decode passes repeat the same names). Fast path for long decoder traces: ops come in a
+/// repeating order, so the row that followed the previous op's row last time is tried first.
+class RowAccumulator {
+public:
+    RowAccumulator(const photonic::CostModel& model, const photonic::MemorySpec& mem, bool decoder)
+        : model_(model), mem_(mem), decoder_(decoder) {}
+
+    void add(const workload::Op& op) {
+        const photonic::OpCost c = model_.cost(op, mem_);
+        const std::size_t i = row_of(op);
+        EstimateRow& row = report_.rows[i];
+        row.count += 1;
+        row.energy += c.energy;
+        row.latency_ms += c.latency_s * 1e3;
+        total_pj_ += c.energy.total();
+        total_s_ += c.latency_s;
+    }
+
+    EstimateReport finish() {
+        for (auto& row : report_.rows) {
+            row.energy_mj = row.energy.total() * 1e-9;
+        }
+        report_.total_energy_mj = total_pj_ * 1e-9;
+        report_.total_latency_ms = total_s_ * 1e3;
+        return std::move(report_);
+    }
+
+private:
+    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+    bool matches(std::size_t i, const workload::Op& op) const {
+        return phases_[i] == op.phase && names_[i] == op.name;
+    }
+
+    std::size_t row_of(const workload::Op& op) {
+        std::size_t found = kNone;
+        if (prev_ != kNone && next_[prev_] != kNone && matches(next_[prev_], op)) {
+            found = next_[prev_];
+        } else {
+            for (std::size_t i = 0; i < names_.size(); ++i) {
+                if (matches(i, op)) {
+                    found = i;
+                    break;
+                }
             }
         }
-        if (row == nullptr) {
-            r.rows.push_back(EstimateRow{op.name, kind_label(op), 0, 0.0, 0.0, {}});
-            row = &r.rows.back();
+        if (found == kNone) {
+            found = names_.size();
+            names_.push_back(op.name);
+            phases_.push_back(op.phase);
+            next_.push_back(kNone);
+            const std::string name =
+                decoder_ ? fmt::format("{}/{}",
+                                       workload::kPhaseNames[static_cast<std::size_t>(op.phase)],
+                                       op.name)
+                         : op.name;
+            report_.rows.push_back(EstimateRow{name, kind_label(op), 0, 0.0, 0.0, {}});
         }
-        row->count += 1;
-        row->energy += c.energy;
-        row->latency_ms += c.latency_s * 1e3;
-        total_pj += c.energy.total();
-        total_s += c.latency_s;
+        if (prev_ != kNone) {
+            next_[prev_] = found;
+        }
+        prev_ = found;
+        return found;
     }
-    for (auto& row : r.rows) {
-        row.energy_mj = row.energy.total() * 1e-9;
-    }
-    r.total_energy_mj = total_pj * 1e-9;
-    r.total_latency_ms = total_s * 1e3;
-    return r;
-}
+
+    const photonic::CostModel& model_;
+    photonic::MemorySpec mem_;
+    bool decoder_;
+    EstimateReport report_;
+    std::vector<std::string> names_;       ///< op name of each row
+    std::vector<workload::Phase> phases_;  ///< phase of each row
+    std::vector<std::size_t> next_;        ///< row seen after each row last time
+    std::size_t prev_ = kNone;
+    double total_pj_ = 0.0;
+    double total_s_ = 0.0;
+};
 
 void print_csv(const EstimateReport& r) {
     std::string s = "name,count,energy_mJ,latency_ms\n";
@@ -208,6 +257,85 @@ void print_table(const EstimateReport& r, const std::string& title) {
     std::fputs(s.c_str(), stdout);
 }
 
+/// The workload an estimate runs: a model shape and what is run on it, from a preset, a
+/// Hugging Face config or a trace header.
+struct Source {
+    workload::ModelShape shape;
+    workload::WorkloadSpec spec;
+    std::optional<std::string> trace;  ///< ops come from this file instead of the op graph
+};
+
+Source resolve_source(const cxxopts::ParseResult& args) {
+    Source src;
+    if (args.count("trace") != 0) {
+        const std::string path = args["trace"].as<std::string>();
+        for (const char* opt : {"tokens", "prompt", "decode", "batch"}) {
+            if (args.count(opt) != 0) {
+                throw UsageError(
+                    fmt::format("--{} cannot be combined with --trace (the trace "
+                                "fixes the workload)",
+                                opt));
+            }
+        }
+        const trace::TraceReader reader(path);
+        src.shape = reader.header().model;
+        src.spec = reader.header().workload;
+        src.trace = path;
+        return src;
+    }
+    if (args.count("model") != 0) {
+        const std::string name = args["model"].as<std::string>();
+        const auto preset = workload::find_preset(name);
+        if (!preset) {
+            throw UsageError(fmt::format("unknown model '{}' (presets: {})", name,
+                                         fmt::join(workload::preset_names(), ", ")));
+        }
+        src.shape = *preset;
+    } else {
+        src.shape = config::load_hf_config(args["hf-config"].as<std::string>());
+    }
+    const std::string& name = src.shape.name;
+    if (args.count("compat") != 0 && !src.shape.is_encoder()) {
+        throw UsageError(fmt::format(
+            "--compat hpca24 is defined for DeiT and BERT encoders only, not {}", name));
+    }
+    src.spec.batch = args["batch"].as<std::uint32_t>();
+    if (src.spec.batch == 0 || src.spec.batch > kMaxBatch) {
+        throw UsageError(fmt::format("--batch must be between 1 and {}", kMaxBatch));
+    }
+    if (src.shape.is_encoder()) {
+        if (args.count("prompt") + args.count("decode") != 0) {
+            throw UsageError(
+                fmt::format("{} is an encoder: use --tokens, not --prompt/--decode", name));
+        }
+        if (args.count("tokens") != 0) {
+            src.spec.prompt = args["tokens"].as<std::uint32_t>();
+        } else if (src.shape.family == workload::Family::deit) {
+            src.spec.prompt = src.shape.patches != 0 ? src.shape.patches + 1 : kDeitTokens;
+        } else {
+            throw UsageError(fmt::format("{} needs --tokens N (the sequence length)", name));
+        }
+    } else {
+        if (args.count("tokens") != 0) {
+            throw UsageError(
+                fmt::format("{} is a decoder: use --prompt N [--decode N], not --tokens", name));
+        }
+        if (args.count("prompt") == 0) {
+            throw UsageError(fmt::format("{} needs --prompt N (and --decode N)", name));
+        }
+        src.spec.prompt = args["prompt"].as<std::uint32_t>();
+        src.spec.decode = args.count("decode") != 0 ? args["decode"].as<std::uint32_t>() : 0;
+        if (src.spec.decode > kMaxTokens) {
+            throw UsageError(fmt::format("--decode must be at most {}", kMaxTokens));
+        }
+    }
+    // Bounds keep every event count of the model far from 64-bit overflow.
+    if (src.spec.prompt == 0 || src.spec.prompt > kMaxTokens) {
+        throw UsageError(fmt::format("--tokens/--prompt must be between 1 and {}", kMaxTokens));
+    }
+    return src;
+}
+
 int run_estimate(const cxxopts::ParseResult& args) {
     const int sources =
         static_cast<int>(args.count("model") + args.count("hf-config") + args.count("trace"));
@@ -222,9 +350,6 @@ int run_estimate(const cxxopts::ParseResult& args) {
             throw UsageError("--out cannot be combined with --compat");
         }
         throw UsageError("--out is not available in this build yet");
-    }
-    if (args.count("trace") != 0 || args.count("hf-config") != 0) {
-        throw UsageError("--trace and --hf-config are not wired into estimate in this build yet");
     }
     if (args.count("cluster") != 0) {
         fmt::print(stderr,
@@ -241,34 +366,19 @@ int run_estimate(const cxxopts::ParseResult& args) {
         throw UsageError(
             fmt::format("--opt must be arch_opt, crossbar or broadcast, not '{}'", opt_name));
     }
-    const std::string model_name = args["model"].as<std::string>();
-    const auto shape = workload::find_preset(model_name);
-    if (!shape) {
-        throw UsageError(fmt::format("unknown model '{}'", model_name));
-    }
-    if (args.count("prompt") + args.count("decode") != 0 && shape->is_encoder()) {
-        throw UsageError(
-            fmt::format("{} is an encoder: use --tokens, not --prompt/--decode", model_name));
-    }
-    std::uint32_t tokens = kDeitTokens;
-    if (args.count("tokens") != 0) {
-        tokens = args["tokens"].as<std::uint32_t>();
-    } else if (shape->family != workload::Family::deit) {
-        throw UsageError(fmt::format("{} needs --tokens N (the sequence length)", model_name));
-    }
-    // Bounds keep every event count of the model far from 64-bit overflow.
-    if (tokens == 0 || tokens > kMaxTokens) {
-        throw UsageError(fmt::format("--tokens must be between 1 and {}", kMaxTokens));
-    }
-    const std::uint32_t batch = args["batch"].as<std::uint32_t>();
-    if (batch == 0 || batch > kMaxBatch) {
-        throw UsageError(fmt::format("--batch must be between 1 and {}", kMaxBatch));
-    }
+    const Source src = resolve_source(args);
+    const workload::ModelShape& shape = src.shape;
 
     photonic::ArchSpec arch =
         config::load_arch(args.count("arch") != 0 ? args["arch"].as<std::string>()
                                                   : std::string(config::kDefaultArchName));
     arch.apply_opt(*opt);
+    if (src.trace && src.spec.bits != arch.in_bit) {
+        fmt::print(stderr,
+                   "lt-des: warning: {} was generated for {} bits; the arch {} computes at {} "
+                   "bits\n",
+                   *src.trace, src.spec.bits, arch.name, arch.in_bit);
+    }
     const std::string flag(photonic::opt_flag_name(arch.reported_flag(*opt)));
     const photonic::MemorySpec mem{};
 
@@ -279,27 +389,49 @@ int run_estimate(const cxxopts::ParseResult& args) {
         if (compat != "hpca24") {
             throw UsageError(fmt::format("--compat knows only hpca24, not '{}'", compat));
         }
-        if (batch != 1) {
+        if (!shape.is_encoder()) {
+            throw UsageError(fmt::format(
+                "--compat hpca24 is defined for DeiT and BERT encoders only, not {}", shape.name));
+        }
+        if (src.spec.batch != 1) {
             throw UsageError("--compat hpca24 models batch 1 only");
         }
         const auto model = photonic::make_cost_model(arch, photonic::CostOptions{true});
-        const photonic::Hpca24Estimate est = photonic::estimate_hpca24(*model, *shape, tokens);
+        const photonic::Hpca24Estimate est =
+            photonic::estimate_hpca24(*model, shape, src.spec.prompt);
         if (args.count("breakdown") != 0) {
             write_compat_breakdown(args["breakdown"].as<std::string>(), est, arch.core_type);
         }
         report = compat_report(est);
-        title = fmt::format("{} ({} tokens) on {} [{}], compat hpca24", model_name, tokens,
+        title = fmt::format("{} ({} tokens) on {} [{}], compat hpca24", shape.name, src.spec.prompt,
                             arch.name, flag);
     } else {
         const auto model = photonic::make_cost_model(arch, photonic::CostOptions{false});
-        report = default_report(*model, encoder_ops(*shape, batch, tokens), mem);
+        RowAccumulator rows(*model, mem, !shape.is_encoder());
+        workload::Op op;
+        if (src.trace) {
+            trace::TraceReader reader(*src.trace);
+            while (reader.next(op)) {
+                rows.add(op);
+            }
+        } else {
+            workload::OpGraph graph = workload::build_workload(shape, src.spec);
+            while (graph.next(op)) {
+                rows.add(op);
+            }
+        }
+        report = rows.finish();
         if (args.count("breakdown") != 0) {
             write_breakdown(args["breakdown"].as<std::string>(), report);
         }
-        title = fmt::format("{} ({} tokens, batch {}, {} layers) on {} [{}]", model_name, tokens,
-                            batch, shape->layers, arch.name, flag);
+        title = shape.is_encoder()
+                    ? fmt::format("{} ({} tokens, batch {}, {} layers) on {} [{}]", shape.name,
+                                  src.spec.prompt, src.spec.batch, shape.layers, arch.name, flag)
+                    : fmt::format("{} (prompt {}, decode {}, batch {}, {} layers) on {} [{}]",
+                                  shape.name, src.spec.prompt, src.spec.decode, src.spec.batch,
+                                  shape.layers, arch.name, flag);
     }
-    report.model = model_name;
+    report.model = shape.name;
     report.arch = arch.name;
     report.opt = flag;
     if (format == "csv") {
