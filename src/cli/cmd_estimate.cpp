@@ -2,6 +2,7 @@
 // `lt-des estimate`: the analytical cost model on a workload, without the DES and without MPI
 // (CONTRACTS.md §5). `--compat hpca24` reproduces the reference simulator row by row.
 #include "cli/commands.hpp"
+#include "cli/estimate_output.hpp"
 #include "cli/estimate_report.hpp"
 #include "cli/options.hpp"
 
@@ -17,7 +18,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,8 +147,11 @@ std::string kind_label(const workload::Op& op) {
 /// repeating order, so the row that followed the previous op's row last time is tried first.
 class RowAccumulator {
 public:
-    RowAccumulator(const photonic::CostModel& model, const photonic::MemorySpec& mem, bool decoder)
-        : model_(model), mem_(mem), decoder_(decoder) {}
+    RowAccumulator(const photonic::CostModel& model,
+                   const photonic::MemorySpec& mem,
+                   bool decoder,
+                   EstimateRecorder* recorder = nullptr)
+        : model_(model), mem_(mem), decoder_(decoder), recorder_(recorder) {}
 
     void add(const workload::Op& op) {
         const photonic::OpCost c = model_.cost(op, mem_);
@@ -156,6 +162,9 @@ public:
         row.latency_ms += c.latency_s * 1e3;
         total_pj_ += c.energy.total();
         total_s_ += c.latency_s;
+        if (recorder_ != nullptr) {
+            recorder_->add(op, c.latency_s, c.energy);
+        }
     }
 
     EstimateReport finish() {
@@ -208,6 +217,7 @@ private:
     const photonic::CostModel& model_;
     photonic::MemorySpec mem_;
     bool decoder_;
+    EstimateRecorder* recorder_;  ///< --out: every costed op also becomes a timeline row
     EstimateReport report_;
     std::vector<std::string> names_;       ///< op name of each row
     std::vector<workload::Phase> phases_;  ///< phase of each row
@@ -336,6 +346,42 @@ Source resolve_source(const cxxopts::ParseResult& args) {
     return src;
 }
 
+/// Tokens an estimate processes over all requests (`generated`: those decode steps produce).
+std::uint64_t tokens_of(const workload::WorkloadSpec& w, bool generated) {
+    const std::uint64_t per_request = generated ? w.decode : std::uint64_t{w.prompt} + w.decode;
+    return per_request * w.batch;
+}
+
+/// What `estimate --out` records in /metadata: the resolved inputs, the input files, the chip.
+output::RunMetadata estimate_metadata(const cxxopts::ParseResult& args,
+                                      const Source& src,
+                                      const photonic::ArchSpec& arch,
+                                      const std::string& flag) {
+    output::RunMetadata m;
+    m.config_yaml = fmt::format(
+        "command: estimate\nmodel: {}\nworkload: {{batch: {}, prompt: {}, decode: {}}}\n"
+        "arch: {}\nopt: {}\n",
+        src.shape.name, src.spec.batch, src.spec.prompt, src.spec.decode, arch.name, flag);
+    if (src.trace) {
+        m.inputs.push_back({"trace", *src.trace});
+    }
+    if (args.count("hf-config") != 0) {
+        m.inputs.push_back({"hf-config", args["hf-config"].as<std::string>()});
+    }
+    if (args.count("arch") != 0 &&
+        std::filesystem::is_regular_file(args["arch"].as<std::string>())) {
+        m.inputs.push_back({"arch", args["arch"].as<std::string>()});
+    }
+    m.trace_summary = {{"model", src.shape.name},
+                       {"batch", std::to_string(src.spec.batch)},
+                       {"prompt", std::to_string(src.spec.prompt)},
+                       {"decode", std::to_string(src.spec.decode)}};
+    m.chips.push_back({0, arch.name, std::string(photonic::core_type_name(arch.core_type)),
+                       arch.num_tiles, arch.num_pe_per_tile, arch.height, arch.width,
+                       arch.num_wavelength, arch.work_freq_ghz, arch.in_bit});
+    return m;
+}
+
 int run_estimate(const cxxopts::ParseResult& args) {
     const int sources =
         static_cast<int>(args.count("model") + args.count("hf-config") + args.count("trace"));
@@ -343,13 +389,8 @@ int run_estimate(const cxxopts::ParseResult& args) {
         throw UsageError(
             "estimate needs exactly one of --model NAME, --hf-config PATH, --trace FILE");
     }
-    if (args.count("out") != 0) {
-        // Hook for the HDF5 writer (output engineer): write the EstimateReport here, with MPI
-        // initialised only on this path.
-        if (args.count("compat") != 0) {
-            throw UsageError("--out cannot be combined with --compat");
-        }
-        throw UsageError("--out is not available in this build yet");
+    if (args.count("out") != 0 && args.count("compat") != 0) {
+        throw UsageError("--out cannot be combined with --compat");
     }
     if (args.count("cluster") != 0) {
         fmt::print(stderr,
@@ -382,6 +423,13 @@ int run_estimate(const cxxopts::ParseResult& args) {
     const std::string flag(photonic::opt_flag_name(arch.reported_flag(*opt)));
     const photonic::MemorySpec mem{};
 
+    // --out: checks the path and starts MPI before the work (CONTRACTS.md §5, §7).
+    std::unique_ptr<EstimateRecorder> recorder;
+    if (args.count("out") != 0) {
+        recorder = std::make_unique<EstimateRecorder>(args["out"].as<std::string>(),
+                                                      args.count("force") != 0);
+    }
+
     EstimateReport report;
     std::string title;
     if (args.count("compat") != 0) {
@@ -407,7 +455,7 @@ int run_estimate(const cxxopts::ParseResult& args) {
                             arch.name, flag);
     } else {
         const auto model = photonic::make_cost_model(arch, photonic::CostOptions{false});
-        RowAccumulator rows(*model, mem, !shape.is_encoder());
+        RowAccumulator rows(*model, mem, !shape.is_encoder(), recorder.get());
         workload::Op op;
         if (src.trace) {
             trace::TraceReader reader(*src.trace);
@@ -434,6 +482,10 @@ int run_estimate(const cxxopts::ParseResult& args) {
     report.model = shape.name;
     report.arch = arch.name;
     report.opt = flag;
+    if (recorder) {
+        recorder->finish(estimate_metadata(args, src, arch, flag), tokens_of(src.spec, false),
+                         tokens_of(src.spec, true));
+    }
     if (format == "csv") {
         print_csv(report);
     } else {
