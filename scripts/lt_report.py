@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 """lt_report.py run.h5 -o report/: plots and a text summary of an lt-des result file.
 
+lt_report.py --sweep sweep.csv -o report/ plots a sweep collected by lt_collect.py instead:
+sweep.png, energy per generated token against time per output token, one point per complete run.
+
 Writes layer_energy.png (energy per layer stacked by component, one panel per phase),
 energy_breakdown.png (whole run by component), gantt_chip<k>.png (the timeline of chip k, at
 most --max-bars bars sampled evenly) and summary.txt. Reads /layers and /summary whole (they are
@@ -156,9 +159,44 @@ def write_summary(f, np, out):
     return text
 
 
+def plot_sweep(csv_path, plt, out):
+    """One point per complete run of an lt_collect.py table; returns the number plotted."""
+    import csv
+
+    try:
+        with open(csv_path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as e:
+        lt_results.die(TOOL, f"{csv_path}: {e.strerror}")
+    needed = ("status", "tpot_s", "energy_per_token_J")
+    if rows and any(k not in rows[0] for k in needed):
+        lt_results.die(TOOL, f"{csv_path}: not an lt_collect.py table (needs columns "
+                             f"{', '.join(needed)})")
+    points = []
+    for r in rows:
+        try:
+            x, y = float(r["tpot_s"]) * 1e6, float(r["energy_per_token_J"]) * 1e3
+        except ValueError:
+            continue
+        if r["status"] == "complete" and math.isfinite(x) and math.isfinite(y):
+            points.append((x, y, os.path.splitext(os.path.basename(r["file"]))[0]))
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.scatter([p[0] for p in points], [p[1] for p in points])
+    for x, y, label in points:
+        ax.annotate(label, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("time per output token (µs)")
+    ax.set_ylabel("energy per generated token (mJ)")
+    ax.set_title(f"{len(points)} complete run(s) of {len(rows)}")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "sweep.png"), dpi=120)
+    plt.close(fig)
+    return len(points)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("file", help="lt-des result file (.h5)")
+    p.add_argument("file", nargs="?", help="lt-des result file (.h5)")
+    p.add_argument("--sweep", help="plot an lt_collect.py CSV instead of one result file")
     p.add_argument("-o", "--out", required=True, help="report folder (created if missing)")
     p.add_argument("--chips", help="chips to draw a Gantt chart for, e.g. 0,3-5 "
                                    "(default: the first 8 chips)")
@@ -167,7 +205,9 @@ def main(argv=None):
     p.add_argument("--allow-incomplete", action="store_true",
                    help="read a file whose status is not complete")
     args = p.parse_args(argv)
-    f = lt_results.open_result(TOOL, args.file, args.allow_incomplete)
+    if (args.file is None) == (args.sweep is None):
+        p.error("give either a result file or --sweep CSV")
+    f = None if args.sweep else lt_results.open_result(TOOL, args.file, args.allow_incomplete)
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -178,6 +218,10 @@ def main(argv=None):
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         lt_results.die(TOOL, f"{args.out}: exists and is not a folder")
     os.makedirs(args.out, exist_ok=True)
+    if args.sweep:
+        n = plot_sweep(args.sweep, plt, args.out)
+        print(f"sweep: {n} point(s) in {os.path.join(args.out, 'sweep.png')}")
+        return 0
     with f:
         plot_layers(f, plt, np, args.out)
         plot_breakdown(f, plt, np, args.out)
