@@ -104,9 +104,9 @@ private:
         std::uint32_t first_lp = 0;  // local index range [first_lp, end_lp)
         std::uint32_t end_lp = 0;
         EventQueue queue;
-        std::vector<Event> local_out;   // to other shards of this rank
-        std::vector<Event> remote_out;  // to other ranks
-        std::vector<Event> inbox;       // routed here, not yet queued
+        std::vector<Event> local_out;        // to other shards of this rank
+        std::vector<Event> remote_out;       // to other ranks
+        std::vector<Event> inbox;            // routed here, not yet queued
         SimTime inbox_min = SimTime::max();  // earliest event in inbox
         std::uint64_t events = 0;
         SimTime last_time;
