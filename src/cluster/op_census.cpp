@@ -6,7 +6,7 @@
 namespace ltdes::cluster {
 
 OpCensus::OpCensus(const Plan& plan)
-    : plan_(&plan), stage_ops_(plan.pp(), 0), stage_all_reduces_(plan.pp(), 0) {}
+    : plan_(plan), stage_ops_(plan.pp(), 0), stage_all_reduces_(plan.pp(), 0) {}
 
 void OpCensus::add(const workload::Op& op) {
     ++logical_ops_;
@@ -17,9 +17,9 @@ void OpCensus::add(const workload::Op& op) {
         last_phase_ = op.phase;
         last_step_ = op.step;
     }
-    const std::uint32_t stage = stage_of_op(op, *plan_);
+    const std::uint32_t stage = stage_of_op(op, plan_);
     ++stage_ops_[stage];
-    if (plan_->tp() > 1) {
+    if (plan_.tp() > 1) {
         const TpRole role = tp_role(op);
         if (role == TpRole::attn_out || role == TpRole::ffn_out) {
             ++stage_all_reduces_[stage];
@@ -42,7 +42,7 @@ std::uint64_t busy_microbatches(const Plan& plan) {
 }  // namespace
 
 std::uint64_t OpCensus::op_instances() const {
-    return logical_ops_ * plan_->tp() * busy_microbatches(*plan_);
+    return logical_ops_ * plan_.tp() * busy_microbatches(plan_);
 }
 
 std::uint64_t OpCensus::all_reduce_instances() const {
@@ -50,11 +50,11 @@ std::uint64_t OpCensus::all_reduce_instances() const {
     for (const std::uint64_t n : stage_all_reduces_) {
         sum += n;
     }
-    return sum * busy_microbatches(*plan_);
+    return sum * busy_microbatches(plan_);
 }
 
 std::uint64_t OpCensus::pipeline_transfers() const {
-    return passes_ * (plan_->pp() - 1) * plan_->tp() * busy_microbatches(*plan_);
+    return passes_ * (plan_.pp() - 1) * plan_.tp() * busy_microbatches(plan_);
 }
 
 }  // namespace ltdes::cluster

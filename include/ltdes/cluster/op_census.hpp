@@ -44,7 +44,7 @@ public:
     std::uint64_t pipeline_transfers() const;
 
 private:
-    const Plan* plan_;
+    Plan plan_;  // a copy: the census may outlive or move away from the caller's plan
     std::vector<std::uint64_t> stage_ops_;
     std::vector<std::uint64_t> stage_all_reduces_;
     std::uint64_t logical_ops_ = 0;
