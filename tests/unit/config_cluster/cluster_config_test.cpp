@@ -296,3 +296,26 @@ TEST(RunSpec, YamlIsValidatedAloneEvenWhenFlagsReplaceThePlan) {
 
 }  // namespace
 }  // namespace ltdes::config
+
+namespace ltdes::config {
+namespace {
+
+TEST(ClusterConfig, EveryShippedClusterConfigLoads) {
+    const std::filesystem::path dir = std::filesystem::path(LTDES_SOURCE_DIR) / "configs/cluster";
+    int loaded = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() == ".yaml") {
+            EXPECT_NO_THROW(load_cluster(entry.path())) << entry.path();
+            ++loaded;
+        }
+    }
+    EXPECT_GE(loaded, 4);
+    const auto bus = load_cluster(dir / "bus-16.yaml");
+    EXPECT_EQ(bus.topology, cluster::TopologyKind::bus);
+    EXPECT_EQ(bus.chips, 16U);
+    const auto gpt3 = load_cluster(dir / "gpt3-1024.yaml");
+    EXPECT_EQ(gpt3.plan.tp * gpt3.plan.pp * gpt3.plan.dp, 1024U);
+}
+
+}  // namespace
+}  // namespace ltdes::config
