@@ -12,8 +12,8 @@ namespace {
 
 using workload::OpKind;
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
 }
 
 /// A ratio num/den (den > 0) kept reduced so that exact divisibility checks see small numbers.
@@ -55,11 +55,10 @@ void scale_elements(OpShard& s, Ratio r) {
     if (scale_exact(s.count, r) || scale_exact(s.m, r) || scale_exact(s.n, r)) {
         return;
     }
-    const Ratio rest{r.num, r.den};
     s.m = s.m * s.n * s.count;
     s.n = 1;
     s.count = 1;
-    scale_dim(s.m, rest);
+    scale_dim(s.m, r);
 }
 
 bool feeds_blocks(const workload::Op& op) {
@@ -90,10 +89,10 @@ TpRole tp_role(const workload::Op& op) {
             if (op.name == "proj") {
                 return TpRole::attn_out;
             }
-            if (ends_with(op.name, "ffn1") || ends_with(op.name, "ffn_gate")) {
+            if (starts_with(op.name, "ffn1") || starts_with(op.name, "ffn_gate")) {
                 return TpRole::ffn_in;
             }
-            if (ends_with(op.name, "ffn2")) {
+            if (starts_with(op.name, "ffn2")) {
                 return TpRole::ffn_out;
             }
             if (op.name == "lm_head") {

@@ -25,7 +25,7 @@ enum class TpRole : std::uint8_t {
 };
 
 /// The role of `op`, from its kind and, for GEMMs, its name (docs/trace-format.md names:
-/// qkv, proj, ffn1, ffn_gate, ffn2, lm_head; an expert GEMM may carry a prefix, e.g. e3_ffn1).
+/// qkv, proj, ffn1, ffn_gate, ffn2, lm_head; MoE expert GEMMs carry a suffix, e.g. ffn1.e3).
 TpRole tp_role(const workload::Op& op);
 
 /// The pipeline stage that runs `op`: its layer's stage; ops outside blocks (layer -1) run on

@@ -173,8 +173,9 @@ TEST(OpShard, MicroBatchesShardByTheirOwnRequests) {
 }
 
 TEST(OpShard, RolesFollowKindsAndGemmNames) {
-    EXPECT_EQ(tp_role(make_op(OpKind::gemm, "e3_ffn1", 0, 1, 1, 1)), TpRole::ffn_in);
+    EXPECT_EQ(tp_role(make_op(OpKind::gemm, "ffn1.e3", 0, 1, 1, 1)), TpRole::ffn_in);
     EXPECT_EQ(tp_role(make_op(OpKind::gemm, "ffn_gate", 0, 1, 1, 1)), TpRole::ffn_in);
+    EXPECT_EQ(tp_role(make_op(OpKind::gemm, "ffn2.e7", 0, 1, 1, 1)), TpRole::ffn_out);
     EXPECT_EQ(tp_role(make_op(OpKind::gemm, "router", 0, 1, 1, 1)), TpRole::replicated);
     EXPECT_EQ(tp_role(make_op(OpKind::mul, "gate_mul", 0, 1, 1, 1)), TpRole::ffn_act);
     EXPECT_EQ(tp_role(make_op(OpKind::rope, "rope", 0, 1, 1, 1)), TpRole::heads_and_kv);
