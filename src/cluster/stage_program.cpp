@@ -46,6 +46,7 @@ void ProgramBuilder::add(const workload::Op& op) {
         const std::uint32_t dep_stage = stage_of_id_[dep];
         if (dep_stage == stage) {
             prog.local_deps_.push_back(local_of_id_[dep]);
+            prog.entries_[local_of_id_[dep]].dependents.push_back(local);
             ++e.local_dep_count;
             continue;
         }

@@ -27,6 +27,8 @@ public:
         std::uint32_t remote_dep_count = 0;  ///< messages from other stages it waits for
         /// Stages (≠ this one) waiting for this entry, ascending; empty (no heap) for most.
         std::vector<std::uint32_t> consumer_stages;
+        /// Later local entries that list this one as a dependency (once per listing).
+        std::vector<std::uint32_t> dependents;
     };
 
     std::span<const Entry> entries() const { return entries_; }

@@ -74,6 +74,8 @@ TEST(StageProgram, ResolvesLocalAndCrossStageDependencies) {
     ASSERT_EQ(deps.size(), 2U);
     EXPECT_EQ(deps[0], 3U);
     EXPECT_EQ(deps[1], 2U);
+    EXPECT_EQ(s0.entries()[2].dependents, (std::vector<std::uint32_t>{4}));  // res2 → id 6
+    EXPECT_EQ(s0.entries()[0].dependents, (std::vector<std::uint32_t>{1}));
 }
 
 TEST(StageProgram, RejectsNonContiguousIdsAndForwardDependencies) {

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/cluster/chip_model.hpp"
+
+#include "ltdes/cluster/collective.hpp"
+#include "ltdes/core/assert.hpp"
+#include "ltdes/core/error.hpp"
+
+#include <algorithm>
+
+namespace ltdes::cluster {
+
+namespace {
+
+using workload::OpKind;
+
+bool is_memory_op(OpKind k) {
+    return k == OpKind::lookup || k == OpKind::kv_read || k == OpKind::kv_write;
+}
+
+}  // namespace
+
+ChipModel::ChipModel(std::uint32_t chip,
+                     const Plan& plan,
+                     const StageProgram& program,
+                     const Topology& topology,
+                     const ClusterSpec& spec,
+                     std::uint32_t bits,
+                     OpCostFn cost,
+                     bool keep_records)
+    : chip_(chip),
+      plan_(plan),
+      program_(&program),
+      topology_(topology),
+      coord_(plan.coord(chip)),
+      bits_(bits),
+      cost_(std::move(cost)),
+      keep_records_(keep_records),
+      overlap_(spec.overlap),
+      entries_(static_cast<std::uint32_t>(program.entries().size())) {
+    if (topology.kind() == TopologyKind::bus && plan.chips() > 1) {
+        throw ConfigError(
+            "topology: bus is not simulated yet (its plan, lookahead and collective costs are); "
+            "use ring or fully_connected");
+    }
+    const std::uint32_t requests = plan.requests(coord_.dp).count;
+    microbatches_ = std::min(requests, plan.microbatches());
+    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
+        mb_requests_.push_back(plan.microbatch_requests(coord_.dp, mb).count);
+    }
+    state_.resize(std::size_t{entries_} * microbatches_);
+    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
+        for (std::uint32_t e = 0; e < entries_; ++e) {
+            const auto& entry = program.entries()[e];
+            state_[index(e, mb)].remaining = entry.local_dep_count + entry.remote_dep_count;
+        }
+    }
+    totals_.ops_expected = std::uint64_t{entries_} * microbatches_;
+}
+
+OpShard ChipModel::shard(std::uint32_t entry, std::uint32_t mb) const {
+    return shard_op(program_->entries()[entry].op, plan_, chip_, mb_requests_[mb]);
+}
+
+ChipModel::Resource ChipModel::resource_of(std::uint32_t entry) const {
+    if (!overlap_) {
+        return Resource::cores;
+    }
+    return is_memory_op(program_->entries()[entry].op.kind) ? Resource::dram : Resource::cores;
+}
+
+void ChipModel::start(SimTime now, std::vector<Outgoing>& out) {
+    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
+        for (const std::uint32_t e : program_->roots()) {
+            make_ready(e, mb, now, out);
+        }
+    }
+}
+
+void ChipModel::make_ready(std::uint32_t entry,
+                           std::uint32_t mb,
+                           SimTime now,
+                           std::vector<Outgoing>& out) {
+    const Resource r = resource_of(entry);
+    ready_[static_cast<int>(r)].emplace(entry, mb);
+    dispatch(r, now, out);
+}
+
+void ChipModel::dispatch(Resource r, SimTime now, std::vector<Outgoing>& out) {
+    const int ri = static_cast<int>(r);
+    if (busy_[ri] || ready_[ri].empty()) {
+        return;
+    }
+    const auto [entry, mb] = ready_[ri].top();
+    ready_[ri].pop();
+    busy_[ri] = true;
+    started_at_[ri] = now;
+    running_shard_[ri] = shard(entry, mb);
+    running_timing_[ri] = cost_(apply_shard(program_->entries()[entry].op, running_shard_[ri]));
+    LTDES_ASSERT(running_timing_[ri].duration >= SimTime::zero(), "negative op duration");
+    out.push_back(Outgoing{chip_, running_timing_[ri].duration, OpDoneMsg{entry, mb}});
+}
+
+void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    const Resource r = resource_of(m.entry);
+    const int ri = static_cast<int>(r);
+    LTDES_ASSERT(busy_[ri], "chip {}: op done on an idle resource", chip_);
+    busy_[ri] = false;
+    Instance& st = state_[index(m.entry, m.microbatch)];
+    LTDES_ASSERT(!st.computed, "chip {}: entry {} mb {} computed twice", chip_, m.entry,
+                 m.microbatch);
+    st.computed = true;
+    const auto& op = program_->entries()[m.entry].op;
+    const OpShard s = running_shard_[ri];
+    const OpTiming t = running_timing_[ri];
+    ++totals_.ops_executed;
+    totals_.busy += now - started_at_[ri];
+    totals_.own_work += t.duration;
+    totals_.energy += t.energy;
+    totals_.last_end = std::max(totals_.last_end, now);
+    if (keep_records_) {
+        OpRecord rec;
+        rec.start = started_at_[ri];
+        rec.end = now;
+        rec.op_id = op.id;
+        rec.chip = chip_;
+        rec.microbatch = m.microbatch;
+        rec.kind = op.kind;
+        rec.phase = op.phase;
+        rec.step = op.step;
+        rec.layer = op.layer;
+        rec.m = s.m;
+        rec.n = s.n;
+        rec.k = s.k;
+        rec.count = s.count;
+        rec.energy = t.energy;
+        records_.push_back(rec);
+    }
+    if (s.all_reduce_after && plan_.tp() > 1) {
+        try_send_chunks(m.entry, m.microbatch, now, out);
+    } else {
+        complete(m.entry, m.microbatch, now, out);
+    }
+    dispatch(r, now, out);
+}
+
+void ChipModel::satisfy(std::uint32_t entry,
+                        std::uint32_t mb,
+                        SimTime now,
+                        std::vector<Outgoing>& out) {
+    Instance& st = state_[index(entry, mb)];
+    LTDES_ASSERT(st.remaining > 0, "chip {}: entry {} mb {} satisfied too often", chip_, entry, mb);
+    if (--st.remaining == 0) {
+        make_ready(entry, mb, now, out);
+    }
+}
+
+void ChipModel::complete(std::uint32_t entry,
+                         std::uint32_t mb,
+                         SimTime now,
+                         std::vector<Outgoing>& out) {
+    Instance& st = state_[index(entry, mb)];
+    LTDES_ASSERT(!st.complete, "chip {}: entry {} completed twice", chip_, entry);
+    st.complete = true;
+    ++completed_;
+    totals_.last_end = std::max(totals_.last_end, now);
+    const auto& e = program_->entries()[entry];
+    for (const std::uint32_t d : e.dependents) {
+        satisfy(d, mb, now, out);
+    }
+    if (e.consumer_stages.empty()) {
+        return;
+    }
+    const OpShard s = shard(entry, mb);
+    // The generated token goes back to the first stage as ids, 4 bytes per request; anything
+    // else ships the op's output activations at the arch precision.
+    const std::uint64_t bytes = tp_role(e.op) == TpRole::vocab || e.op.name == "head"
+                                    ? std::uint64_t{4} * mb_requests_[mb]
+                                    : bytes_of(s.m * s.n * s.count);
+    for (const std::uint32_t stage : e.consumer_stages) {
+        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, stage, coord_.tp});
+        const SimTime delay = transfer(dst, bytes, now);
+        out.push_back(Outgoing{dst, delay, ActivationMsg{e.op.id, bytes, mb, chip_}});
+    }
+}
+
+void ChipModel::on_activation(const ActivationMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    totals_.bytes_received += m.bytes;
+    for (const auto& [producer, local] : program_->consumers_of(m.producer_id)) {
+        satisfy(local, m.microbatch, now, out);
+    }
+}
+
+void ChipModel::try_send_chunks(std::uint32_t entry,
+                                std::uint32_t mb,
+                                SimTime now,
+                                std::vector<Outgoing>& out) {
+    Instance& st = state_[index(entry, mb)];
+    const std::uint32_t p = plan_.tp();
+    const std::uint32_t steps = 2 * (p - 1);
+    const std::uint32_t i = coord_.tp;
+    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    // Step s may go once the partial sums exist and step s-1's chunk has arrived.
+    while (st.computed && st.ar_sent < steps && st.ar_sent <= st.ar_received) {
+        const std::uint32_t s = st.ar_sent;
+        const std::uint32_t chunk =
+            s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
+        const std::uint64_t bytes = chunk_bytes(total, p, chunk);
+        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, (i + 1) % p});
+        const SimTime delay = transfer(dst, bytes, now);
+        out.push_back(Outgoing{dst, delay, ReduceChunkMsg{bytes, entry, mb, s, chip_}});
+        ++st.ar_sent;
+    }
+}
+
+void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    Instance& st = state_[index(m.entry, m.microbatch)];
+    LTDES_ASSERT(m.step == st.ar_received, "chip {}: all-reduce step {} arrived, expected {}",
+                 chip_, m.step, st.ar_received);
+    ++st.ar_received;
+    totals_.bytes_received += m.bytes;
+    try_send_chunks(m.entry, m.microbatch, now, out);
+    if (st.ar_received == 2 * (plan_.tp() - 1)) {
+        LTDES_ASSERT(st.computed, "chip {}: all-reduce finished before its op", chip_);
+        ++totals_.all_reduces_completed;
+        complete(m.entry, m.microbatch, now, out);
+    }
+}
+
+SimTime ChipModel::transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now) {
+    // One FIFO queue per outgoing direction (ring) or per destination (fully connected).
+    std::uint32_t key = dst;
+    if (topology_.kind() == TopologyKind::ring) {
+        const std::uint32_t c = topology_.chips();
+        const std::uint32_t forward = (dst + c - chip_) % c;
+        key = forward <= c - forward ? 0 : 1;
+    }
+    SimTime& free_at = link_free_[key];
+    const SimTime depart = std::max(now, free_at);
+    free_at = depart + topology_.serialization(bytes);
+    const SimTime arrival =
+        free_at + SimTime::from_ps(topology_.hop_latency().in_ps() * topology_.hops(chip_, dst));
+    totals_.bytes_sent += bytes;
+    totals_.energy[EnergyComponent::link] += topology_.transfer_energy_pj(chip_, dst, bytes);
+    totals_.last_end = std::max(totals_.last_end, arrival);
+    return arrival - now;
+}
+
+}  // namespace ltdes::cluster
