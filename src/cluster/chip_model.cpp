@@ -36,12 +36,8 @@ ChipModel::ChipModel(std::uint32_t chip,
       cost_(std::move(cost)),
       keep_records_(keep_records),
       overlap_(spec.overlap),
+      bus_(topology.kind() == TopologyKind::bus),
       entries_(static_cast<std::uint32_t>(program.entries().size())) {
-    if (topology.kind() == TopologyKind::bus && plan.chips() > 1) {
-        throw ConfigError(
-            "topology: bus is not simulated yet (its plan, lookahead and collective costs are); "
-            "use ring or fully_connected");
-    }
     const std::uint32_t requests = plan.requests(coord_.dp).count;
     microbatches_ = std::min(requests, plan.microbatches());
     for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
@@ -178,8 +174,13 @@ void ChipModel::complete(std::uint32_t entry,
                                     : bytes_of(s.m * s.n * s.count);
     for (const std::uint32_t stage : e.consumer_stages) {
         const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, stage, coord_.tp});
-        const SimTime delay = transfer(dst, bytes, now);
-        out.push_back(Outgoing{dst, delay, ActivationMsg{e.op.id, bytes, mb, chip_}});
+        const ActivationMsg msg{e.op.id, bytes, mb, chip_};
+        if (bus_) {
+            out.push_back(
+                Outgoing{plan_.chips(), bus_transfer(bytes, 1, now), BusActivationMsg{msg, dst}});
+        } else {
+            out.push_back(Outgoing{dst, transfer(dst, bytes, now), msg});
+        }
     }
 }
 
@@ -194,6 +195,10 @@ void ChipModel::try_send_chunks(std::uint32_t entry,
                                 std::uint32_t mb,
                                 SimTime now,
                                 std::vector<Outgoing>& out) {
+    if (bus_) {
+        try_send_bus_chunks(entry, mb, now, out);
+        return;
+    }
     Instance& st = state_[index(entry, mb)];
     const std::uint32_t p = plan_.tp();
     const std::uint32_t steps = 2 * (p - 1);
@@ -212,8 +217,53 @@ void ChipModel::try_send_chunks(std::uint32_t entry,
     }
 }
 
+void ChipModel::try_send_bus_chunks(std::uint32_t entry,
+                                    std::uint32_t mb,
+                                    SimTime now,
+                                    std::vector<Outgoing>& out) {
+    // Direct schedule: step 0 sends member j its chunk j; step 1 broadcasts the reduced own
+    // chunk once all p-1 contributions to it have arrived.
+    Instance& st = state_[index(entry, mb)];
+    const std::uint32_t p = plan_.tp();
+    const std::uint32_t i = coord_.tp;
+    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    if (st.computed && st.ar_sent == 0) {
+        for (std::uint32_t j = 0; j < p; ++j) {
+            if (j == i) {
+                continue;
+            }
+            const std::uint64_t bytes = chunk_bytes(total, p, j);
+            const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, j});
+            out.push_back(
+                Outgoing{plan_.chips(), bus_transfer(bytes, 1, now),
+                         BusChunkMsg{ReduceChunkMsg{bytes, entry, mb, 0, chip_}, dst, 0}});
+        }
+        st.ar_sent = 1;
+    }
+    if (st.ar_sent == 1 && st.ar_received == p - 1) {
+        const std::uint64_t bytes = chunk_bytes(total, p, i);
+        out.push_back(Outgoing{plan_.chips(), bus_transfer(bytes, p - 1, now),
+                               BusChunkMsg{ReduceChunkMsg{bytes, entry, mb, 1, chip_}, 0, 1}});
+        st.ar_sent = 2;
+    }
+    if (st.ar_sent == 2 && st.ar_bcast_received == p - 1 && !st.complete) {
+        ++totals_.all_reduces_completed;
+        complete(entry, mb, now, out);
+    }
+}
+
 void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vector<Outgoing>& out) {
     Instance& st = state_[index(m.entry, m.microbatch)];
+    if (bus_) {
+        if (m.step == 0) {
+            ++st.ar_received;
+        } else {
+            ++st.ar_bcast_received;
+        }
+        totals_.bytes_received += m.bytes;
+        try_send_bus_chunks(m.entry, m.microbatch, now, out);
+        return;
+    }
     LTDES_ASSERT(m.step == st.ar_received, "chip {}: all-reduce step {} arrived, expected {}",
                  chip_, m.step, st.ar_received);
     ++st.ar_received;
@@ -224,6 +274,18 @@ void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vecto
         ++totals_.all_reduces_completed;
         complete(m.entry, m.microbatch, now, out);
     }
+}
+
+SimTime ChipModel::bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now) {
+    SimTime& free_at = link_free_[0];
+    const SimTime depart = std::max(now, free_at);
+    free_at = depart + topology_.serialization(bytes);
+    // A broadcast counts once per reader, as each reader counts what it receives.
+    totals_.bytes_sent += bytes * readers;
+    totals_.energy[EnergyComponent::link] +=
+        static_cast<double>(bytes) * 8.0 * topology_.bus_energy_pj_per_bit(readers);
+    totals_.last_end = std::max(totals_.last_end, free_at + topology_.hop_latency());
+    return free_at + topology_.bus_first_leg() - now;
 }
 
 SimTime ChipModel::transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now) {

@@ -58,11 +58,27 @@ struct ReduceChunkMsg {
     std::uint32_t from_chip = 0;
 };
 
-/// A message the model wants sent: to LP `dst` (a chip id) after `delay`.
+/// To the bus LP: deliver `inner` to chip `dst` after the bus-to-reader leg.
+struct BusActivationMsg {
+    static constexpr std::uint16_t kKind = 104;
+    ActivationMsg inner;
+    std::uint32_t dst = 0;
+};
+
+/// To the bus LP: deliver `inner` to chip `dst`, or (all_readers) to every other member of the
+/// sender's tensor group.
+struct BusChunkMsg {
+    static constexpr std::uint16_t kKind = 105;
+    ReduceChunkMsg inner;
+    std::uint32_t dst = 0;
+    std::uint32_t all_readers = 0;
+};
+
+/// A message the model wants sent: to LP `dst` (a chip id, or the bus LP = chips) after `delay`.
 struct Outgoing {
     std::uint32_t dst = 0;
     SimTime delay;
-    std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg> msg;
+    std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg, BusActivationMsg, BusChunkMsg> msg;
 };
 
 /// One executed op shard (a /timeline row).
@@ -96,11 +112,12 @@ struct ChipTotals {
 /// One chip. Resources: the photonic cores (compute ops) and the DRAM channel (lookup,
 /// kv_read, kv_write), which overlap unless overlap = false (then one op at a time). Among ready
 /// ops the earliest entry (trace order), then the lowest micro-batch, starts first. Outgoing
-/// links serialize transfers FIFO per direction (ring) or per destination (fully connected).
+/// links serialize transfers FIFO per direction (ring) or per destination (fully connected); on
+/// the bus the chip's own wavelength group is its one outgoing channel, and all-reduces use the
+/// direct schedule (collective.hpp).
 class ChipModel {
 public:
-    /// `program` is the chip's stage program and must outlive the model. Throws ConfigError for
-    /// the bus topology (not simulated yet).
+    /// `program` is the chip's stage program and must outlive the model.
     ChipModel(std::uint32_t chip,
               const Plan& plan,
               const StageProgram& program,
@@ -133,7 +150,8 @@ private:
     struct Instance {
         std::uint32_t remaining = 0;  ///< dependencies not yet satisfied
         std::uint16_t ar_sent = 0;
-        std::uint16_t ar_received = 0;
+        std::uint16_t ar_received = 0;        ///< ring: chunks; bus: step-0 chunks
+        std::uint16_t ar_bcast_received = 0;  ///< bus: step-1 broadcasts
         bool computed = false;
         bool complete = false;
     };
@@ -155,8 +173,15 @@ private:
                          std::uint32_t mb,
                          SimTime now,
                          std::vector<Outgoing>& out);
-    /// Puts `bytes` on the link towards `dst`; returns the delay until they arrive there.
+    void try_send_bus_chunks(std::uint32_t entry,
+                             std::uint32_t mb,
+                             SimTime now,
+                             std::vector<Outgoing>& out);
+    /// Puts `bytes` on the link towards `dst`; returns the delay until they arrive there
+    /// (bus: until they reach the bus LP).
     SimTime transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now);
+    /// Bus: puts `bytes` on the chip's channel for `readers` readers; returns the delay to the bus.
+    SimTime bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now);
 
     std::uint64_t bytes_of(std::uint64_t elements) const { return (elements * bits_ + 7) / 8; }
 
@@ -169,6 +194,7 @@ private:
     OpCostFn cost_;
     bool keep_records_;
     bool overlap_;
+    bool bus_;
     std::uint32_t entries_;
     std::uint32_t microbatches_;  ///< non-empty micro-batches of this chip's replica
     std::vector<std::uint32_t> mb_requests_;

@@ -3,6 +3,8 @@
 
 #include "unit/cluster/model_fixtures.hpp"
 
+#include "ltdes/cluster/bus_model.hpp"
+#include "ltdes/cluster/run_invariants.hpp"
 #include "ltdes/core/error.hpp"
 
 #include <gtest/gtest.h>
@@ -23,7 +25,7 @@ using workload::OpKind;
 class MiniSim {
 public:
     MiniSim(const Plan& plan, const ClusterSpec& spec, std::vector<Op> ops, OpCostFn cost)
-        : plan_(plan), topo_(spec, plan.chips()) {
+        : plan_(plan), topo_(spec, plan.chips()), bus_(plan, topo_) {
         ProgramBuilder b(plan);
         for (const Op& op : ops) {
             b.add(op);
@@ -47,16 +49,19 @@ public:
             queue_.pop();
             last = ev.time;
             std::vector<Outgoing> out;
-            ChipModel& chip = *chips_[ev.dst];
             std::visit(
                 [&](const auto& m) {
                     using T = std::decay_t<decltype(m)>;
-                    if constexpr (std::is_same_v<T, OpDoneMsg>) {
-                        chip.on_op_done(m, ev.time, out);
+                    if constexpr (std::is_same_v<T, BusActivationMsg>) {
+                        bus_.on_activation(m, out);
+                    } else if constexpr (std::is_same_v<T, BusChunkMsg>) {
+                        bus_.on_chunk(m, out);
+                    } else if constexpr (std::is_same_v<T, OpDoneMsg>) {
+                        chips_[ev.dst]->on_op_done(m, ev.time, out);
                     } else if constexpr (std::is_same_v<T, ActivationMsg>) {
-                        chip.on_activation(m, ev.time, out);
+                        chips_[ev.dst]->on_activation(m, ev.time, out);
                     } else {
-                        chip.on_reduce_chunk(m, ev.time, out);
+                        chips_[ev.dst]->on_reduce_chunk(m, ev.time, out);
                     }
                 },
                 ev.msg);
@@ -73,7 +78,7 @@ private:
         std::uint32_t src = 0;
         std::uint64_t seq = 0;
         std::uint32_t dst = 0;
-        std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg> msg;
+        decltype(Outgoing::msg) msg;
 
         bool operator>(const Ev& o) const {
             return std::tie(time, src, seq) > std::tie(o.time, o.src, o.seq);
@@ -91,6 +96,7 @@ private:
 
     Plan plan_;
     Topology topo_;
+    BusModel bus_;
     std::vector<StageProgram> programs_;
     std::vector<std::unique_ptr<ChipModel>> chips_;
     std::priority_queue<Ev, std::vector<Ev>, std::greater<>> queue_;
@@ -176,14 +182,17 @@ TEST(ChipModel, TensorParallelAllReduceIsTwoRingStepsForTwoChips) {
     // 6291456 ps at 2 Tb/s, plus one 104900 ps hop; two steps, then res1 (1000 ps).
     const std::int64_t step = 6291456 + 104900;
     EXPECT_EQ(sim.run(), SimTime::from_ps(2000 + 2 * step + 1000));
+    RunTotals totals;
     for (std::uint32_t c = 0; c < 2; ++c) {
         const auto& t = sim.chip(c).totals();
+        totals.add(t);
         EXPECT_TRUE(sim.chip(c).finished());
         EXPECT_EQ(t.all_reduces_completed, 1U);
         EXPECT_EQ(t.bytes_sent, 2U * 1572864U);
         EXPECT_EQ(t.bytes_received, 2U * 1572864U);
         EXPECT_DOUBLE_EQ(t.energy[EnergyComponent::link], 2.0 * 1572864 * 8 * 5.0);
     }
+    EXPECT_NO_THROW(check_run_invariants(totals, 6));
 }
 
 TEST(ChipModel, PipelineStagesPassActivationsAndTokensBack) {
@@ -226,14 +235,46 @@ TEST(ChipModel, MicroBatchesPipelineThroughTheStages) {
     EXPECT_EQ(sim.chip(1).totals().ops_executed, 2U);
 }
 
-TEST(ChipModel, BusTopologyIsNotSimulatedYet) {
-    ClusterSpec spec = plan_spec(2, 1, 1);
+TEST(ChipModel, BusAllReduceScattersDirectlyThenBroadcasts) {
+    ClusterSpec spec = plan_spec(4, 1, 1);
     spec.topology = TopologyKind::bus;
-    const Plan plan(spec, testing::gpt2(), testing::gpt2_workload());
-    ProgramBuilder b(plan);
-    const auto programs = b.finish();
-    const Topology topo(spec, 2);
-    EXPECT_THROW(ChipModel(0, plan, programs[0], topo, spec, 4, flat_cost, false), ConfigError);
+    const Plan plan(spec, testing::gpt2(), workload::WorkloadSpec{1, 16, 0, 4});
+    MiniSim sim(plan, spec,
+                {op(0, 0, OpKind::gemm, "qkv", 16, 2304, 768, {}),
+                 op(1, 0, OpKind::gemm, "proj", 16, 768, 768, {0}),
+                 op(2, 0, OpKind::add, "res1", 16, 768, 1, {1})},
+                flat_cost);
+    // proj ends at 2000 ps with 16 × 768 partial sums at 4 bits = 6144 B: chunks of 1536 B,
+    // 6144 ps each on a sender's channel; a bus hop is 104900 ps (two legs of 52450).
+    // Step 0: member i sends its 3 chunks in member order, so the last contribution reaches
+    // member 0 at 2000 + 1·6144 + 104900, member 1 at 2000 + 2·6144 + 104900, members 2 and
+    // 3 at 2000 + 3·6144 + 104900 = 125332. Each then broadcasts its reduced chunk (6144 ps +
+    // a hop): the last broadcasts (members 2, 3) land at 125332 + 6144 + 104900 = 236376,
+    // when every member is complete; res1 takes 1000 ps more.
+    EXPECT_EQ(sim.run(), SimTime::from_ps(237376));
+    RunTotals totals;
+    for (std::uint32_t c = 0; c < 4; ++c) {
+        const auto& t = sim.chip(c).totals();
+        EXPECT_TRUE(sim.chip(c).finished());
+        EXPECT_EQ(t.all_reduces_completed, 1U);
+        EXPECT_EQ(t.bytes_sent, 3U * 1536U + 3U * 1536U);  // 3 unicasts + 1 broadcast to 3
+        EXPECT_NEAR(t.energy[EnergyComponent::link], 3.0 * 12288 * 5.0 + 12288 * 11.111507697587099,
+                    1e-6);
+        totals.add(t);
+    }
+    EXPECT_NO_THROW(check_run_invariants(totals, 12));
+}
+
+TEST(ChipModel, BusCarriesPipelineActivationsThroughTheBusLp) {
+    ClusterSpec spec = plan_spec(1, 2, 1);
+    spec.topology = TopologyKind::bus;
+    const Plan plan(spec, testing::gpt2(), workload::WorkloadSpec{1, 16, 0, 4});
+    MiniSim sim(plan, spec,
+                {op(0, 0, OpKind::add, "res2", 16, 768, 1, {}),
+                 op(1, 6, OpKind::add, "res2", 16, 768, 1, {0})},
+                flat_cost);
+    EXPECT_EQ(sim.run(), SimTime::from_ps(1000 + 24576 + 104900 + 1000));
+    EXPECT_DOUBLE_EQ(sim.chip(0).totals().energy[EnergyComponent::link], 6144.0 * 8 * 5.0);
 }
 
 }  // namespace
