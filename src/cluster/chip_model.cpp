@@ -37,6 +37,8 @@ ChipModel::ChipModel(std::uint32_t chip,
       keep_records_(keep_records),
       overlap_(spec.overlap),
       bus_(topology.kind() == TopologyKind::bus),
+      static_enabled_(spec.static_power.enabled),
+      link_idle_power_w_(spec.link.idle_power_w),
       entries_(static_cast<std::uint32_t>(program.entries().size())) {
     const std::uint32_t requests = plan.requests(coord_.dp).count;
     microbatches_ = std::min(requests, plan.microbatches());
@@ -110,6 +112,9 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
     const OpTiming t = running_timing_[ri];
     ++totals_.ops_executed;
     totals_.busy += now - started_at_[ri];
+    if (r == Resource::cores) {
+        cores_busy_ += now - started_at_[ri];
+    }
     totals_.own_work += t.duration;
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
@@ -274,6 +279,22 @@ void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vecto
         ++totals_.all_reduces_completed;
         complete(m.entry, m.microbatch, now, out);
     }
+}
+
+void ChipModel::finish(SimTime makespan, double laser_power_mw) {
+    if (!static_enabled_) {
+        return;
+    }
+    // mW × ps = 1e-3 J/s × 1e-12 s = 1e-15 J = 1e-3 pJ; W × ps = 1 pJ.
+    const double idle_ps = static_cast<double>((makespan - cores_busy_).in_ps());
+    const std::uint32_t c = topology_.chips();
+    const double directions = c <= 1                                   ? 0.0
+                              : bus_                                   ? 1.0
+                              : topology_.kind() == TopologyKind::ring ? (c == 2 ? 1.0 : 2.0)
+                                                                       : c - 1.0;
+    totals_.energy[EnergyComponent::static_power] +=
+        laser_power_mw * 1e-3 * std::max(idle_ps, 0.0) +
+        link_idle_power_w_ * directions * static_cast<double>(makespan.in_ps());
 }
 
 SimTime ChipModel::bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now) {

@@ -144,6 +144,12 @@ public:
     /// Every op shard of every non-empty micro-batch has completed (all-reduces included).
     bool finished() const { return completed_ == totals_.ops_expected; }
 
+    /// With static.enabled, charges the `static` component once the run's makespan is known:
+    /// the lasers stay on while the cores idle (`laser_power_mw` × (makespan − cores busy),
+    /// since the cost model already charges them for busy cycles) and every outgoing link
+    /// direction draws link.idle_power_w for the whole makespan. No-op otherwise.
+    void finish(SimTime makespan, double laser_power_mw);
+
 private:
     enum class Resource : std::uint8_t { cores = 0, dram = 1 };
 
@@ -195,6 +201,9 @@ private:
     bool keep_records_;
     bool overlap_;
     bool bus_;
+    bool static_enabled_;
+    double link_idle_power_w_;
+    SimTime cores_busy_;
     std::uint32_t entries_;
     std::uint32_t microbatches_;  ///< non-empty micro-batches of this chip's replica
     std::vector<std::uint32_t> mb_requests_;

@@ -279,3 +279,37 @@ TEST(ChipModel, BusCarriesPipelineActivationsThroughTheBusLp) {
 
 }  // namespace
 }  // namespace ltdes::cluster
+
+namespace ltdes::cluster {
+namespace {
+
+TEST(ChipModel, StaticEnergyChargesIdleLasersAndLinkIdlePowerOnlyWhenEnabled) {
+    ClusterSpec spec;
+    spec.plan = PlanSpec{false, 1, 1, 1};
+    spec.chips = 1;
+    const Plan plan(spec, testing::gpt2(), testing::gpt2_workload());
+    ProgramBuilder b(plan);
+    const auto programs = b.finish();
+    const Topology topo(spec, 1);
+    ChipModel off(0, plan, programs[0], topo, spec, 4, flat_cost, false);
+    off.finish(SimTime::from_ps(1000), 96.0);
+    EXPECT_EQ(off.totals().energy[EnergyComponent::static_power], 0.0);
+
+    // 4 chips on a ring: 2 link directions each at 0.5 W; a 96 mW laser idle for 1000 ps.
+    ClusterSpec on = spec;
+    on.static_power.enabled = true;
+    on.link.idle_power_w = 0.5;
+    on.plan = PlanSpec{false, 1, 1, 4};
+    on.chips = 4;
+    const Plan plan4(on, testing::gpt2(), testing::gpt2_workload());
+    ProgramBuilder b4(plan4);
+    const auto programs4 = b4.finish();
+    const Topology topo4(on, 4);
+    ChipModel chip(0, plan4, programs4[0], topo4, on, 4, flat_cost, false);
+    chip.finish(SimTime::from_ps(1000), 96.0);
+    // 96 mW × 1000 ps = 96 pJ; 2 directions × 0.5 W × 1000 ps = 1000 pJ.
+    EXPECT_DOUBLE_EQ(chip.totals().energy[EnergyComponent::static_power], 96.0 + 1000.0);
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
