@@ -165,6 +165,9 @@ void ChipModel::complete(std::uint32_t entry,
     ++completed_;
     totals_.last_end = std::max(totals_.last_end, now);
     const auto& e = program_->entries()[entry];
+    if (e.op.phase == workload::Phase::prefill) {
+        totals_.prefill_end = std::max(totals_.prefill_end, now);
+    }
     for (const std::uint32_t d : e.dependents) {
         satisfy(d, mb, now, out);
     }

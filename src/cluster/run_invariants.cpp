@@ -16,6 +16,7 @@ void RunTotals::add(const ChipTotals& chip) {
     bytes_received += chip.bytes_received;
     energy += chip.energy;
     makespan = std::max(makespan, chip.last_end);
+    prefill_end = std::max(prefill_end, chip.prefill_end);
 }
 
 void check_run_invariants(const RunTotals& t, std::uint64_t op_instances) {

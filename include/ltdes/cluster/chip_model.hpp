@@ -103,9 +103,10 @@ struct ChipTotals {
     std::uint64_t all_reduces_completed = 0;
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
-    SimTime busy;      ///< sum of op durations
-    SimTime last_end;  ///< end of the chip's last op or all-reduce
-    SimTime own_work;  ///< sum of its own ops' durations (a lower bound of last_end)
+    SimTime busy;         ///< sum of op durations
+    SimTime last_end;     ///< end of the chip's last op or all-reduce
+    SimTime own_work;     ///< sum of its own ops' durations (a lower bound of last_end)
+    SimTime prefill_end;  ///< completion of its last prefill op (0 without prefill)
     EnergyPj energy;
 };
 

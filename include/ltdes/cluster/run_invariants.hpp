@@ -19,6 +19,7 @@ struct RunTotals {
     std::uint64_t bytes_received = 0;
     EnergyPj energy;
     SimTime makespan;
+    SimTime prefill_end;  ///< when the last prefill op completed anywhere (the TTFT)
 
     /// Adds one chip (energies in chip-id order keep the sum bit-identical for any partition).
     void add(const ChipTotals& chip);

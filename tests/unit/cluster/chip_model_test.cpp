@@ -213,6 +213,7 @@ TEST(ChipModel, PipelineStagesPassActivationsAndTokensBack) {
     const std::int64_t back = 16 + 104900;
     EXPECT_EQ(sim.run(), SimTime::from_ps(1000 + forward + 2000 + back + 1000));
     EXPECT_EQ(sim.chip(0).totals().bytes_sent, 6144U);
+    EXPECT_EQ(sim.chip(0).totals().prefill_end, SimTime::zero());  // ops default to encoder
     EXPECT_EQ(sim.chip(1).totals().bytes_received, 6144U);
     EXPECT_EQ(sim.chip(1).totals().bytes_sent, 4U);
     EXPECT_TRUE(sim.chip(0).finished());
@@ -309,6 +310,26 @@ TEST(ChipModel, StaticEnergyChargesIdleLasersAndLinkIdlePowerOnlyWhenEnabled) {
     chip.finish(SimTime::from_ps(1000), 96.0);
     // 96 mW × 1000 ps = 96 pJ; 2 directions × 0.5 W × 1000 ps = 1000 pJ.
     EXPECT_DOUBLE_EQ(chip.totals().energy[EnergyComponent::static_power], 96.0 + 1000.0);
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
+
+namespace ltdes::cluster {
+namespace {
+
+TEST(ChipModel, PrefillEndIsTheCompletionOfTheLastPrefillOp) {
+    const ClusterSpec spec = plan_spec(1, 1, 1);
+    const Plan plan(spec, testing::gpt2(), testing::gpt2_workload());
+    std::vector<Op> ops = {op(0, 0, OpKind::gemm, "qkv", 8192, 2304, 768, {}),
+                           op(1, 0, OpKind::gemm, "proj", 8192, 768, 768, {0}),
+                           op(2, 0, OpKind::gemm, "qkv", 8, 2304, 768, {1})};
+    ops[0].phase = workload::Phase::prefill;
+    ops[1].phase = workload::Phase::prefill;
+    ops[2].phase = workload::Phase::decode;
+    MiniSim sim(plan, spec, ops, flat_cost);
+    EXPECT_EQ(sim.run(), SimTime::from_ps(3000));
+    EXPECT_EQ(sim.chip(0).totals().prefill_end, SimTime::from_ps(2000));
 }
 
 }  // namespace
