@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace ltdes::workload {
 
@@ -18,6 +21,12 @@ enum class Family : std::uint8_t {
 
 enum class NormKind : std::uint8_t { layernorm, rmsnorm };
 enum class ActKind : std::uint8_t { gelu, silu };
+
+/// Names as written in traces and presets, indexed by the enum value.
+inline constexpr std::array<std::string_view, 6> kFamilyNames = {"deit", "bert",  "gpt2",
+                                                                 "gpt3", "llama", "mixtral"};
+inline constexpr std::array<std::string_view, 2> kNormKindNames = {"layernorm", "rmsnorm"};
+inline constexpr std::array<std::string_view, 2> kActKindNames = {"gelu", "silu"};
 
 /// Shape of a transformer model: everything the op graph depends on.
 struct ModelShape {
@@ -38,6 +47,8 @@ struct ModelShape {
     NormKind norm = NormKind::layernorm;
     ActKind act = ActKind::gelu;
     bool tied_embeddings = true;
+    std::uint32_t patches = 0;    ///< ViT/DeiT: image patches (embed GEMM rows per image), else 0
+    std::uint32_t patch_dim = 0;  ///< ViT/DeiT: channels·patch² (embed GEMM K = 768), else 0
 
     bool is_encoder() const { return family == Family::deit || family == Family::bert; }
 };
@@ -49,5 +60,28 @@ struct WorkloadSpec {
     std::uint32_t decode = 0;  ///< generated tokens (decoders only)
     std::uint32_t bits = 4;    ///< informational; the arch config decides precision
 };
+
+std::optional<Family> parse_family(std::string_view s);
+std::optional<NormKind> parse_norm_kind(std::string_view s);
+std::optional<ActKind> parse_act_kind(std::string_view s);
+
+/// Checks a model's fields for consistency (positive sizes, attn_width = n_heads·d_head,
+/// n_kv_heads divides n_heads, 1 <= top_k <= n_experts, ...). Throws ltdes::ConfigError whose
+/// message starts with the offending field name, e.g. "n_kv_heads: 5 does not divide n_heads 32".
+void validate_model_shape(const ModelShape& m);
+
+/// Checks a workload against its model: batch and prompt >= 1, no decode steps for encoders,
+/// bits in 1..32. Throws ltdes::ConfigError naming the field. A sequence longer than the model's
+/// context is allowed (see `exceeds_context`).
+void validate_workload_spec(const ModelShape& m, const WorkloadSpec& w);
+
+/// True when the workload's longest sequence (prompt + decode) exceeds `m.max_context`.
+bool exceeds_context(const ModelShape& m, const WorkloadSpec& w);
+
+/// Weight parameters of the model: Q, K, V, O and FFN matrices of every layer (3 FFN matrices
+/// when gated, times the experts, plus the router), the token embedding (or the patch
+/// embedding and 1000-class head for DeiT), and an untied LM head. Biases, norms and position
+/// embeddings are excluded, as in reference/models.md.
+std::uint64_t parameter_count(const ModelShape& m);
 
 }  // namespace ltdes::workload

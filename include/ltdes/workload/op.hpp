@@ -44,8 +44,8 @@ enum class BmmRole : std::uint8_t { none, qk, sv };
 inline constexpr std::array<std::string_view, 3> kBmmRoleNames = {"-", "qk", "sv"};
 
 /// One op of a logical (unsharded) model pass. For matmuls C[M x N] = A[M x K] · B[K x N]
-/// performed `count` times independently (CONTRACTS.md §2); for element-wise ops M·N·K·count
-/// is the element count (K = N = 1 by convention unless the spec says otherwise); for memory ops
+/// performed `count` times independently (CONTRACTS.md §2); for element-wise ops M·N·count
+/// is the element count (K = 1; docs/trace-format.md §9 gives M and N per op); for memory ops
 /// `bytes` at the trace's precision is informational (cost uses the arch precision).
 struct Op {
     std::uint64_t id = 0;  ///< contiguous from 0 in trace order

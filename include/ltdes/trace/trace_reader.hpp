@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ltdes/trace/trace_header.hpp"
+#include "ltdes/workload/op.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+namespace ltdes::trace {
+
+/// Longest line the reader accepts, in bytes (newline excluded).
+inline constexpr std::size_t kMaxTraceLineBytes = 64 * 1024;
+
+/// Streaming, strict reader of lt-trace 1 files (docs/trace-format.md). Memory does not grow
+/// with the number of op lines: only the bodies of `repeat` blocks are kept, and they are
+/// expanded on the fly. Every defect throws ltdes::TraceError("<file>:<line>: <what was
+/// expected>"); nothing is defaulted silently. Not thread-safe.
+class TraceReader {
+public:
+    /// Opens `path` and reads the magic, model and workload lines.
+    explicit TraceReader(const std::filesystem::path& path);
+    ~TraceReader();
+    TraceReader(const TraceReader&) = delete;
+    TraceReader& operator=(const TraceReader&) = delete;
+
+    const TraceHeader& header() const;
+
+    /// Writes the next op (repeats expanded, ids absolute) into `op`, reusing its storage.
+    /// Returns false once the end marker has been read and checked.
+    bool next(workload::Op& op);
+
+    /// Ops returned so far.
+    std::uint64_t ops_read() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ltdes::trace
