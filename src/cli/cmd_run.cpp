@@ -13,11 +13,7 @@
 #include "ltdes/config/run_spec.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/version.hpp"
-
-#if __has_include("ltdes/trace/trace_reader.hpp")
 #include "ltdes/trace/trace_reader.hpp"
-#define LTDES_HAVE_TRACE_READER 1
-#endif
 
 #include <fmt/format.h>
 
@@ -95,7 +91,6 @@ std::pair<cluster::Plan, std::unique_ptr<cluster::OpCensus>> plan_trace(
         throw TraceError(fmt::format("{}: cannot open the trace file", spec.trace.string()));
     }
     const std::string where = spec.cluster_source == "built-in" ? "plan" : spec.cluster_source;
-#ifdef LTDES_HAVE_TRACE_READER
     trace::TraceReader reader(spec.trace);
     std::pair<cluster::Plan, std::unique_ptr<cluster::OpCensus>> r{
         cluster::Plan(spec.cluster, reader.header().model, reader.header().workload, where),
@@ -106,11 +101,6 @@ std::pair<cluster::Plan, std::unique_ptr<cluster::OpCensus>> plan_trace(
         r.second->add(op);
     }
     return r;
-#else
-    throw UsageError(fmt::format(
-        "{}: this build has no trace reader yet (issue 3); the plan needs the model from the trace",
-        spec.trace.string()));
-#endif
 }
 
 /// Checks --out before any work (CONTRACTS.md §7): the folder must exist, an existing file is

@@ -15,9 +15,6 @@ bool learned_positions(const workload::ModelShape& m) {
            m.family == Family::deit;
 }
 
-/// DeiT patch embedding: 3·16·16 = 768 inputs per patch (docs/trace-format.md).
-constexpr std::uint64_t kPatchInputs = 768;
-
 }  // namespace
 
 ChipMemory chip_memory(const Plan& plan,
@@ -45,7 +42,8 @@ ChipMemory chip_memory(const Plan& plan,
     const bool first = c.pp == 0;
     const bool last = c.pp + 1 == plan.pp();
     if (first) {
-        weights += m.family == Family::deit ? kPatchInputs * d : std::uint64_t{m.vocab} * d;
+        weights +=
+            m.family == Family::deit ? std::uint64_t{m.patch_dim} * d : std::uint64_t{m.vocab} * d;
         if (learned_positions(m)) {
             weights += std::uint64_t{m.max_context} * d;
         }

@@ -12,9 +12,6 @@ namespace ltdes::cluster {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kFamilies = {"deit", "bert",  "gpt2",
-                                                       "gpt3", "llama", "mixtral"};
-
 double gib(std::uint64_t bytes) {
     return static_cast<double>(bytes) / 1073741824.0;
 }
@@ -96,8 +93,8 @@ std::string format_plan_report(const ClusterSpec& spec,
     line(
         fmt::format("model      {} ({}): {} layers, d_model {}, {} heads ({} KV) of {}, d_ff {}{}, "
                     "vocab {}",
-                    m.name, kFamilies.at(static_cast<std::size_t>(m.family)), m.layers, m.d_model,
-                    m.n_heads, m.n_kv_heads, m.d_head, m.d_ff,
+                    m.name, workload::kFamilyNames.at(static_cast<std::size_t>(m.family)), m.layers,
+                    m.d_model, m.n_heads, m.n_kv_heads, m.d_head, m.d_ff,
                     m.n_experts > 1 ? fmt::format(" x {} experts (top {})", m.n_experts, m.top_k)
                                     : std::string(),
                     m.vocab));
@@ -153,7 +150,7 @@ std::string format_plan_report(const ClusterSpec& spec,
     }
     line("");
     line(fmt::format("{:>5} {:>4} {:<16} {:<8} {:<8} {:<8} {:<12} {:>9} {:>12}", "stage", "tp",
-                     "chips", "layers", "heads", "kv", "ffn_cols", "ops", "dram_GiB"));
+                     "chips", "layers", "heads", "kv", "ffn_cols", "ops_per_mb", "dram_GiB"));
     for (std::uint32_t s = 0; s < plan.pp(); ++s) {
         for (std::uint32_t t = 0; t < plan.tp(); ++t) {
             const ChipMemory mem =
