@@ -79,6 +79,11 @@ Plan::Plan(const ClusterSpec& spec,
             fmt::format("{}: pp = {} is more than the {} layers of {} (every stage needs a layer)",
                         where, pp_, model.layers, model.name));
     }
+    if (spec.topology == TopologyKind::bus && tp_ > 1 && tp_ - 1 > spec.bcast.max_readers) {
+        throw ConfigError(fmt::format(
+            "{}: tp = {} needs bus all-gathers to {} readers, more than bcast.max_readers = {}",
+            where, tp_, tp_ - 1, spec.bcast.max_readers));
+    }
     const std::uint32_t most_requests = requests(0).count;  // replica 0 has the most
     if (spec.microbatches == 0) {
         microbatches_ = std::max(1U, std::min(pp_, most_requests));

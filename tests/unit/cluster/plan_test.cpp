@@ -151,6 +151,15 @@ TEST(Plan, ExplicitPlansMustFitTheModel) {
     }
 }
 
+TEST(Plan, BusFanOutOfAnAutoPlanIsChecked) {
+    ClusterSpec s;  // auto on 64 chips: tp 4 for gpt2
+    s.topology = TopologyKind::bus;
+    s.bcast.max_readers = 2;
+    EXPECT_THROW(Plan(s, gpt2(), gpt2_workload()), ConfigError);  // tp 4 → 3 readers
+    s.bcast.max_readers = 3;
+    EXPECT_NO_THROW(Plan(s, gpt2(), gpt2_workload()));
+}
+
 TEST(Plan, AutomaticSpecUsesChipsFromTheSpec) {
     ClusterSpec s;  // built-in: 64 chips, auto
     const Plan p(s, gpt2(), gpt2_workload());
