@@ -103,25 +103,7 @@ private:
     std::uint64_t seq_ = 0;
 };
 
-Op op(std::uint64_t id,
-      std::int32_t layer,
-      OpKind kind,
-      const char* name,
-      std::uint64_t m,
-      std::uint64_t n,
-      std::uint64_t k,
-      std::vector<std::uint64_t> deps) {
-    Op o;
-    o.id = id;
-    o.layer = layer;
-    o.kind = kind;
-    o.name = name;
-    o.m = m;
-    o.n = n;
-    o.k = k;
-    o.deps = std::move(deps);
-    return o;
-}
+constexpr auto* op = &testing::make_op;
 
 /// Every op lasts 1000 ps and costs 1 pJ of digital energy.
 OpTiming flat_cost(const Op&) {

@@ -3,6 +3,11 @@
 #pragma once
 
 #include "ltdes/workload/model_shape.hpp"
+#include "ltdes/workload/op.hpp"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace ltdes::cluster::testing {
 
@@ -59,6 +64,27 @@ inline workload::ModelShape gqa() {
     m.gated_ffn = true;
     m.tied_embeddings = false;
     return m;
+}
+
+/// An op with the fields the cluster model reads.
+inline workload::Op make_op(std::uint64_t id,
+                            std::int32_t layer,
+                            workload::OpKind kind,
+                            const char* name,
+                            std::uint64_t m,
+                            std::uint64_t n,
+                            std::uint64_t k,
+                            std::vector<std::uint64_t> deps) {
+    workload::Op o;
+    o.id = id;
+    o.layer = layer;
+    o.kind = kind;
+    o.name = name;
+    o.m = m;
+    o.n = n;
+    o.k = k;
+    o.deps = std::move(deps);
+    return o;
 }
 
 }  // namespace ltdes::cluster::testing

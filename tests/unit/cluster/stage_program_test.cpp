@@ -18,13 +18,7 @@ Op op(std::uint64_t id,
       OpKind kind,
       const char* name,
       std::vector<std::uint64_t> deps) {
-    Op o;
-    o.id = id;
-    o.layer = layer;
-    o.kind = kind;
-    o.name = name;
-    o.deps = std::move(deps);
-    return o;
+    return testing::make_op(id, layer, kind, name, 1, 1, 1, std::move(deps));
 }
 
 Plan two_stages() {
