@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace ltdes::trace {
 
@@ -21,8 +22,9 @@ LineReader::LineReader(const std::filesystem::path& path, std::size_t max_line)
     }
     file_ = std::fopen(path_.c_str(), "rb");
     if (file_ == nullptr) {
-        throw TraceError(
-            fmt::format("{}: cannot open trace file: {}", path_, std::strerror(errno)));
+        // error_code::message rather than strerror, which is not thread-safe.
+        const std::error_code err(errno, std::generic_category());
+        throw TraceError(fmt::format("{}: cannot open trace file: {}", path_, err.message()));
     }
 }
 

@@ -12,7 +12,7 @@
 namespace ltdes::trace {
 
 /// Longest line the reader accepts, in bytes (newline excluded).
-inline constexpr std::size_t kMaxTraceLineBytes = 64 * 1024;
+inline constexpr std::size_t kMaxTraceLineBytes = std::size_t{64} * 1024;
 
 /// Streaming, strict reader of lt-trace 1 files (docs/trace-format.md). Memory does not grow
 /// with the number of op lines: only the bodies of `repeat` blocks are kept, and they are
