@@ -116,6 +116,7 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
         cores_busy_ += now - started_at_[ri];
     }
     totals_.own_work += t.duration;
+    (r == Resource::cores ? totals_.cores_work : totals_.dram_work) += t.duration;
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
     if (keep_records_) {

@@ -19,6 +19,15 @@ void RunTotals::add(const ChipTotals& chip) {
     prefill_end = std::max(prefill_end, chip.prefill_end);
 }
 
+void check_chip_invariants(std::uint32_t chip, const ChipTotals& t) {
+    if (t.last_end < t.cores_work || t.last_end < t.dram_work) {
+        throw InternalError(fmt::format(
+            "end-of-run invariant broken: chip {} finished at {} ps, before its own work ({} ps "
+            "on the cores, {} ps on DRAM)",
+            chip, t.last_end.in_ps(), t.cores_work.in_ps(), t.dram_work.in_ps()));
+    }
+}
+
 void check_run_invariants(const RunTotals& t, std::uint64_t op_instances) {
     const auto fail = [](const std::string& what) {
         throw InternalError(fmt::format("end-of-run invariant broken: {}", what));

@@ -105,7 +105,9 @@ struct ChipTotals {
     std::uint64_t bytes_received = 0;
     SimTime busy;         ///< sum of op durations
     SimTime last_end;     ///< end of the chip's last op or all-reduce
-    SimTime own_work;     ///< sum of its own ops' durations (a lower bound of last_end)
+    SimTime own_work;     ///< sum of its own ops' durations (= last_end bound without overlap)
+    SimTime cores_work;   ///< sum of the durations of its compute ops
+    SimTime dram_work;    ///< sum of the durations of its memory ops (0 without overlap)
     SimTime prefill_end;  ///< completion of its last prefill op (0 without prefill)
     EnergyPj energy;
 };

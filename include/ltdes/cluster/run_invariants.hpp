@@ -25,6 +25,10 @@ struct RunTotals {
     void add(const ChipTotals& chip);
 };
 
+/// Throws InternalError unless chip `chip` finished no earlier than the work of each of its
+/// resources (issue 7 check (b): without overlap, no earlier than the sum of its ops).
+void check_chip_invariants(std::uint32_t chip, const ChipTotals& totals);
+
 /// Throws InternalError naming the broken invariant: every op shard executed exactly once
 /// (executed = expected = `op_instances` of the census), bytes sent = bytes received, every
 /// energy component ≥ 0, makespan > 0.

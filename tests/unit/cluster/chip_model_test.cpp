@@ -148,8 +148,13 @@ TEST(ChipModel, OverlapLetsMemoryOpsRunBesideCompute) {
     MiniSim with(plan, spec, ops, flat_cost);
     EXPECT_EQ(with.run(), SimTime::from_ps(2000));  // kv_read beside qkv; ffn1 after qkv
     spec.overlap = false;
+    EXPECT_EQ(with.chip(0).totals().cores_work, SimTime::from_ps(2000));
+    EXPECT_EQ(with.chip(0).totals().dram_work, SimTime::from_ps(1000));
+    EXPECT_NO_THROW(check_chip_invariants(0, with.chip(0).totals()));
     MiniSim without(plan, spec, ops, flat_cost);
     EXPECT_EQ(without.run(), SimTime::from_ps(3000));  // one op at a time
+    EXPECT_EQ(without.chip(0).totals().cores_work, SimTime::from_ps(3000));
+    EXPECT_NO_THROW(check_chip_invariants(0, without.chip(0).totals()));
 }
 
 TEST(ChipModel, TensorParallelAllReduceIsTwoRingStepsForTwoChips) {

@@ -48,5 +48,15 @@ TEST(RunInvariants, EachBrokenInvariantFailsLoudly) {
     EXPECT_THROW(check_run_invariants(t, 6), InternalError);
 }
 
+TEST(RunInvariants, AChipCannotFinishBeforeItsOwnWork) {
+    ChipTotals c;
+    c.cores_work = SimTime::from_ps(900);
+    c.dram_work = SimTime::from_ps(400);
+    c.last_end = SimTime::from_ps(900);
+    EXPECT_NO_THROW(check_chip_invariants(0, c));
+    c.last_end = SimTime::from_ps(899);
+    EXPECT_THROW(check_chip_invariants(0, c), InternalError);
+}
+
 }  // namespace
 }  // namespace ltdes::cluster
