@@ -126,6 +126,9 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
         rec.op_id = op.id;
         rec.chip = chip_;
         rec.microbatch = m.microbatch;
+        rec.request = plan_.requests(coord_.dp).begin +
+                      plan_.microbatch_requests(coord_.dp, m.microbatch).begin;
+        rec.memory = is_memory_op(op.kind);
         rec.kind = op.kind;
         rec.phase = op.phase;
         rec.step = op.step;

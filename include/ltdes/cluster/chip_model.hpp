@@ -88,6 +88,8 @@ struct OpRecord {
     std::uint64_t op_id = 0;
     std::uint32_t chip = 0;
     std::uint32_t microbatch = 0;
+    std::uint32_t request = 0;  ///< first request (batch index) of the micro-batch
+    bool memory = false;        ///< ran on the DRAM channel (lookup, kv_read, kv_write)
     workload::OpKind kind = workload::OpKind::gemm;
     workload::Phase phase = workload::Phase::encoder;
     std::uint32_t step = 0;

@@ -137,6 +137,9 @@ TEST(ChipModel, OneChipRunsAChainBackToBack) {
     EXPECT_EQ(t.bytes_sent, 0U);
     ASSERT_EQ(sim.chip(0).records().size(), 3U);
     EXPECT_EQ(sim.chip(0).records()[2].start, SimTime::from_ps(2000));
+    EXPECT_EQ(sim.chip(0).records()[2].op_id, 2U);
+    EXPECT_EQ(sim.chip(0).records()[2].request, 0U);
+    EXPECT_FALSE(sim.chip(0).records()[2].memory);
 }
 
 TEST(ChipModel, OverlapLetsMemoryOpsRunBesideCompute) {
