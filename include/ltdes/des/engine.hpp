@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ltdes/core/ids.hpp"
+#include "ltdes/core/sim_time.hpp"
+#include "ltdes/des/context.hpp"
+#include "ltdes/des/event.hpp"
+#include "ltdes/des/event_queue.hpp"
+#include "ltdes/des/fingerprint.hpp"
+#include "ltdes/des/logical_process.hpp"
+#include "ltdes/des/partitioner.hpp"
+#include "ltdes/des/simulation.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace ltdes::des {
+
+/// The LPs of one rank, split into shards (contiguous runs of local LPs, each with one event
+/// queue), and the worker threads that run the shards of a window in parallel. Simulation
+/// drives it; the phases below are called in this order each window:
+/// route() → [transport exchange] → deliver() → next_event_time() → execute_window().
+/// Exceptions thrown by LPs are caught and kept (failed()), so the collective schedule of the
+/// ranks is never broken by one rank's error.
+class Engine {
+public:
+    /// Builds the LPs `partitioner` assigns to `rank`, in increasing id order.
+    Engine(const SimulationSpec& spec,
+           RankId rank,
+           int ranks,
+           const Partitioner& partitioner,
+           std::uint32_t lp_count,
+           const LpFactory& factory);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Runs on_start of every local LP at time 0.
+    void start();
+
+    /// Executes, shard by shard in parallel, every pending event with time < window_end.
+    void execute_window(SimTime window_end);
+
+    /// Moves the sends of the last phase to their shards (local) or to the per-rank outboxes.
+    void route();
+
+    /// Earliest event in the per-rank outboxes (SimTime::max() when none).
+    SimTime outgoing_min() const { return outgoing_min_; }
+
+    /// Per-rank outboxes filled by route() (the entry of this rank is empty).
+    std::span<const std::vector<Event>> rank_outbox() const { return rank_out_; }
+
+    /// Queues events received from other ranks (and clears the rank outboxes).
+    void deliver(std::vector<Event>& received);
+
+    /// Earliest pending local event, SimTime::max() when none.
+    SimTime next_event_time() const;
+
+    /// Runs on_finish of every local LP with now() = `now`.
+    void finish(SimTime now);
+
+    /// Events executed on this rank.
+    std::uint64_t events_executed() const;
+
+    /// This rank's part of the fingerprint (see LpFingerprint).
+    std::uint64_t fingerprint() const;
+
+    /// Time of the last event executed on this rank (0 if none).
+    SimTime last_event_time() const;
+
+    /// True when an LP threw; failure() is then the exception of the lowest shard.
+    bool failed() const;
+
+    std::exception_ptr failure() const;
+
+    /// Number of local LPs.
+    std::uint32_t local_lp_count() const { return static_cast<std::uint32_t>(lps_.size()); }
+
+    /// Visits the local LPs in increasing id order.
+    void for_each_lp(const std::function<void(LpId, LogicalProcess&)>& visit);
+
+    /// Counters of a local LP; throws InternalError for an LP of another rank.
+    const LpStats& lp_stats(LpId lp) const;
+
+    /// Number of shards (speed only; results never depend on it).
+    std::uint32_t shard_count() const { return static_cast<std::uint32_t>(shards_.size()); }
+
+private:
+    struct LpSlot {
+        std::unique_ptr<LogicalProcess> lp;
+        LpId id{};
+        std::uint64_t next_seq = 0;
+        LpStats stats;
+        LpFingerprint fingerprint;
+    };
+
+    class ShardContext;
+
+    struct Shard {
+        std::uint32_t first_lp = 0;  // local index range [first_lp, end_lp)
+        std::uint32_t end_lp = 0;
+        EventQueue queue;
+        std::vector<Event> local_out;   // to other shards of this rank
+        std::vector<Event> remote_out;  // to other ranks
+        std::vector<Event> inbox;       // routed here, not yet queued
+        std::uint64_t events = 0;
+        SimTime last_time;
+        std::exception_ptr error;
+        std::unique_ptr<ShardContext> ctx;
+    };
+
+    class Workers;
+
+    void post(Shard& shard, LpSlot& slot, Event& ev);
+    void run_shard(Shard& shard, SimTime window_end);
+    void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
+
+    Shard& shard_of_local(std::uint32_t local_index) {
+        return shards_[local_index / lps_per_shard_];
+    }
+
+    SimulationSpec spec_;
+    RankId rank_;
+    std::uint32_t lp_count_ = 0;
+    std::uint32_t lps_per_shard_ = 1;
+    std::vector<std::int32_t> owner_;         // global LP -> rank
+    std::vector<std::uint32_t> local_index_;  // global LP -> local index (or kNotLocal)
+    std::vector<LpSlot> lps_;
+    std::vector<Shard> shards_;
+    std::vector<Shard*> active_;
+    std::vector<std::vector<Event>> rank_out_;
+    SimTime outgoing_min_ = SimTime::max();
+    std::exception_ptr build_error_;
+    std::unique_ptr<Workers> workers_;
+};
+
+}  // namespace ltdes::des

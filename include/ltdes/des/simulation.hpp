@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ltdes/core/ids.hpp"
+#include "ltdes/core/sim_time.hpp"
+#include "ltdes/des/context.hpp"
+#include "ltdes/des/logical_process.hpp"
+#include "ltdes/des/partitioner.hpp"
+#include "ltdes/des/transport.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace ltdes::des {
+
+class Engine;
+
+/// Parameters of one simulation run (the same on every rank).
+struct SimulationSpec {
+    /// Smallest delay between different LPs, in ps; must be > 0. Also the window length.
+    SimTime lookahead = SimTime::from_ps(1);
+    /// Events at time >= end_time are not executed (SimTime::max(): run until no event is left).
+    SimTime end_time = SimTime::max();
+    /// TBB worker threads of this rank (>= 1).
+    int threads = 1;
+    /// LPs per shard (a shard is the unit of parallel work; 0 = chosen by the engine). Changes
+    /// speed only, never results.
+    std::uint32_t lps_per_shard = 0;
+
+    /// Throws ConfigError when a field is out of range.
+    void validate() const;
+};
+
+/// Builds the LP with a given id. Called once per LP owned by this rank, in increasing id order.
+using LpFactory = std::function<std::unique_ptr<LogicalProcess>(LpId)>;
+
+/// What a progress hook sees after each window (the same values on every rank).
+struct WindowProgress {
+    /// Start of the window just executed, in ps.
+    SimTime window_start;
+    /// Exclusive end of that window, in ps.
+    SimTime window_end;
+    /// Events executed on all ranks before this window.
+    std::uint64_t global_events = 0;
+    /// Windows executed so far.
+    std::uint64_t windows = 0;
+    /// Wall-clock seconds since run() started on this rank.
+    double wall_seconds = 0.0;
+};
+
+/// Called on every rank after every window; keep it cheap (rate-limit printing yourself) and
+/// do not throw from it (it runs outside the engine's collective error handling).
+using ProgressCallback = std::function<void(const WindowProgress&)>;
+
+/// Results of run(); identical on every rank except the `local_*` fields.
+struct RunStats {
+    /// Events executed on all ranks.
+    std::uint64_t global_events = 0;
+    /// Events executed on this rank.
+    std::uint64_t local_events = 0;
+    /// Events executed per rank, indexed by rank.
+    std::vector<std::uint64_t> events_per_rank;
+    /// Wall-clock seconds of run() per rank, indexed by rank.
+    std::vector<double> wall_seconds_per_rank;
+    /// Hash of every executed (time, lp, kind), independent of partition and threads.
+    std::uint64_t fingerprint = 0;
+    /// Windows executed.
+    std::uint64_t windows = 0;
+    /// Time of the last event executed anywhere (0 if none), in ps.
+    SimTime last_event_time;
+    /// Wall-clock seconds of run() on this rank.
+    double local_wall_seconds = 0.0;
+};
+
+/// One parallel discrete-event simulation: the LPs this rank owns, the engine that runs them in
+/// conservative windows, the transport to the other ranks. Construction and run() are
+/// collective over the transport's ranks.
+class Simulation {
+public:
+    /// Builds the local LPs (factory called for each LP `partitioner` gives to this rank).
+    Simulation(const SimulationSpec& spec,
+               Transport& transport,
+               const Partitioner& partitioner,
+               std::uint32_t lp_count,
+               const LpFactory& factory);
+    ~Simulation();
+    Simulation(const Simulation&) = delete;
+    Simulation& operator=(const Simulation&) = delete;
+
+    /// Installs a hook called after every window.
+    void set_progress(ProgressCallback callback);
+
+    /// Collective. Runs on_start, all windows, on_finish. May be called once. An exception on
+    /// any rank (bad model input, a lookahead violation) is rethrown on every rank with the
+    /// same type class (ltdes::Error or InternalError) and the message of the lowest failing
+    /// rank, so the ranks never hang in mismatched collectives.
+    RunStats run();
+
+    /// Visits this rank's LPs in increasing id order (after run(), to collect results).
+    void for_each_local_lp(const std::function<void(LpId, LogicalProcess&)>& visit);
+
+    /// Number of LPs this rank owns.
+    std::uint32_t local_lp_count() const;
+
+    /// Counters of a local LP.
+    const LpStats& lp_stats(LpId lp) const;
+
+private:
+    std::unique_ptr<Engine> engine_;
+    Transport& transport_;
+    SimulationSpec spec_;
+    ProgressCallback progress_;
+    bool ran_ = false;
+};
+
+}  // namespace ltdes::des

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ltdes/core/ids.hpp"
+#include "ltdes/core/sim_time.hpp"
+#include "ltdes/des/event.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ltdes::des {
+
+/// The result of the one collective that opens every window.
+struct WindowReduction {
+    /// Minimum over ranks of the earliest pending event (SimTime::max() when none), in ps.
+    SimTime min_time = SimTime::max();
+    /// Sum over ranks of the events executed so far.
+    std::uint64_t events = 0;
+    /// Lowest rank that reported a failure, or -1 when none did.
+    std::int32_t failed_rank = -1;
+};
+
+/// How the ranks of one simulation talk. Every method except rank() and size() is collective:
+/// all ranks call it in the same order. The interface lives in des so that Simulation can use
+/// it; the MPI implementation lives in dist (MpiTransport), the in-process one too
+/// (LoopbackTransport, for MPI-free tests).
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    /// This rank (0 .. size() - 1).
+    virtual RankId rank() const = 0;
+
+    /// Number of ranks.
+    virtual int size() const = 0;
+
+    /// Collective. outbox[r] goes to rank r (outbox.size() == size(), outbox[rank()] is empty);
+    /// the events addressed to this rank replace the contents of `inbox`, grouped by source
+    /// rank in rank order, each group in the sender's order.
+    virtual void exchange(std::span<const std::vector<Event>> outbox,
+                          std::vector<Event>& inbox) = 0;
+
+    /// Collective: min of `local_min`, sum of `local_events`, lowest rank with `failed` set.
+    virtual WindowReduction reduce_window(SimTime local_min,
+                                          std::uint64_t local_events,
+                                          bool failed) = 0;
+
+    /// Collective: exchange() then reduce_window() as one step, which an implementation may
+    /// fuse into fewer collectives. `local_min` must already cover the events in `outbox`
+    /// (the global minimum is then the same before and after the exchange).
+    virtual WindowReduction exchange_window(std::span<const std::vector<Event>> outbox,
+                                            std::vector<Event>& inbox,
+                                            SimTime local_min,
+                                            std::uint64_t local_events,
+                                            bool failed) {
+        exchange(outbox, inbox);
+        return reduce_window(local_min, local_events, failed);
+    }
+
+    /// Collective: every rank's value, indexed by rank.
+    virtual std::vector<std::uint64_t> all_gather(std::uint64_t value) = 0;
+
+    /// Collective: `text` of rank `root` on every rank.
+    virtual std::string broadcast(const std::string& text, RankId root) = 0;
+};
+
+}  // namespace ltdes::des

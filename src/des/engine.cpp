@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/des/engine.hpp"
+
+#include "ltdes/core/assert.hpp"
+#include "ltdes/core/error.hpp"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace ltdes::des {
+
+namespace {
+
+constexpr std::uint32_t kNotLocal = std::numeric_limits<std::uint32_t>::max();
+
+// Shards small enough that a shard's queue stays in cache, and at least 8 per thread so TBB
+// can balance uneven shards.
+std::uint32_t auto_lps_per_shard(std::size_t local_lps, int threads) {
+    const std::size_t wanted_shards = static_cast<std::size_t>(threads) * 8;
+    const std::size_t per = (local_lps + wanted_shards - 1) / wanted_shards;
+    return static_cast<std::uint32_t>(std::clamp<std::size_t>(per, 1, 256));
+}
+
+}  // namespace
+
+/// The TBB arena of one rank (threads > 1 only; one thread runs shards inline).
+class Engine::Workers {
+public:
+    // mpirun binds a rank to one core and TBB would then cap its workers at 0 (with a warning
+    // on stderr); the user asked for `threads`, so raise the cap for the engine's lifetime.
+    explicit Workers(int threads)
+        : cap_(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads)),
+          arena_(threads) {}
+
+    void run(std::span<Shard* const> shards, const std::function<void(Shard&)>& body) {
+        arena_.execute([&] {
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, shards.size(), 1),
+                              [&](const tbb::blocked_range<std::size_t>& r) {
+                                  for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                                      body(*shards[i]);
+                                  }
+                              });
+        });
+    }
+
+private:
+    tbb::global_control cap_;
+    tbb::task_arena arena_;
+};
+
+/// The Context handed to LPs of one shard: it knows which LP runs and forwards its sends.
+class Engine::ShardContext final : public Context {
+public:
+    ShardContext(Engine& engine, Shard& shard, SimTime lookahead, std::uint32_t lp_count)
+        : Context(lookahead, lp_count), engine_(engine), shard_(shard) {}
+
+    void enter(LpSlot& slot, SimTime now) {
+        slot_ = &slot;
+        bind(slot.id, now, &slot.stats);
+    }
+
+    void set_finishing(bool finishing) { finishing_ = finishing; }
+
+protected:
+    void post(Event& ev) override {
+        LTDES_ASSERT(!finishing_, "LP {} -> {}: sends are not allowed in on_finish", ev.src,
+                     ev.dst);
+        engine_.post(shard_, *slot_, ev);
+    }
+
+private:
+    Engine& engine_;
+    Shard& shard_;
+    LpSlot* slot_ = nullptr;
+    bool finishing_ = false;
+};
+
+Engine::Engine(const SimulationSpec& spec,
+               RankId rank,
+               int ranks,
+               const Partitioner& partitioner,
+               std::uint32_t lp_count,
+               const LpFactory& factory)
+    : spec_(spec), rank_(rank), lp_count_(lp_count) {
+    owner_.resize(lp_count);
+    local_index_.assign(lp_count, kNotLocal);
+    for (std::uint32_t i = 0; i < lp_count; ++i) {
+        const RankId r = partitioner.rank_of(LpId{i}, lp_count, ranks);
+        LTDES_ASSERT(to_underlying(r) >= 0 && to_underlying(r) < ranks,
+                     "partitioner put LP {} on rank {} of {}", i, r, ranks);
+        owner_[i] = to_underlying(r);
+        if (r == rank) {
+            local_index_[i] = static_cast<std::uint32_t>(lps_.size());
+            lps_.emplace_back().id = LpId{i};
+        }
+    }
+    lps_per_shard_ =
+        spec.lps_per_shard > 0 ? spec.lps_per_shard : auto_lps_per_shard(lps_.size(), spec.threads);
+    const std::size_t shard_count = (lps_.size() + lps_per_shard_ - 1) / lps_per_shard_;
+    shards_.resize(shard_count);
+    for (std::size_t s = 0; s < shard_count; ++s) {
+        Shard& sh = shards_[s];
+        sh.first_lp = static_cast<std::uint32_t>(s * lps_per_shard_);
+        sh.end_lp = static_cast<std::uint32_t>(
+            std::min<std::size_t>(lps_.size(), (s + 1) * lps_per_shard_));
+        sh.ctx = std::make_unique<ShardContext>(*this, sh, spec.lookahead, lp_count);
+        sh.queue.set_horizon_width(SimTime::from_ps(
+            std::min(spec.lookahead.in_ps(), std::numeric_limits<std::int64_t>::max() / 4) * 2));
+    }
+    rank_out_.resize(static_cast<std::size_t>(ranks));
+    if (spec.threads > 1) {
+        workers_ = std::make_unique<Workers>(spec.threads);
+    }
+    // A model that rejects its input on one rank must not desynchronise the others: the error
+    // is kept and reported collectively by Simulation::run().
+    try {
+        for (LpSlot& slot : lps_) {
+            slot.lp = factory(slot.id);
+            LTDES_ASSERT(slot.lp != nullptr, "the LP factory returned no LP for LP {}", slot.id);
+        }
+    } catch (...) {
+        build_error_ = std::current_exception();
+    }
+}
+
+Engine::~Engine() = default;
+
+void Engine::for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body) {
+    auto guarded = [&](Shard& sh) {
+        if (sh.error) {
+            return;
+        }
+        try {
+            body(sh);
+        } catch (...) {
+            sh.error = std::current_exception();
+        }
+    };
+    if (workers_ && shards.size() > 1) {
+        workers_->run(shards, guarded);
+    } else {
+        for (Shard* sh : shards) {
+            guarded(*sh);
+        }
+    }
+}
+
+void Engine::post(Shard& shard, LpSlot& slot, Event& ev) {
+    ev.seq = slot.next_seq++;
+    ++slot.stats.events_sent;
+    if (ev.time >= spec_.end_time) {
+        return;  // would never run
+    }
+    const std::uint32_t local = local_index_[to_underlying(ev.dst)];
+    if (local == kNotLocal) {
+        shard.remote_out.push_back(ev);
+        return;
+    }
+    Shard& target = shard_of_local(local);
+    if (&target == &shard) {
+        // Same queue: a send to another LP lands at >= window end, so it cannot run early.
+        shard.queue.push(ev);
+    } else {
+        shard.local_out.push_back(ev);
+    }
+}
+
+void Engine::start() {
+    if (failed()) {
+        return;
+    }
+    active_.clear();
+    for (Shard& sh : shards_) {
+        active_.push_back(&sh);
+    }
+    for_shards(active_, [this](Shard& sh) {
+        for (std::uint32_t i = sh.first_lp; i < sh.end_lp; ++i) {
+            LpSlot& slot = lps_[i];
+            sh.ctx->enter(slot, SimTime::zero());
+            slot.lp->on_start(*sh.ctx);
+        }
+    });
+}
+
+void Engine::run_shard(Shard& shard, SimTime window_end) {
+    ShardContext& ctx = *shard.ctx;
+    Event ev;
+    shard.queue.prepare(window_end);
+    while (shard.queue.has_before(window_end)) {
+        shard.queue.pop(ev);
+        LpSlot& slot = lps_[local_index_[to_underlying(ev.dst)]];
+        ctx.enter(slot, ev.time);
+        ++slot.stats.events_executed;
+        slot.fingerprint.add(ev.time, ev.dst, ev.kind);
+        ++shard.events;
+        shard.last_time = ev.time;
+        slot.lp->on_event(ev, ctx);
+    }
+}
+
+void Engine::execute_window(SimTime window_end) {
+    if (failed()) {
+        return;
+    }
+    active_.clear();
+    for (Shard& sh : shards_) {
+        if (sh.queue.next_time() < window_end) {
+            active_.push_back(&sh);
+        }
+    }
+    for_shards(active_, [this, window_end](Shard& sh) { run_shard(sh, window_end); });
+}
+
+void Engine::route() {
+    // Serial and in shard order; the queues order events by key, so the routing order never
+    // shows in the results.
+    const bool direct = workers_ == nullptr;
+    for (Shard& sh : shards_) {
+        for (const Event& ev : sh.local_out) {
+            Shard& target = shard_of_local(local_index_[to_underlying(ev.dst)]);
+            if (direct) {
+                target.queue.push(ev);
+            } else {
+                target.inbox.push_back(ev);
+            }
+        }
+        sh.local_out.clear();
+        for (const Event& ev : sh.remote_out) {
+            rank_out_[static_cast<std::size_t>(owner_[to_underlying(ev.dst)])].push_back(ev);
+            outgoing_min_ = std::min(outgoing_min_, ev.time);
+        }
+        sh.remote_out.clear();
+    }
+}
+
+void Engine::deliver(std::vector<Event>& received) {
+    for (auto& out : rank_out_) {
+        out.clear();
+    }
+    outgoing_min_ = SimTime::max();
+    const bool direct = workers_ == nullptr;
+    for (const Event& ev : received) {
+        const std::uint32_t local = local_index_[to_underlying(ev.dst)];
+        LTDES_ASSERT(local != kNotLocal, "rank {} received an event for LP {} of rank {}", rank_,
+                     ev.dst, owner_[to_underlying(ev.dst)]);
+        Shard& target = shard_of_local(local);
+        if (direct) {
+            target.queue.push(ev);
+        } else {
+            target.inbox.push_back(ev);
+        }
+    }
+    received.clear();
+    if (direct) {
+        return;
+    }
+    active_.clear();
+    for (Shard& sh : shards_) {
+        if (!sh.inbox.empty()) {
+            active_.push_back(&sh);
+        }
+    }
+    for_shards(active_, [](Shard& sh) {
+        for (const Event& ev : sh.inbox) {
+            sh.queue.push(ev);
+        }
+        sh.inbox.clear();
+    });
+}
+
+SimTime Engine::next_event_time() const {
+    SimTime t = SimTime::max();
+    for (const Shard& sh : shards_) {
+        t = std::min(t, sh.queue.next_time());
+    }
+    return t;
+}
+
+void Engine::finish(SimTime now) {
+    if (failed()) {
+        return;
+    }
+    active_.clear();
+    for (Shard& sh : shards_) {
+        active_.push_back(&sh);
+    }
+    for_shards(active_, [this, now](Shard& sh) {
+        sh.ctx->set_finishing(true);
+        for (std::uint32_t i = sh.first_lp; i < sh.end_lp; ++i) {
+            LpSlot& slot = lps_[i];
+            sh.ctx->enter(slot, now);
+            slot.lp->on_finish(*sh.ctx);
+        }
+    });
+}
+
+std::uint64_t Engine::events_executed() const {
+    std::uint64_t n = 0;
+    for (const Shard& sh : shards_) {
+        n += sh.events;
+    }
+    return n;
+}
+
+std::uint64_t Engine::fingerprint() const {
+    std::uint64_t sum = 0;
+    for (const LpSlot& slot : lps_) {
+        sum += slot.fingerprint.contribution(slot.id);
+    }
+    return sum;
+}
+
+SimTime Engine::last_event_time() const {
+    SimTime t = SimTime::zero();
+    for (const Shard& sh : shards_) {
+        t = std::max(t, sh.last_time);
+    }
+    return t;
+}
+
+bool Engine::failed() const {
+    if (build_error_) {
+        return true;
+    }
+    return std::any_of(shards_.begin(), shards_.end(),
+                       [](const Shard& sh) { return sh.error != nullptr; });
+}
+
+std::exception_ptr Engine::failure() const {
+    if (build_error_) {
+        return build_error_;
+    }
+    for (const Shard& sh : shards_) {
+        if (sh.error) {
+            return sh.error;
+        }
+    }
+    return nullptr;
+}
+
+void Engine::for_each_lp(const std::function<void(LpId, LogicalProcess&)>& visit) {
+    for (LpSlot& slot : lps_) {
+        if (slot.lp) {
+            visit(slot.id, *slot.lp);
+        }
+    }
+}
+
+const LpStats& Engine::lp_stats(LpId lp) const {
+    LTDES_ASSERT(to_underlying(lp) < lp_count_ && local_index_[to_underlying(lp)] != kNotLocal,
+                 "LP {} is not owned by rank {}", lp, rank_);
+    return lps_[local_index_[to_underlying(lp)]].stats;
+}
+
+}  // namespace ltdes::des
