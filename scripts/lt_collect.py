@@ -14,7 +14,7 @@ import argparse
 import csv
 import sys
 
-ROOT_KEYS = ("status", "error", "software_version", "git_commit", "mpi_size", "threads",
+ROOT_KEYS = ("status", "error", "software_version", "git_commit", "mpi_size", "threads_per_rank",
              "command_line")
 
 
@@ -44,7 +44,7 @@ def collect_one(path, h5py, numpy):
         row["error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
         return row
     with f:
-        if f.attrs.get("schema_name") is None and "summary" not in f:
+        if f.attrs.get("schema") is None and "summary" not in f:
             row["status"] = "not-lt-des"
             return row
         for k in ROOT_KEYS:

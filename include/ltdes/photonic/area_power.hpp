@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ltdes/photonic/arch_spec.hpp"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace ltdes::photonic {
+
+/// One component of the area/power report; a value is absent where the reference defines none
+/// (power of MRR/MZI, area of the photodetector row).
+struct AreaPowerRow {
+    std::string_view component;  ///< the reference's names: total, laser, DAC, MZM, ...
+    std::optional<double> area_um2;
+    std::optional<double> power_mw;
+};
+
+/// The reference's area/power profile of one chip (lt-model.md §10), peak power.
+struct AreaPowerReport {
+    std::vector<AreaPowerRow> rows;  ///< first row is `total`, then the reference's order
+    double total_area_um2 = 0.0;     ///< as the reference reports it (MZI omits input MZMs)
+    /// Total area with every component counted (differs from total_area_um2 for MZI only).
+    double corrected_total_area_um2 = 0.0;
+    std::optional<double> total_power_mw;  ///< DOTA only
+    double peak_tops = 0.0;                ///< 2 · MACs per cycle (all cores) · f, tera-ops/s
+};
+
+/// Area and power with the YAML's own flags (the reference's area entry has no `--opt`).
+AreaPowerReport area_power(const ArchSpec& arch);
+
+}  // namespace ltdes::photonic

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/output/output_path.hpp"
+
+#include "ltdes/core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+using ltdes::OutputError;
+using ltdes::output::check_output_path;
+
+std::string message_of(const fs::path& p, bool force) {
+    try {
+        check_output_path(p, force);
+    } catch (const OutputError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(CheckOutputPath, AcceptsANewFileInAnExistingFolder) {
+    EXPECT_EQ(message_of(fs::temp_directory_path() / "ltdes_never_written.h5", false), "");
+}
+
+TEST(CheckOutputPath, RejectsAMissingFolderWithoutCreatingIt) {
+    const fs::path dir = fs::temp_directory_path() / "ltdes_no_such_dir";
+    const auto msg = message_of(dir / "run.h5", false);
+    EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+    EXPECT_FALSE(fs::exists(dir));
+}
+
+TEST(CheckOutputPath, AnExistingFileNeedsForce) {
+    const fs::path p = fs::temp_directory_path() / "ltdes_existing.h5";
+    std::ofstream(p) << "x";
+    EXPECT_NE(message_of(p, false).find("--force"), std::string::npos);
+    EXPECT_EQ(message_of(p, true), "");
+    fs::remove(p);
+}
+
+TEST(CheckOutputPath, RejectsAFolderAsTheFileName) {
+    EXPECT_NE(message_of(fs::temp_directory_path(), true).find("is a folder"), std::string::npos);
+}
+
+TEST(CheckOutputPath, RejectsAnEmptyName) {
+    EXPECT_NE(message_of("", false).find("empty"), std::string::npos);
+}
+
+TEST(CheckOutputPath, PartialNameAppendsASuffix) {
+    EXPECT_EQ(ltdes::output::partial_path("out/run.h5"), fs::path("out/run.h5.partial"));
+}
+
+}  // namespace
