@@ -5,23 +5,34 @@
 #include "cli/options.hpp"
 #include "cli/parallel.hpp"
 
+#include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/cluster/op_census.hpp"
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/plan_report.hpp"
+#include "ltdes/cluster/run_invariants.hpp"
+#include "ltdes/cluster/stage_program.hpp"
 #include "ltdes/cluster/topology.hpp"
+#include "ltdes/config/arch_loader.hpp"
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/config/run_spec.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/version.hpp"
+#include "ltdes/des/partitioner.hpp"
+#include "ltdes/dist/mpi_transport.hpp"
+#include "ltdes/photonic/area_power.hpp"
+#include "ltdes/photonic/cost_model.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unistd.h>
 #include <utility>
 
 namespace ltdes::cli {
@@ -83,24 +94,191 @@ config::RunArgs to_run_args(const cxxopts::ParseResult& a) {
     return r;
 }
 
-/// The plan of the trace's model and workload, and the census of its ops: reads (and so
-/// validates) the whole trace, streaming.
-std::pair<cluster::Plan, std::unique_ptr<cluster::OpCensus>> plan_trace(
-    const config::RunSpec& spec) {
+/// The trace read once, streaming: the plan of its model and workload, the op census and the
+/// stage programs the chips run (every rank reads and so validates the whole trace).
+struct PlannedTrace {
+    workload::WorkloadSpec workload;
+    cluster::Plan plan;
+    std::unique_ptr<cluster::OpCensus> census;
+    std::vector<cluster::StageProgram> programs;
+};
+
+PlannedTrace plan_trace(const config::RunSpec& spec, bool build_programs) {
     if (!std::ifstream(spec.trace)) {
         throw TraceError(fmt::format("{}: cannot open the trace file", spec.trace.string()));
     }
     const std::string where = spec.cluster_source == "built-in" ? "plan" : spec.cluster_source;
     trace::TraceReader reader(spec.trace);
-    std::pair<cluster::Plan, std::unique_ptr<cluster::OpCensus>> r{
+    PlannedTrace r{
+        reader.header().workload,
         cluster::Plan(spec.cluster, reader.header().model, reader.header().workload, where),
-        nullptr};
-    r.second = std::make_unique<cluster::OpCensus>(r.first);
+        nullptr,
+        {}};
+    r.census = std::make_unique<cluster::OpCensus>(r.plan);
+    std::optional<cluster::ProgramBuilder> builder;
+    if (build_programs) {
+        builder.emplace(r.plan);
+    }
     workload::Op op;
     while (reader.next(op)) {
-        r.second->add(op);
+        r.census->add(op);
+        if (builder) {
+            builder->add(op);
+        }
+    }
+    if (builder) {
+        r.programs = builder->finish();
     }
     return r;
+}
+
+/// Loads an arch (path or built-in name; empty = the built-in default) with --opt applied.
+photonic::ArchSpec load_arch_with_opt(const std::string& path, const std::string& opt) {
+    photonic::ArchSpec arch =
+        config::load_arch(path.empty() ? std::string(config::kDefaultArchName) : path);
+    const auto flag = photonic::parse_opt_flag(opt);
+    if (!flag) {
+        throw UsageError(
+            fmt::format("--opt: expected arch_opt, crossbar or broadcast, got '{}'", opt));
+    }
+    arch.apply_opt(*flag);
+    return arch;
+}
+
+/// Peak laser power of a chip in mW (for static.enabled), from the reference's power profile.
+double laser_power_mw(const photonic::ArchSpec& arch) {
+    for (const auto& row : photonic::area_power(arch).rows) {
+        if (row.component == "laser" && row.power_mw) {
+            return *row.power_mw;
+        }
+    }
+    return 0.0;
+}
+
+/// The chips' cost models: one per distinct arch file (--arch or the cluster's, then the
+/// per-chip overrides), shared read-only by the chips (they are pure and thread-safe).
+class ChipArchs {
+public:
+    ChipArchs(const config::RunSpec& spec, std::uint32_t chips)
+        : chip_model_(chips, 0),
+          mem_{spec.cluster.dram.bandwidth_bps, spec.cluster.dram.latency_ns * 1e-9} {
+        add(spec.cluster.arch, spec.opt);
+        for (const auto& o : spec.cluster.chip_arch) {
+            chip_model_[o.chip] = add(o.arch, spec.opt);
+        }
+    }
+
+    const photonic::ArchSpec& arch(std::uint32_t chip) const { return archs_[chip_model_[chip]]; }
+
+    double laser_mw(std::uint32_t chip) const { return laser_mw_[chip_model_[chip]]; }
+
+    cluster::OpCostFn cost_fn(std::uint32_t chip) const {
+        const photonic::CostModel* model = models_[chip_model_[chip]].get();
+        const photonic::MemorySpec mem = mem_;
+        return [model, mem](const workload::Op& op) {
+            const photonic::OpCost c = model->cost(op, mem);
+            cluster::OpTiming t;
+            // CONTRACTS.md §1: each op's duration is rounded up to whole picoseconds.
+            t.duration = SimTime::from_ps(static_cast<std::int64_t>(std::ceil(c.latency_s * 1e12)));
+            t.energy = c.energy;
+            return t;
+        };
+    }
+
+private:
+    std::size_t add(const std::string& path, const std::string& opt) {
+        archs_.push_back(load_arch_with_opt(path, opt));
+        models_.push_back(photonic::make_cost_model(archs_.back(), photonic::CostOptions{false}));
+        laser_mw_.push_back(laser_power_mw(archs_.back()));
+        return archs_.size() - 1;
+    }
+
+    std::vector<std::size_t> chip_model_;
+    std::vector<photonic::ArchSpec> archs_;
+    std::vector<std::unique_ptr<photonic::CostModel>> models_;
+    std::vector<double> laser_mw_;
+    photonic::MemorySpec mem_;
+};
+
+/// Rank 0's progress line: on a terminal rewritten in place about twice a second, otherwise a
+/// plain line every ~10 s (batch logs).
+class Progress {
+public:
+    Progress(bool enabled, std::uint64_t expected_ops)
+        : enabled_(enabled), tty_(isatty(fileno(stderr)) != 0), expected_ops_(expected_ops) {}
+
+    void operator()(const des::WindowProgress& p) {
+        if (!enabled_) {
+            return;
+        }
+        const double interval = tty_ ? 0.5 : 10.0;
+        if (p.wall_seconds - last_ < interval) {
+            return;
+        }
+        last_ = p.wall_seconds;
+        const double rate =
+            p.wall_seconds > 0 ? static_cast<double>(p.global_events) / p.wall_seconds : 0.0;
+        fmt::print(stderr,
+                   "{}lt-des: simulated {:.6f} s, {} events, {:.3g} events/s, {:.1f} s wall{}",
+                   tty_ ? "\r" : "", p.window_end.in_seconds(), p.global_events, rate,
+                   p.wall_seconds, tty_ ? "" : "\n");
+        printed_ = true;
+    }
+
+    void done() const {
+        if (enabled_ && tty_ && printed_) {
+            fmt::print(stderr, "\n");
+        }
+    }
+
+private:
+    bool enabled_;
+    bool tty_;
+    std::uint64_t expected_ops_;
+    double last_ = 0.0;
+    bool printed_ = false;
+};
+
+std::string format_summary(const config::RunSpec& spec,
+                           const cluster::Plan& plan,
+                           const cluster::ClusterRunResult& r,
+                           const workload::WorkloadSpec& w,
+                           int ranks) {
+    const auto& t = r.totals;
+    const double makespan_s = t.makespan.in_seconds();
+    const double total_j = t.energy.total() * 1e-12;
+    std::string s;
+    s += fmt::format("lt-des run: {} on {} chips (tp {} x pp {} x dp {}, {}), {} rank(s)\n",
+                     spec.trace.string(), plan.chips(), plan.tp(), plan.pp(), plan.dp(),
+                     cluster::topology_name(spec.cluster.topology), ranks);
+    s += fmt::format("makespan        {:.6f} ms\n", makespan_s * 1e3);
+    if (!plan.model().is_encoder()) {
+        const double ttft = t.prefill_end.in_seconds();
+        s += fmt::format("TTFT            {:.6f} ms\n", ttft * 1e3);
+        if (w.decode > 0) {
+            s += fmt::format("TPOT            {:.6f} ms\n", (makespan_s - ttft) / w.decode * 1e3);
+        }
+        const double tokens = static_cast<double>(w.batch) * (w.decode + 1);
+        s += fmt::format("energy          {:.6f} J ({:.6f} mJ per generated token, {} tokens)\n",
+                         total_j, total_j / tokens * 1e3, tokens);
+    } else {
+        s += fmt::format("energy          {:.6f} J\n", total_j);
+    }
+    for (std::size_t i = 0; i < kNumEnergyComponents; ++i) {
+        if (t.energy.pj[i] != 0.0) {
+            s += fmt::format("  {:<12} {:.6f} mJ ({:.1f} %)\n", kEnergyComponentNames[i],
+                             t.energy.pj[i] * 1e-9, 100.0 * t.energy.pj[i] / t.energy.total());
+        }
+    }
+    s += fmt::format(
+        "ops             {} op shards, {} link bytes, {} events in {} windows, "
+        "{:.3f} s wall ({:.3g} events/s)\n",
+        t.ops_executed, t.bytes_sent, r.stats.global_events, r.stats.windows,
+        r.stats.local_wall_seconds,
+        r.stats.local_wall_seconds > 0
+            ? static_cast<double>(r.stats.global_events) / r.stats.local_wall_seconds
+            : 0.0);
+    return s;
 }
 
 /// Checks --out before any work (CONTRACTS.md §7): the folder must exist, an existing file is
@@ -136,37 +314,54 @@ int cmd_run(int argc, char** argv) {
         if (!spec.dry_run) {
             check_out_path(spec);
         }
-        auto [plan_value, census] = plan_trace(spec);
-        const cluster::Plan& plan = plan_value;
-        const cluster::Topology topology(spec.cluster, plan.chips());
-        // The arch loader is not wired into run yet: the fit assumes the built-in 4-bit arch.
-        constexpr std::uint32_t kBits = 4;
         const bool root = to_underlying(mpi.rank()) == 0;
+        PlannedTrace planned = plan_trace(spec, !spec.dry_run);
+        const cluster::Plan& plan = planned.plan;
+        const cluster::Topology topology(spec.cluster, plan.chips());
+        const ChipArchs archs(spec, plan.chips());
+        const std::uint32_t bits = archs.arch(0).in_bit;
+        if (root && planned.workload.bits != bits) {
+            fmt::print(stderr,
+                       "lt-des: warning: {} was generated for {} bits; the arch {} computes at {} "
+                       "bits\n",
+                       spec.trace.string(), planned.workload.bits, archs.arch(0).name, bits);
+        }
         if (spec.dry_run) {
             if (root) {
                 cluster::PlanReportInputs in;
                 in.trace = spec.trace.string();
                 in.cluster_source = spec.cluster_source;
                 in.ranks = mpi.size();
-                in.bits = kBits;
-                in.census = census.get();
+                in.bits = bits;
+                in.census = planned.census.get();
                 fmt::print("{}\neffective cluster config (YAML):\n{}",
                            cluster::format_plan_report(spec.cluster, plan, topology, in),
                            config::dump_cluster_yaml(spec.cluster));
             }
             return 0;
         }
-        const auto fit = cluster::dram_fit(plan, kBits, spec.cluster.dram.capacity_gib);
+        const auto fit = cluster::dram_fit(plan, bits, spec.cluster.dram.capacity_gib);
+        if (root && !fit.fits()) {
+            fmt::print(stderr, "lt-des: warning: {}\n", cluster::format_dram_fit(fit, bits));
+        }
+        cluster::ClusterRunInputs in;
+        in.spec = spec.cluster;
+        in.plan = &plan;
+        in.programs = &planned.programs;
+        in.cost_of_chip = [&archs](std::uint32_t chip) { return archs.cost_fn(chip); };
+        in.laser_power_mw = [&archs](std::uint32_t chip) { return archs.laser_mw(chip); };
+        in.bits = bits;
+        in.threads = static_cast<int>(spec.threads);
+        in.keep_records = false;
+        Progress progress(root, planned.census->op_instances());
+        in.progress = [&progress](const des::WindowProgress& p) { progress(p); };
+        dist::MpiTransport transport(mpi);
+        const des::BlockPartitioner partitioner;
+        const cluster::ClusterRunResult result = cluster::run_cluster(in, transport, partitioner);
+        progress.done();
+        cluster::check_run_invariants(result.totals, planned.census->op_instances());
         if (root) {
-            fmt::print("lt-des {} ({}) on {} rank(s)\n", version(), git_commit(), mpi.size());
-            fmt::print("plan: tp {} x pp {} x dp {} = {} chips; {} op instances\n", plan.tp(),
-                       plan.pp(), plan.dp(), plan.chips(), census->op_instances());
-            if (!fit.fits()) {
-                fmt::print(stderr, "lt-des: warning: {}\n", cluster::format_dram_fit(fit, kBits));
-            }
-            fmt::print(stderr,
-                       "lt-des: warning: the cluster simulation is not built yet (issue 7): "
-                       "nothing was simulated\n");
+            fmt::print("{}", format_summary(spec, plan, result, planned.workload, mpi.size()));
         }
         return 0;
     });
