@@ -184,6 +184,8 @@ void ChipModel::complete(std::uint32_t entry,
     const std::uint64_t bytes = tp_role(e.op) == TpRole::vocab || e.op.name == "head"
                                     ? std::uint64_t{4} * mb_requests_[mb]
                                     : bytes_of(s.m * s.n * s.count);
+    xfer_entry_ = entry;
+    xfer_mb_ = mb;
     for (const std::uint32_t stage : e.consumer_stages) {
         const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, stage, coord_.tp});
         const ActivationMsg msg{e.op.id, bytes, mb, chip_};
@@ -216,6 +218,8 @@ void ChipModel::try_send_chunks(std::uint32_t entry,
     const std::uint32_t steps = 2 * (p - 1);
     const std::uint32_t i = coord_.tp;
     const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    xfer_entry_ = entry;
+    xfer_mb_ = mb;
     // Step s may go once the partial sums exist and step s-1's chunk has arrived.
     while (st.computed && st.ar_sent < steps && st.ar_sent <= st.ar_received) {
         const std::uint32_t s = st.ar_sent;
@@ -239,6 +243,8 @@ void ChipModel::try_send_bus_chunks(std::uint32_t entry,
     const std::uint32_t p = plan_.tp();
     const std::uint32_t i = coord_.tp;
     const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    xfer_entry_ = entry;
+    xfer_mb_ = mb;
     if (st.computed && st.ar_sent == 0) {
         for (std::uint32_t j = 0; j < p; ++j) {
             if (j == i) {
@@ -288,6 +294,29 @@ void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vecto
     }
 }
 
+void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_pj) {
+    if (!keep_records_) {
+        return;
+    }
+    const auto& op = program_->entries()[xfer_entry_].op;
+    OpRecord rec;
+    rec.start = depart;
+    rec.end = arrival;
+    rec.op_id = op.id;
+    rec.chip = chip_;
+    rec.microbatch = xfer_mb_;
+    rec.request =
+        plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, xfer_mb_).begin;
+    rec.link = true;
+    rec.bus = bus_;
+    rec.kind = op.kind;
+    rec.phase = op.phase;
+    rec.step = op.step;
+    rec.layer = op.layer;
+    rec.energy[EnergyComponent::link] = energy_pj;
+    records_.push_back(rec);
+}
+
 void ChipModel::finish(SimTime makespan, double laser_power_mw) {
     if (!static_enabled_) {
         return;
@@ -310,9 +339,11 @@ SimTime ChipModel::bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimT
     free_at = depart + topology_.serialization(bytes);
     // A broadcast counts once per reader, as each reader counts what it receives.
     totals_.bytes_sent += bytes * readers;
-    totals_.energy[EnergyComponent::link] +=
+    const double energy =
         static_cast<double>(bytes) * 8.0 * topology_.bus_energy_pj_per_bit(readers);
+    totals_.energy[EnergyComponent::link] += energy;
     totals_.last_end = std::max(totals_.last_end, free_at + topology_.hop_latency());
+    record_transfer(depart, free_at + topology_.hop_latency(), energy);
     return free_at + topology_.bus_first_leg() - now;
 }
 
@@ -330,8 +361,10 @@ SimTime ChipModel::transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now)
     const SimTime arrival =
         free_at + SimTime::from_ps(topology_.hop_latency().in_ps() * topology_.hops(chip_, dst));
     totals_.bytes_sent += bytes;
-    totals_.energy[EnergyComponent::link] += topology_.transfer_energy_pj(chip_, dst, bytes);
+    const double energy = topology_.transfer_energy_pj(chip_, dst, bytes);
+    totals_.energy[EnergyComponent::link] += energy;
     totals_.last_end = std::max(totals_.last_end, arrival);
+    record_transfer(depart, arrival, energy);
     return arrival - now;
 }
 

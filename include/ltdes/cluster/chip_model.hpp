@@ -90,6 +90,8 @@ struct OpRecord {
     std::uint32_t microbatch = 0;
     std::uint32_t request = 0;  ///< first request (batch index) of the micro-batch
     bool memory = false;        ///< ran on the DRAM channel (lookup, kv_read, kv_write)
+    bool link = false;          ///< a transfer on an outgoing link (start: departure, end: arrival)
+    bool bus = false;           ///< the link is the chip's broadcast-bus channel
     workload::OpKind kind = workload::OpKind::gemm;
     workload::Phase phase = workload::Phase::encoder;
     std::uint32_t step = 0;
@@ -184,6 +186,8 @@ private:
                          std::uint32_t mb,
                          SimTime now,
                          std::vector<Outgoing>& out);
+    /// Appends a record of a transfer for (entry, mb) when records are kept.
+    void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
     void try_send_bus_chunks(std::uint32_t entry,
                              std::uint32_t mb,
                              SimTime now,
@@ -209,6 +213,8 @@ private:
     bool static_enabled_;
     double link_idle_power_w_;
     SimTime cores_busy_;
+    std::uint32_t xfer_entry_ = 0;  ///< the op the transfers being made serve
+    std::uint32_t xfer_mb_ = 0;
     std::uint32_t entries_;
     std::uint32_t microbatches_;  ///< non-empty micro-batches of this chip's replica
     std::vector<std::uint32_t> mb_requests_;

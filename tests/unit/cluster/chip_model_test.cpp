@@ -183,6 +183,19 @@ TEST(ChipModel, TensorParallelAllReduceIsTwoRingStepsForTwoChips) {
         EXPECT_DOUBLE_EQ(t.energy[EnergyComponent::link], 2.0 * 1572864 * 8 * 5.0);
     }
     EXPECT_NO_THROW(check_run_invariants(totals, 6));
+    // Chip 0's records: 3 ops and its 2 chunk transfers, whose link energy adds up.
+    double link_pj = 0.0;
+    int transfers = 0;
+    for (const OpRecord& rec : sim.chip(0).records()) {
+        if (rec.link) {
+            ++transfers;
+            link_pj += rec.energy[EnergyComponent::link];
+            EXPECT_EQ(rec.op_id, 1U);  // the all-reduce after proj
+            EXPECT_EQ(rec.end - rec.start, SimTime::from_ps(step));
+        }
+    }
+    EXPECT_EQ(transfers, 2);
+    EXPECT_DOUBLE_EQ(link_pj, 2.0 * 1572864 * 8 * 5.0);
 }
 
 TEST(ChipModel, PipelineStagesPassActivationsAndTokensBack) {
