@@ -17,10 +17,16 @@
 #include "ltdes/config/run_spec.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/version.hpp"
+#include "ltdes/des/build_info.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
+#include "ltdes/output/hdf5_result_writer.hpp"
+#include "ltdes/output/run_metadata.hpp"
 #include "ltdes/photonic/area_power.hpp"
 #include "ltdes/photonic/cost_model.hpp"
+#include "ltdes/stats/layer_accumulator.hpp"
+#include "ltdes/stats/run_summary.hpp"
+#include "ltdes/stats/timeline_row.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 
 #include <fmt/format.h>
@@ -239,6 +245,73 @@ private:
     bool printed_ = false;
 };
 
+/// A chip record as a /timeline row.
+stats::TimelineRow to_row(const cluster::OpRecord& r) {
+    stats::TimelineRow row;
+    row.t_start_ps = r.start.in_ps();
+    row.t_end_ps = r.end.in_ps();
+    row.op_id = r.op_id;
+    row.m = r.m;
+    row.n = r.n;
+    row.k = r.k;
+    row.chip = r.chip;
+    row.layer = r.layer;
+    row.step = r.step;
+    row.request = r.request;
+    if (r.link) {
+        row.resource = r.bus ? stats::Resource::bus : stats::Resource::link;
+    } else if (r.memory) {
+        row.resource = stats::Resource::dram;
+    } else if (r.kind == workload::OpKind::gemm || r.kind == workload::OpKind::bmm) {
+        row.resource = stats::Resource::core;
+    } else {
+        row.resource = stats::Resource::digital;
+    }
+    row.op_kind = static_cast<std::uint8_t>(r.kind);
+    row.phase = static_cast<std::uint8_t>(r.phase);
+    row.energy = r.energy;
+    return row;
+}
+
+/// The command line as typed, from /proc on Linux.
+std::string own_command_line() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string out;
+    for (std::string arg; std::getline(in, arg, '\0');) {
+        out += (out.empty() ? "" : " ") + arg;
+    }
+    return out.empty() ? std::string("lt-des run") : out;
+}
+
+output::RunMetadata run_metadata(const config::RunSpec& spec,
+                                 const cluster::Plan& plan,
+                                 const ChipArchs& archs) {
+    output::RunMetadata m;
+    m.command_line = own_command_line();
+    m.threads_per_rank = spec.threads;
+    m.tbb_version = des::tbb_version();
+    m.mpi_version = dist::mpi_build_version();
+    m.config_yaml = config::dump_cluster_yaml(spec.cluster);
+    m.inputs.push_back({"trace", spec.trace});
+    if (spec.cluster_source != "built-in") {
+        m.inputs.push_back({"cluster", spec.cluster_source});
+    }
+    const auto& w = plan.workload();
+    m.trace_summary = {{"model", plan.model().name},
+                       {"batch", std::to_string(w.batch)},
+                       {"prompt", std::to_string(w.prompt)},
+                       {"decode", std::to_string(w.decode)}};
+    for (std::uint32_t c = 0; c < plan.chips(); ++c) {
+        const auto& a = archs.arch(c);
+        m.chips.push_back({c, a.name, std::string(photonic::core_type_name(a.core_type)),
+                           a.num_tiles, a.num_pe_per_tile, a.height, a.width, a.num_wavelength,
+                           a.work_freq_ghz, a.in_bit});
+    }
+    m.op_kind_names.assign(workload::kOpKindNames.begin(), workload::kOpKindNames.end());
+    m.phase_names.assign(workload::kPhaseNames.begin(), workload::kPhaseNames.end());
+    return m;
+}
+
 std::string format_summary(const config::RunSpec& spec,
                            const cluster::Plan& plan,
                            const cluster::ClusterRunResult& r,
@@ -344,6 +417,12 @@ int cmd_run(int argc, char** argv) {
         if (root && !fit.fits()) {
             fmt::print(stderr, "lt-des: warning: {}\n", cluster::format_dram_fit(fit, bits));
         }
+        // Every rank opens the writer before the run: a bad --out fails before any work.
+        output::Hdf5WriterOptions wopts;
+        wopts.path = spec.out;
+        wopts.force = spec.force;
+        wopts.write_timeline = spec.timeline == config::TimelineMode::full;
+        output::Hdf5ResultWriter writer(wopts);
         cluster::ClusterRunInputs in;
         in.spec = spec.cluster;
         in.plan = &plan;
@@ -352,14 +431,81 @@ int cmd_run(int argc, char** argv) {
         in.laser_power_mw = [&archs](std::uint32_t chip) { return archs.laser_mw(chip); };
         in.bits = bits;
         in.threads = static_cast<int>(spec.threads);
-        in.keep_records = false;
+        // Per-layer aggregates are built from the records, so they are kept for every mode.
+        in.keep_records = true;
         Progress progress(root, planned.census->op_instances());
         in.progress = [&progress](const des::WindowProgress& p) { progress(p); };
         dist::MpiTransport transport(mpi);
         const des::BlockPartitioner partitioner;
-        const cluster::ClusterRunResult result = cluster::run_cluster(in, transport, partitioner);
-        progress.done();
-        cluster::check_run_invariants(result.totals, planned.census->op_instances());
+        cluster::ClusterRunResult result;
+        try {
+            result = cluster::run_cluster(in, transport, partitioner);
+            progress.done();
+            cluster::check_run_invariants(result.totals, planned.census->op_instances());
+        } catch (const std::exception& e) {
+            // The ranks agree on a failure (the kernel rethrows it everywhere; the invariants
+            // see the same gathered totals), so every rank can mark the file failed.
+            writer.fail(run_metadata(spec, plan, archs), e.what());
+            throw;
+        }
+
+        stats::LayerAccumulator layers;
+        for (const cluster::OpRecord& rec : result.local_records) {
+            const stats::TimelineRow row = to_row(rec);
+            writer.add_row(row);
+            layers.add(row);
+        }
+        result.local_records.clear();
+        result.local_records.shrink_to_fit();
+        for (const auto& partial : layers.partials()) {
+            writer.add_layer_stats(partial);
+        }
+        // Static energy has no op to belong to: one row per chip over the whole run.
+        if (spec.cluster.static_power.enabled) {
+            for (std::uint32_t c = 0; c < plan.chips(); ++c) {
+                if (cluster::rank_of_chip(
+                        c,
+                        plan.chips() +
+                            (spec.cluster.topology == cluster::TopologyKind::bus ? 1U : 0U),
+                        mpi.size()) != to_underlying(mpi.rank())) {
+                    continue;
+                }
+                stats::TimelineRow row;
+                row.chip = c;
+                row.t_end_ps = result.totals.makespan.in_ps();
+                row.resource = stats::Resource::core;
+                row.energy[EnergyComponent::static_power] =
+                    result.chips[c].energy[EnergyComponent::static_power];
+                writer.add_row(row);
+                stats::LayerAccumulator one;
+                one.add(row);
+                for (const auto& partial : one.partials()) {
+                    writer.add_layer_stats(partial);
+                }
+            }
+        }
+        const auto& w = planned.workload;
+        stats::RunSummary summary;
+        summary.makespan_s = result.totals.makespan.in_seconds();
+        if (!plan.model().is_encoder()) {
+            summary.ttft_s = result.totals.prefill_end.in_seconds();
+            if (w.decode > 0) {
+                summary.tpot_s = (summary.makespan_s - summary.ttft_s) / w.decode;
+            }
+            summary.generated_tokens = std::uint64_t{w.batch} * (w.decode + 1);
+        }
+        summary.tokens = std::uint64_t{w.batch} * (w.prompt + w.decode);
+        for (const auto& chip : result.chips) {
+            summary.chip_utilization.push_back(
+                result.totals.makespan > SimTime::zero()
+                    ? static_cast<double>(chip.cores_work.in_ps()) /
+                          static_cast<double>(result.totals.makespan.in_ps())
+                    : 0.0);
+        }
+        output::RankReport report;
+        report.events = result.stats.local_events;
+        report.timings_s = {{"simulation", result.stats.local_wall_seconds}};
+        writer.finish(run_metadata(spec, plan, archs), summary, report);
         if (root) {
             fmt::print("{}", format_summary(spec, plan, result, planned.workload, mpi.size()));
         }
