@@ -245,34 +245,6 @@ private:
     bool printed_ = false;
 };
 
-/// A chip record as a /timeline row.
-stats::TimelineRow to_row(const cluster::OpRecord& r) {
-    stats::TimelineRow row;
-    row.t_start_ps = r.start.in_ps();
-    row.t_end_ps = r.end.in_ps();
-    row.op_id = r.op_id;
-    row.m = r.m;
-    row.n = r.n;
-    row.k = r.k;
-    row.chip = r.chip;
-    row.layer = r.layer;
-    row.step = r.step;
-    row.request = r.request;
-    if (r.link) {
-        row.resource = r.bus ? stats::Resource::bus : stats::Resource::link;
-    } else if (r.memory) {
-        row.resource = stats::Resource::dram;
-    } else if (r.kind == workload::OpKind::gemm || r.kind == workload::OpKind::bmm) {
-        row.resource = stats::Resource::core;
-    } else {
-        row.resource = stats::Resource::digital;
-    }
-    row.op_kind = static_cast<std::uint8_t>(r.kind);
-    row.phase = static_cast<std::uint8_t>(r.phase);
-    row.energy = r.energy;
-    return row;
-}
-
 /// The command line as typed, from /proc on Linux.
 std::string own_command_line() {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
@@ -431,8 +403,8 @@ int cmd_run(int argc, char** argv) {
         in.laser_power_mw = [&archs](std::uint32_t chip) { return archs.laser_mw(chip); };
         in.bits = bits;
         in.threads = static_cast<int>(spec.threads);
-        // Per-layer aggregates are built from the records, so they are kept for every mode.
-        in.keep_records = true;
+        in.keep_records = spec.timeline == config::TimelineMode::full;
+        in.keep_layers = true;
         Progress progress(root, planned.census->op_instances());
         in.progress = [&progress](const des::WindowProgress& p) { progress(p); };
         dist::MpiTransport transport(mpi);
@@ -449,15 +421,12 @@ int cmd_run(int argc, char** argv) {
             throw;
         }
 
-        stats::LayerAccumulator layers;
         for (const cluster::OpRecord& rec : result.local_records) {
-            const stats::TimelineRow row = to_row(rec);
-            writer.add_row(row);
-            layers.add(row);
+            writer.add_row(cluster::to_timeline_row(rec));
         }
         result.local_records.clear();
         result.local_records.shrink_to_fit();
-        for (const auto& partial : layers.partials()) {
+        for (const auto& partial : result.local_layers) {
             writer.add_layer_stats(partial);
         }
         // Static energy has no op to belong to: one row per chip over the whole run.

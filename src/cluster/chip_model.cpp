@@ -119,7 +119,7 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
     (r == Resource::cores ? totals_.cores_work : totals_.dram_work) += t.duration;
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
-    if (keep_records_) {
+    if (keep_records_ || keep_layers_) {
         OpRecord rec;
         rec.start = started_at_[ri];
         rec.end = now;
@@ -138,7 +138,7 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
         rec.k = s.k;
         rec.count = s.count;
         rec.energy = t.energy;
-        records_.push_back(rec);
+        emit(rec);
     }
     if (s.all_reduce_after && plan_.tp() > 1) {
         try_send_chunks(m.entry, m.microbatch, now, out);
@@ -295,7 +295,7 @@ void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vecto
 }
 
 void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_pj) {
-    if (!keep_records_) {
+    if (!keep_records_ && !keep_layers_) {
         return;
     }
     const auto& op = program_->entries()[xfer_entry_].op;
@@ -314,7 +314,43 @@ void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_p
     rec.step = op.step;
     rec.layer = op.layer;
     rec.energy[EnergyComponent::link] = energy_pj;
-    records_.push_back(rec);
+    emit(rec);
+}
+
+void ChipModel::emit(const OpRecord& rec) {
+    if (keep_records_) {
+        records_.push_back(rec);
+    }
+    if (keep_layers_) {
+        layers_.add(to_timeline_row(rec));
+    }
+}
+
+stats::TimelineRow to_timeline_row(const OpRecord& r) {
+    stats::TimelineRow row;
+    row.t_start_ps = r.start.in_ps();
+    row.t_end_ps = r.end.in_ps();
+    row.op_id = r.op_id;
+    row.m = r.m;
+    row.n = r.n;
+    row.k = r.k;
+    row.chip = r.chip;
+    row.layer = r.layer;
+    row.step = r.step;
+    row.request = r.request;
+    if (r.link) {
+        row.resource = r.bus ? stats::Resource::bus : stats::Resource::link;
+    } else if (r.memory) {
+        row.resource = stats::Resource::dram;
+    } else if (r.kind == OpKind::gemm || r.kind == OpKind::bmm) {
+        row.resource = stats::Resource::core;
+    } else {
+        row.resource = stats::Resource::digital;
+    }
+    row.op_kind = static_cast<std::uint8_t>(r.kind);
+    row.phase = static_cast<std::uint8_t>(r.phase);
+    row.energy = r.energy;
+    return row;
 }
 
 void ChipModel::finish(SimTime makespan, double laser_power_mw) {

@@ -64,9 +64,10 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
                                 return std::make_unique<BusLp>(BusModel(plan, topology));
                             }
                             const std::uint32_t stage = plan.coord(id).pp;
-                            return std::make_unique<ChipLp>(
-                                ChipModel(id, plan, (*in.programs)[stage], topology, in.spec,
-                                          in.bits, in.cost_of_chip(id), in.keep_records));
+                            ChipModel model(id, plan, (*in.programs)[stage], topology, in.spec,
+                                            in.bits, in.cost_of_chip(id), in.keep_records);
+                            model.set_keep_layers(in.keep_layers);
+                            return std::make_unique<ChipLp>(std::move(model));
                         });
     if (in.progress) {
         sim.set_progress(in.progress);
@@ -100,6 +101,8 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
         mine.emplace_back(id, chip.model().totals());
         const auto& recs = chip.model().records();
         r.local_records.insert(r.local_records.end(), recs.begin(), recs.end());
+        const auto partials = chip.model().layer_partials();
+        r.local_layers.insert(r.local_layers.end(), partials.begin(), partials.end());
     });
     r.chips.assign(plan.chips(), ChipTotals{});
     std::vector<bool> seen(plan.chips(), false);

@@ -11,6 +11,8 @@
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/energy.hpp"
 #include "ltdes/core/sim_time.hpp"
+#include "ltdes/stats/layer_accumulator.hpp"
+#include "ltdes/stats/timeline_row.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -100,6 +102,10 @@ struct OpRecord {
     EnergyPj energy;
 };
 
+/// The /timeline row of a record (resource: bus or link for transfers, dram for memory ops,
+/// core for matmuls, digital for the other ops).
+stats::TimelineRow to_timeline_row(const OpRecord& r);
+
 /// What a chip did over the run (for the end-of-run invariants and the summary).
 struct ChipTotals {
     std::uint64_t ops_expected = 0;  ///< op shards this chip must run
@@ -145,6 +151,13 @@ public:
 
     const ChipTotals& totals() const { return totals_; }
 
+    /// Also aggregate every record per (phase, layer) as it happens (for /layers without
+    /// keeping the records).
+    void set_keep_layers(bool keep) { keep_layers_ = keep; }
+
+    /// The per-layer aggregates of this chip (empty unless set_keep_layers(true)).
+    std::vector<stats::LayerStats> layer_partials() const { return layers_.partials(); }
+
     /// Executed op shards in completion order (empty unless keep_records).
     const std::vector<OpRecord>& records() const { return records_; }
 
@@ -186,6 +199,8 @@ private:
                          std::uint32_t mb,
                          SimTime now,
                          std::vector<Outgoing>& out);
+    /// Keeps and/or aggregates a record.
+    void emit(const OpRecord& rec);
     /// Appends a record of a transfer for (entry, mb) when records are kept.
     void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
     void try_send_bus_chunks(std::uint32_t entry,
@@ -208,6 +223,8 @@ private:
     std::uint32_t bits_;
     OpCostFn cost_;
     bool keep_records_;
+    bool keep_layers_ = false;
+    stats::LayerAccumulator layers_;
     bool overlap_;
     bool bus_;
     bool static_enabled_;

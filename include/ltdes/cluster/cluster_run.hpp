@@ -29,7 +29,8 @@ struct ClusterRunInputs {
     std::function<double(std::uint32_t chip)> laser_power_mw;
     std::uint32_t bits = 4;  ///< arch precision, for bytes on links
     int threads = 1;
-    bool keep_records = false;
+    bool keep_records = false;  ///< every op and transfer record (for /timeline)
+    bool keep_layers = false;   ///< per-layer aggregates only (for /layers)
     des::ProgressCallback progress;
 };
 
@@ -38,7 +39,8 @@ struct ClusterRunResult {
     std::vector<ChipTotals> chips;  ///< every chip, by id
     RunTotals totals;               ///< summed in chip order
     des::RunStats stats;
-    std::vector<OpRecord> local_records;  ///< this rank's chips, by chip then completion
+    std::vector<OpRecord> local_records;          ///< this rank's chips, by chip then completion
+    std::vector<stats::LayerStats> local_layers;  ///< this rank's chips' partials, by chip
 };
 
 /// Collective over `transport`'s ranks. Throws what the LPs throw (bad input as ltdes::Error,
