@@ -405,6 +405,11 @@ int cmd_run(int argc, char** argv) {
         in.threads = static_cast<int>(spec.threads);
         in.keep_records = spec.timeline == config::TimelineMode::full;
         in.keep_layers = true;
+        in.record_sink = [&writer](std::vector<cluster::OpRecord>&& records) {
+            for (const cluster::OpRecord& rec : records) {
+                writer.add_row(cluster::to_timeline_row(rec));
+            }
+        };
         Progress progress(root, planned.census->op_instances());
         in.progress = [&progress](const des::WindowProgress& p) { progress(p); };
         dist::MpiTransport transport(mpi);

@@ -69,11 +69,31 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
                             model.set_keep_layers(in.keep_layers);
                             return std::make_unique<ChipLp>(std::move(model));
                         });
-    if (in.progress) {
-        sim.set_progress(in.progress);
+    const auto drain = [&] {
+        sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
+            if (to_underlying(lp) < plan.chips()) {
+                auto records = static_cast<ChipLp&>(p).model().take_records();
+                if (!records.empty()) {
+                    in.record_sink(std::move(records));
+                }
+            }
+        });
+    };
+    if (in.progress || (in.keep_records && in.record_sink)) {
+        sim.set_progress([&](const des::WindowProgress& p) {
+            if (in.keep_records && in.record_sink) {
+                drain();
+            }
+            if (in.progress) {
+                in.progress(p);
+            }
+        });
     }
     ClusterRunResult r;
     r.stats = sim.run();
+    if (in.keep_records && in.record_sink) {
+        drain();  // what the last window produced
+    }
 
     // The makespan is the latest end over every chip of every rank (gathered as integers).
     std::uint64_t local_end = 0;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -160,6 +161,9 @@ public:
 
     /// Executed op shards in completion order (empty unless keep_records).
     const std::vector<OpRecord>& records() const { return records_; }
+
+    /// Hands the records kept so far to the caller and forgets them (bounded memory).
+    std::vector<OpRecord> take_records() { return std::exchange(records_, {}); }
 
     /// Every op shard of every non-empty micro-batch has completed (all-reduces included).
     bool finished() const { return completed_ == totals_.ops_expected; }

@@ -32,6 +32,10 @@ struct ClusterRunInputs {
     bool keep_records = false;  ///< every op and transfer record (for /timeline)
     bool keep_layers = false;   ///< per-layer aggregates only (for /layers)
     des::ProgressCallback progress;
+    /// With keep_records: receives this rank's records after every window (on the thread that
+    /// called run_cluster, LPs idle), so they never pile up in memory. Without it they are
+    /// returned in ClusterRunResult::local_records.
+    std::function<void(std::vector<OpRecord>&&)> record_sink;
 };
 
 /// What a run produced; identical on every rank except `local_records` and `stats.local_*`.
