@@ -227,6 +227,7 @@ void Engine::route() {
                 target.queue.push(ev);
             } else {
                 target.inbox.push_back(ev);
+                target.inbox_min = std::min(target.inbox_min, ev.time);
             }
         }
         sh.local_out.clear();
@@ -253,6 +254,7 @@ void Engine::deliver(std::vector<Event>& received) {
             target.queue.push(ev);
         } else {
             target.inbox.push_back(ev);
+            target.inbox_min = std::min(target.inbox_min, ev.time);
         }
     }
     received.clear();
@@ -270,13 +272,16 @@ void Engine::deliver(std::vector<Event>& received) {
             sh.queue.push(ev);
         }
         sh.inbox.clear();
+        sh.inbox_min = SimTime::max();
     });
 }
 
 SimTime Engine::next_event_time() const {
     SimTime t = SimTime::max();
+    // Events routed between shards of this rank wait in inboxes until deliver(); they are
+    // pending all the same, or the window agreement could end the run before they execute.
     for (const Shard& sh : shards_) {
-        t = std::min(t, sh.queue.next_time());
+        t = std::min({t, sh.queue.next_time(), sh.inbox_min});
     }
     return t;
 }

@@ -107,6 +107,7 @@ private:
         std::vector<Event> local_out;   // to other shards of this rank
         std::vector<Event> remote_out;  // to other ranks
         std::vector<Event> inbox;       // routed here, not yet queued
+        SimTime inbox_min = SimTime::max();  // earliest event in inbox
         std::uint64_t events = 0;
         SimTime last_time;
         std::exception_ptr error;

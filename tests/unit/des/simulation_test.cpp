@@ -406,5 +406,35 @@ TEST(Event, ReadingThePayloadAsAnotherKindIsAnError) {
     EXPECT_THROW(static_cast<void>(ev.as<Other>()), InternalError);
 }
 
+TEST(Simulation, EventsBetweenShardsOfOneRankKeepTheRunGoingWithThreads) {
+    // Two LPs, one per shard, 2 threads: a ball passed back and forth 10 times with delay 5 ps
+    // (= lookahead). Every pass crosses shards inside the rank, so the event is pending in
+    // the target shard's inbox when the next window is agreed. Hand count: 10 events, the
+    // last at 10 · 5 = 50 ps (the first send happens in on_start at 0).
+    constexpr std::uint32_t kPasses = 10;
+    auto make = [](LpId) {
+        return std::make_unique<ScriptLp>(
+            [](Context& ctx) {
+                if (to_underlying(ctx.self()) == 0) {
+                    ctx.send(LpId{1}, ps(5), Ping{1});
+                }
+            },
+            [](const Event& ev, Context& ctx) {
+                const auto hops = ev.as<Ping>().hops;
+                if (hops < kPasses) {
+                    ctx.send(LpId{1U - to_underlying(ctx.self())}, ps(5), Ping{hops + 1});
+                }
+            });
+    };
+    for (int threads : {1, 2}) {
+        SimulationSpec spec = spec_with(5, threads);
+        spec.lps_per_shard = 1;
+        const LocalRun run = run_local(spec, 2, make);
+        EXPECT_EQ(run.stats.global_events, kPasses) << threads << " thread(s)";
+        EXPECT_EQ(run.stats.last_event_time, ps(5 * kPasses)) << threads << " thread(s)";
+        EXPECT_EQ(run.lps.at(1)->seen.size(), kPasses / 2) << threads << " thread(s)";
+    }
+}
+
 }  // namespace
 }  // namespace ltdes::des
