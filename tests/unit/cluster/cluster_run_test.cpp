@@ -126,12 +126,8 @@ TEST(ClusterRun, SameResultsWithMoreRanksThanLps) {
     expect_same_as_one_rank(10, 1);  // 8 chips (+ the bus LP): idle ranks
 }
 
-// Disabled until des::Engine::route() is fixed: with threads > 1 it parks events for LPs of
-// another shard of the same rank in that shard's inbox, which next_event_time() does not see,
-// so the window sync can stop (or start a window) before they run. Reproduced here with 1 rank
-// and 2 threads (8 chips: only 12 of 52 ops run); pushing them straight into the target queue
-// in route() (it runs serially) makes this test pass.
-TEST(ClusterRun, DISABLED_SameResultsWithTwoThreads) {
+// Threads change nothing either (the kernel routes events between shards of one rank).
+TEST(ClusterRun, SameResultsWithTwoThreads) {
     expect_same_as_one_rank(1, 2);
     expect_same_as_one_rank(3, 2);
 }
