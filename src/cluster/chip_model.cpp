@@ -120,19 +120,8 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
     if (keep_records_ || keep_layers_) {
-        OpRecord rec;
-        rec.start = started_at_[ri];
-        rec.end = now;
-        rec.op_id = op.id;
-        rec.chip = chip_;
-        rec.microbatch = m.microbatch;
-        rec.request = plan_.requests(coord_.dp).begin +
-                      plan_.microbatch_requests(coord_.dp, m.microbatch).begin;
+        OpRecord rec = make_record(m.entry, m.microbatch, started_at_[ri], now);
         rec.memory = is_memory_op(op.kind);
-        rec.kind = op.kind;
-        rec.phase = op.phase;
-        rec.step = op.step;
-        rec.layer = op.layer;
         rec.m = s.m;
         rec.n = s.n;
         rec.k = s.k;
@@ -298,23 +287,30 @@ void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_p
     if (!keep_records_ && !keep_layers_) {
         return;
     }
-    const auto& op = program_->entries()[xfer_entry_].op;
-    OpRecord rec;
-    rec.start = depart;
-    rec.end = arrival;
-    rec.op_id = op.id;
-    rec.chip = chip_;
-    rec.microbatch = xfer_mb_;
-    rec.request =
-        plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, xfer_mb_).begin;
+    OpRecord rec = make_record(xfer_entry_, xfer_mb_, depart, arrival);
     rec.link = true;
     rec.bus = bus_;
+    rec.energy[EnergyComponent::link] = energy_pj;
+    emit(rec);
+}
+
+OpRecord ChipModel::make_record(std::uint32_t entry,
+                                std::uint32_t mb,
+                                SimTime start,
+                                SimTime end) const {
+    const auto& op = program_->entries()[entry].op;
+    OpRecord rec;
+    rec.start = start;
+    rec.end = end;
+    rec.op_id = op.id;
+    rec.chip = chip_;
+    rec.microbatch = mb;
+    rec.request = plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, mb).begin;
     rec.kind = op.kind;
     rec.phase = op.phase;
     rec.step = op.step;
     rec.layer = op.layer;
-    rec.energy[EnergyComponent::link] = energy_pj;
-    emit(rec);
+    return rec;
 }
 
 void ChipModel::emit(const OpRecord& rec) {

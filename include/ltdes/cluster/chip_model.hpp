@@ -203,6 +203,8 @@ private:
                          std::uint32_t mb,
                          SimTime now,
                          std::vector<Outgoing>& out);
+    /// A record of (entry, mb) from `start` to `end` with the op's identifying fields.
+    OpRecord make_record(std::uint32_t entry, std::uint32_t mb, SimTime start, SimTime end) const;
     /// Keeps and/or aggregates a record.
     void emit(const OpRecord& rec);
     /// Appends a record of a transfer for (entry, mb) when records are kept.
