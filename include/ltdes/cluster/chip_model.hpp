@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+// The behaviour of one chip, independent of the DES kernel: it is told what happened (its own
+// op finished, an activation arrived, an all-reduce chunk arrived) and answers with the
+// messages to send. ChipLp adapts it to des::LogicalProcess; unit tests drive it directly.
+#pragma once
+
+#include "ltdes/cluster/cluster_spec.hpp"
+#include "ltdes/cluster/op_shard.hpp"
+#include "ltdes/cluster/plan.hpp"
+#include "ltdes/cluster/stage_program.hpp"
+#include "ltdes/cluster/topology.hpp"
+#include "ltdes/core/energy.hpp"
+#include "ltdes/core/sim_time.hpp"
+#include "ltdes/stats/layer_accumulator.hpp"
+#include "ltdes/stats/timeline_row.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <queue>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace ltdes::cluster {
+
+/// Duration (rounded up to ps, CONTRACTS.md §1) and energy of one op shard on a chip.
+struct OpTiming {
+    SimTime duration;
+    EnergyPj energy;
+};
+
+/// Costs one sharded op; pure and deterministic (wraps photonic::CostModel::cost).
+using OpCostFn = std::function<OpTiming(const workload::Op&)>;
+
+/// Self-message: the op shard (entry, micro-batch) finished computing.
+struct OpDoneMsg {
+    static constexpr std::uint16_t kKind = 101;
+    std::uint32_t entry = 0;
+    std::uint32_t microbatch = 0;
+};
+
+/// From the chip of another stage: logical op `producer_id` of micro-batch `microbatch` is done
+/// and its output (`bytes`) has arrived.
+struct ActivationMsg {
+    static constexpr std::uint16_t kKind = 102;
+    std::uint64_t producer_id = 0;
+    std::uint64_t bytes = 0;
+    std::uint32_t microbatch = 0;
+    std::uint32_t from_chip = 0;
+};
+
+/// From the previous member of the tensor group: chunk of step `step` of the all-reduce after
+/// entry `entry` of micro-batch `microbatch`.
+struct ReduceChunkMsg {
+    static constexpr std::uint16_t kKind = 103;
+    std::uint64_t bytes = 0;
+    std::uint32_t entry = 0;
+    std::uint32_t microbatch = 0;
+    std::uint32_t step = 0;
+    std::uint32_t from_chip = 0;
+};
+
+/// To the bus LP: deliver `inner` to chip `dst` after the bus-to-reader leg.
+struct BusActivationMsg {
+    static constexpr std::uint16_t kKind = 104;
+    ActivationMsg inner;
+    std::uint32_t dst = 0;
+};
+
+/// To the bus LP: deliver `inner` to chip `dst`, or (all_readers) to every other member of the
+/// sender's tensor group.
+struct BusChunkMsg {
+    static constexpr std::uint16_t kKind = 105;
+    ReduceChunkMsg inner;
+    std::uint32_t dst = 0;
+    std::uint32_t all_readers = 0;
+};
+
+/// A message the model wants sent: to LP `dst` (a chip id, or the bus LP = chips) after `delay`.
+struct Outgoing {
+    std::uint32_t dst = 0;
+    SimTime delay;
+    std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg, BusActivationMsg, BusChunkMsg> msg;
+};
+
+/// One executed op shard (a /timeline row).
+struct OpRecord {
+    SimTime start;
+    SimTime end;
+    std::uint64_t op_id = 0;
+    std::uint32_t chip = 0;
+    std::uint32_t microbatch = 0;
+    std::uint32_t request = 0;  ///< first request (batch index) of the micro-batch
+    bool memory = false;        ///< ran on the DRAM channel (lookup, kv_read, kv_write)
+    bool link = false;          ///< a transfer on an outgoing link (start: departure, end: arrival)
+    bool bus = false;           ///< the link is the chip's broadcast-bus channel
+    workload::OpKind kind = workload::OpKind::gemm;
+    workload::Phase phase = workload::Phase::encoder;
+    std::uint32_t step = 0;
+    std::int32_t layer = -1;
+    std::uint64_t m = 0, n = 0, k = 0, count = 0;
+    EnergyPj energy;
+};
+
+/// The /timeline row of a record (resource: bus or link for transfers, dram for memory ops,
+/// core for matmuls, digital for the other ops).
+stats::TimelineRow to_timeline_row(const OpRecord& r);
+
+/// What a chip did over the run (for the end-of-run invariants and the summary).
+struct ChipTotals {
+    std::uint64_t ops_expected = 0;  ///< op shards this chip must run
+    std::uint64_t ops_executed = 0;
+    std::uint64_t all_reduces_completed = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;
+    SimTime busy;         ///< sum of op durations
+    SimTime last_end;     ///< end of the chip's last op or all-reduce
+    SimTime own_work;     ///< sum of its own ops' durations (= last_end bound without overlap)
+    SimTime cores_work;   ///< sum of the durations of its compute ops
+    SimTime dram_work;    ///< sum of the durations of its memory ops (0 without overlap)
+    SimTime prefill_end;  ///< completion of its last prefill op (0 without prefill)
+    EnergyPj energy;
+};
+
+/// One chip. Resources: the photonic cores (compute ops) and the DRAM channel (lookup,
+/// kv_read, kv_write), which overlap unless overlap = false (then one op at a time). Among ready
+/// ops the earliest entry (trace order), then the lowest micro-batch, starts first. Outgoing
+/// links serialize transfers FIFO per direction (ring) or per destination (fully connected); on
+/// the bus the chip's own wavelength group is its one outgoing channel, and all-reduces use the
+/// direct schedule (collective.hpp).
+class ChipModel {
+public:
+    /// `program` is the chip's stage program and must outlive the model.
+    ChipModel(std::uint32_t chip,
+              const Plan& plan,
+              const StageProgram& program,
+              const Topology& topology,
+              const ClusterSpec& spec,
+              std::uint32_t bits,
+              OpCostFn cost,
+              bool keep_records);
+
+    /// At time 0: starts the ops that wait on nothing.
+    void start(SimTime now, std::vector<Outgoing>& out);
+
+    void on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out);
+
+    void on_activation(const ActivationMsg& m, SimTime now, std::vector<Outgoing>& out);
+
+    void on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vector<Outgoing>& out);
+
+    const ChipTotals& totals() const { return totals_; }
+
+    /// Also aggregate every record per (phase, layer) as it happens (for /layers without
+    /// keeping the records).
+    void set_keep_layers(bool keep) { keep_layers_ = keep; }
+
+    /// The per-layer aggregates of this chip (empty unless set_keep_layers(true)).
+    std::vector<stats::LayerStats> layer_partials() const { return layers_.partials(); }
+
+    /// Executed op shards in completion order (empty unless keep_records).
+    const std::vector<OpRecord>& records() const { return records_; }
+
+    /// Hands the records kept so far to the caller and forgets them (bounded memory).
+    std::vector<OpRecord> take_records() { return std::exchange(records_, {}); }
+
+    /// Every op shard of every non-empty micro-batch has completed (all-reduces included).
+    bool finished() const { return completed_ == totals_.ops_expected; }
+
+    /// With static.enabled, charges the `static` component once the run's makespan is known:
+    /// the lasers stay on while the cores idle (`laser_power_mw` × (makespan − cores busy),
+    /// since the cost model already charges them for busy cycles) and every outgoing link
+    /// direction draws link.idle_power_w for the whole makespan. No-op otherwise.
+    void finish(SimTime makespan, double laser_power_mw);
+
+private:
+    enum class Resource : std::uint8_t { cores = 0, dram = 1 };
+
+    struct Instance {
+        std::uint32_t remaining = 0;  ///< dependencies not yet satisfied
+        std::uint16_t ar_sent = 0;
+        std::uint16_t ar_received = 0;        ///< ring: chunks; bus: step-0 chunks
+        std::uint16_t ar_bcast_received = 0;  ///< bus: step-1 broadcasts
+        bool computed = false;
+        bool complete = false;
+    };
+
+    using ReadyKey = std::pair<std::uint32_t, std::uint32_t>;  ///< (entry, micro-batch)
+    using ReadyQueue = std::priority_queue<ReadyKey, std::vector<ReadyKey>, std::greater<>>;
+
+    std::size_t index(std::uint32_t entry, std::uint32_t mb) const {
+        return std::size_t{mb} * entries_ + entry;
+    }
+
+    OpShard shard(std::uint32_t entry, std::uint32_t mb) const;
+    Resource resource_of(std::uint32_t entry) const;
+    void make_ready(std::uint32_t entry, std::uint32_t mb, SimTime now, std::vector<Outgoing>& out);
+    void dispatch(Resource r, SimTime now, std::vector<Outgoing>& out);
+    void satisfy(std::uint32_t entry, std::uint32_t mb, SimTime now, std::vector<Outgoing>& out);
+    void complete(std::uint32_t entry, std::uint32_t mb, SimTime now, std::vector<Outgoing>& out);
+    void try_send_chunks(std::uint32_t entry,
+                         std::uint32_t mb,
+                         SimTime now,
+                         std::vector<Outgoing>& out);
+    /// A record of (entry, mb) from `start` to `end` with the op's identifying fields.
+    OpRecord make_record(std::uint32_t entry, std::uint32_t mb, SimTime start, SimTime end) const;
+    /// Keeps and/or aggregates a record.
+    void emit(const OpRecord& rec);
+    /// Appends a record of a transfer for (entry, mb) when records are kept.
+    void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
+    void try_send_bus_chunks(std::uint32_t entry,
+                             std::uint32_t mb,
+                             SimTime now,
+                             std::vector<Outgoing>& out);
+    /// Puts `bytes` on the link towards `dst`; returns the delay until they arrive there
+    /// (bus: until they reach the bus LP).
+    SimTime transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now);
+    /// Bus: puts `bytes` on the chip's channel for `readers` readers; returns the delay to the bus.
+    SimTime bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now);
+
+    std::uint64_t bytes_of(std::uint64_t elements) const { return (elements * bits_ + 7) / 8; }
+
+    std::uint32_t chip_;
+    Plan plan_;
+    const StageProgram* program_;
+    Topology topology_;
+    ChipCoord coord_;
+    std::uint32_t bits_;
+    OpCostFn cost_;
+    bool keep_records_;
+    bool keep_layers_ = false;
+    stats::LayerAccumulator layers_;
+    bool overlap_;
+    bool bus_;
+    bool static_enabled_;
+    double link_idle_power_w_;
+    SimTime cores_busy_;
+    std::uint32_t xfer_entry_ = 0;  ///< the op the transfers being made serve
+    std::uint32_t xfer_mb_ = 0;
+    std::uint32_t entries_;
+    std::uint32_t microbatches_;  ///< non-empty micro-batches of this chip's replica
+    std::vector<std::uint32_t> mb_requests_;
+    std::vector<Instance> state_;
+    ReadyQueue ready_[2];
+    bool busy_[2] = {false, false};
+    SimTime started_at_[2];       ///< start of the op running on each resource
+    OpShard running_shard_[2];    ///< its shard
+    OpTiming running_timing_[2];  ///< its cost
+    std::map<std::uint32_t, SimTime> link_free_;
+    std::uint64_t completed_ = 0;
+    ChipTotals totals_;
+    std::vector<OpRecord> records_;
+};
+
+}  // namespace ltdes::cluster

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// What each pipeline stage runs: its ops in trace order with dependencies resolved to local
+// indices, or to messages from the chip of another stage (same replica and tensor rank).
+// Built once per rank from the trace stream and shared read-only by every chip of the stage.
+#pragma once
+
+#include "ltdes/cluster/plan.hpp"
+#include "ltdes/workload/op.hpp"
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace ltdes::cluster {
+
+/// The ops of one stage. Entry i's local dependencies are earlier entries of the same stage;
+/// its remote dependencies are ops of other stages, announced by a message when they finish
+/// (an activation transfer, or the generated token going back to the first stage).
+class StageProgram {
+public:
+    /// One op of the stage (`op.deps` is cleared: dependencies live in the program).
+    struct Entry {
+        workload::Op op;
+        std::uint32_t local_dep_begin = 0;  ///< into local_deps()
+        std::uint32_t local_dep_count = 0;
+        std::uint32_t remote_dep_count = 0;  ///< messages from other stages it waits for
+        /// Stages (≠ this one) waiting for this entry, ascending; empty (no heap) for most.
+        std::vector<std::uint32_t> consumer_stages;
+        /// Later local entries that list this one as a dependency (once per listing).
+        std::vector<std::uint32_t> dependents;
+    };
+
+    std::span<const Entry> entries() const { return entries_; }
+
+    /// Local indices of earlier entries, sliced by Entry::local_dep_*.
+    std::span<const std::uint32_t> local_deps(const Entry& e) const {
+        return std::span(local_deps_).subspan(e.local_dep_begin, e.local_dep_count);
+    }
+
+    /// Local entries waiting for logical op `producer_id` of another stage.
+    std::span<const std::pair<std::uint64_t, std::uint32_t>> consumers_of(
+        std::uint64_t producer_id) const;
+
+    /// Local entries that wait on nothing at all (where a chip starts).
+    std::span<const std::uint32_t> roots() const { return roots_; }
+
+private:
+    friend class ProgramBuilder;
+
+    std::vector<Entry> entries_;
+    std::vector<std::uint32_t> local_deps_;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> remote_consumers_;  ///< sorted
+    std::vector<std::uint32_t> roots_;
+};
+
+/// Builds the programs of every stage from the op stream. Memory: the stage programs plus
+/// 8 bytes per logical op (id → stage, local index). Throws TraceError on a dependency that
+/// names an unknown or later op (the trace reader already rejects those).
+class ProgramBuilder {
+public:
+    explicit ProgramBuilder(const Plan& plan);
+
+    /// Adds the next logical op (ids must be 0, 1, 2, … in order).
+    void add(const workload::Op& op);
+
+    /// The programs, indexed by stage. The builder is empty afterwards.
+    std::vector<StageProgram> finish();
+
+private:
+    Plan plan_;
+    std::vector<StageProgram> stages_;
+    std::vector<std::uint32_t> stage_of_id_;
+    std::vector<std::uint32_t> local_of_id_;
+};
+
+}  // namespace ltdes::cluster

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/cluster/chip_model.hpp"
+
+#include "ltdes/cluster/collective.hpp"
+#include "ltdes/core/assert.hpp"
+#include "ltdes/core/error.hpp"
+
+#include <algorithm>
+
+namespace ltdes::cluster {
+
+namespace {
+
+using workload::OpKind;
+
+bool is_memory_op(OpKind k) {
+    return k == OpKind::lookup || k == OpKind::kv_read || k == OpKind::kv_write;
+}
+
+}  // namespace
+
+ChipModel::ChipModel(std::uint32_t chip,
+                     const Plan& plan,
+                     const StageProgram& program,
+                     const Topology& topology,
+                     const ClusterSpec& spec,
+                     std::uint32_t bits,
+                     OpCostFn cost,
+                     bool keep_records)
+    : chip_(chip),
+      plan_(plan),
+      program_(&program),
+      topology_(topology),
+      coord_(plan.coord(chip)),
+      bits_(bits),
+      cost_(std::move(cost)),
+      keep_records_(keep_records),
+      overlap_(spec.overlap),
+      bus_(topology.kind() == TopologyKind::bus),
+      static_enabled_(spec.static_power.enabled),
+      link_idle_power_w_(spec.link.idle_power_w),
+      entries_(static_cast<std::uint32_t>(program.entries().size())) {
+    const std::uint32_t requests = plan.requests(coord_.dp).count;
+    microbatches_ = std::min(requests, plan.microbatches());
+    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
+        mb_requests_.push_back(plan.microbatch_requests(coord_.dp, mb).count);
+    }
+    state_.resize(std::size_t{entries_} * microbatches_);
+    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
+        for (std::uint32_t e = 0; e < entries_; ++e) {
+            const auto& entry = program.entries()[e];
+            state_[index(e, mb)].remaining = entry.local_dep_count + entry.remote_dep_count;
+        }
+    }
+    totals_.ops_expected = std::uint64_t{entries_} * microbatches_;
+}
+
+OpShard ChipModel::shard(std::uint32_t entry, std::uint32_t mb) const {
+    return shard_op(program_->entries()[entry].op, plan_, chip_, mb_requests_[mb]);
+}
+
+ChipModel::Resource ChipModel::resource_of(std::uint32_t entry) const {
+    if (!overlap_) {
+        return Resource::cores;
+    }
+    return is_memory_op(program_->entries()[entry].op.kind) ? Resource::dram : Resource::cores;
+}
+
+void ChipModel::start(SimTime now, std::vector<Outgoing>& out) {
+    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
+        for (const std::uint32_t e : program_->roots()) {
+            make_ready(e, mb, now, out);
+        }
+    }
+}
+
+void ChipModel::make_ready(std::uint32_t entry,
+                           std::uint32_t mb,
+                           SimTime now,
+                           std::vector<Outgoing>& out) {
+    const Resource r = resource_of(entry);
+    ready_[static_cast<int>(r)].emplace(entry, mb);
+    dispatch(r, now, out);
+}
+
+void ChipModel::dispatch(Resource r, SimTime now, std::vector<Outgoing>& out) {
+    const int ri = static_cast<int>(r);
+    if (busy_[ri] || ready_[ri].empty()) {
+        return;
+    }
+    const auto [entry, mb] = ready_[ri].top();
+    ready_[ri].pop();
+    busy_[ri] = true;
+    started_at_[ri] = now;
+    running_shard_[ri] = shard(entry, mb);
+    running_timing_[ri] = cost_(apply_shard(program_->entries()[entry].op, running_shard_[ri]));
+    LTDES_ASSERT(running_timing_[ri].duration >= SimTime::zero(), "negative op duration");
+    out.push_back(Outgoing{chip_, running_timing_[ri].duration, OpDoneMsg{entry, mb}});
+}
+
+void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    const Resource r = resource_of(m.entry);
+    const int ri = static_cast<int>(r);
+    LTDES_ASSERT(busy_[ri], "chip {}: op done on an idle resource", chip_);
+    busy_[ri] = false;
+    Instance& st = state_[index(m.entry, m.microbatch)];
+    LTDES_ASSERT(!st.computed, "chip {}: entry {} mb {} computed twice", chip_, m.entry,
+                 m.microbatch);
+    st.computed = true;
+    const auto& op = program_->entries()[m.entry].op;
+    const OpShard s = running_shard_[ri];
+    const OpTiming t = running_timing_[ri];
+    ++totals_.ops_executed;
+    totals_.busy += now - started_at_[ri];
+    if (r == Resource::cores) {
+        cores_busy_ += now - started_at_[ri];
+    }
+    totals_.own_work += t.duration;
+    (r == Resource::cores ? totals_.cores_work : totals_.dram_work) += t.duration;
+    totals_.energy += t.energy;
+    totals_.last_end = std::max(totals_.last_end, now);
+    if (keep_records_ || keep_layers_) {
+        OpRecord rec = make_record(m.entry, m.microbatch, started_at_[ri], now);
+        rec.memory = is_memory_op(op.kind);
+        rec.m = s.m;
+        rec.n = s.n;
+        rec.k = s.k;
+        rec.count = s.count;
+        rec.energy = t.energy;
+        emit(rec);
+    }
+    if (s.all_reduce_after && plan_.tp() > 1) {
+        try_send_chunks(m.entry, m.microbatch, now, out);
+    } else {
+        complete(m.entry, m.microbatch, now, out);
+    }
+    dispatch(r, now, out);
+}
+
+void ChipModel::satisfy(std::uint32_t entry,
+                        std::uint32_t mb,
+                        SimTime now,
+                        std::vector<Outgoing>& out) {
+    Instance& st = state_[index(entry, mb)];
+    LTDES_ASSERT(st.remaining > 0, "chip {}: entry {} mb {} satisfied too often", chip_, entry, mb);
+    if (--st.remaining == 0) {
+        make_ready(entry, mb, now, out);
+    }
+}
+
+void ChipModel::complete(std::uint32_t entry,
+                         std::uint32_t mb,
+                         SimTime now,
+                         std::vector<Outgoing>& out) {
+    Instance& st = state_[index(entry, mb)];
+    LTDES_ASSERT(!st.complete, "chip {}: entry {} completed twice", chip_, entry);
+    st.complete = true;
+    ++completed_;
+    totals_.last_end = std::max(totals_.last_end, now);
+    const auto& e = program_->entries()[entry];
+    if (e.op.phase == workload::Phase::prefill) {
+        totals_.prefill_end = std::max(totals_.prefill_end, now);
+    }
+    for (const std::uint32_t d : e.dependents) {
+        satisfy(d, mb, now, out);
+    }
+    if (e.consumer_stages.empty()) {
+        return;
+    }
+    const OpShard s = shard(entry, mb);
+    // The generated token goes back to the first stage as ids, 4 bytes per request; anything
+    // else ships the op's output activations at the arch precision.
+    const std::uint64_t bytes = tp_role(e.op) == TpRole::vocab || e.op.name == "head"
+                                    ? std::uint64_t{4} * mb_requests_[mb]
+                                    : bytes_of(s.m * s.n * s.count);
+    xfer_entry_ = entry;
+    xfer_mb_ = mb;
+    for (const std::uint32_t stage : e.consumer_stages) {
+        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, stage, coord_.tp});
+        const ActivationMsg msg{e.op.id, bytes, mb, chip_};
+        if (bus_) {
+            out.push_back(
+                Outgoing{plan_.chips(), bus_transfer(bytes, 1, now), BusActivationMsg{msg, dst}});
+        } else {
+            out.push_back(Outgoing{dst, transfer(dst, bytes, now), msg});
+        }
+    }
+}
+
+void ChipModel::on_activation(const ActivationMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    totals_.bytes_received += m.bytes;
+    for (const auto& [producer, local] : program_->consumers_of(m.producer_id)) {
+        satisfy(local, m.microbatch, now, out);
+    }
+}
+
+void ChipModel::try_send_chunks(std::uint32_t entry,
+                                std::uint32_t mb,
+                                SimTime now,
+                                std::vector<Outgoing>& out) {
+    if (bus_) {
+        try_send_bus_chunks(entry, mb, now, out);
+        return;
+    }
+    Instance& st = state_[index(entry, mb)];
+    const std::uint32_t p = plan_.tp();
+    const std::uint32_t steps = 2 * (p - 1);
+    const std::uint32_t i = coord_.tp;
+    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    xfer_entry_ = entry;
+    xfer_mb_ = mb;
+    // Step s may go once the partial sums exist and step s-1's chunk has arrived.
+    while (st.computed && st.ar_sent < steps && st.ar_sent <= st.ar_received) {
+        const std::uint32_t s = st.ar_sent;
+        const std::uint32_t chunk =
+            s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
+        const std::uint64_t bytes = chunk_bytes(total, p, chunk);
+        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, (i + 1) % p});
+        const SimTime delay = transfer(dst, bytes, now);
+        out.push_back(Outgoing{dst, delay, ReduceChunkMsg{bytes, entry, mb, s, chip_}});
+        ++st.ar_sent;
+    }
+}
+
+void ChipModel::try_send_bus_chunks(std::uint32_t entry,
+                                    std::uint32_t mb,
+                                    SimTime now,
+                                    std::vector<Outgoing>& out) {
+    // Direct schedule: step 0 sends member j its chunk j; step 1 broadcasts the reduced own
+    // chunk once all p-1 contributions to it have arrived.
+    Instance& st = state_[index(entry, mb)];
+    const std::uint32_t p = plan_.tp();
+    const std::uint32_t i = coord_.tp;
+    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    xfer_entry_ = entry;
+    xfer_mb_ = mb;
+    if (st.computed && st.ar_sent == 0) {
+        for (std::uint32_t j = 0; j < p; ++j) {
+            if (j == i) {
+                continue;
+            }
+            const std::uint64_t bytes = chunk_bytes(total, p, j);
+            const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, j});
+            out.push_back(
+                Outgoing{plan_.chips(), bus_transfer(bytes, 1, now),
+                         BusChunkMsg{ReduceChunkMsg{bytes, entry, mb, 0, chip_}, dst, 0}});
+        }
+        st.ar_sent = 1;
+    }
+    if (st.ar_sent == 1 && st.ar_received == p - 1) {
+        const std::uint64_t bytes = chunk_bytes(total, p, i);
+        out.push_back(Outgoing{plan_.chips(), bus_transfer(bytes, p - 1, now),
+                               BusChunkMsg{ReduceChunkMsg{bytes, entry, mb, 1, chip_}, 0, 1}});
+        st.ar_sent = 2;
+    }
+    if (st.ar_sent == 2 && st.ar_bcast_received == p - 1 && !st.complete) {
+        ++totals_.all_reduces_completed;
+        complete(entry, mb, now, out);
+    }
+}
+
+void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    Instance& st = state_[index(m.entry, m.microbatch)];
+    if (bus_) {
+        if (m.step == 0) {
+            ++st.ar_received;
+        } else {
+            ++st.ar_bcast_received;
+        }
+        totals_.bytes_received += m.bytes;
+        try_send_bus_chunks(m.entry, m.microbatch, now, out);
+        return;
+    }
+    LTDES_ASSERT(m.step == st.ar_received, "chip {}: all-reduce step {} arrived, expected {}",
+                 chip_, m.step, st.ar_received);
+    ++st.ar_received;
+    totals_.bytes_received += m.bytes;
+    try_send_chunks(m.entry, m.microbatch, now, out);
+    if (st.ar_received == 2 * (plan_.tp() - 1)) {
+        LTDES_ASSERT(st.computed, "chip {}: all-reduce finished before its op", chip_);
+        ++totals_.all_reduces_completed;
+        complete(m.entry, m.microbatch, now, out);
+    }
+}
+
+void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_pj) {
+    if (!keep_records_ && !keep_layers_) {
+        return;
+    }
+    OpRecord rec = make_record(xfer_entry_, xfer_mb_, depart, arrival);
+    rec.link = true;
+    rec.bus = bus_;
+    rec.energy[EnergyComponent::link] = energy_pj;
+    emit(rec);
+}
+
+OpRecord ChipModel::make_record(std::uint32_t entry,
+                                std::uint32_t mb,
+                                SimTime start,
+                                SimTime end) const {
+    const auto& op = program_->entries()[entry].op;
+    OpRecord rec;
+    rec.start = start;
+    rec.end = end;
+    rec.op_id = op.id;
+    rec.chip = chip_;
+    rec.microbatch = mb;
+    rec.request = plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, mb).begin;
+    rec.kind = op.kind;
+    rec.phase = op.phase;
+    rec.step = op.step;
+    rec.layer = op.layer;
+    return rec;
+}
+
+void ChipModel::emit(const OpRecord& rec) {
+    if (keep_records_) {
+        records_.push_back(rec);
+    }
+    if (keep_layers_) {
+        layers_.add(to_timeline_row(rec));
+    }
+}
+
+stats::TimelineRow to_timeline_row(const OpRecord& r) {
+    stats::TimelineRow row;
+    row.t_start_ps = r.start.in_ps();
+    row.t_end_ps = r.end.in_ps();
+    row.op_id = r.op_id;
+    row.m = r.m;
+    row.n = r.n;
+    row.k = r.k;
+    row.chip = r.chip;
+    row.layer = r.layer;
+    row.step = r.step;
+    row.request = r.request;
+    if (r.link) {
+        row.resource = r.bus ? stats::Resource::bus : stats::Resource::link;
+    } else if (r.memory) {
+        row.resource = stats::Resource::dram;
+    } else if (r.kind == OpKind::gemm || r.kind == OpKind::bmm) {
+        row.resource = stats::Resource::core;
+    } else {
+        row.resource = stats::Resource::digital;
+    }
+    row.op_kind = static_cast<std::uint8_t>(r.kind);
+    row.phase = static_cast<std::uint8_t>(r.phase);
+    row.energy = r.energy;
+    return row;
+}
+
+void ChipModel::finish(SimTime makespan, double laser_power_mw) {
+    if (!static_enabled_) {
+        return;
+    }
+    // mW × ps = 1e-3 J/s × 1e-12 s = 1e-15 J = 1e-3 pJ; W × ps = 1 pJ.
+    const double idle_ps = static_cast<double>((makespan - cores_busy_).in_ps());
+    const std::uint32_t c = topology_.chips();
+    const double directions = c <= 1                                   ? 0.0
+                              : bus_                                   ? 1.0
+                              : topology_.kind() == TopologyKind::ring ? (c == 2 ? 1.0 : 2.0)
+                                                                       : c - 1.0;
+    totals_.energy[EnergyComponent::static_power] +=
+        laser_power_mw * 1e-3 * std::max(idle_ps, 0.0) +
+        link_idle_power_w_ * directions * static_cast<double>(makespan.in_ps());
+}
+
+SimTime ChipModel::bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now) {
+    SimTime& free_at = link_free_[0];
+    const SimTime depart = std::max(now, free_at);
+    free_at = depart + topology_.serialization(bytes);
+    // A broadcast counts once per reader, as each reader counts what it receives.
+    totals_.bytes_sent += bytes * readers;
+    const double energy =
+        static_cast<double>(bytes) * 8.0 * topology_.bus_energy_pj_per_bit(readers);
+    totals_.energy[EnergyComponent::link] += energy;
+    totals_.last_end = std::max(totals_.last_end, free_at + topology_.hop_latency());
+    record_transfer(depart, free_at + topology_.hop_latency(), energy);
+    return free_at + topology_.bus_first_leg() - now;
+}
+
+SimTime ChipModel::transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now) {
+    // One FIFO queue per outgoing direction (ring) or per destination (fully connected).
+    std::uint32_t key = dst;
+    if (topology_.kind() == TopologyKind::ring) {
+        const std::uint32_t c = topology_.chips();
+        const std::uint32_t forward = (dst + c - chip_) % c;
+        key = forward <= c - forward ? 0 : 1;
+    }
+    SimTime& free_at = link_free_[key];
+    const SimTime depart = std::max(now, free_at);
+    free_at = depart + topology_.serialization(bytes);
+    const SimTime arrival =
+        free_at + SimTime::from_ps(topology_.hop_latency().in_ps() * topology_.hops(chip_, dst));
+    totals_.bytes_sent += bytes;
+    const double energy = topology_.transfer_energy_pj(chip_, dst, bytes);
+    totals_.energy[EnergyComponent::link] += energy;
+    totals_.last_end = std::max(totals_.last_end, arrival);
+    record_transfer(depart, arrival, energy);
+    return arrival - now;
+}
+
+}  // namespace ltdes::cluster

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/config/run_spec.hpp"
+
+#include "ltdes/config/cluster_config.hpp"
+#include "ltdes/core/error.hpp"
+
+#include <fmt/format.h>
+
+namespace ltdes::config {
+
+cluster::ClusterSpec resolve_cluster(const RunArgs& args) {
+    cluster::ClusterSpec spec =
+        args.cluster ? load_cluster(*args.cluster) : builtin_cluster();  // validated alone
+    for (const auto& kv : args.sets) {
+        apply_cluster_set(spec, kv);
+    }
+    if (!args.sets.empty()) {
+        spec.validate("--set");
+    }
+    if (args.tp || args.pp || args.dp) {
+        for (const auto* f : {&args.tp, &args.pp, &args.dp}) {
+            if (*f && **f == 0) {
+                throw UsageError("--tp, --pp and --dp must be >= 1");
+            }
+        }
+        spec.plan =
+            cluster::PlanSpec{false, args.tp.value_or(1), args.pp.value_or(1), args.dp.value_or(1)};
+        const std::uint64_t chips = std::uint64_t{spec.plan.tp} * spec.plan.pp * spec.plan.dp;
+        if (chips > (1U << 20)) {
+            throw UsageError(fmt::format("--tp·--pp·--dp = {} chips is more than 1048576", chips));
+        }
+        spec.chips = static_cast<std::uint32_t>(chips);
+    }
+    if (args.microbatches) {
+        if (*args.microbatches == 0) {
+            throw UsageError("--microbatches must be >= 1");
+        }
+        spec.microbatches = *args.microbatches;
+    }
+    if (args.arch) {
+        spec.arch = *args.arch;
+        spec.chip_arch.clear();
+    }
+    spec.validate("command line");
+    return spec;
+}
+
+RunSpec resolve_run_spec(const RunArgs& args) {
+    RunSpec r;
+    if (!args.trace) {
+        throw UsageError("run needs --trace FILE (e.g. --trace traces/gpt2.trace)");
+    }
+    r.trace = *args.trace;
+    r.cluster = resolve_cluster(args);
+    r.cluster_source = args.cluster.value_or("built-in");
+    if (args.opt) {
+        if (*args.opt != "arch_opt" && *args.opt != "crossbar" && *args.opt != "broadcast") {
+            throw UsageError(fmt::format(
+                "--opt: expected arch_opt, crossbar or broadcast, got '{}'", *args.opt));
+        }
+        r.opt = *args.opt;
+    }
+    if (args.threads == 0 || args.threads > 1024) {
+        throw UsageError(fmt::format("--threads: expected 1..1024, got {}", args.threads));
+    }
+    r.threads = args.threads;
+    if (args.timeline == "full") {
+        r.timeline = TimelineMode::full;
+    } else if (args.timeline == "layers") {
+        r.timeline = TimelineMode::layers;
+    } else if (args.timeline == "none") {
+        r.timeline = TimelineMode::none;
+    } else {
+        throw UsageError(
+            fmt::format("--timeline: expected full, layers or none, got '{}'", args.timeline));
+    }
+    r.out = args.out ? std::filesystem::path(*args.out)
+                     : std::filesystem::path(r.trace.stem().string() + ".h5");
+    r.force = args.force;
+    r.seed = args.seed.value_or(1);
+    r.dry_run = args.dry_run;
+    return r;
+}
+
+}  // namespace ltdes::config

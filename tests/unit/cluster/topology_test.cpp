@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/cluster/topology.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ltdes::cluster {
+namespace {
+
+TEST(Topology, DefaultRingHopIsLatencyPlusOneMetreOfFibre) {
+    const Topology t(ClusterSpec{}, 64);
+    EXPECT_EQ(t.hop_latency(), SimTime::from_ps(104900));  // 100 ns + 1 m · 4.9 ns/m
+    EXPECT_EQ(t.lookahead(), SimTime::from_ps(104900));
+    EXPECT_DOUBLE_EQ(t.bandwidth_bps(), 2e12);
+}
+
+TEST(Topology, BusLegsCarryHalfTheLatency) {
+    ClusterSpec s;
+    s.topology = TopologyKind::bus;
+    const Topology t(s, 8);
+    EXPECT_EQ(t.bus_first_leg(), SimTime::from_ps(52450));
+    EXPECT_EQ(t.lookahead(), SimTime::from_ps(52450));
+    EXPECT_EQ(t.hop_latency(), SimTime::from_ps(104900));
+    EXPECT_EQ(t.hops(0, 7), 1U);
+}
+
+TEST(Topology, SerializationRoundsUpToPicoseconds) {
+    const Topology t(ClusterSpec{}, 4);
+    EXPECT_EQ(t.serialization(384), SimTime::from_ps(1536));  // 3072 bit / 2 Tb/s
+    EXPECT_EQ(t.serialization(1), SimTime::from_ps(4));
+    EXPECT_EQ(t.serialization(0), SimTime::zero());
+    ClusterSpec s;
+    s.link.bandwidth_gbps = 3000;
+    EXPECT_EQ(Topology(s, 4).serialization(1), SimTime::from_ps(3));  // 2.67 ps → 3
+}
+
+TEST(Topology, RingTakesTheShorterWay) {
+    const Topology t(ClusterSpec{}, 64);
+    EXPECT_EQ(t.hops(0, 1), 1U);
+    EXPECT_EQ(t.hops(0, 63), 1U);
+    EXPECT_EQ(t.hops(3, 0), 3U);
+    EXPECT_EQ(t.hops(0, 32), 32U);
+    EXPECT_EQ(t.hops(5, 5), 0U);
+    ClusterSpec fc;
+    fc.topology = TopologyKind::fully_connected;
+    EXPECT_EQ(Topology(fc, 64).hops(0, 32), 1U);
+}
+
+TEST(Topology, PointToPointTimeAndEnergy) {
+    const Topology t(ClusterSpec{}, 64);
+    // 0 → 2: two hops of 104.9 ns, then 1000 B at 2 Tb/s = 4 ns.
+    EXPECT_EQ(t.transfer_time(0, 2, 1000), SimTime::from_ps(2 * 104900 + 4000));
+    EXPECT_DOUBLE_EQ(t.transfer_energy_pj(0, 2, 1000), 8000.0 * 5.0 * 2);
+    EXPECT_EQ(t.transfer_time(2, 2, 1000), SimTime::zero());
+}
+
+TEST(Topology, BusEnergyPerSourceBitFollowsTheLinkBudget) {
+    ClusterSpec s;
+    s.topology = TopologyKind::bus;
+    const Topology t(s, 17);
+    // E(N) = 2 + N·(2 + 1·10^(0.1·log2 N / 10)); values of reference/cluster-params.md §6.
+    EXPECT_DOUBLE_EQ(t.bus_energy_pj_per_bit(1), 5.0);
+    EXPECT_NEAR(t.bus_energy_pj_per_bit(4), 14.188514192203598, 1e-12);
+    EXPECT_NEAR(t.bus_energy_pj_per_bit(16), 51.54365113829096, 1e-12);
+    EXPECT_DOUBLE_EQ(t.transfer_energy_pj(0, 3, 10), 80.0 * 5.0);
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
