@@ -206,12 +206,34 @@ private:
     photonic::MemorySpec mem_;
 };
 
+/// Events the run will execute, estimated from the census so that the progress line can give a
+/// fraction and an ETA: one per op shard, 2(p−1) chunk messages per chip of a ring all-reduce
+/// over p = tp chips, one per pipeline transfer, and one token sent back from the last stage to
+/// the first after every pass but the last. 0 (unknown) on the bus, whose relays add events.
+std::uint64_t expected_events(const cluster::OpCensus& census,
+                              const cluster::Plan& plan,
+                              cluster::TopologyKind topology) {
+    if (topology == cluster::TopologyKind::bus) {
+        return 0;
+    }
+    const std::uint64_t p = plan.tp();
+    const std::uint64_t chunks = census.all_reduce_instances() * 2 * (p - 1) * p;
+    const std::uint64_t boundaries = plan.pp() - 1;
+    const std::uint64_t transfers = census.pipeline_transfers();
+    const std::uint64_t feedback =
+        (boundaries == 0 || census.passes() == 0)
+            ? 0
+            : transfers / boundaries / census.passes() * (census.passes() - 1);
+    return census.op_instances() + chunks + transfers + feedback;
+}
+
 /// Rank 0's progress line: on a terminal rewritten in place about twice a second, otherwise a
-/// plain line every ~10 s (batch logs).
+/// plain line every ~10 s (batch logs). Simulated time, events (with the share of the expected
+/// total), events/s and an ETA extrapolated from the rate so far.
 class Progress {
 public:
-    Progress(bool enabled, std::uint64_t expected_ops)
-        : enabled_(enabled), tty_(isatty(fileno(stderr)) != 0), expected_ops_(expected_ops) {}
+    Progress(bool enabled, std::uint64_t expected_events)
+        : enabled_(enabled), tty_(isatty(fileno(stderr)) != 0), expected_(expected_events) {}
 
     void operator()(const des::WindowProgress& p) {
         if (!enabled_) {
@@ -222,11 +244,17 @@ public:
             return;
         }
         last_ = p.wall_seconds;
-        const double rate =
-            p.wall_seconds > 0 ? static_cast<double>(p.global_events) / p.wall_seconds : 0.0;
+        const double done = static_cast<double>(p.global_events);
+        const double rate = p.wall_seconds > 0 ? done / p.wall_seconds : 0.0;
+        std::string share;
+        if (expected_ > 0 && rate > 0 && p.global_events <= expected_) {
+            const double left = static_cast<double>(expected_ - p.global_events);
+            share = fmt::format(" of ~{} ({:.0f} %), ETA {:.0f} s", expected_,
+                                100.0 * done / static_cast<double>(expected_), left / rate);
+        }
         fmt::print(stderr,
-                   "{}lt-des: simulated {:.6f} s, {} events, {:.3g} events/s, {:.1f} s wall{}",
-                   tty_ ? "\r" : "", p.window_end.in_seconds(), p.global_events, rate,
+                   "{}lt-des: simulated {:.6f} s, {} events{}, {:.3g} events/s, {:.1f} s wall{}",
+                   tty_ ? "\r" : "", p.window_end.in_seconds(), p.global_events, share, rate,
                    p.wall_seconds, tty_ ? "" : "\n");
         printed_ = true;
     }
@@ -240,7 +268,7 @@ public:
 private:
     bool enabled_;
     bool tty_;
-    std::uint64_t expected_ops_;
+    std::uint64_t expected_;
     double last_ = 0.0;
     bool printed_ = false;
 };
@@ -410,7 +438,7 @@ int cmd_run(int argc, char** argv) {
                 writer.add_row(cluster::to_timeline_row(rec));
             }
         };
-        Progress progress(root, planned.census->op_instances());
+        Progress progress(root, expected_events(*planned.census, plan, spec.cluster.topology));
         in.progress = [&progress](const des::WindowProgress& p) { progress(p); };
         dist::MpiTransport transport(mpi);
         const des::BlockPartitioner partitioner;
