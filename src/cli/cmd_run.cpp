@@ -22,8 +22,8 @@
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/output/hdf5_result_writer.hpp"
 #include "ltdes/output/run_metadata.hpp"
-#include "ltdes/photonic/area_power.hpp"
 #include "ltdes/photonic/cost_model.hpp"
+#include "ltdes/photonic/device_energies.hpp"
 #include "ltdes/stats/layer_accumulator.hpp"
 #include "ltdes/stats/run_summary.hpp"
 #include "ltdes/stats/timeline_row.hpp"
@@ -151,14 +151,12 @@ photonic::ArchSpec load_arch_with_opt(const std::string& path, const std::string
     return arch;
 }
 
-/// Peak laser power of a chip in mW (for static.enabled), from the reference's power profile.
+/// Peak laser power of a chip in mW (for static.enabled): the link-budget laser of every core
+/// on at once, T·P·P_laser (lt-model.md §3.3). This is the DOTA power report's laser row; the
+/// reference has no power report for the baselines, so they follow the same rule.
 double laser_power_mw(const photonic::ArchSpec& arch) {
-    for (const auto& row : photonic::area_power(arch).rows) {
-        if (row.component == "laser" && row.power_mw) {
-            return *row.power_mw;
-        }
-    }
-    return 0.0;
+    return photonic::DeviceEnergies::from(arch).laser_power_mw *
+           static_cast<double>(arch.num_tiles) * static_cast<double>(arch.num_pe_per_tile);
 }
 
 /// The chips' cost models: one per distinct arch file (--arch or the cluster's, then the
