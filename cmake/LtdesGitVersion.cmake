@@ -1,14 +1,12 @@
-# LTDES_GIT_COMMIT: the short commit the tree was configured from ("unknown" outside git).
-execute_process(
-    COMMAND git -C "${PROJECT_SOURCE_DIR}" rev-parse --short=12 HEAD
-    OUTPUT_VARIABLE LTDES_GIT_COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE
-    ERROR_QUIET RESULT_VARIABLE _ltdes_git_rc)
-if(NOT _ltdes_git_rc EQUAL 0 OR LTDES_GIT_COMMIT STREQUAL "")
-    set(LTDES_GIT_COMMIT "unknown")
-endif()
-execute_process(
-    COMMAND git -C "${PROJECT_SOURCE_DIR}" status --porcelain --untracked-files=no
-    OUTPUT_VARIABLE _ltdes_dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-if(NOT _ltdes_dirty STREQUAL "" AND NOT LTDES_GIT_COMMIT STREQUAL "unknown")
-    string(APPEND LTDES_GIT_COMMIT "-dirty")
-endif()
+# Regenerates src/core/version.cpp at every build, so the commit that lt-des reports (and writes
+# into every result file) is the one it was built from, not the one CMake last configured.
+add_custom_target(ltdes_version
+    COMMAND ${CMAKE_COMMAND}
+            -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+            -DVERSION=${PROJECT_VERSION}
+            -DIN=${PROJECT_SOURCE_DIR}/src/core/version.cpp.in
+            -DOUT=${PROJECT_BINARY_DIR}/src/core/version.cpp
+            -P ${PROJECT_SOURCE_DIR}/cmake/LtdesWriteVersion.cmake
+    BYPRODUCTS ${PROJECT_BINARY_DIR}/src/core/version.cpp
+    COMMENT "Recording the git commit"
+    VERBATIM)
