@@ -87,7 +87,7 @@ def main(argv=None):
                 columns.append(k)
     out = sys.stdout if a.out == "-" else open(a.out, "w", newline="")
     try:
-        w = csv.DictWriter(out, fieldnames=columns, restval="")
+        w = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
         w.writeheader()
         for r in rows:
             # repr() round-trips floats (CONTRACTS.md §1); NaN stays "nan".

@@ -3,7 +3,8 @@
 """lt_report.py run.h5 -o report/: plots and a text summary of an lt-des result file.
 
 lt_report.py --sweep sweep.csv -o report/ plots a sweep collected by lt_collect.py instead:
-sweep.png, energy per generated token against time per output token, one point per complete run.
+sweep.png, energy per generated token (energy_J / generated_tokens) against time per output
+token, one point per complete run.
 
 Writes layer_energy.png (energy per layer stacked by component, one panel per phase),
 energy_breakdown.png (whole run by component), gantt_chip<k>.png (the timeline of chip k, at
@@ -168,15 +169,18 @@ def plot_sweep(csv_path, plt, out):
             rows = list(csv.DictReader(fh))
     except OSError as e:
         lt_results.die(TOOL, f"{csv_path}: {e.strerror}")
-    needed = ("status", "tpot_s", "energy_per_token_J")
+    needed = ("status", "tpot_s", "energy_J", "generated_tokens")
     if rows and any(k not in rows[0] for k in needed):
         lt_results.die(TOOL, f"{csv_path}: not an lt_collect.py table (needs columns "
                              f"{', '.join(needed)})")
     points = []
     for r in rows:
         try:
-            x, y = float(r["tpot_s"]) * 1e6, float(r["energy_per_token_J"]) * 1e3
-        except ValueError:
+            # /summary's energy_per_token_J divides by every processed token (prompt included);
+            # serving studies compare energy per generated token.
+            x = float(r["tpot_s"]) * 1e6
+            y = float(r["energy_J"]) / float(r["generated_tokens"]) * 1e3
+        except (ValueError, ZeroDivisionError):
             continue
         if r["status"] == "complete" and math.isfinite(x) and math.isfinite(y):
             points.append((x, y, os.path.splitext(os.path.basename(r["file"]))[0]))
