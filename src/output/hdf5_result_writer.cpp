@@ -357,8 +357,19 @@ void Hdf5ResultWriter::Impl::write_timeline(hid_t file, const Prepared& p) {
     for (std::uint64_t call = 0; call < calls; ++call) {
         const std::uint64_t pos = p.offset + written;
         const auto want = static_cast<std::size_t>(std::min(count - written, block - pos % block));
-        const std::size_t n = want == 0 ? 0 : spool_->next(std::span(rows).first(want));
-        LTDES_ASSERT(n == want, "Hdf5ResultWriter: spool gave {} of {} rows", n, want);
+        // Reading the spill files is local and can fail on one rank only; the ranks agree
+        // first, so nobody is left waiting inside the collective write below.
+        std::size_t n = 0;
+        std::string error;
+        try {
+            n = want == 0 ? 0 : spool_->next(std::span(rows).first(want));
+            if (n != want) {
+                error = fmt::format("Hdf5ResultWriter: the row spool gave {} of {} rows", n, want);
+            }
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        mpi::agree_or_throw(error);
         for (std::size_t c = 0; c < cols.size(); ++c) {
             buf.resize(std::max<std::size_t>(n, 1) * cols[c].value_bytes);
             for (std::size_t i = 0; i < n; ++i) {
