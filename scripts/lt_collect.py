@@ -64,6 +64,12 @@ def collect_one(path, h5py, numpy):
                     if arr.size:
                         row[k + "_mean"] = float(arr.mean())
                         row[k + "_max"] = float(arr.max())
+            # Per-chip arrays are datasets (attributes overflow past ~8000 chips).
+            for k, d in summary.items():
+                arr = numpy.asarray(d[()], dtype=float)
+                if arr.size:
+                    row[k + "_mean"] = float(arr.mean())
+                    row[k + "_max"] = float(arr.max())
     return row
 
 

@@ -143,7 +143,9 @@ def write_summary(f, np, out):
         f"energy: {float(s['energy_J']) * 1e3:.6g} mJ, per token: "
         f"{float(s['energy_per_token_J']) * 1e3:.6g} mJ",
     ]
-    util = np.asarray(s["chip_utilization"])
+    # A dataset since per-chip data outgrew attributes (older files: an attribute).
+    util = np.asarray(f["summary/chip_utilization"][()] if "chip_utilization" in f["summary"]
+                      else s["chip_utilization"])
     if util.size:
         lines.append(f"chip utilization: mean {util.mean():.3f}, min {util.min():.3f}, "
                      f"max {util.max():.3f} over {util.size} chips")

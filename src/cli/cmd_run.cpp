@@ -15,6 +15,7 @@
 #include "ltdes/config/arch_loader.hpp"
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/config/run_spec.hpp"
+#include "ltdes/core/checked_time.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/version.hpp"
 #include "ltdes/des/build_info.hpp"
@@ -183,7 +184,7 @@ public:
             const photonic::OpCost c = model->cost(op, mem);
             cluster::OpTiming t;
             // CONTRACTS.md §1: each op's duration is rounded up to whole picoseconds.
-            t.duration = SimTime::from_ps(static_cast<std::int64_t>(std::ceil(c.latency_s * 1e12)));
+            t.duration = op_duration_from_seconds(c.latency_s);
             t.energy = c.energy;
             return t;
         };

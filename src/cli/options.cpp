@@ -2,6 +2,7 @@
 #include "cli/options.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/error_text.hpp"
 
 #include <fmt/format.h>
 
@@ -24,7 +25,7 @@ cxxopts::ParseResult parse_or_throw(cxxopts::Options& options, int argc, char** 
 }
 
 void print_error(const char* message) {
-    fmt::print(stderr, "lt-des: error: {}\n", message);
+    fmt::print(stderr, "lt-des: error: {}\n", one_line(message));
 }
 
 int run_guarded(const std::function<int()>& body) {

@@ -4,6 +4,9 @@
 #include "config/arch_builtin.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/error_text.hpp"
+#include "ltdes/core/input_file.hpp"
+#include "ltdes/photonic/device_energies.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -12,10 +15,9 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
-#include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,8 @@ struct Place {
     std::string_view file;
     const std::string& key;
     const YAML::Node& node;
+    double lo = 0.0;  ///< accepted range of a real value (docs/robustness.md)
+    double hi = 1e9;
 
     [[noreturn]] void fail(std::string_view what) const {
         const YAML::Mark m = node.Mark();
@@ -54,7 +58,10 @@ struct Place {
         char* end = nullptr;
         const double v = std::strtod(s.c_str(), &end);
         if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v)) {
-            fail(fmt::format("expected a number, got '{}'", s));
+            fail(fmt::format("expected a number, got '{}'", clip_value(s)));
+        }
+        if (!(v >= lo && v <= hi)) {
+            fail(fmt::format("{} is out of range: expected {} to {}", clip_value(s), lo, hi));
         }
         return v;
     }
@@ -64,7 +71,7 @@ struct Place {
         std::int64_t v = 0;
         const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (ec != std::errc() || ptr != s.data() + s.size()) {
-            fail(fmt::format("expected an integer, got '{}'", s));
+            fail(fmt::format("expected an integer, got '{}'", clip_value(s)));
         }
         return v;
     }
@@ -72,7 +79,8 @@ struct Place {
     std::uint32_t count() const {
         const std::int64_t v = integer();
         if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) {
-            fail(fmt::format("expected a non-negative integer, got {}", v));
+            fail(fmt::format("expected 0 to {}, got {}", std::numeric_limits<std::uint32_t>::max(),
+                             v));
         }
         return static_cast<std::uint32_t>(v);
     }
@@ -85,7 +93,7 @@ struct Place {
         if (s == "0" || s == "false" || s == "False") {
             return false;
         }
-        fail(fmt::format("expected 0 or 1, got '{}'", s));
+        fail(fmt::format("expected 0 or 1, got '{}'", clip_value(s)));
     }
 };
 
@@ -94,7 +102,18 @@ using Setter = std::function<void(ArchSpec&, const Place&)>;
 struct Key {
     std::string path;
     Setter set;
+    double lo = 0.0;  ///< range of a real value; unused by the other kinds
+    double hi = 1e9;
 };
+
+// Ranges of the real-valued keys: wide enough for any device the authors' files describe,
+// narrow enough that no cost or energy overflows a double or divides by almost zero.
+constexpr double kMaxPower = 1e9;     // mW (1 MW)
+constexpr double kMaxEnergy = 1e9;    // fJ/bit (1 uJ/bit)
+constexpr double kMaxLength = 1e7;    // um (10 m)
+constexpr double kMaxLossDb = 100.0;  // dB per element
+constexpr double kMaxTimeMs = 1e6;    // ms
+constexpr double kMaxMoveMj = 1e3;    // mJ per access
 
 template <class Member>
 Setter real_at(Member member) {
@@ -106,34 +125,34 @@ void add_modulator(std::vector<Key>& keys,
                    std::string_view base,
                    photonic::ModulatorSpec ArchSpec::*m) {
     using M = photonic::ModulatorSpec;
-    const auto field = [&](std::string_view name, double M::*f) {
+    const auto field = [&](std::string_view name, double M::*f, double hi) {
         keys.push_back({fmt::format("{}.{}", base, name),
-                        [m, f](ArchSpec& a, const Place& p) { (a.*m).*f = p.real(); }});
+                        [m, f](ArchSpec& a, const Place& p) { (a.*m).*f = p.real(); }, 0.0, hi});
     };
     keys.push_back(
         {fmt::format("{}.type", base), [](ArchSpec&, const Place& p) { (void)p.scalar(); }});
-    field("energy_per_bit", &M::energy_per_bit_fj);
-    field("static_power", &M::static_power_mw);
-    field("length", &M::length_um);
-    field("width", &M::width_um);
-    field("insertion_loss", &M::insertion_loss_db);
-    field("insertion_loss_uc", &M::insertion_loss_uc_db);
-    field("response_time", &M::response_time_ms);
+    field("energy_per_bit", &M::energy_per_bit_fj, kMaxEnergy);
+    field("static_power", &M::static_power_mw, kMaxPower);
+    field("length", &M::length_um, kMaxLength);
+    field("width", &M::width_um, kMaxLength);
+    field("insertion_loss", &M::insertion_loss_db, kMaxLossDb);
+    field("insertion_loss_uc", &M::insertion_loss_uc_db, kMaxLossDb);
+    field("response_time", &M::response_time_ms, kMaxTimeMs);
 }
 
 void add_passive(std::vector<Key>& keys,
                  std::string_view base,
                  photonic::PassiveSpec ArchSpec::*m) {
     using P = photonic::PassiveSpec;
-    const auto field = [&](std::string_view name, double P::*f) {
+    const auto field = [&](std::string_view name, double P::*f, double hi) {
         keys.push_back({fmt::format("{}.{}", base, name),
-                        [m, f](ArchSpec& a, const Place& p) { (a.*m).*f = p.real(); }});
+                        [m, f](ArchSpec& a, const Place& p) { (a.*m).*f = p.real(); }, 0.0, hi});
     };
-    field("static_power", &P::static_power_mw);
-    field("dynamic_power", &P::dynamic_power_mw);
-    field("insertion_loss", &P::insertion_loss_db);
-    field("length", &P::length_um);
-    field("width", &P::width_um);
+    field("static_power", &P::static_power_mw, kMaxPower);
+    field("dynamic_power", &P::dynamic_power_mw, kMaxPower);
+    field("insertion_loss", &P::insertion_loss_db, kMaxLossDb);
+    field("length", &P::length_um, kMaxLength);
+    field("width", &P::width_um, kMaxLength);
 }
 
 // The schema: every key path the authors' files use, built once.
@@ -151,43 +170,46 @@ const std::vector<Key>& schema() {
         using PD = photonic::PhotodetectorSpec;
         using LS = photonic::LaserSpec;
         using DM = photonic::DataMovementSpec;
-        const auto pd = [&](std::string_view key, double PD::*f) {
+        const auto pd = [&](std::string_view key, double PD::*f, double lo, double hi) {
             k.push_back({std::string(key),
-                         [f](ArchSpec& a, const Place& p) { a.photodetector.*f = p.real(); }});
+                         [f](ArchSpec& a, const Place& p) { a.photodetector.*f = p.real(); }, lo,
+                         hi});
         };
-        pd("device.photo_detector.power", &PD::power_mw);
-        pd("device.photo_detector.sensitivity", &PD::sensitivity_dbm);
-        pd("device.photo_detector.length", &PD::length_um);
-        pd("device.photo_detector.width", &PD::width_um);
-        const auto laser = [&](std::string_view key, double LS::*f) {
-            k.push_back(
-                {std::string(key), [f](ArchSpec& a, const Place& p) { a.laser.*f = p.real(); }});
+        pd("device.photo_detector.power", &PD::power_mw, 0.0, kMaxPower);
+        pd("device.photo_detector.sensitivity", &PD::sensitivity_dbm, -200.0, 100.0);
+        pd("device.photo_detector.length", &PD::length_um, 0.0, kMaxLength);
+        pd("device.photo_detector.width", &PD::width_um, 0.0, kMaxLength);
+        const auto laser = [&](std::string_view key, double LS::*f, double lo, double hi) {
+            k.push_back({std::string(key),
+                         [f](ArchSpec& a, const Place& p) { a.laser.*f = p.real(); }, lo, hi});
         };
-        laser("device.laser.power", &LS::power_mw);
-        laser("device.laser.length", &LS::length_um);
-        laser("device.laser.width", &LS::width_um);
-        laser("device.laser.wall_plug_eff", &LS::wall_plug_eff);
+        laser("device.laser.power", &LS::power_mw, 0.0, kMaxPower);
+        laser("device.laser.length", &LS::length_um, 0.0, kMaxLength);
+        laser("device.laser.width", &LS::width_um, 0.0, kMaxLength);
+        // The link budget divides by it: 1e-6 keeps the laser power finite.
+        laser("device.laser.wall_plug_eff", &LS::wall_plug_eff, 1e-6, 1.0);
 
         const auto count = [&](std::string_view key, std::uint32_t ArchSpec::*f) {
             k.push_back({std::string(key), [f](ArchSpec& a, const Place& p) { a.*f = p.count(); }});
         };
-        k.push_back({"core.type", [](ArchSpec& a, const Place& p) {
-                         const std::string s = p.scalar();
-                         const auto t = photonic::parse_core_type(s);
-                         if (!t) {
-                             p.fail(fmt::format("expected dota, mrrbank or mzi, got '{}'", s));
-                         }
-                         a.core_type = *t;
-                     }});
+        k.push_back(
+            {"core.type", [](ArchSpec& a, const Place& p) {
+                 const std::string s = p.scalar();
+                 const auto t = photonic::parse_core_type(s);
+                 if (!t) {
+                     p.fail(fmt::format("expected dota, mrrbank or mzi, got '{}'", clip_value(s)));
+                 }
+                 a.core_type = *t;
+             }});
         count("core.width", &ArchSpec::width);
         count("core.height", &ArchSpec::height);
         count("core.num_wavelength", &ArchSpec::num_wavelength);
-        k.push_back({"core.work_freq", real_at(&ArchSpec::work_freq_ghz)});
+        k.push_back({"core.work_freq", real_at(&ArchSpec::work_freq_ghz), 1e-6, 1e3});
         count("core.interface.ADC.choice", &ArchSpec::adc_choice);
         count("core.interface.ADC.sharing_factor", &ArchSpec::adc_sharing_factor);
         count("core.interface.DAC.choice", &ArchSpec::dac_choice);
-        k.push_back({"core.interface.TIA.power", real_at(&ArchSpec::tia_power_mw)});
-        k.push_back({"core.interface.TIA.area", real_at(&ArchSpec::tia_area_um2)});
+        k.push_back({"core.interface.TIA.power", real_at(&ArchSpec::tia_power_mw), 0.0, kMaxPower});
+        k.push_back({"core.interface.TIA.area", real_at(&ArchSpec::tia_area_um2), 0.0, 1e12});
         count("core.precision.in_bit", &ArchSpec::in_bit);
         count("core.precision.w_bit", &ArchSpec::w_bit);
         count("core.precision.act_bit", &ArchSpec::act_bit);
@@ -195,8 +217,14 @@ const std::vector<Key>& schema() {
         count("arch.num_tiles", &ArchSpec::num_tiles);
         count("arch.num_pe_per_tile", &ArchSpec::num_pe_per_tile);
         count("arch.full_range_support_factor", &ArchSpec::full_range_support_factor);
-        k.push_back({"arch.weight_reuse_factor",
-                     [](ArchSpec& a, const Place& p) { a.weight_reuse_factor = p.integer(); }});
+        k.push_back({"arch.weight_reuse_factor", [](ArchSpec& a, const Place& p) {
+                         const std::int64_t v = p.integer();
+                         if (v < -1 || v > std::numeric_limits<std::uint32_t>::max()) {
+                             p.fail(fmt::format("expected -1 to {}, got {}",
+                                                std::numeric_limits<std::uint32_t>::max(), v));
+                         }
+                         a.weight_reuse_factor = v;
+                     }});
         count("arch.time_accum_factor", &ArchSpec::time_accum_factor);
         k.push_back({"arch.input_mod_sharing_flag",
                      [](ArchSpec& a, const Place& p) { a.input_mod_sharing = p.flag(); }});
@@ -204,7 +232,8 @@ const std::vector<Key>& schema() {
             {"arch.adc_share_flag", [](ArchSpec& a, const Place& p) { a.adc_share = p.flag(); }});
         const auto dm = [&](std::string_view key, double DM::*f) {
             k.push_back({std::string(key),
-                         [f](ArchSpec& a, const Place& p) { a.datamovement.*f = p.real(); }});
+                         [f](ArchSpec& a, const Place& p) { a.datamovement.*f = p.real(); }, 0.0,
+                         kMaxMoveMj});
         };
         dm("arch.datamovement.DRAM", &DM::dram_mj);
         dm("arch.datamovement.DRAM_GB", &DM::dram_gb_mj);
@@ -238,15 +267,27 @@ bool is_section(std::string_view path) {
 }
 
 void walk(ArchSpec& spec, const YAML::Node& map, const std::string& prefix, std::string_view file) {
+    std::set<std::string> seen;
     for (const auto& kv : map) {
+        if (!kv.first.IsScalar()) {
+            const std::string where = prefix.empty() ? std::string("(top level)") : prefix;
+            const Place at{file, where, kv.first};
+            at.fail("expected a plain key name (a list, map or null cannot be a key)");
+        }
         const std::string name = kv.first.Scalar();
         const std::string path = prefix.empty() ? name : prefix + "." + name;
+        if (!seen.insert(name).second) {
+            const Place at{file, path, kv.first};
+            at.fail("given twice in the same mapping");
+        }
         const YAML::Node& value = kv.second;
-        const Place place{file, path, value.IsNull() ? kv.first : value};
+        Place place{file, path, value.IsNull() ? kv.first : value};
         if (const Key* key = find_key(path)) {
             if (value.IsNull()) {
                 place.fail("has no value");
             }
+            place.lo = key->lo;
+            place.hi = key->hi;
             key->set(spec, place);
         } else if (is_section(path)) {
             if (value.IsNull()) {
@@ -264,13 +305,7 @@ void walk(ArchSpec& spec, const YAML::Node& map, const std::string& prefix, std:
 }
 
 std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError(fmt::format("{}: cannot open arch file", path.string()));
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return read_config_file(path, "arch file");
 }
 
 std::string_view builtin_text(std::string_view name) {
@@ -282,6 +317,24 @@ std::string_view builtin_text(std::string_view name) {
     return {};
 }
 
+/// The link budget turns insertion losses (dB) into a laser power through 10^(dB/10): in-range
+/// values can still sum to an infinite power. Refuse the file rather than report `inf J`.
+void check_derived_powers(const ArchSpec& spec, std::string_view where) {
+    const photonic::DeviceEnergies e = photonic::DeviceEnergies::from(spec);
+    constexpr double kMaxDerived = 1e30;  // mW or pJ: far past any device, far below overflow
+    const std::array<double, 8> values = {e.laser_power_mw, e.laser_pj,     e.dac_power_mw,
+                                          e.adc_power_mw,   e.tx_pj,        e.rx_pj,
+                                          e.ring_static_pj, e.mzi_static_pj};
+    for (const double v : values) {
+        if (!std::isfinite(v) || v > kMaxDerived) {
+            throw ConfigError(
+                fmt::format("{}: the device losses give a laser power of {} mW per core: lower the "
+                            "insertion losses (device.*.insertion_loss) or the core size",
+                            where, e.laser_power_mw));
+        }
+    }
+}
+
 constexpr std::array<std::string_view, 8> kBuiltinNames = {
     "Dota_B_4bit",      "Dota_B_8bit",      "Dota_L_4bit", "Dota_L_8bit",
     "Bs_mrr_bank_4bit", "Bs_mrr_bank_8bit", "Bs_mzi_4bit", "Bs_mzi_8bit"};
@@ -289,20 +342,25 @@ constexpr std::array<std::string_view, 8> kBuiltinNames = {
 }  // namespace
 
 void overlay_arch_yaml(ArchSpec& spec, std::string_view text, std::string_view where) {
-    YAML::Node root;
     try {
-        root = YAML::Load(std::string(text));
+        const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+        if (docs.size() > 1) {
+            throw ConfigError(
+                fmt::format("{}:{}: a second YAML document ('---'): an arch file holds one mapping",
+                            where, docs[1].Mark().line >= 0 ? docs[1].Mark().line + 1 : 1));
+        }
+        if (docs.empty() || docs[0].IsNull()) {
+            return;
+        }
+        if (!docs[0].IsMap()) {
+            throw ConfigError(
+                fmt::format("{}: expected a mapping with sections device, core, arch", where));
+        }
+        walk(spec, docs[0], "", where);
     } catch (const YAML::Exception& e) {
-        throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", where, e.mark.line + 1, e.msg));
-    }
-    if (root.IsNull()) {
-        return;
-    }
-    if (!root.IsMap()) {
         throw ConfigError(
-            fmt::format("{}: expected a mapping with sections device, core, arch", where));
+            fmt::format("{}:{}: invalid YAML: {}", where, e.mark.line + 1, clip_value(e.msg)));
     }
-    walk(spec, root, "", where);
 }
 
 std::span<const std::string_view> builtin_arch_names() {
@@ -365,6 +423,7 @@ photonic::ArchSpec load_arch(const std::string& path) {
     overlay_arch_yaml(spec, text, path);
     spec.name = file.stem().string();
     spec.validate(path);
+    check_derived_powers(spec, path);
     return spec;
 }
 

@@ -2,6 +2,8 @@
 #include "ltdes/config/cluster_config.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/error_text.hpp"
+#include "ltdes/core/input_file.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -9,9 +11,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <initializer_list>
-#include <sstream>
+#include <limits>
+#include <set>
+#include <vector>
 
 namespace ltdes::config {
 
@@ -48,12 +51,15 @@ std::string describe(const YAML::Node& n) {
         return "nothing";
     }
     if (n.IsScalar()) {
-        return fmt::format("'{}'", n.Scalar());
+        return fmt::format("'{}'", clip_value(n.Scalar()));
     }
     return n.IsMap() ? "a map" : "a list";
 }
 
-std::uint32_t to_u32(const Where& w, const YAML::Node& n, std::string_view key) {
+std::uint32_t to_u32(const Where& w,
+                     const YAML::Node& n,
+                     std::string_view key,
+                     std::uint32_t hi = std::numeric_limits<std::uint32_t>::max()) {
     if (!n.IsScalar()) {
         w.fail(n, key, fmt::format("expected a non-negative integer, got {}", describe(n)));
     }
@@ -61,12 +67,17 @@ std::uint32_t to_u32(const Where& w, const YAML::Node& n, std::string_view key) 
     std::uint32_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-        w.fail(n, key, fmt::format("expected a non-negative integer, got '{}'", s));
+        w.fail(n, key, fmt::format("expected an integer 0 to {}, got '{}'", hi, clip_value(s)));
+    }
+    if (v > hi) {
+        w.fail(n, key, fmt::format("{} is out of range: expected 0 to {}", v, hi));
     }
     return v;
 }
 
-double to_double(const Where& w, const YAML::Node& n, std::string_view key) {
+/// A real value in [lo, hi] (docs/robustness.md lists every key's range: wide enough for any
+/// hardware, narrow enough that no time or energy overflows).
+double to_double(const Where& w, const YAML::Node& n, std::string_view key, double lo, double hi) {
     if (!n.IsScalar() || n.Scalar().empty()) {
         w.fail(n, key, fmt::format("expected a number, got {}", describe(n)));
     }
@@ -74,10 +85,24 @@ double to_double(const Where& w, const YAML::Node& n, std::string_view key) {
     char* end = nullptr;
     const double v = std::strtod(s.c_str(), &end);
     if (end != s.c_str() + s.size() || !std::isfinite(v)) {
-        w.fail(n, key, fmt::format("expected a finite number, got '{}'", s));
+        w.fail(n, key, fmt::format("expected a finite number, got '{}'", clip_value(s)));
+    }
+    if (!(v >= lo && v <= hi)) {
+        w.fail(n, key, fmt::format("{} is out of range: expected {} to {}", clip_value(s), lo, hi));
     }
     return v;
 }
+
+// Ranges of the cluster's real values.
+constexpr double kMinBandwidthGbps = 1e-3;  // 1 Mb/s
+constexpr double kMaxBandwidthGbps = 1e9;   // 1 Eb/s
+constexpr double kMaxPjPerBit = 1e6;
+constexpr double kMaxLatencyNs = 1e9;  // 1 s per hop
+constexpr double kMaxFiberM = 1e6;     // 1000 km
+constexpr double kMaxPowerW = 1e6;
+constexpr double kMaxExcessDb = 10.0;  // per 1:2 splitter stage
+constexpr std::uint32_t kMaxChunking = 1U << 16;
+constexpr std::uint32_t kMaxReaders = 1U << 20;  // the most chips a cluster has
 
 bool to_bool(const Where& w, const YAML::Node& n, std::string_view key) {
     if (n.IsScalar()) {
@@ -111,9 +136,17 @@ void for_each_key(const Where& w,
         w.fail(map, prefix.empty() ? "(top level)" : prefix,
                fmt::format("expected a map of keys, got {}", describe(map)));
     }
+    std::set<std::string> seen;
     for (const auto& entry : map) {
-        const auto name = entry.first.as<std::string>();
-        const auto path = join(prefix, name);
+        if (!entry.first.IsScalar()) {
+            w.fail(entry.first, prefix.empty() ? "(top level)" : prefix,
+                   "expected a plain key name (a list, map or null cannot be a key)");
+        }
+        const std::string& name = entry.first.Scalar();
+        const auto path = join(prefix, clip_value(name));
+        if (!seen.insert(name).second) {
+            w.fail(entry.first, path, "given twice in the same map");
+        }
         bool known = false;
         for (auto a : allowed) {
             known = known || a == name;
@@ -130,17 +163,17 @@ void merge_link(const Where& w, const YAML::Node& n, cluster::LinkSpec& s) {
     for_each_key(w, n, "link",
                  {"bandwidth_gbps", "energy_pj_per_bit", "latency_ns", "fiber_m", "idle_power_w"},
                  [&](std::string_view k, const YAML::Node& v, const std::string& path) {
-                     const double x = to_double(w, v, path);
                      if (k == "bandwidth_gbps") {
-                         s.bandwidth_gbps = x;
+                         s.bandwidth_gbps =
+                             to_double(w, v, path, kMinBandwidthGbps, kMaxBandwidthGbps);
                      } else if (k == "energy_pj_per_bit") {
-                         s.energy_pj_per_bit = x;
+                         s.energy_pj_per_bit = to_double(w, v, path, 0.0, kMaxPjPerBit);
                      } else if (k == "latency_ns") {
-                         s.latency_ns = x;
+                         s.latency_ns = to_double(w, v, path, 0.0, kMaxLatencyNs);
                      } else if (k == "fiber_m") {
-                         s.fiber_m = x;
+                         s.fiber_m = to_double(w, v, path, 0.0, kMaxFiberM);
                      } else {
-                         s.idle_power_w = x;
+                         s.idle_power_w = to_double(w, v, path, 0.0, kMaxPowerW);
                      }
                  });
 }
@@ -152,22 +185,19 @@ void merge_bcast(const Where& w, const YAML::Node& n, cluster::BcastSpec& s) {
          "splitter_excess_db_per_stage", "max_readers", "latency_ns"},
         [&](std::string_view k, const YAML::Node& v, const std::string& path) {
             if (k == "max_readers") {
-                s.max_readers = to_u32(w, v, path);
-                return;
-            }
-            const double x = to_double(w, v, path);
-            if (k == "bandwidth_gbps") {
-                s.bandwidth_gbps = x;
+                s.max_readers = to_u32(w, v, path, kMaxReaders);
+            } else if (k == "bandwidth_gbps") {
+                s.bandwidth_gbps = to_double(w, v, path, kMinBandwidthGbps, kMaxBandwidthGbps);
             } else if (k == "e_tx_pj_per_bit") {
-                s.e_tx_pj_per_bit = x;
+                s.e_tx_pj_per_bit = to_double(w, v, path, 0.0, kMaxPjPerBit);
             } else if (k == "e_rx_pj_per_bit") {
-                s.e_rx_pj_per_bit = x;
+                s.e_rx_pj_per_bit = to_double(w, v, path, 0.0, kMaxPjPerBit);
             } else if (k == "e_laser_pj_per_bit_per_reader") {
-                s.e_laser_pj_per_bit_per_reader = x;
+                s.e_laser_pj_per_bit_per_reader = to_double(w, v, path, 0.0, kMaxPjPerBit);
             } else if (k == "splitter_excess_db_per_stage") {
-                s.splitter_excess_db_per_stage = x;
+                s.splitter_excess_db_per_stage = to_double(w, v, path, 0.0, kMaxExcessDb);
             } else {
-                s.latency_ns = x;
+                s.latency_ns = to_double(w, v, path, 0.0, kMaxLatencyNs);
             }
         });
 }
@@ -175,13 +205,12 @@ void merge_bcast(const Where& w, const YAML::Node& n, cluster::BcastSpec& s) {
 void merge_dram(const Where& w, const YAML::Node& n, cluster::DramSpec& s) {
     for_each_key(w, n, "dram", {"bandwidth_bps", "latency_ns", "capacity_gib"},
                  [&](std::string_view k, const YAML::Node& v, const std::string& path) {
-                     const double x = to_double(w, v, path);
                      if (k == "bandwidth_bps") {
-                         s.bandwidth_bps = x;
+                         s.bandwidth_bps = to_double(w, v, path, 1e9, 1e18);
                      } else if (k == "latency_ns") {
-                         s.latency_ns = x;
+                         s.latency_ns = to_double(w, v, path, 0.0, kMaxLatencyNs);
                      } else {
-                         s.capacity_gib = x;
+                         s.capacity_gib = to_double(w, v, path, 1e-6, 1e9);
                      }
                  });
 }
@@ -194,7 +223,7 @@ void merge_collective(const Where& w, const YAML::Node& n, cluster::CollectiveSp
                      } else if (k == "on_bcast_topology") {
                          s.on_bcast_topology = to_string(w, v, path);
                      } else {
-                         s.chunking = to_u32(w, v, path);
+                         s.chunking = to_u32(w, v, path, kMaxChunking);
                      }
                  });
 }
@@ -337,9 +366,16 @@ void merge_root(const Where& w,
 
 YAML::Node parse_text(std::string_view text, std::string_view source) {
     try {
-        return YAML::Load(std::string(text));
+        const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+        if (docs.size() > 1) {
+            throw ConfigError(
+                fmt::format("{}:{}: a second YAML document ('---'): a cluster file holds one map",
+                            source, docs[1].Mark().line >= 0 ? docs[1].Mark().line + 1 : 1));
+        }
+        return docs.empty() ? YAML::Node() : docs[0];
     } catch (const YAML::Exception& e) {
-        throw ConfigError(fmt::format("{}:{}: not valid YAML: {}", source, e.mark.line + 1, e.msg));
+        throw ConfigError(
+            fmt::format("{}:{}: not valid YAML: {}", source, e.mark.line + 1, clip_value(e.msg)));
     }
 }
 
@@ -350,17 +386,28 @@ void merge_node(ClusterSpec& spec,
                 const std::filesystem::path& base) {
     const Where w(source, with_lines);
     ClusterSpec copy = spec;  // strong guarantee: a failed merge leaves `spec` untouched
-    merge_root(w, root, copy, base);
+    try {
+        merge_root(w, root, copy, base);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(fmt::format("{}: not valid YAML: {}", source, clip_value(e.msg)));
+    }
     spec = std::move(copy);
 }
 
+/// A YAML double-quoted scalar that reads back as `s`: control bytes escaped (a raw newline
+/// inside quotes would fold to a space).
 std::string yaml_quoted(std::string_view s) {
     std::string r = "\"";
     for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {
             r += '\\';
+            r += c;
+        } else if (u < 0x20 || u == 0x7f) {
+            r += fmt::format("\\x{:02x}", u);
+        } else {
+            r += c;
         }
-        r += c;
     }
     return r + "\"";
 }
@@ -372,15 +419,10 @@ cluster::ClusterSpec builtin_cluster() {
 }
 
 cluster::ClusterSpec load_cluster(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) {
-        throw ConfigError(fmt::format("{}: cannot open the cluster file", path.string()));
-    }
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = read_config_file(path, "cluster file");
     ClusterSpec spec = builtin_cluster();
     const auto source = path.string();
-    merge_node(spec, parse_text(text.str(), source), source, true, path.parent_path());
+    merge_node(spec, parse_text(text, source), source, true, path.parent_path());
     spec.validate(source);
     return spec;
 }
@@ -393,7 +435,7 @@ void merge_cluster_yaml(cluster::ClusterSpec& spec,
 }
 
 void apply_cluster_set(cluster::ClusterSpec& spec, std::string_view key_value) {
-    const auto source = fmt::format("--set {}", key_value);
+    const auto source = fmt::format("--set {}", clip_value(key_value));
     const auto eq = key_value.find('=');
     if (eq == std::string_view::npos || eq == 0) {
         throw UsageError(fmt::format("{}: expected KEY=VALUE (e.g. --set overlap=false)", source));
@@ -409,7 +451,8 @@ void apply_cluster_set(cluster::ClusterSpec& spec, std::string_view key_value) {
         const auto dot = key.find('.', start);
         parts.emplace_back(key.substr(start, dot - start));
         if (parts.back().empty()) {
-            throw UsageError(fmt::format("{}: empty part in the key path '{}'", source, key));
+            throw UsageError(
+                fmt::format("{}: empty part in the key path '{}'", source, clip_value(key)));
         }
         if (dot == std::string_view::npos) {
             break;

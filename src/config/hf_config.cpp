@@ -2,16 +2,18 @@
 #include "ltdes/config/hf_config.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/error_text.hpp"
+#include "ltdes/core/input_file.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
+#include <array>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ltdes::config {
 
@@ -22,6 +24,49 @@ using workload::ActKind;
 using workload::Family;
 using workload::ModelShape;
 using workload::NormKind;
+
+/// Upper limits of the shape keys (docs/robustness.md): far above any published model (GPT-3
+/// has 96 layers and d_model 12288; DeepSeek-V3 256 experts), low enough that no size product
+/// wraps 64 bits and a run of the largest shape stays feasible (2^32 layers would run for days
+/// before the first op).
+constexpr std::uint32_t kMaxLayers = 4096;
+constexpr std::uint32_t kMaxHidden = 1U << 20;
+constexpr std::uint32_t kMaxFfn = 1U << 22;
+constexpr std::uint32_t kMaxHeads = 1U << 16;
+constexpr std::uint32_t kMaxExperts = 4096;
+constexpr std::uint32_t kMaxVocab = 1U << 24;
+constexpr std::uint32_t kMaxPositions = 1U << 24;
+constexpr std::uint32_t kMaxImage = 1U << 16;
+constexpr std::uint32_t kMaxChannels = 1024;
+
+constexpr std::array<std::pair<std::string_view, std::uint32_t>, 17> kLimits = {{
+    {"n_layer", kMaxLayers},
+    {"num_hidden_layers", kMaxLayers},
+    {"n_embd", kMaxHidden},
+    {"hidden_size", kMaxHidden},
+    {"n_inner", kMaxFfn},
+    {"intermediate_size", kMaxFfn},
+    {"n_head", kMaxHeads},
+    {"num_attention_heads", kMaxHeads},
+    {"num_key_value_heads", kMaxHeads},
+    {"num_local_experts", kMaxExperts},
+    {"num_experts_per_tok", kMaxExperts},
+    {"vocab_size", kMaxVocab},
+    {"n_positions", kMaxPositions},
+    {"max_position_embeddings", kMaxPositions},
+    {"image_size", kMaxImage},
+    {"patch_size", kMaxImage},
+    {"num_channels", kMaxChannels},
+}};
+
+std::uint32_t limit_of(std::string_view key) {
+    for (const auto& [name, limit] : kLimits) {
+        if (name == key) {
+            return limit;
+        }
+    }
+    return std::numeric_limits<std::uint32_t>::max();
+}
 
 /// Typed access to the keys of one config file, with errors naming file and key.
 class HfKeys {
@@ -41,12 +86,17 @@ public:
         if (!it->is_number_integer()) {
             fail(key, fmt::format("expected an integer, got {}", describe(*it)));
         }
-        const auto v = it->get<std::int64_t>();
-        if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) {
-            fail(key, fmt::format("expected an integer in 0..{}, got {}",
-                                  std::numeric_limits<std::uint32_t>::max(), v));
+        const std::uint32_t hi = limit_of(key);
+        // An unsigned JSON integer above 2^63 reads as negative through int64: test the sign
+        // from the JSON type, not from the conversion.
+        const bool negative = it->is_number_integer() && !it->is_number_unsigned();
+        const std::int64_t v = negative ? it->get<std::int64_t>() : std::int64_t{0};
+        const std::uint64_t u = negative ? std::uint64_t{0} : it->get<std::uint64_t>();
+        if (negative || u > hi) {
+            fail(key, fmt::format("{} is out of range: expected an integer 0 to {}",
+                                  negative ? std::to_string(v) : std::to_string(u), hi));
         }
-        return static_cast<std::uint32_t>(v);
+        return static_cast<std::uint32_t>(u);
     }
 
     std::uint32_t uint(std::string_view key) const {
@@ -122,10 +172,16 @@ ModelShape from_gpt2(const HfKeys& k) {
     const std::uint32_t heads = k.uint("n_head");
     set_attention(m, k, heads, heads, "n_head");
     const auto inner = k.optional_uint("n_inner", /*null_ok=*/true);
-    m.d_ff = inner ? *inner : 4 * m.d_model;
-    if (m.d_ff == 0) {
+    // GPT-2's default inner size 4·n_embd, in 64 bits: it must not wrap.
+    const std::uint64_t d_ff = inner ? *inner : std::uint64_t{4} * m.d_model;
+    if (d_ff == 0) {
         k.fail("n_inner", "expected a positive integer or null, got 0");
     }
+    if (d_ff > kMaxFfn) {
+        k.fail("n_embd",
+               fmt::format("4·n_embd = {} (the default n_inner) is more than {}", d_ff, kMaxFfn));
+    }
+    m.d_ff = static_cast<std::uint32_t>(d_ff);
     m.max_context = k.uint("n_positions");
     m.vocab = k.uint("vocab_size");
     m.norm = NormKind::layernorm;
@@ -206,17 +262,13 @@ ModelShape from_llama(const HfKeys& k, bool moe) {
 
 workload::ModelShape load_hf_config(const std::filesystem::path& path) {
     const std::string file = path.string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in || std::filesystem::is_directory(path)) {
-        throw ConfigError(fmt::format("{}: cannot open Hugging Face config file", file));
-    }
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = read_config_file(path, "Hugging Face config file");
     json root;
     try {
-        root = json::parse(text.str());
-    } catch (const json::parse_error& e) {
-        throw ConfigError(fmt::format("{}: not valid JSON: {}", file, e.what()));
+        root = json::parse(text);
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for numbers past a double (1e400).
+        throw ConfigError(fmt::format("{}: not valid JSON: {}", file, clip_value(e.what())));
     }
     if (!root.is_object()) {
         throw ConfigError(fmt::format("{}: expected a JSON object at the top level", file));
@@ -237,7 +289,7 @@ workload::ModelShape load_hf_config(const std::filesystem::path& path) {
     } else {
         keys.fail("model_type", fmt::format("unsupported model type '{}' (expected gpt2, bert, "
                                             "vit, deit, llama, mistral or mixtral)",
-                                            type));
+                                            clip_value(type)));
     }
     m.name = path.stem().string();
     try {

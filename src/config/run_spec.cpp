@@ -3,6 +3,7 @@
 
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -51,6 +52,14 @@ RunSpec resolve_run_spec(const RunArgs& args) {
         throw UsageError("run needs --trace FILE (e.g. --trace traces/gpt2.trace)");
     }
     r.trace = *args.trace;
+    // Decided by stat, before anything opens the trace: a FIFO (`--trace <(…)`) would be
+    // consumed by the first of the reads (every rank reads it; its SHA-256 is another read).
+    if (const auto why = not_a_regular_file(r.trace)) {
+        throw TraceError(
+            fmt::format("{}: the trace {}: lt-des reads a trace more than once (on every "
+                        "rank); write it to a file first",
+                        r.trace.string(), *why));
+    }
     r.cluster = resolve_cluster(args);
     r.cluster_source = args.cluster.value_or("built-in");
     if (args.opt) {

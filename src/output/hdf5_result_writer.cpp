@@ -419,7 +419,13 @@ void Hdf5ResultWriter::Impl::write_summary(hid_t file, const Prepared& p) {
         h5::set_attr_f64(g.id(), fmt::format("energy_{}_J", kEnergyComponentNames[i]),
                          p.energy.pj[i] * kJoulePerPicojoule);
     }
-    h5::set_attr_f64s(g.id(), "chip_utilization", util);
+    // A dataset, not an attribute: past ~8000 chips an attribute overflows the group's object
+    // header (64 KiB) and the file could not be finished.
+    h5::Handle dset = h5::create_dataset_1d(g.id(), "chip_utilization", H5T_IEEE_F64LE, util.size(),
+                                            h5::DatasetLayout{});
+    h5::set_attr_string(dset.id(), "long_name", "busy time / makespan per chip id");
+    h5::set_attr_string(dset.id(), "units", "1");
+    h5::write_slab(dset.id(), H5T_NATIVE_DOUBLE, 0, writer() ? util.size() : 0, util.data());
 }
 
 void Hdf5ResultWriter::Impl::publish() {

@@ -2,6 +2,7 @@
 #include "ltdes/output/output_path.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -32,6 +33,12 @@ void check_output_path(const fs::path& path, bool force) {
     }
     if (fs::is_directory(path, ec)) {
         throw OutputError(fmt::format("{}: is a folder, not a result file name", path.string()));
+    }
+    // --force replaces a result file, never a device (/dev/null), FIFO or socket, even through
+    // a symlink: the check follows links and needs no open.
+    if (const auto why = not_a_regular_file(path)) {
+        throw OutputError(fmt::format("{}: {}; lt-des only replaces regular files (with --force)",
+                                      path.string(), *why));
     }
     if (fs::exists(path, ec) && !force) {
         throw OutputError(fmt::format(

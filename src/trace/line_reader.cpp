@@ -2,6 +2,7 @@
 #include "trace/line_reader.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -16,9 +17,12 @@ LineReader::LineReader(const std::filesystem::path& path, std::size_t max_line)
     : path_(path.string()),
       max_line_(max_line),
       buf_(std::max<std::size_t>(1 << 20, 2 * max_line + 2)) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-        throw TraceError(fmt::format("{}: is a directory, expected a trace file", path_));
+    // stat only: opening a FIFO would block, and a FIFO or device cannot be read twice.
+    if (const auto why = not_a_regular_file(path)) {
+        throw TraceError(
+            fmt::format("{}: the trace {}: lt-des reads a trace more than once (on every "
+                        "rank); write it to a file first",
+                        path_, *why));
     }
     file_ = std::fopen(path_.c_str(), "rb");
     if (file_ == nullptr) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <limits>
@@ -26,6 +27,13 @@ constexpr std::size_t kOpFields = 13;
 constexpr std::size_t kSizeFields = 5;
 constexpr std::size_t kMaxRepeatDepth = 8;
 constexpr std::size_t kMaxTemplateOps = std::size_t{1} << 16;  // bodies stay in memory
+// Size limits of one op (docs/trace-format.md): each of M, N, K, count at most 2^32, and the
+// op's work M·N·K·count, its elements M·N·count and its bytes at most 2^50 (over 10^15; the
+// largest GPT-3 GEMM is ~2^46). Past them the cost model's products and the simulated time
+// (int64 picoseconds) could wrap.
+constexpr std::uint64_t kMaxOpDim = std::uint64_t{1} << 32;
+constexpr std::uint64_t kMaxOpWork = std::uint64_t{1} << 50;
+constexpr std::uint64_t kMaxTraceWork = std::uint64_t{1} << 62;
 constexpr std::array<std::string_view, kSizeFields> kSizeFieldNames = {"M", "N", "K", "count",
                                                                        "bytes"};
 
@@ -130,6 +138,9 @@ struct TraceReader::Impl {
     std::unique_ptr<Block> top;
     std::vector<Frame> stack;
     std::size_t template_ops = 0;
+    std::size_t workload_line_no = 0;
+    std::uint32_t max_step = 0;    ///< last decode step seen (the workload line must agree)
+    std::uint64_t total_work = 0;  ///< sum of M·N·K·count + bytes so far (<= 2^62)
     Template scratch;
     Fields fields;
 
@@ -191,6 +202,7 @@ struct TraceReader::Impl {
         if (!workload_line || fields[0] != "workload") {
             fail("expected the workload line 'workload batch=… prompt=… decode=… bits=…'");
         }
+        workload_line_no = lines.line();
         parse_workload(*workload_line);
     }
 
@@ -502,7 +514,7 @@ struct TraceReader::Impl {
                      std::uint64_t id_off,
                      std::int32_t layer_off,
                      std::uint32_t step_off,
-                     Op& op) const {
+                     Op& op) {
         const Op& src = t.op;
         op.id = src.id + id_off;
         op.phase = src.phase;
@@ -535,7 +547,7 @@ struct TraceReader::Impl {
         check(op, t.line);
     }
 
-    void check(const Op& op, std::size_t line) const {
+    void check(const Op& op, std::size_t line) {
         const workload::ModelShape& m = header.model;
         const bool encoder = m.is_encoder();
         if (encoder != (op.phase == workload::Phase::encoder)) {
@@ -564,6 +576,30 @@ struct TraceReader::Impl {
                 lines.fail_at(line, fmt::format("{}: expected a positive integer, got 0",
                                                 kSizeFieldNames[f]));
             }
+            if (dims[f] > kMaxOpDim) {
+                lines.fail_at(line, fmt::format("{}: {} is more than the limit 2^32",
+                                                kSizeFieldNames[f], dims[f]));
+            }
+        }
+        std::uint64_t work = 0;
+        if (__builtin_mul_overflow(op.m, op.n, &work) ||
+            __builtin_mul_overflow(work, op.count, &work) ||
+            __builtin_mul_overflow(work, op.k, &work) || work > kMaxOpWork) {
+            lines.fail_at(line, fmt::format("M·N·K·count = {}·{}·{}·{} is more than the limit "
+                                            "2^50 per op (split the op)",
+                                            op.m, op.n, op.k, op.count));
+        }
+        if (op.bytes > kMaxOpWork) {
+            lines.fail_at(line,
+                          fmt::format("bytes: {} is more than the limit 2^50 per op", op.bytes));
+        }
+        max_step = std::max(max_step, op.step);
+        // Totals over the trace (MACs, bytes) are summed in 64 bits downstream.
+        total_work += work + op.bytes;
+        if (total_work > kMaxTraceWork) {
+            lines.fail_at(line,
+                          "the trace's total M·N·K·count plus bytes is more than the limit "
+                          "2^62");
         }
     }
 
@@ -608,6 +644,13 @@ struct TraceReader::Impl {
                 if (n) {
                     fail("unexpected content after the end marker");
                 }
+                // TPOT divides by the workload's decode count: it must be the steps present.
+                if (max_step != header.workload.decode) {
+                    lines.fail_at(workload_line_no,
+                                  fmt::format("the workload line says decode={} but the ops "
+                                              "reach decode step {}",
+                                              header.workload.decode, max_step));
+                }
                 return false;
             }
             if (!n) {
@@ -637,6 +680,7 @@ struct TraceReader::Impl {
                     fail(
                         fmt::format("end marker says {} ops but the trace has {}", count, next_id));
                 }
+
                 ended = true;
                 continue;
             }

@@ -232,7 +232,7 @@ TEST(TraceReaderErrors, MissingFileAndDirectory) {
 
 TEST(TraceReader, AcceptsCrlfAndTabs) {
     std::string text =
-        tiny_header() + "0\tprefill 0 - lookup - tok_embed 8 64 1 1 256 -\r\nend 1\r\n";
+        tiny_header(0) + "0\tprefill 0 - lookup - tok_embed 8 64 1 1 256 -\r\nend 1\r\n";
     TraceReader reader(write_temp("crlf.trace", text));
     workload::Op op;
     ASSERT_TRUE(reader.next(op));

@@ -39,13 +39,15 @@ inline std::string read_file(const std::filesystem::path& path) {
     return text;
 }
 
-/// Magic, model and workload lines of a 2-layer decoder with 3 decode steps (lines 1-3).
-inline std::string tiny_header() {
+/// Magic, model and workload lines of a 2-layer decoder with `decode` steps (lines 1-3). A
+/// complete trace must reach exactly that many decode steps.
+inline std::string tiny_header(unsigned decode = 3) {
     return "lt-trace 1\n"
            "model name=t family=gpt2 layers=2 d_model=64 n_heads=4 n_kv_heads=4 d_head=16 "
            "attn_width=64 d_ff=256 gated_ffn=0 experts=1 top_k=1 vocab=512 max_context=64 "
            "norm=layernorm act=gelu tied_embeddings=1 patches=0 patch_dim=0\n"
-           "workload batch=1 prompt=8 decode=3 bits=4\n";
+           "workload batch=1 prompt=8 decode=" +
+           std::to_string(decode) + " bits=4\n";
 }
 
 }  // namespace ltdes::trace::testing
