@@ -2,6 +2,7 @@
 #include "ltdes/config/arch_loader.hpp"
 
 #include "config/arch_builtin.hpp"
+#include "config/yaml_document.hpp"
 
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/error_text.hpp"
@@ -342,21 +343,16 @@ constexpr std::array<std::string_view, 8> kBuiltinNames = {
 }  // namespace
 
 void overlay_arch_yaml(ArchSpec& spec, std::string_view text, std::string_view where) {
+    const YAML::Node root = load_single_document(text, where, "an arch file holds one mapping");
+    if (root.IsNull()) {
+        return;
+    }
+    if (!root.IsMap()) {
+        throw ConfigError(
+            fmt::format("{}: expected a mapping with sections device, core, arch", where));
+    }
     try {
-        const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-        if (docs.size() > 1) {
-            throw ConfigError(
-                fmt::format("{}:{}: a second YAML document ('---'): an arch file holds one mapping",
-                            where, docs[1].Mark().line >= 0 ? docs[1].Mark().line + 1 : 1));
-        }
-        if (docs.empty() || docs[0].IsNull()) {
-            return;
-        }
-        if (!docs[0].IsMap()) {
-            throw ConfigError(
-                fmt::format("{}: expected a mapping with sections device, core, arch", where));
-        }
-        walk(spec, docs[0], "", where);
+        walk(spec, root, "", where);
     } catch (const YAML::Exception& e) {
         throw ConfigError(
             fmt::format("{}:{}: invalid YAML: {}", where, e.mark.line + 1, clip_value(e.msg)));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/config/cluster_config.hpp"
 
+#include "config/yaml_document.hpp"
+
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/error_text.hpp"
 #include "ltdes/core/input_file.hpp"
@@ -365,18 +367,7 @@ void merge_root(const Where& w,
 }
 
 YAML::Node parse_text(std::string_view text, std::string_view source) {
-    try {
-        const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-        if (docs.size() > 1) {
-            throw ConfigError(
-                fmt::format("{}:{}: a second YAML document ('---'): a cluster file holds one map",
-                            source, docs[1].Mark().line >= 0 ? docs[1].Mark().line + 1 : 1));
-        }
-        return docs.empty() ? YAML::Node() : docs[0];
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(
-            fmt::format("{}:{}: not valid YAML: {}", source, e.mark.line + 1, clip_value(e.msg)));
-    }
+    return load_single_document(text, source, "a cluster file holds one map");
 }
 
 void merge_node(ClusterSpec& spec,

@@ -12,7 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     // Legitimate traces expand to millions of ops: stop after enough to cover every line kind.
-    constexpr std::uint64_t kMaxOps = 20000;
+    constexpr std::uint64_t kMaxOps = 4096;
     try {
         ltdes::trace::TraceReader reader(ltdes::fuzz::input_path(data, size));
         ltdes::workload::Op op;

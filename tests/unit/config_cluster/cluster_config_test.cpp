@@ -156,7 +156,7 @@ TEST(ClusterConfig, BusFanOutIsLimitedByMaxReaders) {
 TEST(ClusterConfig, InvalidYamlSyntaxIsAConfigError) {
     const auto msg = error_of([&] { load_cluster(write_file("bad.yaml", "link: {a: [1, 2\n")); });
     EXPECT_NE(msg.find("bad.yaml:"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("not valid YAML"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("invalid YAML"), std::string::npos) << msg;
 }
 
 TEST(ClusterConfig, MissingFileIsAConfigError) {

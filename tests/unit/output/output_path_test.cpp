@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 
 namespace {
 
@@ -45,6 +46,22 @@ TEST(CheckOutputPath, AnExistingFileNeedsForce) {
 
 TEST(CheckOutputPath, RejectsAFolderAsTheFileName) {
     EXPECT_NE(message_of(fs::temp_directory_path(), true).find("is a folder"), std::string::npos);
+}
+
+TEST(CheckOutputPath, ForceNeverReplacesAFifoOrADevice) {
+    const fs::path dir = fs::temp_directory_path() / "ltdes-output-path-fifo";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path fifo = dir / "run.h5";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_NE(message_of(fifo, true).find("is a FIFO (named pipe), not a regular file"),
+              std::string::npos);
+    const fs::path link = dir / "null.h5";
+    fs::create_symlink("/dev/null", link);
+    EXPECT_NE(message_of(link, true).find("is a device"), std::string::npos);
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    EXPECT_TRUE(fs::is_symlink(link));
+    fs::remove_all(dir);
 }
 
 TEST(CheckOutputPath, RejectsAnEmptyName) {
