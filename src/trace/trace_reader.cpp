@@ -27,10 +27,10 @@ constexpr std::size_t kOpFields = 13;
 constexpr std::size_t kSizeFields = 5;
 constexpr std::size_t kMaxRepeatDepth = 8;
 constexpr std::size_t kMaxTemplateOps = std::size_t{1} << 16;  // bodies stay in memory
-// Size limits of one op (docs/trace-format.md): each of M, N, K, count at most 2^32, and the
-// op's work M·N·K·count, its elements M·N·count and its bytes at most 2^50 (over 10^15; the
-// largest GPT-3 GEMM is ~2^46). Past them the cost model's products and the simulated time
-// (int64 picoseconds) could wrap.
+// Size limits (docs/trace-format.md §5): each of M, N, K, count at most 2^32; an op's work
+// M·N·K·count (which bounds its elements M·N·count) and its bytes at most 2^50 (over 10^15; the
+// largest GPT-3 GEMM is ~2^46); their sum over the trace at most 2^62. Past them the cost
+// model's products, 64-bit totals and the simulated time (int64 picoseconds) could wrap.
 constexpr std::uint64_t kMaxOpDim = std::uint64_t{1} << 32;
 constexpr std::uint64_t kMaxOpWork = std::uint64_t{1} << 50;
 constexpr std::uint64_t kMaxTraceWork = std::uint64_t{1} << 62;
@@ -680,7 +680,6 @@ struct TraceReader::Impl {
                     fail(
                         fmt::format("end marker says {} ops but the trace has {}", count, next_id));
                 }
-
                 ended = true;
                 continue;
             }
