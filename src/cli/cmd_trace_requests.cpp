@@ -32,8 +32,8 @@ namespace {
 constexpr std::string_view kGenUsage =
     "Usage: lt-des trace gen --model NAME | --hf-config PATH --requests N\n"
     "                        --arrivals poisson:RATE|gamma:RATE:CV|interval:SECONDS\n"
-    "                        --prompt N|uniform:A:B|lognormal:MEDIAN:SIGMA\n"
-    "                        --decode N|uniform:A:B|lognormal:MEDIAN:SIGMA\n"
+    "                        --prompt N|uniform:A:B|lognormal:MEDIAN:SIGMA[:MAX]\n"
+    "                        --decode N|uniform:A:B|lognormal:MEDIAN:SIGMA[:MAX]\n"
     "                        [--seed S (1)] [--bits B (4)] -o FILE|-\n";
 
 constexpr std::string_view kImportUsage =
@@ -175,9 +175,9 @@ int trace_gen_requests(int argc, char** argv) {
     add_model_options(options);
     options.add_options()("requests", "number of requests", cxxopts::value<std::string>())(
         "arrivals", "poisson:RATE | gamma:RATE:CV | interval:SECONDS",
-        cxxopts::value<std::string>())("prompt", "N | uniform:A:B | lognormal:MEDIAN:SIGMA",
+        cxxopts::value<std::string>())("prompt", "N | uniform:A:B | lognormal:MEDIAN:SIGMA[:MAX]",
                                        cxxopts::value<std::string>())(
-        "decode", "N | uniform:A:B | lognormal:MEDIAN:SIGMA", cxxopts::value<std::string>())(
+        "decode", "N | uniform:A:B | lognormal:MEDIAN:SIGMA[:MAX]", cxxopts::value<std::string>())(
         "seed", "random seed (default 1)", cxxopts::value<std::string>());
     const auto r = parse_or_throw(options, argc, argv);
     if (r.count("help") > 0) {

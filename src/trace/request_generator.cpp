@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -17,7 +18,7 @@ namespace ltdes::trace {
 namespace {
 
 constexpr std::string_view kArrivalForms = "poisson:RATE, gamma:RATE:CV or interval:SECONDS";
-constexpr std::string_view kLengthForms = "N, uniform:A:B or lognormal:MEDIAN:SIGMA";
+constexpr std::string_view kLengthForms = "N, uniform:A:B or lognormal:MEDIAN:SIGMA[:MAX]";
 
 std::vector<std::string_view> split_colons(std::string_view s) {
     std::vector<std::string_view> parts;
@@ -119,15 +120,18 @@ LengthSpec parse_length_spec(std::string_view s) {
         spec.kind = LengthSpec::Kind::uniform;
         spec.a = *a;
         spec.b = *b;
-    } else if (parts[0] == "lognormal" && parts.size() == 3) {
+    } else if (parts[0] == "lognormal" && (parts.size() == 3 || parts.size() == 4)) {
         const auto median = parse_positive(parts[1]);
         const auto sigma = parse_positive(parts[2], true);
-        if (!median || !sigma || *sigma > 10.0) {
-            bad_spec(kLengthForms, s, " (lognormal: MEDIAN > 0 tokens, 0 <= SIGMA <= 10)");
+        const auto max = parts.size() == 4 ? parse_count(parts[3]) : std::optional(spec.max);
+        if (!median || !sigma || *sigma > 10.0 || !max || *max == 0) {
+            bad_spec(kLengthForms, s,
+                     " (lognormal: MEDIAN > 0 tokens, 0 <= SIGMA <= 10, optional MAX >= 1)");
         }
         spec.kind = LengthSpec::Kind::lognormal;
         spec.median = *median;
         spec.sigma = *sigma;
+        spec.max = std::min(*max, spec.max);
     } else {
         bad_spec(kLengthForms, s, "");
     }
@@ -178,7 +182,8 @@ std::uint64_t RequestGenerator::sample_length(const LengthSpec& spec, RandomStre
         case LengthSpec::Kind::uniform:
             return rng.uniform_int(spec.a, spec.b);
         case LengthSpec::Kind::lognormal:
-            return round_count(spec.median * portable_exp(spec.sigma * rng.normal()));
+            return std::min(spec.max,
+                            round_count(spec.median * portable_exp(spec.sigma * rng.normal())));
     }
     return spec.a;
 }

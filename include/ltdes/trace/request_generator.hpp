@@ -23,14 +23,16 @@ struct ArrivalSpec {
 };
 
 /// A token-count distribution (`--prompt`, `--decode`): `N` (fixed), `uniform:A:B` (integers
-/// A..B inclusive) or `lognormal:MEDIAN:SIGMA` (MEDIAN·e^(SIGMA·Z), rounded to nearest).
+/// A..B inclusive) or `lognormal:MEDIAN:SIGMA[:MAX]` (MEDIAN·e^(SIGMA·Z) rounded to nearest,
+/// at least 1, and at most MAX when given).
 struct LengthSpec {
     enum class Kind { fixed, uniform, lognormal };
     Kind kind = Kind::fixed;
-    std::uint64_t a = 1;  ///< fixed value, or uniform low end
-    std::uint64_t b = 1;  ///< uniform high end
-    double median = 1.0;  ///< lognormal
-    double sigma = 0.0;   ///< lognormal: standard deviation of the log
+    std::uint64_t a = 1;                         ///< fixed value, or uniform low end
+    std::uint64_t b = 1;                         ///< uniform high end
+    double median = 1.0;                         ///< lognormal
+    double sigma = 0.0;                          ///< lognormal: standard deviation of the log
+    std::uint64_t max = std::uint64_t{1} << 62;  ///< lognormal: largest value (MAX)
 };
 
 /// Parses an arrival spec; throws ConfigError("expected …, got '…'").

@@ -235,6 +235,21 @@ TEST(RequestGenerator, LengthsStayWithinTheContext) {
     }
 }
 
+TEST(RequestGenerator, LognormalMaxCapsLengths) {
+    RequestGenSpec spec;
+    spec.requests = 1000;
+    spec.prompt = parse_length_spec("lognormal:1000:1:1200");  // P(sample > 1200) = 43 %
+    RequestGenerator gen(spec, wide_model());
+    RequestRecord r;
+    std::uint64_t at_max = 0;
+    while (gen.next(r)) {
+        EXPECT_LE(r.prompt_tokens, 1200u);
+        at_max += r.prompt_tokens == 1200 ? 1 : 0;
+    }
+    EXPECT_GT(at_max, 300u);               // binomial(1000, 0.43): mean 430, sd 16
+    EXPECT_EQ(gen.prompts_clipped(), 0u);  // MAX is part of the distribution, not a context clip
+}
+
 TEST(RequestGenerator, FixedLengthsBeyondTheContextAreErrors) {
     const workload::ModelShape tiny = *workload::find_preset("tiny");
     RequestGenSpec spec;
@@ -304,6 +319,7 @@ TEST(RequestSpecs, ParseTheDocumentedForms) {
     EXPECT_EQ(l.kind, LengthSpec::Kind::lognormal);
     EXPECT_EQ(l.median, 1020.0);
     EXPECT_EQ(parse_length_spec("128").a, 128u);
+    EXPECT_EQ(parse_length_spec("lognormal:1020:1.0:4096").max, 4096u);
 }
 
 TEST(RequestSpecs, RejectBadForms) {
