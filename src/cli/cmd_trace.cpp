@@ -7,7 +7,6 @@
 
 #include "ltdes/config/hf_config.hpp"
 #include "ltdes/core/error.hpp"
-#include "ltdes/core/log.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 #include "ltdes/trace/trace_summary.hpp"
 #include "ltdes/trace/trace_writer.hpp"
@@ -134,8 +133,11 @@ int trace_gen(int argc, char** argv) {
         }
     }();
     if (workload::exceeds_context(model, spec)) {
-        log::warn("{} tokens per sequence exceed {}'s trained context of {} (generated anyway)",
-                  std::uint64_t{spec.prompt} + spec.decode, model.name, model.max_context);
+        throw UsageError(fmt::format(
+            "{} tokens per sequence (prompt {} + decode {}) exceed the context of model '{}' ({} "
+            "tokens)",
+            std::uint64_t{spec.prompt} + spec.decode, spec.prompt, spec.decode, model.name,
+            model.max_context));
     }
     const auto out_path = r["output"].as<std::string>();
     std::ofstream file;

@@ -307,6 +307,13 @@ struct TraceReader::Impl {
         } catch (const ConfigError& e) {
             fail(fmt::format("workload line: {}", e.what()));
         }
+        if (workload::exceeds_context(header.model, w)) {
+            fail(fmt::format(
+                "workload line: {} tokens per sequence (prompt {} + decode {}) exceed the "
+                "context of model '{}' ({} tokens)",
+                std::uint64_t{w.prompt} + w.decode, w.prompt, w.decode, header.model.name,
+                header.model.max_context));
+        }
     }
 
     // ---- request traces (version 2) ------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -224,6 +225,42 @@ TEST(RequestTraceSummary, CountsSpanRateAndTokenStats) {
     EXPECT_EQ(s.prompt.p50, 20u);  // nearest rank: ceil(0.5·4) = 2nd value
     EXPECT_EQ(s.prompt.p90, 40u);  // ceil(0.9·4) = 4th
     EXPECT_EQ(s.decode.max, 4u);
+}
+
+TEST(RequestTraceFuzz, MutatedRequestTracesFailWithTraceErrorOnly) {
+    // Random byte edits of the shipped tiny request trace: each reads fine or throws a
+    // TraceError naming a line of the file (never another exception, a crash or a hang).
+    const std::string base =
+        read_file(std::filesystem::path(LTDES_SOURCE_DIR) / "traces" / "tiny-requests.trace");
+    std::mt19937 rng(20261205);
+    const std::string alphabet = "0123456789 .-+e,#\nend\t\x01";
+    int errors = 0;
+    for (int i = 0; i < 400; ++i) {
+        std::string text = base;
+        const int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t pos = rng() % text.size();
+            switch (rng() % 3) {
+                case 0:
+                    text[pos] = alphabet[rng() % alphabet.size()];
+                    break;
+                case 1:
+                    text.erase(pos, 1 + rng() % 8);
+                    break;
+                default:
+                    text.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+                    break;
+            }
+        }
+        const auto path = write_temp("fuzz.trace", text);
+        try {
+            (void)read_request_records(path);
+        } catch (const TraceError& err) {
+            ++errors;
+            EXPECT_EQ(std::string(err.what()).rfind(path.string() + ":", 0), 0u) << err.what();
+        }
+    }
+    EXPECT_GT(errors, 200);  // most edits break something; some (in comments) do not
 }
 
 }  // namespace

@@ -106,6 +106,12 @@ TEST(TraceReaderErrors, HeaderDefects) {
     bad = h;
     bad.replace(bad.find("batch=1"), 7, "batch=0");
     expect_error(bad, 3, "batch: expected a positive integer, got 0");
+    // The model has a 64-token context: 60 + 5 tokens per sequence do not fit, 61 + 3 do.
+    bad = h;
+    bad.replace(bad.find("prompt=8"), 8, "prompt=62");
+    expect_error(bad, 3,
+                 "workload line: 65 tokens per sequence (prompt 62 + decode 3) exceed the context "
+                 "of model 't' (64 tokens)");
 }
 
 TEST(TraceReaderErrors, OpLineDefects) {

@@ -208,7 +208,7 @@ TEST(ShippedTraces, AreWhatTheGeneratorWrites) {
         {"deit-b.trace", "deit-b", {.batch = 1, .prompt = 197}},
         {"bert-b.trace", "bert-b", {.batch = 1, .prompt = 384}},
         {"bert-l.trace", "bert-l", {.batch = 1, .prompt = 320}},
-        {"gpt2.trace", "gpt2", {.batch = 8, .prompt = 1024, .decode = 256}},
+        {"gpt2.trace", "gpt2", {.batch = 8, .prompt = 768, .decode = 256}},
         {"tiny.trace", "tiny", {.batch = 2, .prompt = 8, .decode = 4}},
     };
     for (const Shipped& s : shipped) {
@@ -269,17 +269,18 @@ TEST(ShippedTraces, RequestTracesAreWhatTheGeneratorWrites) {
 TEST(TraceSummary, Gpt2TotalsMatchHandCounts) {
     const auto path = std::filesystem::path(LTDES_SOURCE_DIR) / "traces" / "gpt2.trace";
     const TraceSummary s = summarize_trace(path);
-    // 1024-token prefill + 256 decode steps, 12 layers, batch 8.
+    // 768-token prefill + 256 decode steps (1024 tokens: GPT-2's whole context), 12 layers,
+    // batch 8.
     const std::uint64_t ops = (1 + 12 * 13 + 2) + 256 * (1 + 12 * 14 + 2);
     EXPECT_EQ(s.ops, ops);
     EXPECT_EQ(s.ops_by_kind[static_cast<std::size_t>(workload::OpKind::kv_read)], 256u * 12);
     EXPECT_EQ(s.ops_by_kind[static_cast<std::size_t>(workload::OpKind::bmm)], 257u * 12 * 2);
-    // KV written: 8 requests × (1024 + 256) tokens × 12 layers × 2·768 values at 4 bits.
-    EXPECT_EQ(s.kv_write_bytes, 8u * 1280 * 12 * 768);
-    // KV read at step s: 8 × (1024 + s − 1) cached tokens per layer.
+    // KV written: 8 requests × (768 + 256) tokens × 12 layers × 2·768 values at 4 bits.
+    EXPECT_EQ(s.kv_write_bytes, 8u * 1024 * 12 * 768);
+    // KV read at step s: 8 × (768 + s − 1) cached tokens per layer.
     std::uint64_t read_tokens = 0;
     for (std::uint64_t step = 1; step <= 256; ++step) {
-        read_tokens += 8 * (1024 + step - 1);
+        read_tokens += 8 * (768 + step - 1);
     }
     EXPECT_EQ(s.kv_read_bytes, read_tokens * 12 * 768);
 }
