@@ -355,7 +355,9 @@ struct TraceReader::Impl {
 
     bool next_request(RequestRecord& r) {
         if (header.version != kRequestTraceFormatVersion) {
-            fail("this is a static-batch trace (lt-trace 1): it holds ops, not requests");
+            fail(
+                "this is a static-batch trace (lt-trace 1): it holds ops, not the requests of a "
+                "request trace (lt-trace 2) that this command needs");
         }
         for (;;) {
             const auto n = next_fields();
@@ -724,8 +726,8 @@ struct TraceReader::Impl {
     bool next(Op& op) {
         if (header.version == kRequestTraceFormatVersion) {
             fail(
-                "this is a request trace (lt-trace 2): it holds requests, not a static op list "
-                "(read it with next_request)");
+                "this is a request trace (lt-trace 2): it holds requests, not the op list of a "
+                "static batch (lt-trace 1) that this command needs");
         }
         for (;;) {
             if (!stack.empty()) {
