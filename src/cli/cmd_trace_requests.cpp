@@ -163,7 +163,8 @@ void add_model_options(cxxopts::Options& options) {
 bool wants_request_trace(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view a(argv[i]);
-        if (a == "--requests" || a.starts_with("--requests=")) {
+        if (a == "--requests" || a.starts_with("--requests=") || a == "--arrivals" ||
+            a.starts_with("--arrivals=")) {
             return true;
         }
     }
@@ -186,6 +187,7 @@ int trace_gen_requests(int argc, char** argv) {
     }
     const workload::ModelShape model = model_from(r, "gen");
     trace::RequestGenSpec spec;
+    (void)required(r, "requests", "gen");
     spec.requests = unsigned_option(r, "requests", 0, 1);
     spec.arrivals = spec_option(r, "arrivals", &trace::parse_arrival_spec, "gen");
     spec.prompt = spec_option(r, "prompt", &trace::parse_length_spec, "gen");

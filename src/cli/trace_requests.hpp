@@ -4,7 +4,8 @@
 
 namespace ltdes::cli {
 
-/// True when the `trace gen` arguments ask for a request trace (they hold `--requests`).
+/// True when the `trace gen` arguments ask for a request trace (they hold `--requests` or
+/// `--arrivals`).
 bool wants_request_trace(int argc, char** argv);
 
 /// `lt-des trace gen --requests N --arrivals SPEC --prompt SPEC --decode SPEC …`.
