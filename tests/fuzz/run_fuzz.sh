@@ -6,6 +6,7 @@
 # uncaught exception or an input slower than 1 s is written to artifacts/<target>/ and fails
 # the script: add the file to tests/fuzz/<target>/ with the fix, and the replay test keeps it.
 # Prints one line per target: executions, coverage (cov) and features (ft) reached.
+# LTDES_FUZZ_TARGETS="a b" limits the run to those targets.
 set -u
 seconds=${1:-30}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,12 +15,12 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifacts=${LTDES_FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}
 status=0
-for target in trace_reader arch_yaml cluster_yaml hf_config; do
+for target in ${LTDES_FUZZ_TARGETS:-trace_reader request_csv arch_yaml cluster_yaml hf_config}; do
     bin=$build/tests/fuzz/fuzz_$target
     [ -x "$bin" ] || { echo "run_fuzz: $bin not built (cmake --build --preset fuzz)"; exit 2; }
     mkdir -p "$scratch/$target" "$artifacts/$target"
     max_len=16384
-    [ "$target" = trace_reader ] && max_len=65536
+    case $target in trace_reader | request_csv) max_len=65536 ;; esac
     "$bin" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=$max_len \
         -print_final_stats=1 -artifact_prefix="$artifacts/$target/" \
         "$scratch/$target" "$here/$target" >"$scratch/$target.log" 2>&1

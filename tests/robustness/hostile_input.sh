@@ -110,8 +110,8 @@ trace_work_2_80) awk '!done && $5 == "gemm" { $8 = 1048576; $9 = 1048576; $10 = 
                      { print }' "$trace" >t.trace
     expect "t.trace:[0-9]+: M·N·K·count = .* more than the limit 2\^50" -- \
         --trace t.trace --out "$out" ;;
-trace_decode_mismatch) sed 's/decode=4 /decode=4000 /' "$trace" >t.trace
-    expect "t.trace:3: the workload line says decode=4000 but the ops reach decode step 4" -- \
+trace_decode_mismatch) sed 's/decode=4 /decode=40 /' "$trace" >t.trace
+    expect "t.trace:3: the workload line says decode=40 but the ops reach decode step 4" -- \
         --trace t.trace --out "$out" ;;
 op_duration_overflow)
     # An in-range but absurd pair: a 1 kHz core and an op of 2^50 MACs lasts ~10^8 s.
