@@ -6,7 +6,8 @@
 # uncaught exception or an input slower than 1 s is written to artifacts/<target>/ and fails
 # the script: add the file to tests/fuzz/<target>/ with the fix, and the replay test keeps it.
 # Prints one line per target: executions, coverage (cov) and features (ft) reached.
-# LTDES_FUZZ_TARGETS="a b" limits the run to those targets.
+# LTDES_FUZZ_TARGETS="a b" limits the run to those targets; LTDES_FUZZ_TIMEOUT (s, default 1)
+# is the per-input limit (raise it on an overloaded machine: a timeout there may be the load).
 set -u
 seconds=${1:-30}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ for target in ${LTDES_FUZZ_TARGETS:-trace_reader request_csv arch_yaml cluster_y
     mkdir -p "$scratch/$target" "$artifacts/$target"
     max_len=16384
     case $target in trace_reader | request_csv) max_len=65536 ;; esac
-    "$bin" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=$max_len \
+    "$bin" -max_total_time="$seconds" -timeout="${LTDES_FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -max_len=$max_len \
         -print_final_stats=1 -artifact_prefix="$artifacts/$target/" \
         "$scratch/$target" "$here/$target" >"$scratch/$target.log" 2>&1
     rc=$?
