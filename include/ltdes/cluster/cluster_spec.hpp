@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The cluster configuration: plain structs whose member initializers ARE the built-in defaults
-// (reference/cluster-params.md §6; configs/cluster/default.yaml is a readable copy, a test checks
+// (docs/cluster.md; configs/cluster/default.yaml is a readable copy, a test checks
 // that the two agree). YAML parsing lives in config/ (load_cluster).
 #pragma once
 

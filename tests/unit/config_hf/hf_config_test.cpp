@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Hugging Face config.json → ModelShape (CONTRACTS.md §8). The JSON below uses the keys and values
+// Hugging Face config.json → ModelShape (docs/commands.md). The JSON below uses the keys and values
 // of the published configs (gpt2, bert-base-uncased, google/vit-base-patch16-224,
 // meta-llama/Llama-2-70b-hf, mistralai/Mixtral-8x7B-v0.1).
 #include "ltdes/config/hf_config.hpp"
