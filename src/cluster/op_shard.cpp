@@ -220,4 +220,9 @@ stats::Resource resource_of(workload::OpKind kind) {
     }
 }
 
+bool has_known_tp_role(const workload::Op& op) {
+    return op.kind != workload::OpKind::gemm || tp_role(op) != TpRole::replicated ||
+           op.name == "router" || op.name == "embed" || op.name == "head";
+}
+
 }  // namespace ltdes::cluster

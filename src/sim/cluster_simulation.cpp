@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/sim/cluster_simulation.hpp"
 
+#include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/plan_report.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
 #include "ltdes/config/cluster_config.hpp"
+#include "ltdes/core/error.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/output/hdf5_result_writer.hpp"
 #include "ltdes/sim/run_report.hpp"
 #include "ltdes/stats/layer_accumulator.hpp"
 #include "ltdes/trace/trace_reader.hpp"
+
+#include <fmt/format.h>
 
 #include <optional>
 #include <utility>
@@ -30,6 +34,13 @@ PlannedRun plan_run(const config::RunSpec& spec, bool build_programs) {
     trace::TraceReader reader(spec.trace);
     workload::Op op;
     while (reader.next(op)) {
+        if (r.plan.tp() > 1 && !cluster::has_known_tp_role(op)) {
+            throw TraceError(fmt::format(
+                "{}:{}: gemm '{}' (op {}) has no tensor-parallel role: with tp {} a GEMM must be "
+                "named qkv, proj, ffn1*, ffn_gate*, ffn2* or lm_head (sharded) or router, embed "
+                "or head (replicated) (docs/cluster.md)",
+                spec.trace.string(), reader.line(), op.name, op.id, r.plan.tp()));
+        }
         r.census->add(op);
         if (builder) {
             builder->add(op);

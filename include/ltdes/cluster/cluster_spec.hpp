@@ -54,7 +54,6 @@ struct DramSpec {
 struct CollectiveSpec {
     std::string all_reduce = "ring";           ///< ring: reduce-scatter + all-gather, 2(p-1) steps
     std::string on_bcast_topology = "direct";  ///< bus: direct reduce-scatter + one-shot all-gather
-    std::uint32_t chunking = 1;                ///< pieces a collective message is split into
 };
 
 /// The parallel plan. `automatic` picks tp/pp/dp for `chips` from the model (Plan::choose_auto).

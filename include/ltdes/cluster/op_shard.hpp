@@ -29,6 +29,11 @@ enum class TpRole : std::uint8_t {
 /// qkv, proj, ffn1, ffn_gate, ffn2, lm_head; MoE expert GEMMs carry a suffix, e.g. ffn1.e3).
 TpRole tp_role(const workload::Op& op);
 
+/// False for a GEMM whose name gives no tensor-parallel role and is not one of the GEMMs that
+/// every tensor rank runs whole (`router`, `embed`, `head`): with tp > 1 such a trace is an error
+/// rather than a silently unsharded run.
+bool has_known_tp_role(const workload::Op& op);
+
 /// The chip resource an op kind occupies: DRAM for lookup, kv_read and kv_write, the photonic
 /// cores for matmuls (gemm, bmm), the digital unit for the other ops.
 stats::Resource resource_of(workload::OpKind kind);
