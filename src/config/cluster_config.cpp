@@ -102,8 +102,7 @@ constexpr double kMaxPjPerBit = 1e6;
 constexpr double kMaxLatencyNs = 1e9;  // 1 s per hop
 constexpr double kMaxFiberM = 1e6;     // 1000 km
 constexpr double kMaxPowerW = 1e6;
-constexpr double kMaxExcessDb = 10.0;  // per 1:2 splitter stage
-constexpr std::uint32_t kMaxChunking = 1U << 16;
+constexpr double kMaxExcessDb = 10.0;            // per 1:2 splitter stage
 constexpr std::uint32_t kMaxReaders = 1U << 20;  // the most chips a cluster has
 
 bool to_bool(const Where& w, const YAML::Node& n, std::string_view key) {
@@ -218,14 +217,14 @@ void merge_dram(const Where& w, const YAML::Node& n, cluster::DramSpec& s) {
 }
 
 void merge_collective(const Where& w, const YAML::Node& n, cluster::CollectiveSpec& s) {
-    for_each_key(w, n, "collective", {"all_reduce", "on_bcast_topology", "chunking"},
+    // No `chunking`: collectives send whole messages, so the key would be ignored; it is an
+    // unknown key instead (docs/cluster.md).
+    for_each_key(w, n, "collective", {"all_reduce", "on_bcast_topology"},
                  [&](std::string_view k, const YAML::Node& v, const std::string& path) {
                      if (k == "all_reduce") {
                          s.all_reduce = to_string(w, v, path);
-                     } else if (k == "on_bcast_topology") {
-                         s.on_bcast_topology = to_string(w, v, path);
                      } else {
-                         s.chunking = to_u32(w, v, path, kMaxChunking);
+                         s.on_bcast_topology = to_string(w, v, path);
                      }
                  });
 }
@@ -506,7 +505,6 @@ std::string dump_cluster_yaml(const cluster::ClusterSpec& s) {
     line("collective:");
     line(fmt::format("  all_reduce: {}", s.collective.all_reduce));
     line(fmt::format("  on_bcast_topology: {}", s.collective.on_bcast_topology));
-    line(fmt::format("  chunking: {}", s.collective.chunking));
     line("static:");
     line(fmt::format("  enabled: {}", s.static_power.enabled));
     return y;

@@ -26,7 +26,7 @@ inline SimTime op_duration_from_seconds(double seconds) {
             "represent: check the arch (core.work_freq, sizes) and the trace's op sizes",
             seconds, static_cast<double>(kMaxOpDurationPs) * 1e-12));
     }
-    return SimTime::from_ps(static_cast<std::int64_t>(ps));
+    return SimTime::ceil_seconds(seconds);
 }
 
 }  // namespace ltdes
