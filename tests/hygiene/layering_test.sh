@@ -11,7 +11,8 @@ declare -A allowed=(
     [photonic]="core workload"
     [stats]="core"
     [cluster]="core des workload photonic stats"
-    [config]="core photonic cluster trace workload"
+    [config]="core photonic cluster trace workload serving"
+    [serving]="core des trace workload photonic stats cluster"
     [output]="core stats"
 )
 bad=0
