@@ -86,7 +86,7 @@ TEST(TraceReaderErrors, HeaderDefects) {
     expect_error("", 1, "empty file");
     expect_error("lt-trace\n", 1, "expected the magic line 'lt-trace 1'");
     expect_error("LT-TRACE 1\n", 1, "expected the magic line");
-    expect_error("lt-trace 2\n", 1, "unsupported trace format version '2'");
+    expect_error("lt-trace 3\n", 1, "unsupported trace format version '3'");
     expect_error("lt-trace 1\nworkload batch=1\n", 2, "expected the model line");
     std::string h = tiny_header();
     expect_error(h.substr(0, h.find(" d_ff=256")) + h.substr(h.find(" gated_ffn")), 2,
