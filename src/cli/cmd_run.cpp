@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `lt-des [run]`: simulate a trace on a cluster of photonic chips. Every rank resolves and
 // validates the same inputs (ranks agree on the exit code in run_parallel); rank 0 prints.
+#include "cli/cmd_serve.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/parallel.hpp"
@@ -67,6 +68,7 @@ cxxopts::Options run_options() {
         cxxopts::value<std::vector<std::string>>())(
         "dry-run", "print the resolved plan and the effective cluster config, then exit")(
         "h,help", "print this help");
+    add_serving_options(o);
     return o;
 }
 
@@ -384,6 +386,9 @@ int cmd_run(int argc, char** argv) {
         const config::RunSpec spec = config::resolve_run_spec(to_run_args(args));
         if (!spec.dry_run) {
             check_out_path(spec);
+        }
+        if (is_request_trace(spec.trace)) {
+            return run_serving_command(spec, args, mpi);
         }
         const bool root = to_underlying(mpi.rank()) == 0;
         PlannedTrace planned = plan_trace(spec, !spec.dry_run);

@@ -57,10 +57,10 @@ SimTime IterationCost::duration() const {
     return t;
 }
 
-double IterationCost::energy_pj() const {
-    double e = 0.0;
+EnergyPj IterationCost::energy() const {
+    EnergyPj e;
     for (const StageCost& s : stages) {
-        e += s.energy_pj;
+        e += s.energy;
     }
     return e;
 }
@@ -126,7 +126,7 @@ IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<wo
         for (const std::uint64_t d : op.deps) {
             s.deps.push_back(static_cast<std::uint32_t>(d));
         }
-        seg.energy_pj += timing.energy.total();
+        seg.energy += timing.energy;
         if (shard.all_reduce_after && tp > 1) {
             const std::uint64_t bytes = (shard.all_reduce_elements * bits_ + 7) / 8;
             const cluster::CollectiveCost ar = cluster::all_reduce_cost(topology_, group, bytes);
@@ -164,7 +164,9 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const 
             const auto add = [&](const Segment& seg, std::uint64_t times) {
                 total.duration +=
                     SimTime::from_ps(seg.duration.in_ps() * static_cast<std::int64_t>(times));
-                total.energy_pj += seg.energy_pj * static_cast<double>(times);
+                for (std::size_t i = 0; i < kNumEnergyComponents; ++i) {
+                    total.energy.pj[i] += seg.energy.pj[i] * static_cast<double>(times);
+                }
                 total.all_reduce_pj += seg.all_reduce_pj * static_cast<double>(times);
             };
             if (s == 0) {
@@ -181,10 +183,10 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const 
         }
         for (std::uint32_t t = 0; t < tp; ++t) {
             sc.duration = std::max(sc.duration, per_rank[t].duration);
-            sc.energy_pj += per_rank[t].energy_pj;
+            sc.energy += per_rank[t].energy;
         }
         // Every member computes the group's collective cost; it is charged once.
-        sc.energy_pj += per_rank[0].all_reduce_pj;
+        sc.energy[EnergyComponent::link] += per_rank[0].all_reduce_pj;
         // Activations to the next stage, or the token ids back to the first: one transfer
         // per tensor rank, to the same rank of the other stage.
         const bool last = s + 1 == pp;
@@ -198,7 +200,7 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const 
                     cluster::p2p_cost(topology_, plan_.chip(cluster::ChipCoord{replica_, s, t}),
                                       plan_.chip(cluster::ChipCoord{replica_, next, t}), bytes);
                 slowest = std::max(slowest, c.time);
-                sc.energy_pj += c.energy_pj;
+                sc.energy[EnergyComponent::link] += c.energy_pj;
             }
             (last ? r.feedback : sc.transfer) = slowest;
         }

@@ -149,6 +149,8 @@ public:
 
     const ReplicaScheduler& scheduler() const { return scheduler_; }
 
+    const EnergyPj& energy() const { return energy_; }
+
 private:
     void start_iteration(des::Context& ctx) {
         plan_ = scheduler_.next(ctx.now());
@@ -173,7 +175,9 @@ private:
             ctx.send(ctx.self(), s.duration + s.transfer, StageDoneMsg{stage + 1});
             return;
         }
-        const double energy_pj = iteration_.energy_pj();
+        const EnergyPj energy = iteration_.energy();
+        energy_ += energy;
+        const double energy_pj = energy.total();
         IterationRow row;
         row.replica = replica_;
         row.requests = static_cast<std::uint32_t>(plan_.slices.size());
@@ -220,6 +224,7 @@ private:
     std::vector<RequestState> done_;
     std::vector<RequestRow> requests_;
     std::vector<IterationRow> iterations_;
+    EnergyPj energy_;
 };
 
 /// Every rank's rows of type T, concatenated on every rank (rank order).
@@ -354,6 +359,13 @@ ServingResult run_serving(const ServingInputs& in,
     }
     result.stats = sim.run();
 
+    struct ReplicaEnergy {
+        std::uint32_t replica;
+        std::uint32_t reserved;
+        EnergyPj energy;
+    };
+
+    std::vector<ReplicaEnergy> my_energy;
     std::vector<RequestRow> my_requests;
     std::vector<IterationRow> my_iterations;
     std::uint64_t peak = 0;
@@ -367,12 +379,17 @@ ServingResult run_serving(const ServingInputs& in,
                      to_underlying(lp) - 1, replica.scheduler().running(),
                      replica.scheduler().waiting());
         peak = std::max(peak, replica.scheduler().kv().peak());
+        my_energy.push_back({to_underlying(lp) - 1, 0, replica.energy()});
         my_requests.insert(my_requests.end(), replica.requests().begin(), replica.requests().end());
         my_iterations.insert(my_iterations.end(), replica.iterations().begin(),
                              replica.iterations().end());
     });
     for (const std::uint64_t p : transport.all_gather(peak)) {
         result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);
+    }
+    result.replica_energy.resize(plan.dp());
+    for (const ReplicaEnergy& e : gather_rows(my_energy, transport)) {
+        result.replica_energy[e.replica] = e.energy;
     }
     result.requests = gather_rows(my_requests, transport);
     result.requests.insert(result.requests.end(), rejected_rows.begin(), rejected_rows.end());

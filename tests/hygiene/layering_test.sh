@@ -11,7 +11,7 @@ declare -A allowed=(
     [photonic]="core workload"
     [stats]="core"
     [cluster]="core des workload photonic stats"
-    [config]="core photonic cluster trace workload serving"
+    [config]="core photonic cluster trace workload"
     [serving]="core des trace workload photonic stats cluster"
     [output]="core stats"
 )

@@ -6,6 +6,7 @@
 #include "ltdes/cluster/chip_model.hpp"
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/topology.hpp"
+#include "ltdes/core/energy.hpp"
 #include "ltdes/core/sim_time.hpp"
 #include "ltdes/serving/iteration_ops.hpp"
 
@@ -18,9 +19,9 @@ namespace ltdes::serving {
 
 /// One pipeline stage's part of an iteration.
 struct StageCost {
-    SimTime duration;        ///< its compute and all-reduces (slowest tensor rank)
-    SimTime transfer;        ///< activations to the next stage (0 on the last stage)
-    double energy_pj = 0.0;  ///< all its chips, all-reduces and outgoing transfers
+    SimTime duration;  ///< its compute and all-reduces (slowest tensor rank)
+    SimTime transfer;  ///< activations to the next stage (0 on the last stage)
+    EnergyPj energy;   ///< all its chips, all-reduces and outgoing transfers (link)
 };
 
 /// A whole iteration: the stages in order, then the token going back to the first stage.
@@ -31,7 +32,11 @@ struct IterationCost {
     /// Time from the iteration's start to its tokens (all stages and transfers).
     SimTime duration() const;
 
-    double energy_pj() const;
+    /// Energy of every stage, per component.
+    EnergyPj energy() const;
+
+    /// Total energy, pJ.
+    double energy_pj() const { return energy().total(); }
 };
 
 /// Costs iterations of replica `replica` of `plan`. Stage s of tensor rank t runs on
@@ -54,7 +59,7 @@ public:
 private:
     struct Segment {
         SimTime duration;
-        double energy_pj = 0.0;      ///< the chip's ops
+        EnergyPj energy;             ///< the chip's ops
         double all_reduce_pj = 0.0;  ///< its all-reduces, for the whole tensor group
     };
 

@@ -8,6 +8,7 @@
 #include "ltdes/cluster/chip_model.hpp"
 #include "ltdes/cluster/cluster_spec.hpp"
 #include "ltdes/cluster/plan.hpp"
+#include "ltdes/core/energy.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/des/simulation.hpp"
 #include "ltdes/des/transport.hpp"
@@ -78,6 +79,7 @@ struct ServingResult {
     des::RunStats stats;
     std::uint64_t kv_capacity_blocks = 0;  ///< per replica
     std::uint64_t kv_peak_blocks = 0;      ///< the most any replica had in use
+    std::vector<EnergyPj> replica_energy;  ///< by replica, summed in its iteration order
 };
 
 /// KV blocks a replica holds: for every chip, the DRAM left after its weights divided by the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "ltdes/serving/serving_spec.hpp"
+#include "ltdes/cluster/scheduler_spec.hpp"
 
 #include "ltdes/core/error.hpp"
 
@@ -7,9 +7,9 @@
 
 #include <cmath>
 
-namespace ltdes::serving {
+namespace ltdes::cluster {
 
-void ServingSpec::validate(std::string_view where) const {
+void SchedulerSpec::validate(std::string_view where) const {
     const auto fail = [&](std::string_view key, const std::string& what) {
         throw ConfigError(fmt::format("{}: scheduler.{}: {}", where, key, what));
     };
@@ -38,4 +38,4 @@ void ServingSpec::validate(std::string_view where) const {
     }
 }
 
-}  // namespace ltdes::serving
+}  // namespace ltdes::cluster
