@@ -98,6 +98,56 @@ IterationCostModel::IterationCostModel(
     }
 }
 
+std::size_t IterationCostModel::OpKeyHash::operator()(const OpKey& k) const {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::uint64_t v) {
+        h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    };
+    mix(k.m);
+    mix(k.n);
+    mix(k.k);
+    mix(k.count);
+    mix((std::uint64_t{k.stage_rank} << 24) | (std::uint64_t{k.kind} << 16) |
+        (std::uint64_t{k.role} << 8) | k.tp_role);
+    return static_cast<std::size_t>(h);
+}
+
+const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::Op& op,
+                                                               std::uint32_t stage,
+                                                               std::uint32_t t) const {
+    const std::uint32_t tp = plan_.tp();
+    const OpKey key{op.m,
+                    op.n,
+                    op.k,
+                    op.count,
+                    stage * tp + t,
+                    static_cast<std::uint8_t>(op.kind),
+                    static_cast<std::uint8_t>(op.role),
+                    static_cast<std::uint8_t>(cluster::tp_role(op))};
+    const auto found = memo_.find(key);
+    if (found != memo_.end()) {
+        return found->second;
+    }
+    const std::uint32_t chip = plan_.chip(cluster::ChipCoord{replica_, stage, t});
+    const cluster::OpShard shard = cluster::shard_op(op, plan_, chip, plan_.workload().batch);
+    LTDES_ASSERT(shard.runs, "iteration op {} does not run on stage {}", op.name, stage);
+    const cluster::OpTiming timing =
+        cost_[std::size_t{stage} * tp + t](cluster::apply_shard(op, shard));
+    OpValue v;
+    v.duration = timing.duration;
+    v.energy = timing.energy;
+    if (shard.all_reduce_after && tp > 1) {
+        std::vector<std::uint32_t> group;
+        for (std::uint32_t r = 0; r < tp; ++r) {
+            group.push_back(plan_.chip(cluster::ChipCoord{replica_, stage, r}));
+        }
+        const std::uint64_t bytes = (shard.all_reduce_elements * bits_ + 7) / 8;
+        v.all_reduce = all_reduce_time(topology_, group, bytes);
+        v.all_reduce_pj = cluster::all_reduce_cost(topology_, group, bytes).energy_pj;
+    }
+    return memo_.emplace(key, v).first->second;
+}
+
 IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<workload::Op>& ops,
                                                             std::uint32_t stage,
                                                             std::uint32_t t,
@@ -106,33 +156,27 @@ IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<wo
     if (ops.empty()) {
         return seg;
     }
-    const std::uint32_t tp = plan_.tp();
-    const std::uint32_t chip = plan_.chip(cluster::ChipCoord{replica_, stage, t});
-    const cluster::OpCostFn& cost = cost_[std::size_t{stage} * tp + t];
-    std::vector<std::uint32_t> group;
-    for (std::uint32_t r = 0; r < tp; ++r) {
-        group.push_back(plan_.chip(cluster::ChipCoord{replica_, stage, r}));
-    }
     std::vector<ScheduledOp> sched(ops.size());
+    workload::Op op;
     for (std::size_t i = 0; i < ops.size(); ++i) {
-        workload::Op op = ops[i];
+        op.kind = ops[i].kind;
+        op.role = ops[i].role;
+        op.name = ops[i].name;
         op.layer = layer;
-        const cluster::OpShard shard = cluster::shard_op(op, plan_, chip, plan_.workload().batch);
-        LTDES_ASSERT(shard.runs, "iteration op {} does not run on stage {}", op.name, stage);
-        const cluster::OpTiming timing = cost(cluster::apply_shard(op, shard));
+        op.m = ops[i].m;
+        op.n = ops[i].n;
+        op.k = ops[i].k;
+        op.count = ops[i].count;
+        const OpValue& v = op_cost(op, stage, t);
         ScheduledOp& s = sched[i];
-        s.duration = timing.duration;
+        s.duration = v.duration;
+        s.after = v.all_reduce;
         s.dram = is_memory_op(op.kind);
-        for (const std::uint64_t d : op.deps) {
+        for (const std::uint64_t d : ops[i].deps) {
             s.deps.push_back(static_cast<std::uint32_t>(d));
         }
-        seg.energy += timing.energy;
-        if (shard.all_reduce_after && tp > 1) {
-            const std::uint64_t bytes = (shard.all_reduce_elements * bits_ + 7) / 8;
-            const cluster::CollectiveCost ar = cluster::all_reduce_cost(topology_, group, bytes);
-            s.after = all_reduce_time(topology_, group, bytes);
-            seg.all_reduce_pj += ar.energy_pj;
-        }
+        seg.energy += v.energy;
+        seg.all_reduce_pj += v.all_reduce_pj;
     }
     seg.duration = schedule_makespan(sched, overlap_);
     return seg;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 namespace ltdes::serving {
@@ -69,6 +70,30 @@ private:
                         std::uint32_t t,
                         std::int32_t layer) const;
 
+    /// What an op costs on one (stage, tensor rank), memoised: the same shapes recur in almost
+    /// every iteration (every weight GEMM of a decode step), so the cost model runs once each.
+    struct OpKey {
+        std::uint64_t m, n, k, count;
+        std::uint32_t stage_rank;
+        std::uint8_t kind, role, tp_role;
+
+        friend bool operator==(const OpKey&, const OpKey&) = default;
+    };
+
+    struct OpKeyHash {
+        std::size_t operator()(const OpKey& k) const;
+    };
+
+    struct OpValue {
+        SimTime duration;
+        EnergyPj energy;
+        SimTime all_reduce;  ///< 0 when the op needs none
+        double all_reduce_pj = 0.0;
+    };
+
+    const OpValue& op_cost(const workload::Op& op, std::uint32_t stage, std::uint32_t t) const;
+
+    mutable std::unordered_map<OpKey, OpValue, OpKeyHash> memo_;
     cluster::Plan plan_;
     cluster::Topology topology_;
     std::uint32_t replica_;
