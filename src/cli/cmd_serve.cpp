@@ -144,14 +144,15 @@ std::string own_command_line() {
     return out.empty() ? std::string("lt-des run") : out;
 }
 
-output::ExtraOutput serving_tables(const serving::ServingResult& r,
-                                   const serving::ServingSummary& sum) {
+/// The /requests and /iterations tables; empties `r.iterations` (rank 0's millions of rows)
+/// as its columns are built.
+output::ExtraOutput serving_tables(serving::ServingResult& r, const serving::ServingSummary& sum) {
     using output::TableColumn;
     output::ExtraOutput x;
     const std::vector<std::string> status(serving::kRequestStatusNames.begin(),
                                           serving::kRequestStatusNames.end());
     {
-        output::ColumnTable t{"requests", "request", {}};
+        output::ColumnTable t{"requests", "request", {}, r.requests.size()};
         const auto col = [&](std::string name, std::string units, std::string long_name, auto get) {
             using V = decltype(get(r.requests.front()));
             std::vector<V> v;
@@ -185,7 +186,7 @@ output::ExtraOutput serving_tables(const serving::ServingResult& r,
         x.tables.push_back(std::move(t));
     }
     {
-        output::ColumnTable t{"iterations", "replica, t_start", {}};
+        output::ColumnTable t{"iterations", "replica, t_start", {}, r.iteration_count};
         const auto col = [&](std::string name, std::string units, std::string long_name, auto get) {
             using V = decltype(get(r.iterations.front()));
             std::vector<V> v;
@@ -208,6 +209,7 @@ output::ExtraOutput serving_tables(const serving::ServingResult& r,
         col("kv_blocks", "1", "KV blocks in use", [](const I& i) { return i.kv_blocks; });
         col("energy", "J", "energy of all the replica's chips and links",
             [](const I& i) { return i.energy_j; });
+        r.iterations = {};
         x.tables.push_back(std::move(t));
     }
     for (const auto& [name, v] : sum.attributes()) {
@@ -257,7 +259,7 @@ std::string format_serving_summary(const config::RunSpec& spec,
     o += fmt::format(
         "simulation      {} iterations, {} events in {} windows, {:.3f} s wall ({:.3g} "
         "events/s)\n",
-        r.iterations.size(), r.stats.global_events, r.stats.windows, r.stats.local_wall_seconds,
+        r.iteration_count, r.stats.global_events, r.stats.windows, r.stats.local_wall_seconds,
         r.stats.local_wall_seconds > 0
             ? static_cast<double>(r.stats.global_events) / r.stats.local_wall_seconds
             : 0.0);
@@ -403,8 +405,11 @@ int run_serving_command(const config::RunSpec& spec,
     const serving::ServingSummary sum = serving::summarize(result, s);
 
     // The run's energy reaches /summary through /layers: one row per replica (phase decode,
-    // layer -1) holding all its iterations, written by rank 0 only.
+    // layer -1) holding all its iterations, written by rank 0 only (which holds the rows).
     std::int64_t last_end = 0;
+    for (const auto& q : result.requests) {
+        last_end = std::max(last_end, q.completion);
+    }
     if (root) {
         for (std::uint32_t d = 0; d < plan.dp(); ++d) {
             stats::LayerStats l;
@@ -426,9 +431,6 @@ int run_serving_command(const config::RunSpec& spec,
             l.energy = result.replica_energy[d];
             writer.add_layer_stats(l);
         }
-    }
-    for (const auto& it : result.iterations) {
-        last_end = std::max(last_end, it.t_end);
     }
     stats::RunSummary summary;
     summary.makespan_s = static_cast<double>(last_end) * 1e-12;

@@ -64,10 +64,10 @@ struct Types<std::uint8_t> {
 void write_column_table(hid_t file, const ColumnTable& table, bool writer) {
     h5::Handle g = h5::create_group(file, table.name);
     h5::set_attr_string(g.id(), "order", table.order);
-    const std::size_t rows = table.columns.empty() ? 0 : table.columns.front().rows();
+    const std::uint64_t rows = table.rows;
     for (const TableColumn& col : table.columns) {
-        LTDES_ASSERT(col.rows() == rows, "/{}/{}: {} rows, the table has {}", table.name, col.name,
-                     col.rows(), rows);
+        LTDES_ASSERT(col.rows() == rows || (!writer && col.rows() == 0),
+                     "/{}/{}: {} rows, the table has {}", table.name, col.name, col.rows(), rows);
         // Chunked and compressed once it is big (the serving tables can reach millions of
         // rows); the writes are collective either way.
         const h5::DatasetLayout layout{rows >= 4096 ? std::min<std::uint64_t>(rows, 1U << 16) : 0,
@@ -88,7 +88,7 @@ void write_column_table(hid_t file, const ColumnTable& table, bool writer) {
                 describe(d.id(), col.enum_names.empty() ? col.units : "", col.long_name);
                 const T zero{};
                 h5::write_slab(d.id(), mem_type, 0, writer ? rows : 0,
-                               rows == 0 ? static_cast<const void*>(&zero)
+                               v.empty() ? static_cast<const void*>(&zero)
                                          : static_cast<const void*>(v.data()));
             },
             col.values);

@@ -47,6 +47,12 @@ struct StageDoneMsg {
     std::uint32_t stage = 0;
 };
 
+/// Replica self-event (round robin): its `index`-th own request reaches it.
+struct OwnArrivalMsg {
+    static constexpr std::uint16_t kKind = 206;
+    std::uint64_t index = 0;
+};
+
 /// Replica self-event: the generated tokens are back on the first stage.
 struct ResumeMsg {
     static constexpr std::uint16_t kKind = 205;
@@ -113,18 +119,41 @@ private:
 
 class ReplicaLp final : public des::LogicalProcess {
 public:
+    /// `own`: with round robin the replica's requests in arrival order, injected here (the
+    /// router then sends nothing and expects no completion notices); empty otherwise.
     ReplicaLp(std::uint32_t replica,
               const ServingSpec& spec,
               std::uint64_t kv_blocks,
               IterationCostModel cost,
-              SimTime dispatch)
+              SimTime dispatch,
+              std::vector<trace::RequestRecord> own)
         : replica_(replica),
           scheduler_(spec, kv_blocks),
           cost_(std::move(cost)),
-          dispatch_(dispatch) {}
+          dispatch_(dispatch),
+          own_(std::move(own)),
+          notify_router_(spec.router != RouterPolicy::round_robin) {}
+
+    void on_start(des::Context& ctx) override {
+        if (!own_.empty()) {
+            ctx.send(ctx.self(), own_[0].arrival + dispatch_ - ctx.now(), OwnArrivalMsg{0});
+        }
+    }
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         switch (ev.kind) {
+            case OwnArrivalMsg::kKind: {
+                const std::uint64_t i = ev.as<OwnArrivalMsg>().index;
+                scheduler_.add(own_[i], ctx.now());
+                if (i + 1 < own_.size()) {
+                    ctx.send(ctx.self(), own_[i + 1].arrival + dispatch_ - ctx.now(),
+                             OwnArrivalMsg{i + 1});
+                }
+                if (!busy_) {
+                    start_iteration(ctx);
+                }
+                break;
+            }
             case RequestMsg::kKind:
                 scheduler_.add(ev.as<RequestMsg>().record, ctx.now());
                 if (!busy_) {
@@ -203,7 +232,9 @@ private:
             r.preemptions = s.preemptions;
             r.energy_j = s.energy_pj * 1e-12;
             requests_.push_back(r);
-            ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
+            if (notify_router_) {
+                ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
+            }
         }
         if (iteration_.feedback > SimTime::zero()) {
             ctx.send(ctx.self(), iteration_.feedback, ResumeMsg{});
@@ -216,6 +247,8 @@ private:
     ReplicaScheduler scheduler_;
     IterationCostModel cost_;
     SimTime dispatch_;
+    std::vector<trace::RequestRecord> own_;
+    bool notify_router_;
     bool busy_ = false;
     SimTime started_;
     IterationPlan plan_;
@@ -227,24 +260,37 @@ private:
     EnergyPj energy_;
 };
 
-/// Every rank's rows of type T, concatenated on every rank (rank order).
+/// Every rank's rows of type T, concatenated (rank order) on every rank, or only on rank 0
+/// when `root_only` (the others get an empty vector and the count).
 template <class T>
-std::vector<T> gather_rows(const std::vector<T>& mine, des::Transport& transport) {
+std::vector<T> gather_rows(const std::vector<T>& mine,
+                           des::Transport& transport,
+                           bool root_only = false,
+                           std::uint64_t* count = nullptr) {
     static_assert(std::is_trivially_copyable_v<T>);
     std::string bytes(mine.size() * sizeof(T), '\0');
     if (!mine.empty()) {
         std::memcpy(bytes.data(), mine.data(), bytes.size());
     }
     std::vector<T> all;
+    const bool keep = !root_only || to_underlying(transport.rank()) == 0;
+    std::uint64_t total = 0;
     for (int root = 0; root < transport.size(); ++root) {
         const std::string got = transport.broadcast(bytes, RankId{root});
         LTDES_ASSERT(got.size() % sizeof(T) == 0, "gathered {} bytes of rows", got.size());
         const std::size_t n = got.size() / sizeof(T);
+        total += n;
+        if (!keep) {
+            continue;
+        }
         const std::size_t at = all.size();
         all.resize(at + n);
         if (n > 0) {
             std::memcpy(static_cast<void*>(all.data() + at), got.data(), got.size());
         }
+    }
+    if (count != nullptr) {
+        *count = total;
     }
     return all;
 }
@@ -337,23 +383,34 @@ ServingResult run_serving(const ServingInputs& in,
     }
     result.kv_capacity_blocks = *std::min_element(capacity.begin(), capacity.end());
 
+    // Round robin needs no feedback: each replica injects its own requests (the i-th routed
+    // request goes to replica i mod dp) and no event ever crosses LPs, so one window covers
+    // the run. Least outstanding needs the router, and the dispatch latency is the lookahead.
+    const bool round_robin = in.serving.router == RouterPolicy::round_robin;
+    std::vector<std::vector<trace::RequestRecord>> own(plan.dp());
+    if (round_robin) {
+        for (std::size_t i = 0; i < routed.size(); ++i) {
+            own[i % plan.dp()].push_back(routed[i]);
+        }
+        routed.clear();
+    }
     des::SimulationSpec sim_spec;
-    sim_spec.lookahead = dispatch;
+    sim_spec.lookahead = round_robin ? SimTime::from_ps(std::int64_t{1} << 60) : dispatch;
     sim_spec.threads = in.threads;
     const std::uint32_t lp_count = 1 + plan.dp();
-    des::Simulation sim(sim_spec, transport, partitioner, lp_count,
-                        [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
-                            const auto id = to_underlying(lp);
-                            if (id == 0) {
-                                return std::make_unique<RouterLp>(routed, plan.dp(),
-                                                                  in.serving.router, dispatch);
-                            }
-                            const std::uint32_t d = id - 1;
-                            IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap,
-                                                    in.cost_of_chip, in.arch_key);
-                            return std::make_unique<ReplicaLp>(d, in.serving, capacity[d],
-                                                               std::move(cost), dispatch);
-                        });
+    des::Simulation sim(
+        sim_spec, transport, partitioner, lp_count,
+        [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
+            const auto id = to_underlying(lp);
+            if (id == 0) {
+                return std::make_unique<RouterLp>(routed, plan.dp(), in.serving.router, dispatch);
+            }
+            const std::uint32_t d = id - 1;
+            IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
+                                    in.arch_key);
+            return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
+                                               dispatch, std::move(own[d]));
+        });
     if (in.progress) {
         sim.set_progress(in.progress);
     }
@@ -383,6 +440,7 @@ ServingResult run_serving(const ServingInputs& in,
         my_requests.insert(my_requests.end(), replica.requests().begin(), replica.requests().end());
         my_iterations.insert(my_iterations.end(), replica.iterations().begin(),
                              replica.iterations().end());
+        replica.iterations() = {};  // bounded memory: one copy at a time
     });
     for (const std::uint64_t p : transport.all_gather(peak)) {
         result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);
@@ -395,7 +453,8 @@ ServingResult run_serving(const ServingInputs& in,
     result.requests.insert(result.requests.end(), rejected_rows.begin(), rejected_rows.end());
     std::sort(result.requests.begin(), result.requests.end(),
               [](const RequestRow& a, const RequestRow& b) { return a.request < b.request; });
-    result.iterations = gather_rows(my_iterations, transport);
+    result.iterations = gather_rows(my_iterations, transport, true, &result.iteration_count);
+    my_iterations = {};
     std::sort(result.iterations.begin(), result.iterations.end(),
               [](const IterationRow& a, const IterationRow& b) {
                   return std::tie(a.replica, a.t_start) < std::tie(b.replica, b.t_start);

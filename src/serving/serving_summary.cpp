@@ -75,8 +75,10 @@ ServingSummary summarize(const ServingResult& r, const ServingSpec& spec) {
         const bool tpot_ok = spec.slo_tpot_s <= 0.0 || t2 <= spec.slo_tpot_s;
         good += (ttft_ok && tpot_ok) ? 1 : 0;
     }
-    for (const IterationRow& it : r.iterations) {
-        s.energy_j += it.energy_j;
+    // Per replica (each summed in its iteration order), then in replica order: the same on
+    // every rank, which does not hold the iteration rows.
+    for (const EnergyPj& e : r.replica_energy) {
+        s.energy_j += e.total() * 1e-12;
     }
     s.ttft = latency_stats(std::move(ttft));
     s.tpot = latency_stats(std::move(tpot));

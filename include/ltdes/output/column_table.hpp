@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Tables and /summary attributes that a run adds to the schema's fixed groups (the serving
-// engine's /requests and /iterations). Every rank holds the same rows; rank 0 writes them.
+// engine's /requests and /iterations). Rank 0 holds the rows and writes them; every rank
+// passes the same names and row counts.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,8 @@ struct ColumnTable {
     std::string name;
     std::string order;
     std::vector<TableColumn> columns;
+    /// Rows of every column; ranks other than 0 may pass empty columns (only rank 0 writes).
+    std::uint64_t rows = 0;
 };
 
 /// What a run adds to the result file besides the timeline, layers and summary.

@@ -72,10 +72,12 @@ struct ServingInputs {
     des::ProgressCallback progress;
 };
 
-/// What a serving run produced; identical on every rank except `stats.local_*`.
+/// What a serving run produced; identical on every rank except `stats.local_*` and
+/// `iterations` (kept on rank 0 only: it can reach millions of rows).
 struct ServingResult {
     std::vector<RequestRow> requests;      ///< by request id
-    std::vector<IterationRow> iterations;  ///< by (replica, t_start)
+    std::vector<IterationRow> iterations;  ///< by (replica, t_start); on rank 0 only
+    std::uint64_t iteration_count = 0;     ///< rows of `iterations` (every rank)
     des::RunStats stats;
     std::uint64_t kv_capacity_blocks = 0;  ///< per replica
     std::uint64_t kv_peak_blocks = 0;      ///< the most any replica had in use

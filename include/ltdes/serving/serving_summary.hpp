@@ -42,7 +42,7 @@ struct ServingSummary {
     std::uint64_t requests_rejected = 0;
     std::uint64_t generated_tokens = 0;
     std::uint64_t preemptions = 0;
-    double energy_j = 0.0;  ///< all iterations, summed in row order
+    double energy_j = 0.0;  ///< all replicas (replica_energy), in replica order
     double energy_per_request_j = 0.0;
     double energy_per_generated_token_j = 0.0;
 
