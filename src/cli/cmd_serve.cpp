@@ -293,7 +293,7 @@ bool is_request_trace(const std::filesystem::path& trace) {
 
 int run_serving_command(const config::RunSpec& spec,
                         const cxxopts::ParseResult& args,
-                        dist::MpiSession& mpi) {
+                        const dist::MpiSession& mpi) {
     const bool root = to_underlying(mpi.rank()) == 0;
     const serving::ServingSpec s = resolve_scheduler(spec.cluster.scheduler, args);
     if (s.fidelity == serving::Fidelity::op) {

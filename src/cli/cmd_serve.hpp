@@ -22,6 +22,6 @@ bool is_request_trace(const std::filesystem::path& trace);
 /// rank; rank 0 prints the summary. Returns the exit code.
 int run_serving_command(const config::RunSpec& spec,
                         const cxxopts::ParseResult& args,
-                        dist::MpiSession& mpi);
+                        const dist::MpiSession& mpi);
 
 }  // namespace ltdes::cli

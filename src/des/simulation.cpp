@@ -66,18 +66,22 @@ void Simulation::set_progress(ProgressCallback callback) {
     progress_ = std::move(callback);
 }
 
+void Simulation::set_window_end(WindowEndCallback callback) {
+    window_end_ = std::move(callback);
+}
+
 namespace {
 
 // Every rank throws the same family with the same message; the failing rank rethrows its own
 // exception so its type is kept.
 [[noreturn]] void raise_everywhere(Transport& transport,
-                                   const Engine& engine,
+                                   const std::exception_ptr& failure,
                                    std::int32_t failed_rank) {
     const bool mine = to_underlying(transport.rank()) == failed_rank;
-    const std::string text = mine ? describe(engine.failure()) : std::string();
+    const std::string text = mine ? describe(failure) : std::string();
     const std::string shared = transport.broadcast(text, RankId{failed_rank});
     if (mine) {
-        std::rethrow_exception(engine.failure());
+        std::rethrow_exception(failure);
     }
     LTDES_ASSERT(!shared.empty(), "empty failure report from rank {}", failed_rank);
     if (shared.front() == kBadInput) {
@@ -100,20 +104,30 @@ RunStats Simulation::run() {
     engine.start();
     std::vector<Event> inbox;
     std::uint64_t windows = 0;
+    // This rank's failure: an LP's (kept by the engine) or the window-end hook's.
+    const auto failed = [&] { return engine.failed() || window_end_error_ != nullptr; };
+    const auto failure = [&] { return engine.failed() ? engine.failure() : window_end_error_; };
     while (true) {
         engine.route();
         const SimTime local_min = std::min(engine.next_event_time(), engine.outgoing_min());
-        const Window w = sync.next(engine.rank_outbox(), inbox, local_min, engine.events_executed(),
-                                   engine.failed());
+        const Window w =
+            sync.next(engine.rank_outbox(), inbox, local_min, engine.events_executed(), failed());
         engine.deliver(inbox);
         if (w.failed_rank >= 0) {
-            raise_everywhere(transport_, engine, w.failed_rank);
+            raise_everywhere(transport_, failure(), w.failed_rank);
         }
         if (w.done) {
             break;
         }
         engine.execute_window(w.end);
         ++windows;
+        if (window_end_ && !failed()) {
+            try {
+                window_end_();
+            } catch (...) {
+                window_end_error_ = std::current_exception();  // agreed on at the next window
+            }
+        }
         if (progress_) {
             progress_(WindowProgress{w.start, w.end, w.global_events, windows, elapsed()});
         }
@@ -126,9 +140,9 @@ RunStats Simulation::run() {
     stats.last_event_time = SimTime::from_ps(
         static_cast<std::int64_t>(*std::max_element(last_times.begin(), last_times.end())));
     engine.finish(stats.last_event_time);
-    const WindowReduction after = transport_.reduce_window(SimTime::max(), 0, engine.failed());
+    const WindowReduction after = transport_.reduce_window(SimTime::max(), 0, failed());
     if (after.failed_rank >= 0) {
-        raise_everywhere(transport_, engine, after.failed_rank);
+        raise_everywhere(transport_, failure(), after.failed_rank);
     }
 
     stats.local_events = engine.events_executed();

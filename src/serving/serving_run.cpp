@@ -261,32 +261,52 @@ private:
 };
 
 /// Every rank's rows of type T, concatenated (rank order) on every rank, or only on rank 0
-/// when `root_only` (the others get an empty vector and the count).
+/// when `root_only` (the others get an empty vector and the count). `mine` is consumed; rows
+/// travel in pieces of at most 2^16, so no rank holds more than one extra piece in flight.
 template <class T>
-std::vector<T> gather_rows(const std::vector<T>& mine,
+std::vector<T> gather_rows(std::vector<T>&& mine,
                            des::Transport& transport,
                            bool root_only = false,
                            std::uint64_t* count = nullptr) {
     static_assert(std::is_trivially_copyable_v<T>);
-    std::string bytes(mine.size() * sizeof(T), '\0');
-    if (!mine.empty()) {
-        std::memcpy(bytes.data(), mine.data(), bytes.size());
-    }
-    std::vector<T> all;
+    constexpr std::size_t kPiece = std::size_t{1} << 16;
+    const auto counts = transport.all_gather(mine.size());
     const bool keep = !root_only || to_underlying(transport.rank()) == 0;
     std::uint64_t total = 0;
+    for (const std::uint64_t c : counts) {
+        total += c;
+    }
+    std::vector<T> all;
+    if (keep) {
+        all.reserve(static_cast<std::size_t>(total));
+    }
     for (int root = 0; root < transport.size(); ++root) {
-        const std::string got = transport.broadcast(bytes, RankId{root});
-        LTDES_ASSERT(got.size() % sizeof(T) == 0, "gathered {} bytes of rows", got.size());
-        const std::size_t n = got.size() / sizeof(T);
-        total += n;
-        if (!keep) {
-            continue;
+        const bool me = root == to_underlying(transport.rank());
+        const auto n = static_cast<std::size_t>(counts[static_cast<std::size_t>(root)]);
+        for (std::size_t at = 0; at < n; at += kPiece) {
+            const std::size_t len = std::min(kPiece, n - at);
+            std::string bytes;
+            if (me) {
+                bytes.resize(len * sizeof(T));
+                std::memcpy(bytes.data(), mine.data() + at, bytes.size());
+            }
+            if (me && keep) {
+                all.insert(all.end(), mine.begin() + static_cast<std::ptrdiff_t>(at),
+                           mine.begin() + static_cast<std::ptrdiff_t>(at + len));
+                transport.broadcast(bytes, RankId{root});
+                continue;
+            }
+            const std::string got = transport.broadcast(bytes, RankId{root});
+            LTDES_ASSERT(got.size() == len * sizeof(T), "gathered {} bytes for {} rows", got.size(),
+                         len);
+            if (keep) {
+                const std::size_t old = all.size();
+                all.resize(old + len);
+                std::memcpy(static_cast<void*>(all.data() + old), got.data(), got.size());
+            }
         }
-        const std::size_t at = all.size();
-        all.resize(at + n);
-        if (n > 0) {
-            std::memcpy(static_cast<void*>(all.data() + at), got.data(), got.size());
+        if (me) {
+            mine = {};
         }
     }
     if (count != nullptr) {
@@ -446,15 +466,15 @@ ServingResult run_serving(const ServingInputs& in,
         result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);
     }
     result.replica_energy.resize(plan.dp());
-    for (const ReplicaEnergy& e : gather_rows(my_energy, transport)) {
+    for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {
         result.replica_energy[e.replica] = e.energy;
     }
-    result.requests = gather_rows(my_requests, transport);
+    result.requests = gather_rows(std::move(my_requests), transport);
     result.requests.insert(result.requests.end(), rejected_rows.begin(), rejected_rows.end());
     std::sort(result.requests.begin(), result.requests.end(),
               [](const RequestRow& a, const RequestRow& b) { return a.request < b.request; });
-    result.iterations = gather_rows(my_iterations, transport, true, &result.iteration_count);
-    my_iterations = {};
+    result.iterations =
+        gather_rows(std::move(my_iterations), transport, true, &result.iteration_count);
     std::sort(result.iterations.begin(), result.iterations.end(),
               [](const IterationRow& a, const IterationRow& b) {
                   return std::tie(a.replica, a.t_start) < std::tie(b.replica, b.t_start);

@@ -9,6 +9,7 @@
 #include "ltdes/des/transport.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -54,6 +55,13 @@ struct WindowProgress {
 /// do not throw from it (it runs outside the engine's collective error handling).
 using ProgressCallback = std::function<void(const WindowProgress&)>;
 
+/// Called on every rank after every window, LPs idle, before the ranks agree on the next window.
+/// Unlike the progress hook it may throw: the exception counts as this rank's failure and goes
+/// through the same cross-rank agreement as an LP's, so every rank stops with it (draining
+/// records to a spill file that cannot be written, say) instead of one rank leaving the others
+/// waiting.
+using WindowEndCallback = std::function<void()>;
+
 /// Results of run(); identical on every rank except the `local_*` fields.
 struct RunStats {
     /// Events executed on all ranks.
@@ -92,6 +100,9 @@ public:
     /// Installs a hook called after every window.
     void set_progress(ProgressCallback callback);
 
+    /// Installs a hook called after every window whose exceptions all ranks agree on.
+    void set_window_end(WindowEndCallback callback);
+
     /// Collective. Runs on_start, all windows, on_finish. May be called once. An exception on
     /// any rank (bad model input, a lookahead violation) is rethrown on every rank with the
     /// same type class (ltdes::Error or InternalError) and the message of the lowest failing
@@ -112,6 +123,8 @@ private:
     Transport& transport_;
     SimulationSpec spec_;
     ProgressCallback progress_;
+    WindowEndCallback window_end_;
+    std::exception_ptr window_end_error_;  ///< what window_end_ threw on this rank
     bool ran_ = false;
 };
 
