@@ -2,6 +2,7 @@
 // `lt-des [run]`: simulate a trace on a cluster of photonic chips. Parses the options, calls the
 // run layer (sim/) on every rank and prints on rank 0; ranks agree on the exit code in
 // run_parallel.
+#include "cli/cmd_serve.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/parallel.hpp"
@@ -45,6 +46,7 @@ cxxopts::Options run_options() {
         cxxopts::value<std::vector<std::string>>())(
         "dry-run", "print the resolved plan and the effective cluster config, then exit")(
         "h,help", "print this help");
+    add_serving_options(o);
     return o;
 }
 
@@ -118,6 +120,9 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     const config::RunSpec spec = config::resolve_run_spec(to_run_args(args));
     if (!spec.dry_run) {
         output::check_output_path(spec.out, spec.force);  // before any work
+    }
+    if (is_request_trace(spec.trace)) {
+        return run_serving_command(spec, args, mpi);
     }
     const bool root = to_underlying(mpi.rank()) == 0;
     const sim::PlannedRun planned = sim::plan_run(spec, !spec.dry_run);

@@ -38,6 +38,7 @@ std::string_view topology_name(TopologyKind t) {
 }
 
 void ClusterSpec::validate(std::string_view where) const {
+    scheduler.validate(where);
     if (chips == 0 || chips > kMaxChips) {
         fail(where, "chips", fmt::format("must be between 1 and {} (got {})", kMaxChips, chips));
     }

@@ -302,6 +302,56 @@ void merge_chip_arch(const Where& w,
     }
 }
 
+/// The index of `v` in `names`, or a failure listing them.
+template <std::size_t N>
+std::size_t to_enum(const Where& w,
+                    const YAML::Node& v,
+                    const std::string& path,
+                    const std::array<std::string_view, N>& names) {
+    const auto name = v.IsScalar() ? v.Scalar() : std::string();
+    for (std::size_t i = 0; i < N; ++i) {
+        if (names[i] == name) {
+            return i;
+        }
+    }
+    w.fail(v, path, fmt::format("expected {}, got {}", fmt::join(names, " or "), describe(v)));
+}
+
+void merge_scheduler(const Where& w, const YAML::Node& n, cluster::SchedulerSpec& s) {
+    for_each_key(
+        w, n, "scheduler",
+        {"mode", "max_batch", "max_batched_tokens", "chunked_prefill", "kv_block_tokens", "router",
+         "dispatch_latency_ns", "fidelity", "skip_unfit", "slo_ttft_s", "slo_tpot_s"},
+        [&](std::string_view k, const YAML::Node& v, const std::string& p) {
+            if (k == "mode") {
+                s.scheduler = static_cast<cluster::SchedulerMode>(
+                    to_enum(w, v, p, cluster::kSchedulerModeNames));
+            } else if (k == "max_batch") {
+                s.max_batch = to_u32(w, v, p);
+            } else if (k == "max_batched_tokens") {
+                s.max_batched_tokens = to_u32(w, v, p);
+            } else if (k == "chunked_prefill") {
+                s.chunked_prefill = to_bool(w, v, p);
+            } else if (k == "kv_block_tokens") {
+                s.kv_block_tokens = to_u32(w, v, p);
+            } else if (k == "router") {
+                s.router = static_cast<cluster::RouterPolicy>(
+                    to_enum(w, v, p, cluster::kRouterPolicyNames));
+            } else if (k == "dispatch_latency_ns") {
+                s.dispatch_latency_ns = to_double(w, v, p);
+            } else if (k == "fidelity") {
+                s.fidelity =
+                    static_cast<cluster::Fidelity>(to_enum(w, v, p, cluster::kFidelityNames));
+            } else if (k == "skip_unfit") {
+                s.skip_unfit = to_bool(w, v, p);
+            } else if (k == "slo_ttft_s") {
+                s.slo_ttft_s = to_double(w, v, p);
+            } else {
+                s.slo_tpot_s = to_double(w, v, p);
+            }
+        });
+}
+
 void merge_root(const Where& w,
                 const YAML::Node& root,
                 ClusterSpec& s,
@@ -312,7 +362,7 @@ void merge_root(const Where& w,
     for_each_key(
         w, root, "",
         {"chips", "plan", "microbatches", "overlap", "topology", "arch", "chip_arch", "link",
-         "bcast", "dram", "collective", "static"},
+         "bcast", "dram", "collective", "static", "scheduler"},
         [&](std::string_view k, const YAML::Node& v, const std::string& path) {
             if (k == "chips") {
                 s.chips = to_u32(w, v, path);
@@ -356,6 +406,8 @@ void merge_root(const Where& w,
                 merge_dram(w, v, s.dram);
             } else if (k == "collective") {
                 merge_collective(w, v, s.collective);
+            } else if (k == "scheduler") {
+                merge_scheduler(w, v, s.scheduler);
             } else {
                 for_each_key(w, v, "static", {"enabled"},
                              [&](std::string_view, const YAML::Node& e, const std::string& p) {
@@ -507,6 +559,22 @@ std::string dump_cluster_yaml(const cluster::ClusterSpec& s) {
     line(fmt::format("  on_bcast_topology: {}", s.collective.on_bcast_topology));
     line("static:");
     line(fmt::format("  enabled: {}", s.static_power.enabled));
+    const auto& q = s.scheduler;
+    line("scheduler:");
+    line(fmt::format("  mode: {}",
+                     cluster::kSchedulerModeNames.at(static_cast<std::size_t>(q.scheduler))));
+    line(fmt::format("  max_batch: {}", q.max_batch));
+    line(fmt::format("  max_batched_tokens: {}", q.max_batched_tokens));
+    line(fmt::format("  chunked_prefill: {}", q.chunked_prefill));
+    line(fmt::format("  kv_block_tokens: {}", q.kv_block_tokens));
+    line(fmt::format("  router: {}",
+                     cluster::kRouterPolicyNames.at(static_cast<std::size_t>(q.router))));
+    line(fmt::format("  dispatch_latency_ns: {}", q.dispatch_latency_ns));
+    line(fmt::format("  fidelity: {}",
+                     cluster::kFidelityNames.at(static_cast<std::size_t>(q.fidelity))));
+    line(fmt::format("  skip_unfit: {}", q.skip_unfit));
+    line(fmt::format("  slo_ttft_s: {}", q.slo_ttft_s));
+    line(fmt::format("  slo_tpot_s: {}", q.slo_tpot_s));
     return y;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/output/hdf5_result_writer.hpp"
 
+#include "output/column_table_writer.hpp"
 #include "output/columns.hpp"
 #include "output/h5/h5.hpp"
 #include "output/mpi_util.hpp"
@@ -65,6 +66,8 @@ public:
 
     void add_layer_stats(const LayerStats& partial) { partials_.push_back(partial); }
 
+    void set_extra(ExtraOutput extra) { extra_ = std::move(extra); }
+
     void finish(const RunMetadata& meta,
                 const stats::RunSummary& summary,
                 const RankReport& report);
@@ -105,6 +108,7 @@ private:
     std::uint64_t chip_min_ = UINT64_MAX;
     std::uint64_t chip_max_ = 0;
     EnumTypes enums_;
+    ExtraOutput extra_;
 };
 
 Hdf5ResultWriter::Impl::Prepared Hdf5ResultWriter::Impl::prepare(const RunMetadata& meta,
@@ -425,6 +429,12 @@ void Hdf5ResultWriter::Impl::write_summary(hid_t file, const Prepared& p) {
     h5::set_attr_string(dset.id(), "long_name", "busy time / makespan per chip id");
     h5::set_attr_string(dset.id(), "units", "1");
     h5::write_slab(dset.id(), H5T_NATIVE_DOUBLE, 0, writer() ? util.size() : 0, util.data());
+    for (const auto& [name, v] : extra_.summary_f64) {
+        h5::set_attr_f64(g.id(), name, v);
+    }
+    for (const auto& [name, v] : extra_.summary_i64) {
+        h5::set_attr_i64(g.id(), name, v);
+    }
 }
 
 void Hdf5ResultWriter::Impl::publish() {
@@ -466,6 +476,9 @@ void Hdf5ResultWriter::Impl::finish(const RunMetadata& meta,
         write_timeline(file.id(), p);
         write_layers(file.id(), p);
         write_summary(file.id(), p);
+        for (const ColumnTable& t : extra_.tables) {
+            write_column_table(file.id(), t, writer());
+        }
         h5::set_attr_string(file.id(), "status", "complete");
         file.close();
     } catch (const std::exception& e) {
@@ -510,6 +523,10 @@ void Hdf5ResultWriter::add_row(const TimelineRow& row) {
 
 void Hdf5ResultWriter::add_layer_stats(const LayerStats& partial) {
     impl_->add_layer_stats(partial);
+}
+
+void Hdf5ResultWriter::set_extra(ExtraOutput extra) {
+    impl_->set_extra(std::move(extra));
 }
 
 void Hdf5ResultWriter::finish(const RunMetadata& meta,

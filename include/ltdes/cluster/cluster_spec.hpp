@@ -4,6 +4,8 @@
 // that the two agree). YAML parsing lives in config/ (load_cluster).
 #pragma once
 
+#include "ltdes/cluster/scheduler_spec.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -91,6 +93,7 @@ struct ClusterSpec {
     DramSpec dram;
     CollectiveSpec collective;
     StaticSpec static_power;
+    SchedulerSpec scheduler;  ///< serving of request traces (serving/)
 
     /// Throws ConfigError("<where>: <key.path>: <what was expected>") on the first bad value.
     void validate(std::string_view where) const;

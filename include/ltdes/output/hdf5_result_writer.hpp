@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ltdes/output/column_table.hpp"
 #include "ltdes/output/result_writer.hpp"
 
 #include <cstddef>
@@ -39,6 +40,10 @@ public:
 
     void add_row(const stats::TimelineRow& row) override;
     void add_layer_stats(const stats::LayerStats& partial) override;
+
+    /// Tables and /summary attributes written by finish() after the fixed groups; every rank
+    /// passes the same (rank 0 writes the rows).
+    void set_extra(ExtraOutput extra);
     void finish(const RunMetadata& meta,
                 const stats::RunSummary& summary,
                 const RankReport& report) override;

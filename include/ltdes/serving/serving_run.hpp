@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// A serving simulation on the DES kernel: a router LP (id 0) receives the requests at their
+// arrival times and dispatches each to a replica LP (id 1 + replica), which runs iterations
+// of its scheduler, one event per pipeline stage per iteration. Rows are gathered on every
+// rank and ordered by request id and (replica, start), so they do not depend on -n or threads.
+#pragma once
+
+#include "ltdes/cluster/chip_model.hpp"
+#include "ltdes/cluster/cluster_spec.hpp"
+#include "ltdes/cluster/plan.hpp"
+#include "ltdes/core/energy.hpp"
+#include "ltdes/des/partitioner.hpp"
+#include "ltdes/des/simulation.hpp"
+#include "ltdes/des/transport.hpp"
+#include "ltdes/serving/serving_spec.hpp"
+#include "ltdes/trace/request_record.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+namespace ltdes::serving {
+
+/// Status of a /requests row.
+enum class RequestStatus : std::uint8_t { completed, rejected };
+
+inline constexpr std::array<std::string_view, 2> kRequestStatusNames = {"completed", "rejected"};
+
+/// One /requests row. Times in ps (-1 where the request never got there).
+struct RequestRow {
+    std::uint64_t request = 0;
+    std::int32_t replica = -1;  ///< -1 when rejected
+    RequestStatus status = RequestStatus::completed;
+    std::uint8_t reserved8 = 0;
+    std::uint16_t reserved16 = 0;
+    std::int64_t arrival = 0;
+    std::int64_t scheduled = -1;
+    std::int64_t first_token = -1;
+    std::int64_t completion = -1;
+    std::uint64_t prompt_tokens = 0;
+    std::uint64_t decode_tokens = 0;
+    std::uint64_t preemptions = 0;
+    double energy_j = 0.0;
+};
+
+/// One /iterations row.
+struct IterationRow {
+    std::uint32_t replica = 0;
+    std::uint32_t requests = 0;
+    std::int64_t t_start = 0;
+    std::int64_t t_end = 0;  ///< when its tokens exist (the last stage is done)
+    std::uint64_t prefill_tokens = 0;
+    std::uint64_t decode_tokens = 0;
+    std::uint64_t kv_blocks = 0;  ///< in use during the iteration
+    double energy_j = 0.0;
+};
+
+/// Everything a serving run needs besides the transport.
+struct ServingInputs {
+    ServingSpec serving;
+    cluster::ClusterSpec cluster;
+    const cluster::Plan* plan = nullptr;
+    /// In arrival order (ties: file order); each fits a replica unless rejected below.
+    std::vector<trace::RequestRecord> requests;
+    std::uint32_t bits = 4;
+    std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip;
+    /// Chips with the same key have the same cost model (lets tensor ranks share costs).
+    std::function<std::uint32_t(std::uint32_t chip)> arch_key;
+    int threads = 1;
+    des::ProgressCallback progress;
+};
+
+/// What a serving run produced; identical on every rank except `stats.local_*` and
+/// `iterations` (kept on rank 0 only: it can reach millions of rows).
+struct ServingResult {
+    std::vector<RequestRow> requests;      ///< by request id
+    std::vector<IterationRow> iterations;  ///< by (replica, t_start); on rank 0 only
+    std::uint64_t iteration_count = 0;     ///< rows of `iterations` (every rank)
+    des::RunStats stats;
+    std::uint64_t kv_capacity_blocks = 0;  ///< per replica
+    std::uint64_t kv_peak_blocks = 0;      ///< the most any replica had in use
+    std::vector<EnergyPj> replica_energy;  ///< by replica, summed in its iteration order
+};
+
+/// KV blocks a replica holds: for every chip, the DRAM left after its weights divided by the
+/// bytes one block takes on it (its layers × its KV heads × 2 × d_head × block tokens at `bits`);
+/// the smallest over the replica's chips. Throws ConfigError when the weights alone do not fit.
+std::uint64_t kv_capacity_blocks(const cluster::Plan& plan,
+                                 std::uint32_t replica,
+                                 std::uint32_t bits,
+                                 double capacity_gib,
+                                 std::uint32_t block_tokens);
+
+/// Why `r` can never be served by a replica with `capacity_blocks` blocks (empty when it can):
+/// its largest KV context (prompt + decode − 1 tokens) needs more blocks than the replica has,
+/// or, without chunked prefill, its prompt plus generated tokens (recomputed after a preemption)
+/// exceed the token budget of one iteration.
+std::string unfit_reason(const trace::RequestRecord& r,
+                         const ServingSpec& spec,
+                         std::uint64_t capacity_blocks);
+
+/// Collective over `transport`'s ranks. Requests in `rejected` (indices into in.requests,
+/// ascending) are not dispatched and get rejected rows.
+ServingResult run_serving(const ServingInputs& in,
+                          const std::vector<std::size_t>& rejected,
+                          des::Transport& transport,
+                          const des::Partitioner& partitioner);
+
+}  // namespace ltdes::serving

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "output/h5/h5.hpp"
+
+#include "ltdes/output/column_table.hpp"
+
+namespace ltdes::output {
+
+/// Writes `table` as the group /<name> of `file`. Collective; rank 0 (`writer`) writes the rows.
+void write_column_table(hid_t file, const ColumnTable& table, bool writer);
+
+}  // namespace ltdes::output

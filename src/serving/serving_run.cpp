@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/serving/serving_run.hpp"
+
+#include "ltdes/cluster/chip_memory.hpp"
+#include "ltdes/cluster/topology.hpp"
+#include "ltdes/core/assert.hpp"
+#include "ltdes/core/error.hpp"
+#include "ltdes/des/context.hpp"
+#include "ltdes/des/logical_process.hpp"
+#include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/replica_scheduler.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace ltdes::serving {
+
+namespace {
+
+/// Router self-event: request `index` (into the router's list) arrives.
+struct ArrivalMsg {
+    static constexpr std::uint16_t kKind = 201;
+    std::uint64_t index = 0;
+};
+
+/// Router → replica: a request to serve.
+struct RequestMsg {
+    static constexpr std::uint16_t kKind = 202;
+    trace::RequestRecord record;
+};
+
+/// Replica → router: a request completed.
+struct CompletionMsg {
+    static constexpr std::uint16_t kKind = 203;
+    std::uint32_t replica = 0;
+};
+
+/// Replica self-event: the current iteration's stage `stage` is done (transfer included).
+struct StageDoneMsg {
+    static constexpr std::uint16_t kKind = 204;
+    std::uint32_t stage = 0;
+};
+
+/// Replica self-event (round robin): its `index`-th own request reaches it.
+struct OwnArrivalMsg {
+    static constexpr std::uint16_t kKind = 206;
+    std::uint64_t index = 0;
+};
+
+/// Replica self-event: the generated tokens are back on the first stage.
+struct ResumeMsg {
+    static constexpr std::uint16_t kKind = 205;
+    std::uint32_t unused = 0;
+};
+
+static_assert(des::Payload<RequestMsg>);
+
+class RouterLp final : public des::LogicalProcess {
+public:
+    RouterLp(std::vector<trace::RequestRecord> requests,
+             std::uint32_t replicas,
+             RouterPolicy policy,
+             SimTime dispatch)
+        : requests_(std::move(requests)),
+          outstanding_(replicas, 0),
+          policy_(policy),
+          dispatch_(dispatch) {}
+
+    void on_start(des::Context& ctx) override {
+        if (!requests_.empty()) {
+            ctx.send(ctx.self(), requests_[0].arrival - ctx.now(), ArrivalMsg{0});
+        }
+    }
+
+    void on_event(const des::Event& ev, des::Context& ctx) override {
+        if (ev.kind == CompletionMsg::kKind) {
+            const auto m = ev.as<CompletionMsg>();
+            LTDES_ASSERT(outstanding_[m.replica] > 0, "completion from idle replica {}", m.replica);
+            --outstanding_[m.replica];
+            return;
+        }
+        const auto m = ev.as<ArrivalMsg>();
+        const std::uint32_t r = pick();
+        ++outstanding_[r];
+        ctx.send(LpId{1 + r}, dispatch_, RequestMsg{requests_[m.index]});
+        if (m.index + 1 < requests_.size()) {
+            ctx.send(ctx.self(), requests_[m.index + 1].arrival - ctx.now(),
+                     ArrivalMsg{m.index + 1});
+        }
+    }
+
+private:
+    std::uint32_t pick() {
+        const auto n = static_cast<std::uint32_t>(outstanding_.size());
+        if (policy_ == RouterPolicy::round_robin) {
+            return static_cast<std::uint32_t>(routed_++ % n);
+        }
+        std::uint32_t best = 0;
+        for (std::uint32_t r = 1; r < n; ++r) {
+            if (outstanding_[r] < outstanding_[best]) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    std::vector<trace::RequestRecord> requests_;
+    std::vector<std::uint64_t> outstanding_;
+    RouterPolicy policy_;
+    SimTime dispatch_;
+    std::uint64_t routed_ = 0;
+};
+
+class ReplicaLp final : public des::LogicalProcess {
+public:
+    /// `own`: with round robin the replica's requests in arrival order, injected here (the
+    /// router then sends nothing and expects no completion notices); empty otherwise.
+    ReplicaLp(std::uint32_t replica,
+              const ServingSpec& spec,
+              std::uint64_t kv_blocks,
+              IterationCostModel cost,
+              SimTime dispatch,
+              std::vector<trace::RequestRecord> own)
+        : replica_(replica),
+          scheduler_(spec, kv_blocks),
+          cost_(std::move(cost)),
+          dispatch_(dispatch),
+          own_(std::move(own)),
+          notify_router_(spec.router != RouterPolicy::round_robin) {}
+
+    void on_start(des::Context& ctx) override {
+        if (!own_.empty()) {
+            ctx.send(ctx.self(), own_[0].arrival + dispatch_ - ctx.now(), OwnArrivalMsg{0});
+        }
+    }
+
+    void on_event(const des::Event& ev, des::Context& ctx) override {
+        switch (ev.kind) {
+            case OwnArrivalMsg::kKind: {
+                const std::uint64_t i = ev.as<OwnArrivalMsg>().index;
+                scheduler_.add(own_[i], ctx.now());
+                if (i + 1 < own_.size()) {
+                    ctx.send(ctx.self(), own_[i + 1].arrival + dispatch_ - ctx.now(),
+                             OwnArrivalMsg{i + 1});
+                }
+                if (!busy_) {
+                    start_iteration(ctx);
+                }
+                break;
+            }
+            case RequestMsg::kKind:
+                scheduler_.add(ev.as<RequestMsg>().record, ctx.now());
+                if (!busy_) {
+                    start_iteration(ctx);
+                }
+                break;
+            case StageDoneMsg::kKind:
+                stage_done(ev.as<StageDoneMsg>().stage, ctx);
+                break;
+            case ResumeMsg::kKind:
+                busy_ = false;
+                start_iteration(ctx);
+                break;
+            default:
+                LTDES_UNREACHABLE("replica LP {}: unknown event kind {}", ctx.self(), ev.kind);
+        }
+    }
+
+    std::vector<RequestRow>& requests() { return requests_; }
+
+    std::vector<IterationRow>& iterations() { return iterations_; }
+
+    const ReplicaScheduler& scheduler() const { return scheduler_; }
+
+    const EnergyPj& energy() const { return energy_; }
+
+private:
+    void start_iteration(des::Context& ctx) {
+        plan_ = scheduler_.next(ctx.now());
+        if (plan_.empty()) {
+            busy_ = false;
+            return;
+        }
+        busy_ = true;
+        started_ = ctx.now();
+        shapes_.clear();
+        for (const BatchSlice& b : plan_.slices) {
+            shapes_.push_back(SliceShape{b.tokens, b.cached, b.emits});
+        }
+        iteration_ = cost_.cost(shapes_);
+        const StageCost& s0 = iteration_.stages[0];
+        ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
+    }
+
+    void stage_done(std::uint32_t stage, des::Context& ctx) {
+        if (stage + 1 < iteration_.stages.size()) {
+            const StageCost& s = iteration_.stages[stage + 1];
+            ctx.send(ctx.self(), s.duration + s.transfer, StageDoneMsg{stage + 1});
+            return;
+        }
+        const EnergyPj energy = iteration_.energy();
+        energy_ += energy;
+        const double energy_pj = energy.total();
+        IterationRow row;
+        row.replica = replica_;
+        row.requests = static_cast<std::uint32_t>(plan_.slices.size());
+        row.t_start = started_.in_ps();
+        row.t_end = ctx.now().in_ps();
+        row.prefill_tokens = plan_.prefill_tokens;
+        row.decode_tokens = plan_.decode_tokens;
+        row.kv_blocks = plan_.kv_blocks;
+        row.energy_j = energy_pj * 1e-12;
+        iterations_.push_back(row);
+        done_.clear();
+        scheduler_.finish(plan_, ctx.now(), energy_pj, done_);
+        for (const RequestState& s : done_) {
+            RequestRow r;
+            r.request = s.record.id;
+            r.replica = static_cast<std::int32_t>(replica_);
+            r.arrival = s.record.arrival.in_ps();
+            r.scheduled = s.scheduled.in_ps();
+            r.first_token = s.first_token.in_ps();
+            r.completion = s.completion.in_ps();
+            r.prompt_tokens = s.record.prompt_tokens;
+            r.decode_tokens = s.record.decode_tokens;
+            r.preemptions = s.preemptions;
+            r.energy_j = s.energy_pj * 1e-12;
+            requests_.push_back(r);
+            if (notify_router_) {
+                ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
+            }
+        }
+        if (iteration_.feedback > SimTime::zero()) {
+            ctx.send(ctx.self(), iteration_.feedback, ResumeMsg{});
+        } else {
+            start_iteration(ctx);
+        }
+    }
+
+    std::uint32_t replica_;
+    ReplicaScheduler scheduler_;
+    IterationCostModel cost_;
+    SimTime dispatch_;
+    std::vector<trace::RequestRecord> own_;
+    bool notify_router_;
+    bool busy_ = false;
+    SimTime started_;
+    IterationPlan plan_;
+    IterationCost iteration_;
+    std::vector<SliceShape> shapes_;
+    std::vector<RequestState> done_;
+    std::vector<RequestRow> requests_;
+    std::vector<IterationRow> iterations_;
+    EnergyPj energy_;
+};
+
+/// Every rank's rows of type T, concatenated (rank order) on every rank, or only on rank 0
+/// when `root_only` (the others get an empty vector and the count). `mine` is consumed; rows
+/// travel in pieces of at most 2^16, so no rank holds more than one extra piece in flight.
+template <class T>
+std::vector<T> gather_rows(std::vector<T>&& mine,
+                           des::Transport& transport,
+                           bool root_only = false,
+                           std::uint64_t* count = nullptr) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    constexpr std::size_t kPiece = std::size_t{1} << 16;
+    const auto counts = transport.all_gather(mine.size());
+    const bool keep = !root_only || to_underlying(transport.rank()) == 0;
+    std::uint64_t total = 0;
+    for (const std::uint64_t c : counts) {
+        total += c;
+    }
+    std::vector<T> all;
+    if (keep) {
+        all.reserve(static_cast<std::size_t>(total));
+    }
+    for (int root = 0; root < transport.size(); ++root) {
+        const bool me = root == to_underlying(transport.rank());
+        const auto n = static_cast<std::size_t>(counts[static_cast<std::size_t>(root)]);
+        for (std::size_t at = 0; at < n; at += kPiece) {
+            const std::size_t len = std::min(kPiece, n - at);
+            std::string bytes;
+            if (me) {
+                bytes.resize(len * sizeof(T));
+                std::memcpy(bytes.data(), mine.data() + at, bytes.size());
+            }
+            if (me && keep) {
+                all.insert(all.end(), mine.begin() + static_cast<std::ptrdiff_t>(at),
+                           mine.begin() + static_cast<std::ptrdiff_t>(at + len));
+                transport.broadcast(bytes, RankId{root});
+                continue;
+            }
+            const std::string got = transport.broadcast(bytes, RankId{root});
+            LTDES_ASSERT(got.size() == len * sizeof(T), "gathered {} bytes for {} rows", got.size(),
+                         len);
+            if (keep) {
+                const std::size_t old = all.size();
+                all.resize(old + len);
+                std::memcpy(static_cast<void*>(all.data() + old), got.data(), got.size());
+            }
+        }
+        if (me) {
+            mine = {};
+        }
+    }
+    if (count != nullptr) {
+        *count = total;
+    }
+    return all;
+}
+
+}  // namespace
+
+std::uint64_t kv_capacity_blocks(const cluster::Plan& plan,
+                                 std::uint32_t replica,
+                                 std::uint32_t bits,
+                                 double capacity_gib,
+                                 std::uint32_t block_tokens) {
+    const auto& m = plan.model();
+    std::uint64_t best = UINT64_MAX;
+    for (std::uint32_t s = 0; s < plan.pp(); ++s) {
+        for (std::uint32_t t = 0; t < plan.tp(); ++t) {
+            const std::uint32_t chip = plan.chip(cluster::ChipCoord{replica, s, t});
+            const cluster::ChipMemory mem = cluster::chip_memory(plan, chip, bits, capacity_gib);
+            if (mem.weight_bytes > mem.capacity_bytes) {
+                throw ConfigError(fmt::format(
+                    "chip {}: its weights ({} bytes) do not fit its DRAM ({} bytes), so no KV "
+                    "cache is left for serving",
+                    chip, mem.weight_bytes, mem.capacity_bytes));
+            }
+            const std::uint64_t per_block_bits = std::uint64_t{plan.layers(s).count} * 2 *
+                                                 plan.kv_heads(t).count * m.d_head * block_tokens *
+                                                 bits;
+            if (per_block_bits == 0) {
+                continue;
+            }
+            const std::uint64_t left_bits = (mem.capacity_bytes - mem.weight_bytes) * 8;
+            best = std::min(best, left_bits / per_block_bits);
+        }
+    }
+    return best;
+}
+
+std::string unfit_reason(const trace::RequestRecord& r,
+                         const ServingSpec& spec,
+                         std::uint64_t capacity_blocks) {
+    const std::uint64_t context = r.prompt_tokens + r.decode_tokens - 1;
+    const std::uint64_t blocks = (context + spec.kv_block_tokens - 1) / spec.kv_block_tokens;
+    if (blocks > capacity_blocks) {
+        return fmt::format(
+            "request {} needs {} KV blocks ({} tokens of context) but a replica holds {}", r.id,
+            blocks, context, capacity_blocks);
+    }
+    if (!spec.chunked_prefill && context > spec.max_batched_tokens) {
+        return fmt::format(
+            "request {} may need to prefill {} tokens in one iteration (prompt + generated "
+            "after a preemption) but scheduler.max_batched_tokens is {} (use --chunked-prefill)",
+            r.id, context, spec.max_batched_tokens);
+    }
+    return {};
+}
+
+ServingResult run_serving(const ServingInputs& in,
+                          const std::vector<std::size_t>& rejected,
+                          des::Transport& transport,
+                          const des::Partitioner& partitioner) {
+    LTDES_ASSERT(in.plan != nullptr, "run_serving without a plan");
+    const cluster::Plan& plan = *in.plan;
+    const cluster::Topology topology(in.cluster, plan.chips());
+    const SimTime dispatch = SimTime::from_ps(
+        static_cast<std::int64_t>(std::llround(in.serving.dispatch_latency_ns * 1000.0)));
+    LTDES_ASSERT(dispatch > SimTime::zero(), "dispatch latency must be > 0 ps");
+
+    ServingResult result;
+    std::vector<trace::RequestRecord> routed;
+    std::vector<RequestRow> rejected_rows;
+    std::size_t next_rejected = 0;
+    for (std::size_t i = 0; i < in.requests.size(); ++i) {
+        const auto& r = in.requests[i];
+        if (next_rejected < rejected.size() && rejected[next_rejected] == i) {
+            ++next_rejected;
+            RequestRow row;
+            row.request = r.id;
+            row.status = RequestStatus::rejected;
+            row.arrival = r.arrival.in_ps();
+            row.prompt_tokens = r.prompt_tokens;
+            row.decode_tokens = r.decode_tokens;
+            rejected_rows.push_back(row);
+        } else {
+            routed.push_back(r);
+        }
+    }
+    std::vector<std::uint64_t> capacity(plan.dp());
+    for (std::uint32_t d = 0; d < plan.dp(); ++d) {
+        capacity[d] = kv_capacity_blocks(plan, d, in.bits, in.cluster.dram.capacity_gib,
+                                         in.serving.kv_block_tokens);
+    }
+    result.kv_capacity_blocks = *std::min_element(capacity.begin(), capacity.end());
+
+    // Round robin needs no feedback: each replica injects its own requests (the i-th routed
+    // request goes to replica i mod dp) and no event ever crosses LPs, so one window covers
+    // the run. Least outstanding needs the router, and the dispatch latency is the lookahead.
+    const bool round_robin = in.serving.router == RouterPolicy::round_robin;
+    std::vector<std::vector<trace::RequestRecord>> own(plan.dp());
+    if (round_robin) {
+        for (std::size_t i = 0; i < routed.size(); ++i) {
+            own[i % plan.dp()].push_back(routed[i]);
+        }
+        routed.clear();
+    }
+    des::SimulationSpec sim_spec;
+    sim_spec.lookahead = round_robin ? SimTime::from_ps(std::int64_t{1} << 60) : dispatch;
+    sim_spec.threads = in.threads;
+    const std::uint32_t lp_count = 1 + plan.dp();
+    des::Simulation sim(
+        sim_spec, transport, partitioner, lp_count,
+        [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
+            const auto id = to_underlying(lp);
+            if (id == 0) {
+                return std::make_unique<RouterLp>(routed, plan.dp(), in.serving.router, dispatch);
+            }
+            const std::uint32_t d = id - 1;
+            IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
+                                    in.arch_key);
+            return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
+                                               dispatch, std::move(own[d]));
+        });
+    if (in.progress) {
+        sim.set_progress(in.progress);
+    }
+    result.stats = sim.run();
+
+    struct ReplicaEnergy {
+        std::uint32_t replica;
+        std::uint32_t reserved;
+        EnergyPj energy;
+    };
+
+    std::vector<ReplicaEnergy> my_energy;
+    std::vector<RequestRow> my_requests;
+    std::vector<IterationRow> my_iterations;
+    std::uint64_t peak = 0;
+    sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
+        if (to_underlying(lp) == 0) {
+            return;
+        }
+        auto& replica = static_cast<ReplicaLp&>(p);
+        LTDES_ASSERT(replica.scheduler().running() == 0 && replica.scheduler().waiting() == 0,
+                     "replica {}: {} running and {} waiting requests at the end of the run",
+                     to_underlying(lp) - 1, replica.scheduler().running(),
+                     replica.scheduler().waiting());
+        peak = std::max(peak, replica.scheduler().kv().peak());
+        my_energy.push_back({to_underlying(lp) - 1, 0, replica.energy()});
+        my_requests.insert(my_requests.end(), replica.requests().begin(), replica.requests().end());
+        my_iterations.insert(my_iterations.end(), replica.iterations().begin(),
+                             replica.iterations().end());
+        replica.iterations() = {};  // bounded memory: one copy at a time
+    });
+    for (const std::uint64_t p : transport.all_gather(peak)) {
+        result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);
+    }
+    result.replica_energy.resize(plan.dp());
+    for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {
+        result.replica_energy[e.replica] = e.energy;
+    }
+    result.requests = gather_rows(std::move(my_requests), transport);
+    result.requests.insert(result.requests.end(), rejected_rows.begin(), rejected_rows.end());
+    std::sort(result.requests.begin(), result.requests.end(),
+              [](const RequestRow& a, const RequestRow& b) { return a.request < b.request; });
+    result.iterations =
+        gather_rows(std::move(my_iterations), transport, true, &result.iteration_count);
+    std::sort(result.iterations.begin(), result.iterations.end(),
+              [](const IterationRow& a, const IterationRow& b) {
+                  return std::tie(a.replica, a.t_start) < std::tie(b.replica, b.t_start);
+              });
+    LTDES_ASSERT(result.requests.size() == in.requests.size(),
+                 "{} requests in, {} rows out (a request was lost or served twice)",
+                 in.requests.size(), result.requests.size());
+    return result;
+}
+
+}  // namespace ltdes::serving
