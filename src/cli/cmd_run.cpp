@@ -5,6 +5,7 @@
 #include "cli/options.hpp"
 #include "cli/parallel.hpp"
 
+#include "ltdes/cluster/chip_partition.hpp"
 #include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/cluster/op_census.hpp"
 #include "ltdes/cluster/plan.hpp"
@@ -59,6 +60,8 @@ cxxopts::Options run_options() {
         "microbatches", "pipeline micro-batches per replica", cxxopts::value<unsigned>())(
         "opt", "DOTA optimisation: arch_opt|crossbar|broadcast", cxxopts::value<std::string>())(
         "threads", "TBB threads per rank", cxxopts::value<unsigned>()->default_value("1"))(
+        "partition", "chips to ranks: locality|block|round_robin (speed only, never results)",
+        cxxopts::value<std::string>()->default_value("locality"))(
         "out", "result file (default <trace stem>.h5)", cxxopts::value<std::string>())(
         "force", "replace an existing result file")(
         "timeline", "full|layers|none", cxxopts::value<std::string>()->default_value("full"))(
@@ -251,9 +254,10 @@ public:
                                 100.0 * done / static_cast<double>(expected_), left / rate);
         }
         fmt::print(stderr,
-                   "{}lt-des: simulated {:.6f} s, {} events{}, {:.3g} events/s, {:.1f} s wall{}",
+                   "{}lt-des: simulated {:.6f} s, {} events{}, {:.3g} events/s, {:.1f} s wall, "
+                   "sync {:.0f} %{}",
                    tty_ ? "\r" : "", p.window_end.in_seconds(), p.global_events, share, rate,
-                   p.wall_seconds, tty_ ? "" : "\n");
+                   p.wall_seconds, 100.0 * p.sync_seconds / p.wall_seconds, tty_ ? "" : "\n");
         printed_ = true;
     }
 
@@ -310,6 +314,30 @@ output::RunMetadata run_metadata(const config::RunSpec& spec,
     return m;
 }
 
+/// "sync            R rounds, W windows on the busiest rank (E events/window), per rank
+/// compute/sync s ...": where the ranks spent the run.
+std::string format_sync_line(const des::RunStats& st) {
+    std::uint64_t all_windows = 0;
+    for (const std::uint64_t w : st.windows_per_rank) {
+        all_windows += w;
+    }
+    std::string s = fmt::format(
+        "sync            {} rounds, {} windows on the busiest rank ({:.1f} events/window); "
+        "compute/sync s per rank:",
+        st.rounds, st.windows,
+        all_windows > 0 ? static_cast<double>(st.global_events) / static_cast<double>(all_windows)
+                        : 0.0);
+    constexpr std::size_t kShown = 8;
+    for (std::size_t r = 0; r < st.wall_seconds_per_rank.size() && r < kShown; ++r) {
+        const double sync = st.sync_seconds_per_rank[r];
+        s += fmt::format(" {:.3f}/{:.3f}", st.wall_seconds_per_rank[r] - sync, sync);
+    }
+    if (st.wall_seconds_per_rank.size() > kShown) {
+        s += fmt::format(" … ({} ranks)", st.wall_seconds_per_rank.size());
+    }
+    return s + "\n";
+}
+
 std::string format_summary(const config::RunSpec& spec,
                            const cluster::Plan& plan,
                            const cluster::ClusterRunResult& r,
@@ -349,6 +377,7 @@ std::string format_summary(const config::RunSpec& spec,
         r.stats.local_wall_seconds > 0
             ? static_cast<double>(r.stats.global_events) / r.stats.local_wall_seconds
             : 0.0);
+    s += format_sync_line(r.stats);
     return s;
 }
 
@@ -382,6 +411,14 @@ int cmd_run(int argc, char** argv) {
     return run_parallel(argc, argv, [&](dist::MpiSession& mpi) {
         const auto args = parse_or_throw(options, argc, argv);
         const config::RunSpec spec = config::resolve_run_spec(to_run_args(args));
+        const cluster::PartitionKind partition =
+            cluster::parse_partition(args["partition"].as<std::string>());
+        if (partition == cluster::PartitionKind::round_robin &&
+            spec.timeline == config::TimelineMode::full && mpi.size() > 1) {
+            throw UsageError(
+                "--partition round_robin needs --timeline layers or none (the timeline is written "
+                "in chip order, which needs each rank to own a block of chips)");
+        }
         if (!spec.dry_run) {
             check_out_path(spec);
         }
@@ -439,10 +476,10 @@ int cmd_run(int argc, char** argv) {
         Progress progress(root, expected_events(*planned.census, plan, spec.cluster.topology));
         in.progress = [&progress](const des::WindowProgress& p) { progress(p); };
         dist::MpiTransport transport(mpi);
-        const des::BlockPartitioner partitioner;
+        const auto partitioner = cluster::make_partitioner(partition, plan);
         cluster::ClusterRunResult result;
         try {
-            result = cluster::run_cluster(in, transport, partitioner);
+            result = cluster::run_cluster(in, transport, *partitioner);
             progress.done();
             cluster::check_run_invariants(result.totals, planned.census->op_instances());
         } catch (const std::exception& e) {
@@ -463,11 +500,13 @@ int cmd_run(int argc, char** argv) {
         // Static energy has no op to belong to: one row per chip over the whole run.
         if (spec.cluster.static_power.enabled) {
             for (std::uint32_t c = 0; c < plan.chips(); ++c) {
-                if (cluster::rank_of_chip(
-                        c,
+                // The rank that owns the chip writes its row (the writer wants chips in
+                // ascending blocks of ranks).
+                if (partitioner->rank_of(
+                        LpId{c},
                         plan.chips() +
                             (spec.cluster.topology == cluster::TopologyKind::bus ? 1U : 0U),
-                        mpi.size()) != to_underlying(mpi.rank())) {
+                        mpi.size()) != mpi.rank()) {
                     continue;
                 }
                 stats::TimelineRow row;
@@ -504,7 +543,14 @@ int cmd_run(int argc, char** argv) {
         }
         output::RankReport report;
         report.events = result.stats.local_events;
-        report.timings_s = {{"simulation", result.stats.local_wall_seconds}};
+        const double sync_s =
+            result.stats.sync_seconds_per_rank[static_cast<std::size_t>(to_underlying(mpi.rank()))];
+        report.timings_s = {{"simulation", result.stats.local_wall_seconds},
+                            {"compute", result.stats.local_wall_seconds - sync_s},
+                            {"sync", sync_s}};
+        report.windows =
+            result.stats.windows_per_rank[static_cast<std::size_t>(to_underlying(mpi.rank()))];
+        report.rounds = result.stats.rounds;
         writer.finish(run_metadata(spec, plan, archs), summary, report);
         if (root) {
             fmt::print("{}", format_summary(spec, plan, result, planned.workload, mpi.size()));

@@ -5,14 +5,15 @@ set -u
 declare -A allowed=(
     [core]=""
     [des]="core"
-    [dist]="core des"
+    [mpi]="core"
+    [dist]="core des mpi"
     [trace]="core workload"
     [workload]="core"
     [photonic]="core workload"
     [stats]="core"
     [cluster]="core des workload photonic stats"
     [config]="core photonic cluster trace workload"
-    [output]="core stats"
+    [output]="core stats mpi"
 )
 bad=0
 for mod in "${!allowed[@]}"; do
@@ -37,7 +38,7 @@ check_only_in() {  # check_only_in PATTERN WHAT DIR...
         [ $ok -eq 1 ] || { echo "layering: $f includes $what"; bad=1; }
     done < <(grep -rlE "$pattern" include src || true)
 }
-check_only_in '#include <mpi\.h>' '<mpi.h>' src/dist/ src/output/ src/cli/
+check_only_in '#include <mpi\.h>' '<mpi.h>' src/mpi/ src/dist/ src/output/ src/cli/
 check_only_in '#include <hdf5\.h>' '<hdf5.h>' src/output/
 check_only_in '#include <(oneapi/)?tbb/' 'TBB' src/des/ src/stats/
 [ $bad -eq 0 ] && echo "layering: ok"

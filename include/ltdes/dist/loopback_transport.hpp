@@ -30,7 +30,11 @@ private:
     // mailbox_[src][dst]: events from src to dst in the current exchange.
     std::vector<std::vector<std::vector<des::Event>>> mailbox_;
     std::vector<des::WindowReduction> reductions_;
+
     std::vector<std::uint64_t> gathered_;
+    // bounds_[src][dst]: Transport::round's bound_to of every rank.
+    std::vector<std::vector<SimTime>> bounds_;
+    std::vector<std::string> texts_;
     std::string text_;
 };
 
@@ -58,6 +62,15 @@ public:
     std::vector<std::uint64_t> all_gather(std::uint64_t value) override;
 
     std::string broadcast(const std::string& text, RankId root) override;
+
+    des::RoundResult round(std::span<const SimTime> bound_to,
+                           std::span<const std::vector<des::Event>> outbox,
+                           std::vector<des::Event>& inbox,
+                           SimTime local_min,
+                           std::uint64_t local_events,
+                           bool failed) override;
+
+    std::string all_gather_bytes(const std::string& bytes) override;
 
 private:
     std::unique_ptr<LoopbackHub> own_hub_;
