@@ -61,7 +61,7 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     if (in.threads == 1) {
         // One queue per rank: local windows may then span many hops (DES kernel docs).
         sim_spec.lps_per_shard = lp_count;
-        sim_spec.single_shard_window_lookaheads = 1024;
+        sim_spec.single_shard_window_lookaheads = 32;
     }
     const ChipDelayGraph graph(plan, topology);
     des::Simulation sim(
