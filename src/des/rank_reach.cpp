@@ -50,6 +50,26 @@ RankReach::RankReach(const DelayGraph& graph,
         });
     }
     const auto self = to_underlying(me);
+    // Groups: union-find over the edges, each labelled by its lowest rank.
+    std::vector<std::int32_t> parent(n);
+    for (std::size_t a = 0; a < n; ++a) {
+        parent[a] = static_cast<std::int32_t>(a);
+    }
+    const auto root = [&](std::int32_t a) {
+        while (parent[static_cast<std::size_t>(a)] != a) {
+            a = parent[static_cast<std::size_t>(a)] =
+                parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(a)])];
+        }
+        return a;
+    };
+    for (std::size_t a = 0; a < n; ++a) {
+        for (const auto& [b, w] : edges[a]) {
+            const std::int32_t ra = root(static_cast<std::int32_t>(a));
+            const std::int32_t rb = root(b);
+            parent[static_cast<std::size_t>(std::max(ra, rb))] = std::min(ra, rb);
+        }
+    }
+    group_ = root(self);
     direct_.assign(n, SimTime::max());
     for (const auto& [b, w] : edges[static_cast<std::size_t>(self)]) {
         direct_[static_cast<std::size_t>(b)] = SimTime::from_ps(w);

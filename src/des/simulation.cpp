@@ -71,6 +71,18 @@ Simulation::Simulation(const SimulationSpec& spec,
         direct[static_cast<std::size_t>(r)] = reach_->direct(r);
     }
     engine_->set_remote_delays(std::move(direct));
+    // Ranks of different groups never affect each other: each group synchronises on its own
+    // (collective over all ranks; skipped when everybody is in one group).
+    const auto groups = transport.all_gather(static_cast<std::uint64_t>(reach_->group()));
+    if (std::any_of(groups.begin(), groups.end(),
+                    [&](std::uint64_t g) { return g != groups[0]; })) {
+        group_transport_ = transport.split(reach_->group());
+        for (std::size_t r = 0; r < groups.size(); ++r) {
+            if (groups[r] == static_cast<std::uint64_t>(reach_->group())) {
+                group_members_.push_back(static_cast<std::int32_t>(r));
+            }
+        }
+    }
 }
 
 Simulation::~Simulation() = default;
@@ -141,6 +153,7 @@ RunStats Simulation::run() {
     std::uint64_t windows = 0;
     std::uint64_t rounds = 0;
     double sync_seconds = 0.0;
+    bool failed_in_loop = false;
     while (true) {
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
@@ -179,7 +192,9 @@ RunStats Simulation::run() {
         engine.clear_outbox();
         engine.deliver(inbox);
         if (round.failed_rank >= 0) {
-            raise_everywhere(transport_, engine, round.failed_rank);
+            // Reported below, collectively over every rank (other groups may still be running).
+            failed_in_loop = true;
+            break;
         }
         if (round.min_time >= spec_.end_time) {
             break;
@@ -213,7 +228,9 @@ RunStats Simulation::run() {
         transport_.all_gather(static_cast<std::uint64_t>(engine.last_event_time().in_ps()));
     stats.last_event_time = SimTime::from_ps(
         static_cast<std::int64_t>(*std::max_element(last_times.begin(), last_times.end())));
-    engine.finish(stats.last_event_time);
+    if (!failed_in_loop) {
+        engine.finish(stats.last_event_time);
+    }
     const WindowReduction after = transport_.reduce_window(SimTime::max(), 0, engine.failed());
     if (after.failed_rank >= 0) {
         raise_everywhere(transport_, engine, after.failed_rank);

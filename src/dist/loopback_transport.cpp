@@ -115,4 +115,32 @@ std::string LoopbackTransport::all_gather_bytes(const std::string& bytes) {
     return out;
 }
 
+std::unique_ptr<des::Transport> LoopbackTransport::split(int color) {
+    const auto colors = all_gather(static_cast<std::uint64_t>(color));
+    const auto me = static_cast<std::size_t>(to_underlying(rank_));
+    std::size_t lowest = colors.size();
+    int members = 0;
+    int index = 0;
+    for (std::size_t r = 0; r < colors.size(); ++r) {
+        if (colors[r] == colors[me]) {
+            lowest = std::min(lowest, r);
+            index += r < me ? 1 : 0;
+            ++members;
+        }
+    }
+    if (lowest == me) {
+        std::lock_guard lock(hub_->subs_mutex_);
+        hub_->subs_.resize(colors.size());
+        hub_->subs_[me] = std::make_unique<LoopbackHub>(members);
+    }
+    hub_->barrier_.arrive_and_wait();
+    LoopbackHub* sub = nullptr;
+    {
+        std::lock_guard lock(hub_->subs_mutex_);
+        sub = hub_->subs_[lowest].get();
+    }
+    hub_->barrier_.arrive_and_wait();
+    return std::make_unique<LoopbackTransport>(*sub, RankId{index});
+}
+
 }  // namespace ltdes::dist

@@ -60,10 +60,33 @@ struct MpiTransport::Handles {
     MPI_Datatype round_type = MPI_DATATYPE_NULL;
     MPI_Op round_op = MPI_OP_NULL;
     std::vector<MPI_Request> sends;
+    MPI_Comm comm = MPI_COMM_WORLD;  // a split() group owns its communicator
+    bool owns_comm = false;
 };
 
-MpiTransport::MpiTransport(const MpiSession& session)
-    : rank_(session.rank()), size_(session.size()), handles_(std::make_unique<Handles>()) {
+MpiTransport::MpiTransport(const MpiSession& /*session: MPI is live*/)
+    : handles_(std::make_unique<Handles>()) {
+    init();
+}
+
+MpiTransport::MpiTransport(Group, const MpiTransport& parent, int color)
+    : handles_(std::make_unique<Handles>()) {
+    check(
+        MPI_Comm_split(parent.handles_->comm, color, to_underlying(parent.rank_), &handles_->comm),
+        "MPI_Comm_split");
+    handles_->owns_comm = true;
+    init();
+}
+
+std::unique_ptr<des::Transport> MpiTransport::split(int color) {
+    return std::unique_ptr<des::Transport>(new MpiTransport(Group{}, *this, color));
+}
+
+void MpiTransport::init() {
+    int r = 0;
+    MPI_Comm_rank(handles_->comm, &r);
+    MPI_Comm_size(handles_->comm, &size_);
+    rank_ = RankId{r};
     const auto n = static_cast<std::size_t>(size_);
     send_counts_.resize(n);
     send_displs_.resize(n);
@@ -88,6 +111,9 @@ MpiTransport::~MpiTransport() {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized == 0) {
+        if (handles_->owns_comm) {
+            MPI_Comm_free(&handles_->comm);
+        }
         MPI_Op_free(&handles_->round_op);
         MPI_Type_free(&handles_->round_type);
         MPI_Op_free(&handles_->window_op);
@@ -106,7 +132,7 @@ void MpiTransport::exchange(std::span<const std::vector<des::Event>> outbox,
         send_counts_[r] = static_cast<int>(outbox[r].size());
     }
     check(MPI_Alltoall(send_counts_.data(), 1, MPI_INT, recv_counts_.data(), 1, MPI_INT,
-                       MPI_COMM_WORLD),
+                       handles_->comm),
           "MPI_Alltoall");
     exchange_events(outbox, inbox);
 }
@@ -132,7 +158,7 @@ void MpiTransport::exchange_events(std::span<const std::vector<des::Event>> outb
     inbox.resize(received);
     check(MPI_Alltoallv(send_buffer_.data(), send_counts_.data(), send_displs_.data(),
                         handles_->event_type, inbox.data(), recv_counts_.data(),
-                        recv_displs_.data(), handles_->event_type, MPI_COMM_WORLD),
+                        recv_displs_.data(), handles_->event_type, handles_->comm),
           "MPI_Alltoallv");
 }
 
@@ -157,7 +183,7 @@ des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
     }
     std::int64_t mine[kRoundFields] = {};
     check(MPI_Reduce_scatter_block(round_out_.data(), mine, 1, handles_->round_type,
-                                   handles_->round_op, MPI_COMM_WORLD),
+                                   handles_->round_op, handles_->comm),
           "MPI_Reduce_scatter_block");
     des::RoundResult result;
     result.bound = SimTime::from_ps(mine[0]);
@@ -176,7 +202,7 @@ des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
                      "{} events to rank {} in one round", outbox[r].size(), r);
         MPI_Request& req = handles_->sends.emplace_back();
         check(MPI_Isend(outbox[r].data(), static_cast<int>(outbox[r].size()), handles_->event_type,
-                        static_cast<int>(r), kEventTag, MPI_COMM_WORLD, &req),
+                        static_cast<int>(r), kEventTag, handles_->comm, &req),
               "MPI_Isend");
     }
     const auto expected = static_cast<std::size_t>(mine[1]);
@@ -185,13 +211,13 @@ des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
     }
     for (std::size_t i = 0; i < expected; ++i) {
         MPI_Status status;
-        check(MPI_Probe(MPI_ANY_SOURCE, kEventTag, MPI_COMM_WORLD, &status), "MPI_Probe");
+        check(MPI_Probe(MPI_ANY_SOURCE, kEventTag, handles_->comm, &status), "MPI_Probe");
         int count = 0;
         check(MPI_Get_count(&status, handles_->event_type, &count), "MPI_Get_count");
         auto& [src, events] = arrivals_[i];
         src = status.MPI_SOURCE;
         events.resize(static_cast<std::size_t>(count));
-        check(MPI_Recv(events.data(), count, handles_->event_type, src, kEventTag, MPI_COMM_WORLD,
+        check(MPI_Recv(events.data(), count, handles_->event_type, src, kEventTag, handles_->comm,
                        MPI_STATUS_IGNORE),
               "MPI_Recv");
     }
@@ -217,7 +243,7 @@ des::WindowReduction MpiTransport::reduce_window(SimTime local_min,
     std::int64_t mine[3] = {local_min.in_ps(), static_cast<std::int64_t>(local_events),
                             failed ? to_underlying(rank_) : kNoFailure};
     std::int64_t all[3] = {};
-    check(MPI_Allreduce(mine, all, 1, handles_->window_type, handles_->window_op, MPI_COMM_WORLD),
+    check(MPI_Allreduce(mine, all, 1, handles_->window_type, handles_->window_op, handles_->comm),
           "MPI_Allreduce");
     des::WindowReduction r;
     r.min_time = SimTime::from_ps(all[0]);
@@ -227,14 +253,17 @@ des::WindowReduction MpiTransport::reduce_window(SimTime local_min,
 }
 
 std::vector<std::uint64_t> MpiTransport::all_gather(std::uint64_t value) {
+    LTDES_ASSERT(!handles_->owns_comm, "all_gather on a split transport");
     return mpi::all_gather(value);
 }
 
 std::string MpiTransport::broadcast(const std::string& text, RankId root) {
+    LTDES_ASSERT(!handles_->owns_comm, "broadcast on a split transport");
     return mpi::broadcast_bytes(text, to_underlying(root));
 }
 
 std::string MpiTransport::all_gather_bytes(const std::string& bytes) {
+    LTDES_ASSERT(!handles_->owns_comm, "all_gather_bytes on a split transport");
     return mpi::all_gather_bytes(bytes);
 }
 

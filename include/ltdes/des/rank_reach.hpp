@@ -44,12 +44,18 @@ public:
     /// Ranks this rank can reach by some chain.
     std::uint32_t reachable() const;
 
+    /// Lowest rank of this rank's group: ranks linked by cross-rank edges in either direction
+    /// (weakly connected component of the rank graph). Ranks of different groups never affect
+    /// each other; without a graph every rank is in group 0.
+    std::int32_t group() const { return group_; }
+
 private:
     RankReach() = default;
 
     std::vector<SimTime> to_;
     std::vector<SimTime> direct_;
     SimTime min_edge_ = SimTime::max();
+    std::int32_t group_ = 0;
 };
 
 }  // namespace ltdes::des

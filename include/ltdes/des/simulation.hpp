@@ -132,6 +132,10 @@ public:
 private:
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<RankReach> reach_;
+    std::unique_ptr<Transport> group_transport_;  // when ranks form several groups
+    std::vector<std::int32_t> group_members_;     // world ranks of this rank's group
+    std::vector<SimTime> group_bound_;
+    std::vector<std::vector<Event>> group_outbox_;
     Transport& transport_;
     SimulationSpec spec_;
     ProgressCallback progress_;

@@ -6,6 +6,7 @@
 #include "ltdes/des/event.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -80,6 +81,11 @@ public:
 
     /// Collective: every rank's `bytes`, concatenated in rank order.
     virtual std::string all_gather_bytes(const std::string& bytes) = 0;
+
+    /// Collective: a transport over the ranks that pass the same `color` (>= 0), ranked in
+    /// increasing order of their rank here. Ranks in different groups then synchronise without
+    /// each other. It must not outlive this transport.
+    virtual std::unique_ptr<Transport> split(int color) = 0;
 };
 
 }  // namespace ltdes::des

@@ -6,6 +6,7 @@
 #include <barrier>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ private:
     // bounds_[src][dst]: Transport::round's bound_to of every rank.
     std::vector<std::vector<SimTime>> bounds_;
     std::vector<std::string> texts_;
+    // Hubs of split() groups, by the group's lowest rank (created by it, kept for the hub's life).
+    std::mutex subs_mutex_;
+    std::vector<std::unique_ptr<LoopbackHub>> subs_;
     std::string text_;
 };
 
@@ -71,6 +75,8 @@ public:
                            bool failed) override;
 
     std::string all_gather_bytes(const std::string& bytes) override;
+
+    std::unique_ptr<des::Transport> split(int color) override;
 
 private:
     std::unique_ptr<LoopbackHub> own_hub_;

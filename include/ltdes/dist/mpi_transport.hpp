@@ -50,7 +50,16 @@ public:
 
     std::string all_gather_bytes(const std::string& bytes) override;
 
+    /// MPI_Comm_split: the group's transport has round, reduce_window and exchange; its
+    /// gathers and broadcasts are not supported (the kernel uses them on the whole world only).
+    std::unique_ptr<des::Transport> split(int color) override;
+
 private:
+    struct Group {};
+
+    MpiTransport(Group, const MpiTransport& parent, int color);
+    void init();
+
     RankId rank_{};
     int size_ = 1;
     std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_;
