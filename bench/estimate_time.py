@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Whole-process wall time of `lt-des estimate` (target: < 50 ms, DESIGN.md).
+"""Whole-process wall time of `lt-des estimate` (target: < 50 ms, docs/performance.md).
 
 Usage: bench/estimate_time.py [path/to/lt-des] [repeats]
 Each case runs `repeats` times (default 30) after one warm-up; prints the median and the max in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# phold_bench.sh [LT_DES] : the PHOLD speed benchmark of DESIGN.md §7 / CONTRACTS.md §5.
+# phold_bench.sh [LT_DES] : the PHOLD speed benchmark (docs/performance.md).
 # Runs loads A and B RUNS times (default 5) on 1 rank and on 2 ranks (1 thread each) and
 # prints, per load and rank count, the median events/s, the median seconds, the peak RSS per
 # rank, and the 2-rank / 1-rank ratio. Environment: RUNS, RANKS ("1 2"), THREADS (1),

@@ -90,7 +90,7 @@ def main(argv=None):
         w = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
         w.writeheader()
         for r in rows:
-            # repr() round-trips floats (CONTRACTS.md §1); NaN stays "nan".
+            # repr() round-trips floats (docs/units.md); NaN stays "nan".
             w.writerow({k: repr(v) if isinstance(v, float) else v for k, v in r.items()})
     finally:
         if out is not sys.stdout:

@@ -3,7 +3,7 @@
 """lt_report.py run.h5 -o report/: plots and a text summary of an lt-des result file.
 
 lt_report.py --sweep sweep.csv -o report/ plots a sweep collected by lt_collect.py instead:
-sweep.png, energy per generated token (energy_J / generated_tokens) against time per output
+sweep.png, energy_per_generated_token_J (energy_J / generated_tokens) against time per output
 token, one point per complete run.
 
 Writes layer_energy.png (energy per layer stacked by component, one panel per phase),
@@ -140,8 +140,9 @@ def write_summary(f, np, out):
         f"TTFT: {fmt_seconds(float(s['ttft_s']))}",
         f"TPOT: {fmt_seconds(float(s['tpot_s']))}",
         f"tokens: {s['tokens']} (generated {s['generated_tokens']})",
-        f"energy: {float(s['energy_J']) * 1e3:.6g} mJ, per token: "
-        f"{float(s['energy_per_token_J']) * 1e3:.6g} mJ",
+        f"energy: {float(s['energy_J']) * 1e3:.6g} mJ",
+        f"energy_per_generated_token_J: {float(s['energy_per_generated_token_J']):.6g}",
+        f"energy_per_processed_token_J: {float(s['energy_per_processed_token_J']):.6g}",
     ]
     util = np.asarray(s["chip_utilization"])
     if util.size:
@@ -169,17 +170,16 @@ def plot_sweep(csv_path, plt, out):
             rows = list(csv.DictReader(fh))
     except OSError as e:
         lt_results.die(TOOL, f"{csv_path}: {e.strerror}")
-    needed = ("status", "tpot_s", "energy_J", "generated_tokens")
+    needed = ("status", "tpot_s", "energy_per_generated_token_J")
     if rows and any(k not in rows[0] for k in needed):
         lt_results.die(TOOL, f"{csv_path}: not an lt_collect.py table (needs columns "
                              f"{', '.join(needed)})")
     points = []
     for r in rows:
         try:
-            # /summary's energy_per_token_J divides by every processed token (prompt included);
-            # serving studies compare energy per generated token.
+            # Serving studies compare energy per generated token (docs/units.md).
             x = float(r["tpot_s"]) * 1e6
-            y = float(r["energy_J"]) / float(r["generated_tokens"]) * 1e3
+            y = float(r["energy_per_generated_token_J"]) * 1e3
         except (ValueError, ZeroDivisionError):
             continue
         if r["status"] == "complete" and math.isfinite(x) and math.isfinite(y):

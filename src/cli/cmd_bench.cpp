@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `lt-des bench phold`: the PHOLD benchmark on the DES kernel (CONTRACTS.md §5).
+// `lt-des bench phold`: the PHOLD benchmark on the DES kernel (docs/commands.md).
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/parallel.hpp"

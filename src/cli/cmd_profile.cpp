@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `lt-des profile`: chip area and peak power as the reference's area/power entry reports them
-// (lt-model.md §10), plus throughput figures in the table format.
+// (docs/model.md), plus throughput figures in the table format.
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 

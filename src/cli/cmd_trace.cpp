@@ -3,9 +3,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 
-#include "ltdes/config/hf_config.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/log.hpp"
+#include "ltdes/sim/workload_source.hpp"
 #include "ltdes/trace/trace_summary.hpp"
 #include "ltdes/trace/trace_writer.hpp"
 #include "ltdes/workload/op_graph.hpp"
@@ -38,14 +38,6 @@ std::string preset_list() {
     return s;
 }
 
-std::uint32_t positive(const cxxopts::ParseResult& r, const char* key) {
-    const int v = r[key].as<int>();
-    if (v <= 0) {
-        throw UsageError(fmt::format("--{}: expected a positive integer, got {}", key, v));
-    }
-    return static_cast<std::uint32_t>(v);
-}
-
 int trace_gen(int argc, char** argv) {
     cxxopts::Options options("lt-des trace gen", "Write an lt-trace 1 file for a model");
     options.add_options()("model", "preset name (" + preset_list() + ")",
@@ -53,12 +45,13 @@ int trace_gen(int argc, char** argv) {
         "hf-config", "local Hugging Face config.json instead of a preset",
         cxxopts::value<std::string>())(
         "tokens", "encoder sequence length (DeiT: patches + 1 when omitted; BERT: required)",
-        cxxopts::value<int>())("prompt", "decoder prompt length", cxxopts::value<int>())(
-        "decode", "decoder: generated tokens (decode steps)", cxxopts::value<int>())(
-        "batch", "requests in the batch", cxxopts::value<int>()->default_value("1"))(
-        "bits", "precision recorded in the trace (informational)",
-        cxxopts::value<int>()->default_value("4"))(
-        "flat", "write every op on its own line (no repeat blocks)")(
+        cxxopts::value<std::int64_t>())("prompt", "decoder prompt length",
+                                        cxxopts::value<std::int64_t>())(
+        "decode", "decoder: generated tokens (decode steps)", cxxopts::value<std::int64_t>())(
+        "batch", "requests in the batch (default 1)", cxxopts::value<std::int64_t>())(
+        "bits", "precision recorded in the trace (informational; default 4)",
+        cxxopts::value<std::int64_t>())("flat",
+                                        "write every op on its own line (no repeat blocks)")(
         "o,output", "trace file to write ('-' for stdout)", cxxopts::value<std::string>())(
         "h,help", "this help");
     const auto r = parse_or_throw(options, argc, argv);
@@ -66,59 +59,28 @@ int trace_gen(int argc, char** argv) {
         fmt::print("{}\n{}", kTraceUsage, options.help());
         return 0;
     }
-    if ((r.count("model") > 0) == (r.count("hf-config") > 0)) {
-        throw UsageError("trace gen: give exactly one of --model NAME or --hf-config PATH");
-    }
     if (r.count("output") == 0) {
         throw UsageError("trace gen: missing -o FILE");
     }
-    workload::ModelShape model;
-    if (r.count("model") > 0) {
-        const auto name = r["model"].as<std::string>();
-        const auto preset = workload::find_preset(name);
-        if (!preset) {
-            throw UsageError(
-                fmt::format("--model: unknown model '{}' (known: {})", name, preset_list()));
-        }
-        model = *preset;
-    } else {
-        model = config::load_hf_config(r["hf-config"].as<std::string>());
-    }
-    workload::WorkloadSpec spec;
-    spec.batch = positive(r, "batch");
-    spec.bits = positive(r, "bits");
-    if (model.is_encoder()) {
-        if (r.count("prompt") > 0 || r.count("decode") > 0) {
-            throw UsageError(fmt::format(
-                "--prompt/--decode are for decoder models; '{}' is an encoder: use --tokens",
-                model.name));
-        }
-        if (r.count("tokens") > 0) {
-            spec.prompt = positive(r, "tokens");
-        } else if (model.family == workload::Family::deit) {
-            spec.prompt = model.patches + 1;  // patches plus the CLS token: 197 for 224/16
-        } else {
-            throw UsageError(
-                fmt::format("--tokens: required for '{}' (sequence length, e.g. 384)", model.name));
-        }
-    } else {
-        if (r.count("tokens") > 0) {
-            throw UsageError(fmt::format(
-                "--tokens is for encoder models; '{}' is a decoder: use --prompt and --decode",
-                model.name));
-        }
-        if (r.count("prompt") == 0) {
-            throw UsageError(fmt::format("--prompt: required for decoder '{}'", model.name));
-        }
-        spec.prompt = positive(r, "prompt");
-        if (r.count("decode") > 0) {
-            const int decode = r["decode"].as<int>();
-            if (decode < 0) {
-                throw UsageError(fmt::format("--decode: expected an integer >= 0, got {}", decode));
-            }
-            spec.decode = static_cast<std::uint32_t>(decode);
+    sim::WorkloadRequest request;
+    request.trace_allowed = false;
+    for (const auto& [key, field] :
+         {std::pair{"model", &request.model}, std::pair{"hf-config", &request.hf_config}}) {
+        if (r.count(key) > 0) {
+            *field = r[key].as<std::string>();
         }
     }
+    for (const auto& [key, field] :
+         {std::pair{"tokens", &request.tokens}, std::pair{"prompt", &request.prompt},
+          std::pair{"decode", &request.decode}, std::pair{"batch", &request.batch},
+          std::pair{"bits", &request.bits}}) {
+        if (r.count(key) > 0) {
+            *field = r[key].as<std::int64_t>();
+        }
+    }
+    const sim::ResolvedWorkload input = sim::resolve_workload(request);
+    const workload::ModelShape& model = input.model;
+    const workload::WorkloadSpec& spec = input.spec;
     workload::OpGraph graph = [&] {
         try {
             return workload::build_workload(model, spec);

@@ -9,16 +9,6 @@
 
 namespace ltdes::cluster {
 
-namespace {
-
-using workload::OpKind;
-
-bool is_memory_op(OpKind k) {
-    return k == OpKind::lookup || k == OpKind::kv_read || k == OpKind::kv_write;
-}
-
-}  // namespace
-
 ChipModel::ChipModel(std::uint32_t chip,
                      const Plan& plan,
                      const StageProgram& program,
@@ -63,7 +53,9 @@ ChipModel::Resource ChipModel::resource_of(std::uint32_t entry) const {
     if (!overlap_) {
         return Resource::cores;
     }
-    return is_memory_op(program_->entries()[entry].op.kind) ? Resource::dram : Resource::cores;
+    return cluster::resource_of(program_->entries()[entry].op.kind) == stats::Resource::dram
+               ? Resource::dram
+               : Resource::cores;
 }
 
 void ChipModel::start(SimTime now, std::vector<Outgoing>& out) {
@@ -120,12 +112,11 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
     if (keep_records_ || keep_layers_) {
-        OpRecord rec = make_record(m.entry, m.microbatch, started_at_[ri], now);
-        rec.memory = is_memory_op(op.kind);
+        stats::TimelineRow rec =
+            make_record(m.entry, m.microbatch, started_at_[ri], now, cluster::resource_of(op.kind));
         rec.m = s.m;
         rec.n = s.n;
         rec.k = s.k;
-        rec.count = s.count;
         rec.energy = t.energy;
         emit(rec);
     }
@@ -287,66 +278,42 @@ void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_p
     if (!keep_records_ && !keep_layers_) {
         return;
     }
-    OpRecord rec = make_record(xfer_entry_, xfer_mb_, depart, arrival);
-    rec.link = true;
-    rec.bus = bus_;
+    stats::TimelineRow rec = make_record(xfer_entry_, xfer_mb_, depart, arrival,
+                                         bus_ ? stats::Resource::bus : stats::Resource::link);
+    rec.m = 0;  // a transfer has no matmul shape (docs/output.md)
+    rec.n = 0;
+    rec.k = 0;
     rec.energy[EnergyComponent::link] = energy_pj;
     emit(rec);
 }
 
-OpRecord ChipModel::make_record(std::uint32_t entry,
-                                std::uint32_t mb,
-                                SimTime start,
-                                SimTime end) const {
+stats::TimelineRow ChipModel::make_record(std::uint32_t entry,
+                                          std::uint32_t mb,
+                                          SimTime start,
+                                          SimTime end,
+                                          stats::Resource resource) const {
     const auto& op = program_->entries()[entry].op;
-    OpRecord rec;
-    rec.start = start;
-    rec.end = end;
+    stats::TimelineRow rec;
+    rec.t_start_ps = start.in_ps();
+    rec.t_end_ps = end.in_ps();
     rec.op_id = op.id;
     rec.chip = chip_;
-    rec.microbatch = mb;
     rec.request = plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, mb).begin;
-    rec.kind = op.kind;
-    rec.phase = op.phase;
+    rec.resource = resource;
+    rec.op_kind = static_cast<std::uint8_t>(op.kind);
+    rec.phase = static_cast<std::uint8_t>(op.phase);
     rec.step = op.step;
     rec.layer = op.layer;
     return rec;
 }
 
-void ChipModel::emit(const OpRecord& rec) {
+void ChipModel::emit(const stats::TimelineRow& rec) {
     if (keep_records_) {
         records_.push_back(rec);
     }
     if (keep_layers_) {
-        layers_.add(to_timeline_row(rec));
+        layers_.add(rec);
     }
-}
-
-stats::TimelineRow to_timeline_row(const OpRecord& r) {
-    stats::TimelineRow row;
-    row.t_start_ps = r.start.in_ps();
-    row.t_end_ps = r.end.in_ps();
-    row.op_id = r.op_id;
-    row.m = r.m;
-    row.n = r.n;
-    row.k = r.k;
-    row.chip = r.chip;
-    row.layer = r.layer;
-    row.step = r.step;
-    row.request = r.request;
-    if (r.link) {
-        row.resource = r.bus ? stats::Resource::bus : stats::Resource::link;
-    } else if (r.memory) {
-        row.resource = stats::Resource::dram;
-    } else if (r.kind == OpKind::gemm || r.kind == OpKind::bmm) {
-        row.resource = stats::Resource::core;
-    } else {
-        row.resource = stats::Resource::digital;
-    }
-    row.op_kind = static_cast<std::uint8_t>(r.kind);
-    row.phase = static_cast<std::uint8_t>(r.phase);
-    row.energy = r.energy;
-    return row;
 }
 
 void ChipModel::finish(SimTime makespan, double laser_power_mw) {

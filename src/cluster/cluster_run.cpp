@@ -54,7 +54,7 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     const std::uint32_t lp_count = plan.chips() + (bus ? 1U : 0U);
 
     des::SimulationSpec sim_spec;
-    // One LP sends only to itself: one window covers the whole run (DESIGN.md §3).
+    // One LP sends only to itself: one window covers the whole run (docs/architecture.md).
     sim_spec.lookahead =
         lp_count == 1 ? SimTime::from_ps(std::int64_t{1} << 60) : topology.lookahead();
     sim_spec.threads = in.threads;
@@ -88,21 +88,17 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
             }
         });
     };
-    if (in.progress || (in.keep_records && in.record_sink)) {
-        sim.set_progress([&](const des::WindowProgress& p) {
-            if (in.keep_records && in.record_sink) {
-                drain();
-            }
-            if (in.progress) {
-                in.progress(p);
-            }
-        });
+    if (in.keep_records && in.record_sink) {
+        // Drained after every window inside the kernel's error agreement: a sink that throws
+        // (a spill file that cannot be written) stops every rank with its error. What is left
+        // after the last window is returned in local_records.
+        sim.set_window_end(drain);
+    }
+    if (in.progress) {
+        sim.set_progress(in.progress);
     }
     ClusterRunResult r;
     r.stats = sim.run();
-    if (in.keep_records && in.record_sink) {
-        drain();  // what the last window produced
-    }
 
     // The makespan is the latest end over every chip of every rank (gathered as integers).
     std::uint64_t local_end = 0;

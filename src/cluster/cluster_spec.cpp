@@ -105,9 +105,6 @@ void ClusterSpec::validate(std::string_view where) const {
         fail(where, "collective.on_bcast_topology",
              fmt::format("must be direct (got '{}')", collective.on_bcast_topology));
     }
-    if (collective.chunking == 0) {
-        fail(where, "collective.chunking", "must be >= 1");
-    }
     // The lookahead is the smallest hop delay; in whole picoseconds it must stay > 0 (a bus hop
     // carries half the latency).
     const double fiber_ns = link.fiber_m * 4.9;

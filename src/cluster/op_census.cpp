@@ -57,4 +57,17 @@ std::uint64_t OpCensus::pipeline_transfers() const {
     return passes_ * (plan_.pp() - 1) * plan_.tp() * busy_microbatches(plan_);
 }
 
+std::uint64_t OpCensus::expected_events(TopologyKind topology) const {
+    if (topology == TopologyKind::bus) {
+        return 0;
+    }
+    const std::uint64_t p = plan_.tp();
+    const std::uint64_t chunks = all_reduce_instances() * 2 * (p - 1) * p;
+    const std::uint64_t boundaries = plan_.pp() - 1;
+    const std::uint64_t transfers = pipeline_transfers();
+    const std::uint64_t feedback =
+        (boundaries == 0 || passes_ == 0) ? 0 : transfers / boundaries / passes_ * (passes_ - 1);
+    return op_instances() + chunks + transfers + feedback;
+}
+
 }  // namespace ltdes::cluster

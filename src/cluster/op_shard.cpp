@@ -137,7 +137,7 @@ OpShard shard_op(const workload::Op& op,
     const Range cols = plan.ffn_columns(c.tp);
     const Ratio batch = Ratio{}.times(requests, plan.workload().batch);
 
-    // Data parallel: the batch lives in M of a GEMM and in `count` of a BMM (CONTRACTS.md §2);
+    // Data parallel: the batch lives in M of a GEMM and in `count` of a BMM (docs/model.md);
     // element-wise and memory ops only need their element count scaled.
     Ratio elements = Ratio{};
     if (op.kind == OpKind::gemm) {
@@ -203,6 +203,26 @@ workload::Op apply_shard(const workload::Op& op, const OpShard& shard) {
     r.k = shard.k;
     r.count = shard.count;
     return r;
+}
+
+stats::Resource resource_of(workload::OpKind kind) {
+    using workload::OpKind;
+    switch (kind) {
+        case OpKind::lookup:
+        case OpKind::kv_read:
+        case OpKind::kv_write:
+            return stats::Resource::dram;
+        case OpKind::gemm:
+        case OpKind::bmm:
+            return stats::Resource::core;
+        default:
+            return stats::Resource::digital;
+    }
+}
+
+bool has_known_tp_role(const workload::Op& op) {
+    return op.kind != workload::OpKind::gemm || tp_role(op) != TpRole::replicated ||
+           op.name == "router" || op.name == "embed" || op.name == "head";
 }
 
 }  // namespace ltdes::cluster

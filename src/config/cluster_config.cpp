@@ -187,14 +187,14 @@ void merge_dram(const Where& w, const YAML::Node& n, cluster::DramSpec& s) {
 }
 
 void merge_collective(const Where& w, const YAML::Node& n, cluster::CollectiveSpec& s) {
-    for_each_key(w, n, "collective", {"all_reduce", "on_bcast_topology", "chunking"},
+    // No `chunking`: collectives send whole messages, so the key would be ignored; it is an
+    // unknown key instead (docs/cluster.md).
+    for_each_key(w, n, "collective", {"all_reduce", "on_bcast_topology"},
                  [&](std::string_view k, const YAML::Node& v, const std::string& path) {
                      if (k == "all_reduce") {
                          s.all_reduce = to_string(w, v, path);
-                     } else if (k == "on_bcast_topology") {
-                         s.on_bcast_topology = to_string(w, v, path);
                      } else {
-                         s.chunking = to_u32(w, v, path);
+                         s.on_bcast_topology = to_string(w, v, path);
                      }
                  });
 }
@@ -472,7 +472,6 @@ std::string dump_cluster_yaml(const cluster::ClusterSpec& s) {
     line("collective:");
     line(fmt::format("  all_reduce: {}", s.collective.all_reduce));
     line(fmt::format("  on_bcast_topology: {}", s.collective.on_bcast_topology));
-    line(fmt::format("  chunking: {}", s.collective.chunking));
     line("static:");
     line(fmt::format("  enabled: {}", s.static_power.enabled));
     return y;

@@ -110,7 +110,22 @@ void set_attention(ModelShape& m,
                    std::string_view heads_key) {
     m.n_heads = heads;
     m.n_kv_heads = kv_heads;
-    m.d_head = k.head_dim(m.d_model, heads, heads_key);
+    // `head_dim`, when present, wins over hidden / heads (Mistral and Gemma configs set it so
+    // that heads · head_dim differs from the hidden size: ModelShape::attn_width carries that).
+    if (const auto given = k.optional_uint("head_dim", /*null_ok=*/true)) {
+        if (*given == 0) {
+            k.fail("head_dim", "expected a positive integer, got 0");
+        }
+        const bool rotary = m.family == Family::llama || m.family == Family::mixtral;
+        if (rotary && *given % 2 != 0) {
+            k.fail("head_dim", fmt::format("rotary embeddings rotate pairs of dimensions: "
+                                           "expected an even head_dim, got {}",
+                                           *given));
+        }
+        m.d_head = *given;
+    } else {
+        m.d_head = k.head_dim(m.d_model, heads, heads_key);
+    }
     m.attn_width = heads * m.d_head;
 }
 

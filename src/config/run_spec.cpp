@@ -3,6 +3,7 @@
 
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/photonic/arch_spec.hpp"
 
 #include <fmt/format.h>
 
@@ -54,10 +55,7 @@ RunSpec resolve_run_spec(const RunArgs& args) {
     r.cluster = resolve_cluster(args);
     r.cluster_source = args.cluster.value_or("built-in");
     if (args.opt) {
-        if (*args.opt != "arch_opt" && *args.opt != "crossbar" && *args.opt != "broadcast") {
-            throw UsageError(fmt::format(
-                "--opt: expected arch_opt, crossbar or broadcast, got '{}'", *args.opt));
-        }
+        photonic::parse_opt_option(*args.opt);  // the one --opt check of every command
         r.opt = *args.opt;
     }
     if (args.threads == 0 || args.threads > 1024) {
@@ -77,7 +75,6 @@ RunSpec resolve_run_spec(const RunArgs& args) {
     r.out = args.out ? std::filesystem::path(*args.out)
                      : std::filesystem::path(r.trace.stem().string() + ".h5");
     r.force = args.force;
-    r.seed = args.seed.value_or(1);
     r.dry_run = args.dry_run;
     return r;
 }

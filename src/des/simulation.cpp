@@ -91,18 +91,22 @@ void Simulation::set_progress(ProgressCallback callback) {
     progress_ = std::move(callback);
 }
 
+void Simulation::set_window_end(WindowEndCallback callback) {
+    window_end_ = std::move(callback);
+}
+
 namespace {
 
 // Every rank throws the same family with the same message; the failing rank rethrows its own
 // exception so its type is kept.
 [[noreturn]] void raise_everywhere(Transport& transport,
-                                   const Engine& engine,
+                                   const std::exception_ptr& failure,
                                    std::int32_t failed_rank) {
     const bool mine = to_underlying(transport.rank()) == failed_rank;
-    const std::string text = mine ? describe(engine.failure()) : std::string();
+    const std::string text = mine ? describe(failure) : std::string();
     const std::string shared = transport.broadcast(text, RankId{failed_rank});
     if (mine) {
-        std::rethrow_exception(engine.failure());
+        std::rethrow_exception(failure);
     }
     LTDES_ASSERT(!shared.empty(), "empty failure report from rank {}", failed_rank);
     if (shared.front() == kBadInput) {
@@ -154,6 +158,9 @@ RunStats Simulation::run() {
     std::uint64_t rounds = 0;
     double sync_seconds = 0.0;
     bool failed_in_loop = false;
+    // This rank's failure: an LP's (kept by the engine) or the window-end hook's.
+    const auto failed = [&] { return engine.failed() || window_end_error_ != nullptr; };
+    const auto failure = [&] { return engine.failed() ? engine.failure() : window_end_error_; };
     while (true) {
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
@@ -186,8 +193,24 @@ RunStats Simulation::run() {
         }
         const SimTime local_min = std::min(local_next, engine.outgoing_min());
         const auto sync_started = Clock::now();
-        const RoundResult round = transport_.round(bound_to, engine.rank_outbox(), inbox, local_min,
-                                                   engine.events_executed(), engine.failed());
+        RoundResult round;
+        if (group_transport_) {
+            // The group's ranks, renumbered: no event or bound goes outside the group.
+            const std::size_t m = group_members_.size();
+            group_bound_.resize(m);
+            group_outbox_.resize(m);
+            for (std::size_t i = 0; i < m; ++i) {
+                const auto r = static_cast<std::size_t>(group_members_[i]);
+                group_bound_[i] = bound_to[r];
+                group_outbox_[i].assign(engine.rank_outbox()[r].begin(),
+                                        engine.rank_outbox()[r].end());
+            }
+            round = group_transport_->round(group_bound_, group_outbox_, inbox, local_min,
+                                            engine.events_executed(), failed());
+        } else {
+            round = transport_.round(bound_to, engine.rank_outbox(), inbox, local_min,
+                                     engine.events_executed(), failed());
+        }
         sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
         engine.clear_outbox();
         engine.deliver(inbox);
@@ -202,7 +225,7 @@ RunStats Simulation::run() {
         ++rounds;
         const SimTime safe = std::min(round.bound, spec_.end_time);
         const std::uint64_t events_at_round = engine.events_executed();
-        while (!engine.failed()) {
+        while (!failed()) {
             const SimTime start = engine.next_event_time();
             if (start >= safe) {
                 break;
@@ -212,6 +235,13 @@ RunStats Simulation::run() {
             ++windows;
             engine.route();
             engine.deliver(inbox);
+            if (window_end_ && !failed()) {
+                try {
+                    window_end_();
+                } catch (...) {
+                    window_end_error_ = std::current_exception();  // agreed on at the next round
+                }
+            }
             if (progress_) {
                 progress_(WindowProgress{start, end,
                                          round.events + engine.events_executed() - events_at_round,
@@ -221,7 +251,8 @@ RunStats Simulation::run() {
     }
 
     RunStats stats;
-    stats.rounds = rounds;
+    const auto rounds_per_rank = transport_.all_gather(rounds);  // groups count their own
+    stats.rounds = *std::max_element(rounds_per_rank.begin(), rounds_per_rank.end());
     stats.windows_per_rank = transport_.all_gather(windows);
     stats.windows = *std::max_element(stats.windows_per_rank.begin(), stats.windows_per_rank.end());
     const auto last_times =
@@ -231,9 +262,9 @@ RunStats Simulation::run() {
     if (!failed_in_loop) {
         engine.finish(stats.last_event_time);
     }
-    const WindowReduction after = transport_.reduce_window(SimTime::max(), 0, engine.failed());
+    const WindowReduction after = transport_.reduce_window(SimTime::max(), 0, failed());
     if (after.failed_rank >= 0) {
-        raise_everywhere(transport_, engine, after.failed_rank);
+        raise_everywhere(transport_, failure(), after.failed_rank);
     }
 
     stats.local_events = engine.events_executed();

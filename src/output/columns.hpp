@@ -54,7 +54,7 @@ Column<Record> column(std::string name,
                           }};
 }
 
-/// Energy columns (component order of CONTRACTS.md §4, then total), in joules.
+/// Energy columns (component order of docs/energy.md, then total), in joules.
 template <class Record>
 void add_energy_columns(std::vector<Column<Record>>& cols, const std::string& prefix) {
     for (std::size_t i = 0; i < kNumEnergyComponents; ++i) {

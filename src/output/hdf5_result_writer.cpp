@@ -422,9 +422,8 @@ void Hdf5ResultWriter::Impl::write_summary(hid_t file, const Prepared& p) {
     h5::set_attr_i64(g.id(), "tokens", static_cast<std::int64_t>(tokens));
     h5::set_attr_i64(g.id(), "generated_tokens", static_cast<std::int64_t>(generated));
     h5::set_attr_f64(g.id(), "energy_J", total_j);
-    h5::set_attr_f64(
-        g.id(), "energy_per_token_J",
-        tokens > 0 ? total_j / static_cast<double>(tokens) : stats::RunSummary::kUndefined);
+    h5::set_attr_f64(g.id(), "energy_per_processed_token_J", stats::per_token(total_j, tokens));
+    h5::set_attr_f64(g.id(), "energy_per_generated_token_J", stats::per_token(total_j, generated));
     for (std::size_t i = 0; i < kNumEnergyComponents; ++i) {
         h5::set_attr_f64(g.id(), fmt::format("energy_{}_J", kEnergyComponentNames[i]),
                          p.energy.pj[i] * kJoulePerPicojoule);

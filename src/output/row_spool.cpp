@@ -6,8 +6,14 @@
 
 #include <fmt/format.h>
 
+// The C API only: the spool's unit tests link no MPI C++ bindings.
+#define OMPI_SKIP_MPICXX 1
+#include <mpi.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <string>
 #include <system_error>
 #include <tuple>
 
@@ -77,6 +83,15 @@ RowSpool::RowSpool(fs::path dir, std::string stem, SpoolLimits limits)
     LTDES_ASSERT(limits_.memory_rows > 0 && limits_.fan_in >= 2 && limits_.read_rows > 0,
                  "RowSpool: bad limits");
     buffer_.reserve(limits_.memory_rows);
+    if (const char* rank = std::getenv("LTDES_FAULT_SPILL_WRITE"); rank != nullptr) {
+        int initialized = 0;
+        int me = 0;
+        MPI_Initialized(&initialized);
+        if (initialized != 0) {
+            MPI_Comm_rank(MPI_COMM_WORLD, &me);
+        }
+        fault_ = std::to_string(me) == rank;
+    }
 }
 
 RowSpool::~RowSpool() {
@@ -91,7 +106,7 @@ void RowSpool::add(const TimelineRow& row) {
     LTDES_ASSERT(!reading_, "RowSpool::add after finish_input");
     buffer_.push_back(row);
     ++total_rows_;
-    if (buffer_.size() == limits_.memory_rows) {
+    if (buffer_.size() == limits_.memory_rows || fault_) {
         std::sort(buffer_.begin(), buffer_.end(), row_less);
         runs_.push_back(spill_run(buffer_));
         buffer_.clear();
@@ -133,7 +148,8 @@ RowSpool::RunReader* RowSpool::smallest(std::span<const std::unique_ptr<RunReade
 
 fs::path RowSpool::spill_run(std::span<const TimelineRow> rows) {
     auto [path, f] = create_spill();
-    const bool ok = std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(), f) == rows.size();
+    const bool ok =
+        !fault_ && std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(), f) == rows.size();
     close_spill(f, ok, path);
     return path;
 }

@@ -70,6 +70,9 @@ private:
     std::uint64_t total_rows_ = 0;
     std::size_t runs_written_ = 0;
     bool reading_ = false;
+    /// Test hook: LTDES_FAULT_SPILL_WRITE=<rank> makes this MPI rank spill at its first row and
+    /// that spill write fail as on a full disk (tests/mpi: a failure while draining rows).
+    bool fault_ = false;
     std::size_t memory_pos_ = 0;  // read position when everything fitted in memory
     std::vector<std::unique_ptr<RunReader>> readers_;
 };

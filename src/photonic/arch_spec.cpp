@@ -15,7 +15,7 @@ namespace {
 constexpr std::array<std::string_view, 3> kCoreTypeNames = {"dota", "mrrbank", "mzi"};
 constexpr std::array<std::string_view, 3> kOptFlagNames = {"arch_opt", "crossbar", "broadcast"};
 
-// Reference sample rates of the only ADC/DAC models defined (lt-model.md §3.1): a faster work
+// Reference sample rates of the only ADC/DAC models defined (docs/model.md): a faster work
 // frequency is an error in the reference too.
 constexpr double kAdcReferenceGhz = 10.0;
 constexpr double kDacReferenceGhz = 14.0;
@@ -97,6 +97,15 @@ std::optional<OptFlag> parse_opt_flag(std::string_view s) {
     return std::nullopt;
 }
 
+OptFlag parse_opt_option(std::string_view s) {
+    const auto flag = parse_opt_flag(s);
+    if (!flag) {
+        throw UsageError(
+            fmt::format("--opt: expected arch_opt, crossbar or broadcast, got '{}'", s));
+    }
+    return *flag;
+}
+
 void ArchSpec::validate(std::string_view where) const {
     const Checker c(where);
     c.modulator("device.mzi_modulator", mzi_modulator);
@@ -146,7 +155,7 @@ void ArchSpec::validate(std::string_view where) const {
     c.range("arch.num_pe_per_tile", num_pe_per_tile, 1, kMaxDim);
     if (core_type == CoreType::mrrbank && full_range_support_factor != 2 &&
         full_range_support_factor != 4) {
-        // frs // 2 for S·V would be 0 with frs = 1 (lt-model.md §16).
+        // frs // 2 for S·V would be 0 with frs = 1 (docs/model.md).
         c.fail(
             "arch.full_range_support_factor",
             fmt::format("must be 2 or 4 for an mrrbank core (got {})", full_range_support_factor));

@@ -60,7 +60,7 @@ AreaPowerReport dota(const ArchSpec& a) {
 
     const double mod_mw =
         a.mzi_modulator.static_power_mw + dev.mod_dyn_power_mw + 2.0 * a.mrr_router.static_power_mw;
-    const double p_laser = t * p * dev.laser_power_mw;
+    const double p_laser = chip_laser_power_mw(a);
     const double p_mzm = h * l * t * p * mod_mw + w * l * m2_copies * mod_mw;
     const double p_dac = dev.dac_power_mw * h * l * t * p + dev.dac_power_mw * w * l * m2_copies;
     const double p_adc = dev.adc_power_mw * h * w * adc_copies;
@@ -170,6 +170,11 @@ AreaPowerReport area_power(const ArchSpec& arch) {
             return mzi(arch);
     }
     return {};
+}
+
+double chip_laser_power_mw(const ArchSpec& arch) {
+    return static_cast<double>(arch.num_tiles) * static_cast<double>(arch.num_pe_per_tile) *
+           DeviceEnergies::from(arch).laser_power_mw;
 }
 
 }  // namespace ltdes::photonic

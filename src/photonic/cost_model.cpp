@@ -18,7 +18,7 @@ namespace ltdes::photonic {
 using workload::OpKind;
 
 double sram_bandwidth_bps() {
-    // Evaluated left to right exactly as the reference writes it (lt-model.md §16).
+    // Evaluated left to right exactly as the reference writes it (docs/model.md).
     return (1.0 / 0.604347) * 64.0 * 64.0 * 1073741824.0 * 8.0;
 }
 

@@ -8,7 +8,7 @@ namespace ltdes::photonic {
 
 namespace {
 
-// Reference operating points of the only ADC/DAC models defined (lt-model.md §2.2).
+// Reference operating points of the only ADC/DAC models defined (docs/model.md).
 constexpr double kDacRefPowerMw = 50.0;
 constexpr double kDacRefGhz = 14.0;
 constexpr double kAdcRefPowerMw = 14.8;
@@ -19,7 +19,7 @@ double ceil_log2(double x) {
     return std::ceil(std::log2(x));
 }
 
-// Link budget of one core (lt-model.md §3.3): insertion losses of the modulation path and of
+// Link budget of one core (docs/model.md): insertion losses of the modulation path and of
 // the compute path, plus the optical fan-out.
 double link_budget_laser_mw(const ArchSpec& a) {
     const double h = a.height;

@@ -10,7 +10,7 @@
 
 namespace ltdes::photonic::detail {
 
-/// Memory clock of the reference's SRAM model (lt-model.md §2.3), Hz.
+/// Memory clock of the reference's SRAM model (docs/model.md), Hz.
 inline constexpr double kMemClockHz = 500e6;
 
 /// ceil(a / b) for b > 0.

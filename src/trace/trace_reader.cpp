@@ -126,6 +126,7 @@ struct TraceReader::Impl {
     LineReader lines;
     TraceHeader header;
     std::uint64_t next_id = 0;
+    mutable std::size_t last_line = 0;  ///< line of the op (template) returned last
     bool ended = false;
     std::unique_ptr<Block> top;
     std::vector<Frame> stack;
@@ -533,6 +534,7 @@ struct TraceReader::Impl {
             op.deps[i] = src.deps[i] + id_off;
         }
         check(op, t.line);
+        last_line = t.line;
     }
 
     void check(const Op& op, std::size_t line) const {
@@ -663,6 +665,10 @@ const TraceHeader& TraceReader::header() const {
 
 bool TraceReader::next(Op& op) {
     return impl_->next(op);
+}
+
+std::size_t TraceReader::line() const {
+    return impl_->last_line;
 }
 
 std::uint64_t TraceReader::ops_read() const {

@@ -212,7 +212,8 @@ TEST(Hdf5ResultWriter, RoundTripMatchesTheFormulas) {
     }
     const hid_t s = H5Gopen2(f, "summary", H5P_DEFAULT);
     EXPECT_DOUBLE_EQ(attr_f64(s, "energy_J"), grand_total_pj * 1e-12);
-    EXPECT_DOUBLE_EQ(attr_f64(s, "energy_per_token_J"), grand_total_pj * 1e-12 / 10);
+    EXPECT_DOUBLE_EQ(attr_f64(s, "energy_per_processed_token_J"), grand_total_pj * 1e-12 / 10);
+    EXPECT_TRUE(std::isnan(attr_f64(s, "energy_per_generated_token_J")));  // 0 generated
     EXPECT_EQ(attr_f64(s, "makespan_s"), 50.0e-9);
     EXPECT_TRUE(std::isnan(attr_f64(s, "ttft_s")));
     H5Gclose(s);

@@ -41,7 +41,7 @@ def main(path, np_ranks):
         # enums: the stored integers and the names of the HDF5 enum type
         expect(np.array_equal(t["resource"][:], j % 5), "resource values")
         names = h5py.check_enum_dtype(t["resource"].dtype)
-        expect(names == {"core": 0, "dram": 1, "link": 2, "bus": 3, "digital": 4},
+        expect(names == {"core": 0, "dram": 1, "link": 2, "bus": 3, "digital": 4, "chip": 5},
                f"resource enum {names}")
         expect(h5py.check_enum_dtype(t["phase"].dtype)["decode"] == 2, "phase enum")
         for i, comp in enumerate(COMPONENTS):
@@ -75,6 +75,9 @@ def main(path, np_ranks):
         expect(abs(s["energy_J"] - total * 1e-12) <= 1e-15 * total * 1e-12, "summary energy")
         expect(np.isnan(s["ttft_s"]), "ttft is NaN")
         expect(s["tokens"] == 10, "tokens")
+        expect(abs(s["energy_per_processed_token_J"] - s["energy_J"] / 10) <= 1e-15,
+               "energy per processed token")
+        expect(np.isnan(s["energy_per_generated_token_J"]), "no generated token: NaN")
         ranks = f["metadata/ranks"]
         expect(int(ranks["row_count"][:].sum()) == n, "row ranges")
         expect(len(ranks["row_count"]) == np_ranks, "one row range per rank")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# h5diff_groups.sh A.h5 B.h5: the deterministic groups (CONTRACTS.md §6) must be identical.
+# h5diff_groups.sh A.h5 B.h5: the deterministic groups (docs/units.md) must be identical.
 set -u
 status=0
 for g in /timeline /layers /summary; do

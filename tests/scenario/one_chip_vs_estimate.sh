@@ -2,7 +2,7 @@
 # one_chip_vs_estimate.sh LT_DES OUT_DIR TRACE
 # Issue 7 validation (a): one chip, one request, no overlap. The run's energy must equal
 # `lt-des estimate` within 1e-12 relative, and its makespan must exceed the estimate's latency
-# by at least 0 and at most 1 ps per op (CONTRACTS.md §1).
+# by at least 0 and at most 1 ps per op (docs/units.md).
 set -u
 lt=$1 dir=$2 trace=$3
 mkdir -p "$dir"

@@ -2,7 +2,7 @@
 # run_h5_matrix.sh LT_DES OUT_DIR MPIEXEC... -- RUN_ARGS...
 # Runs `lt-des run RUN_ARGS` on 1, 2 and 4 ranks (1 thread; RANKS="2 4 8" overrides the counts
 # beyond 1) and on 2 ranks with 2 threads, and fails unless /timeline, /layers and /summary of
-# the result files are identical (h5diff), as CONTRACTS.md §6 requires.
+# the result files are identical (h5diff), as docs/units.md requires.
 set -u
 lt=$1 dir=$2
 shift 2

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The optical broadcast bus as its own LP (DESIGN.md §3): it receives what a chip put on its
-// wavelength group after the sender-to-bus leg and delivers it after the bus-to-reader leg.
+// The optical broadcast bus as its own LP (docs/architecture.md): it receives what a chip put on
+// its wavelength group after the sender-to-bus leg and delivers it after the bus-to-reader leg.
 #pragma once
 
 #include "ltdes/cluster/chip_model.hpp"

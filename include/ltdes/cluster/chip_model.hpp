@@ -24,7 +24,7 @@
 
 namespace ltdes::cluster {
 
-/// Duration (rounded up to ps, CONTRACTS.md §1) and energy of one op shard on a chip.
+/// Duration (rounded up to whole ps, docs/units.md) and energy of one op shard on a chip.
 struct OpTiming {
     SimTime duration;
     EnergyPj energy;
@@ -84,29 +84,6 @@ struct Outgoing {
     std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg, BusActivationMsg, BusChunkMsg> msg;
 };
 
-/// One executed op shard (a /timeline row).
-struct OpRecord {
-    SimTime start;
-    SimTime end;
-    std::uint64_t op_id = 0;
-    std::uint32_t chip = 0;
-    std::uint32_t microbatch = 0;
-    std::uint32_t request = 0;  ///< first request (batch index) of the micro-batch
-    bool memory = false;        ///< ran on the DRAM channel (lookup, kv_read, kv_write)
-    bool link = false;          ///< a transfer on an outgoing link (start: departure, end: arrival)
-    bool bus = false;           ///< the link is the chip's broadcast-bus channel
-    workload::OpKind kind = workload::OpKind::gemm;
-    workload::Phase phase = workload::Phase::encoder;
-    std::uint32_t step = 0;
-    std::int32_t layer = -1;
-    std::uint64_t m = 0, n = 0, k = 0, count = 0;
-    EnergyPj energy;
-};
-
-/// The /timeline row of a record (resource: bus or link for transfers, dram for memory ops,
-/// core for matmuls, digital for the other ops).
-stats::TimelineRow to_timeline_row(const OpRecord& r);
-
 /// What a chip did over the run (for the end-of-run invariants and the summary).
 struct ChipTotals {
     std::uint64_t ops_expected = 0;  ///< op shards this chip must run
@@ -159,11 +136,12 @@ public:
     /// The per-layer aggregates of this chip (empty unless set_keep_layers(true)).
     std::vector<stats::LayerStats> layer_partials() const { return layers_.partials(); }
 
-    /// Executed op shards in completion order (empty unless keep_records).
-    const std::vector<OpRecord>& records() const { return records_; }
+    /// Executed op shards and transfers in completion order, as /timeline rows (empty unless
+    /// keep_records): the one record type from the chip to the result file.
+    const std::vector<stats::TimelineRow>& records() const { return records_; }
 
     /// Hands the records kept so far to the caller and forgets them (bounded memory).
-    std::vector<OpRecord> take_records() { return std::exchange(records_, {}); }
+    std::vector<stats::TimelineRow> take_records() { return std::exchange(records_, {}); }
 
     /// Every op shard of every non-empty micro-batch has completed (all-reduces included).
     bool finished() const { return completed_ == totals_.ops_expected; }
@@ -203,10 +181,15 @@ private:
                          std::uint32_t mb,
                          SimTime now,
                          std::vector<Outgoing>& out);
-    /// A record of (entry, mb) from `start` to `end` with the op's identifying fields.
-    OpRecord make_record(std::uint32_t entry, std::uint32_t mb, SimTime start, SimTime end) const;
+    /// A row of (entry, mb) from `start` to `end` on `resource` with the op's identifying
+    /// fields (m, n, k and energy left for the caller).
+    stats::TimelineRow make_record(std::uint32_t entry,
+                                   std::uint32_t mb,
+                                   SimTime start,
+                                   SimTime end,
+                                   stats::Resource resource) const;
     /// Keeps and/or aggregates a record.
-    void emit(const OpRecord& rec);
+    void emit(const stats::TimelineRow& rec);
     /// Appends a record of a transfer for (entry, mb) when records are kept.
     void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
     void try_send_bus_chunks(std::uint32_t entry,
@@ -250,7 +233,7 @@ private:
     std::map<std::uint32_t, SimTime> link_free_;
     std::uint64_t completed_ = 0;
     ChipTotals totals_;
-    std::vector<OpRecord> records_;
+    std::vector<stats::TimelineRow> records_;
 };
 
 }  // namespace ltdes::cluster

@@ -33,9 +33,10 @@ struct ClusterRunInputs {
     bool keep_layers = false;   ///< per-layer aggregates only (for /layers)
     des::ProgressCallback progress;
     /// With keep_records: receives this rank's records after every window (on the thread that
-    /// called run_cluster, LPs idle), so they never pile up in memory. Without it they are
+    /// called run_cluster, LPs idle), so they never pile up in memory; it may throw (every rank
+    /// then stops with that error, des::WindowEndCallback). Records it has not received are
     /// returned in ClusterRunResult::local_records.
-    std::function<void(std::vector<OpRecord>&&)> record_sink;
+    std::function<void(std::vector<stats::TimelineRow>&&)> record_sink;
 };
 
 /// What a run produced; identical on every rank except `local_records` and `stats.local_*`.
@@ -43,8 +44,8 @@ struct ClusterRunResult {
     std::vector<ChipTotals> chips;  ///< every chip, by id
     RunTotals totals;               ///< summed in chip order
     des::RunStats stats;
-    std::vector<OpRecord> local_records;          ///< this rank's chips, by chip then completion
-    std::vector<stats::LayerStats> local_layers;  ///< this rank's chips' partials, by chip
+    std::vector<stats::TimelineRow> local_records;  ///< this rank's chips, by chip, completion
+    std::vector<stats::LayerStats> local_layers;    ///< this rank's chips' partials, by chip
 };
 
 /// Collective over `transport`'s ranks. Throws what the LPs throw (bad input as ltdes::Error,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The cluster configuration: plain structs whose member initializers ARE the built-in defaults
-// (reference/cluster-params.md §6; configs/cluster/default.yaml is a readable copy, a test checks
+// (docs/cluster.md; configs/cluster/default.yaml is a readable copy, a test checks
 // that the two agree). YAML parsing lives in config/ (load_cluster).
 #pragma once
 
@@ -54,7 +54,6 @@ struct DramSpec {
 struct CollectiveSpec {
     std::string all_reduce = "ring";           ///< ring: reduce-scatter + all-gather, 2(p-1) steps
     std::string on_bcast_topology = "direct";  ///< bus: direct reduce-scatter + one-shot all-gather
-    std::uint32_t chunking = 1;                ///< pieces a collective message is split into
 };
 
 /// The parallel plan. `automatic` picks tp/pp/dp for `chips` from the model (Plan::choose_auto).

@@ -3,6 +3,7 @@
 // end-of-run "every op executed once per shard" invariant).
 #pragma once
 
+#include "ltdes/cluster/cluster_spec.hpp"
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/workload/op.hpp"
 
@@ -42,6 +43,12 @@ public:
     /// Pipeline activation transfers: per pass, per non-empty micro-batch, per stage boundary
     /// (pp − 1), one per tensor rank.
     std::uint64_t pipeline_transfers() const;
+
+    /// DES events the run will execute (for the progress line's share and ETA): one per op
+    /// shard, 2(p−1) chunk messages per member of each ring all-reduce over p = tp chips, one
+    /// per pipeline transfer, and one generated token sent back from the last stage to the
+    /// first after every pass but the last. 0 (unknown) on the bus, whose relays add events.
+    std::uint64_t expected_events(TopologyKind topology) const;
 
 private:
     Plan plan_;  // a copy: the census may outlive or move away from the caller's plan

@@ -4,13 +4,14 @@
 #pragma once
 
 #include "ltdes/cluster/plan.hpp"
+#include "ltdes/stats/resource.hpp"
 #include "ltdes/workload/op.hpp"
 
 #include <cstdint>
 
 namespace ltdes::cluster {
 
-/// How tensor parallelism treats an op (Megatron-style, DESIGN.md §1).
+/// How tensor parallelism treats an op (Megatron-style, docs/architecture.md).
 enum class TpRole : std::uint8_t {
     replicated,    ///< every tensor rank runs it whole (norms, residuals, embeddings, router)
     qkv,           ///< QKV projection: columns of its own heads and KV heads
@@ -28,12 +29,21 @@ enum class TpRole : std::uint8_t {
 /// qkv, proj, ffn1, ffn_gate, ffn2, lm_head; MoE expert GEMMs carry a suffix, e.g. ffn1.e3).
 TpRole tp_role(const workload::Op& op);
 
+/// False for a GEMM whose name gives no tensor-parallel role and is not one of the GEMMs that
+/// every tensor rank runs whole (`router`, `embed`, `head`): with tp > 1 such a trace is an error
+/// rather than a silently unsharded run.
+bool has_known_tp_role(const workload::Op& op);
+
+/// The chip resource an op kind occupies: DRAM for lookup, kv_read and kv_write, the photonic
+/// cores for matmuls (gemm, bmm), the digital unit for the other ops.
+stats::Resource resource_of(workload::OpKind kind);
+
 /// The pipeline stage that runs `op`: its layer's stage; ops outside blocks (layer -1) run on
 /// the first stage when they feed the blocks (kind lookup, names embed/tok_embed/pos_embed)
 /// and on the last stage otherwise (final norm, heads).
 std::uint32_t stage_of_op(const workload::Op& op, const Plan& plan);
 
-/// A chip's part of one op. Matmul shapes stay exact (CONTRACTS.md §2): the batch leaves M of
+/// A chip's part of one op. Matmul shapes stay exact (docs/model.md): the batch leaves M of
 /// a GEMM and `count` of a BMM; element-wise and memory ops keep their element count exact.
 struct OpShard {
     bool runs = false;  ///< false: another stage, or a replica without requests

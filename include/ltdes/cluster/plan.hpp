@@ -23,7 +23,7 @@ struct Range {
 /// first `total % parts` parts get one more (25 over 4 → 7, 6, 6, 6). Requires parts > 0.
 Range split_even(std::uint32_t total, std::uint32_t parts, std::uint32_t index);
 
-/// Position of a chip in the plan. Chip ids are (dp, pp, tp) row-major (CONTRACTS.md §5).
+/// Position of a chip in the plan. Chip ids are (dp, pp, tp) row-major (docs/commands.md).
 struct ChipCoord {
     std::uint32_t dp = 0;
     std::uint32_t pp = 0;

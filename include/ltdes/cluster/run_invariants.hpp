@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The end-of-run checks of DESIGN.md §6: a run that breaks one fails loudly (InternalError,
+// The end-of-run checks of docs/architecture.md: a run that breaks one fails loudly (InternalError,
 // exit 1) instead of writing results that look fine.
 #pragma once
 

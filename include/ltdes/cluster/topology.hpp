@@ -10,14 +10,14 @@
 
 namespace ltdes::cluster {
 
-/// Fibre delay, n = 1.47 (reference/cluster-params.md §0).
+/// Fibre delay, n = 1.47 (docs/cluster.md).
 inline constexpr double kFiberNsPerM = 4.9;
 
 /// The interconnect of `chips` chips. Ring: a bidirectional ring visiting chips in id order,
 /// messages take the shorter way (ASTRA-sim's analytical rule: delay = hops·latency +
 /// bytes/bandwidth, energy per hop). Fully connected: one hop between any two chips. Bus: one
 /// shared SWMR optical bus LP; a transfer is sender → bus → readers, each leg carrying half the
-/// latency (DESIGN.md §3), each sender owning its own wavelength group.
+/// latency (docs/architecture.md), each sender owning its own wavelength group.
 class Topology {
 public:
     /// Requires spec.validate() to have passed and chips > 0.

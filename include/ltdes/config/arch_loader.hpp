@@ -24,7 +24,7 @@ std::optional<photonic::ArchSpec> builtin_arch(std::string_view name);
 /// Names of the built-in arch configs (the eight of the paper).
 std::span<const std::string_view> builtin_arch_names();
 
-/// The built-in default arch: DOTA-B 4-bit (CONTRACTS.md §5).
+/// The built-in default arch: DOTA-B 4-bit (docs/commands.md).
 inline constexpr std::string_view kDefaultArchName = "Dota_B_4bit";
 
 /// Overlays the YAML document `text` on `spec` (keys present replace values). `where` names

@@ -7,7 +7,7 @@
 
 namespace ltdes::config {
 
-/// Reads a local Hugging Face `config.json` into a ModelShape (CONTRACTS.md §8). The model name
+/// Reads a local Hugging Face `config.json` into a ModelShape (docs/commands.md). The model name
 /// is the file name without `.json`. Supported `model_type`s: gpt2, bert, vit, deit, llama,
 /// mistral, mixtral. An unknown model_type, a missing required key, or a value of the wrong type
 /// throws ltdes::ConfigError("<file>: key '<key>': <what was expected>").

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // RunSpec: everything `lt-des run` was asked to do, resolved with the precedence of
-// CONTRACTS.md §5: flags > --set > cluster YAML > built-in defaults.
+// docs/commands.md: flags > --set > cluster YAML > built-in defaults.
 #pragma once
 
 #include "ltdes/cluster/cluster_spec.hpp"
@@ -28,7 +28,6 @@ struct RunArgs {
     std::optional<std::string> out;
     bool force = false;
     std::string timeline = "full";
-    std::optional<std::uint64_t> seed;
     std::vector<std::string> sets;
     bool dry_run = false;
 };
@@ -43,7 +42,6 @@ struct RunSpec {
     std::filesystem::path out;  ///< default: <trace stem>.h5 in the current directory
     bool force = false;
     TimelineMode timeline = TimelineMode::full;
-    std::uint64_t seed = 1;
     bool dry_run = false;
 };
 

@@ -8,7 +8,7 @@
 
 namespace ltdes {
 
-/// The energy components of CONTRACTS.md §4, in the one order used everywhere (timeline,
+/// The energy components of docs/energy.md, in the one order used everywhere (timeline,
 /// layers, summary). `total` is not a component: it is the sum, see EnergyPj::total().
 enum class EnergyComponent : std::uint8_t {
     laser,

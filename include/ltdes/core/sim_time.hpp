@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <compare>
 #include <cstdint>
 #include <limits>
@@ -22,6 +23,12 @@ public:
     static constexpr SimTime from_us(std::int64_t us) { return SimTime(us * 1000000); }
 
     static constexpr SimTime zero() { return SimTime(0); }
+
+    /// A duration in seconds rounded UP to whole picoseconds: how every op's cost-model latency
+    /// becomes simulated time (docs/units.md), so a run never finishes before the analytical sum.
+    static SimTime ceil_seconds(double seconds) {
+        return SimTime(static_cast<std::int64_t>(std::ceil(seconds * 1e12)));
+    }
 
     /// The largest representable time; used as "no event pending".
     static constexpr SimTime max() { return SimTime(std::numeric_limits<std::int64_t>::max()); }

@@ -10,7 +10,7 @@
 
 namespace ltdes::des {
 
-/// Parameters of the PHOLD benchmark, in the units of `lt-des bench phold` (CONTRACTS.md §5):
+/// Parameters of the PHOLD benchmark, in the units of `lt-des bench phold` (docs/commands.md):
 /// times in abstract units, 1 unit = 1 µs = 1e6 ps.
 struct PholdSpec {
     /// Number of LPs (>= 1).

@@ -10,6 +10,7 @@
 #include "ltdes/des/transport.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -66,6 +67,13 @@ struct WindowProgress {
 /// and do not throw from it (it runs outside the engine's collective error handling).
 using ProgressCallback = std::function<void(const WindowProgress&)>;
 
+/// Called on every rank after every local window, LPs idle. Unlike the progress hook it may
+/// throw: the exception counts as this rank's failure (the rank runs no further window) and goes
+/// through the next round's cross-rank agreement like an LP's, so every rank stops with it
+/// (draining records to a spill file that cannot be written, say) instead of one rank leaving the
+/// others waiting.
+using WindowEndCallback = std::function<void()>;
+
 /// Results of run(); identical on every rank except the `local_*` fields.
 struct RunStats {
     /// Events executed on all ranks.
@@ -81,7 +89,8 @@ struct RunStats {
     /// Largest number of local windows any rank executed (a window spans at most one
     /// lookahead from the rank's earliest event; they cost no communication).
     std::uint64_t windows = 0;
-    /// Synchronisation rounds (one reduction plus the sparse event exchange each).
+    /// Synchronisation rounds (one reduction plus the sparse event exchange each); with several
+    /// groups of ranks (RankReach::group), the largest group count.
     std::uint64_t rounds = 0;
     /// Local windows per rank, indexed by rank.
     std::vector<std::uint64_t> windows_per_rank;
@@ -114,6 +123,9 @@ public:
     /// Installs a hook called after every window.
     void set_progress(ProgressCallback callback);
 
+    /// Installs a hook called after every window whose exceptions all ranks agree on.
+    void set_window_end(WindowEndCallback callback);
+
     /// Collective. Runs on_start, all windows, on_finish. May be called once. An exception on
     /// any rank (bad model input, a lookahead violation) is rethrown on every rank with the
     /// same type class (ltdes::Error or InternalError) and the message of the lowest failing
@@ -139,6 +151,8 @@ private:
     Transport& transport_;
     SimulationSpec spec_;
     ProgressCallback progress_;
+    WindowEndCallback window_end_;
+    std::exception_ptr window_end_error_;  ///< what window_end_ threw on this rank
     bool ran_ = false;
 };
 

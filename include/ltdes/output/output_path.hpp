@@ -10,7 +10,7 @@ namespace ltdes::output {
 /// the simulation, not after it).
 inline constexpr std::uintmax_t kMinFreeBytes = 1U << 20;
 
-/// Checks, before any simulation work, that `path` can become a result file (CONTRACTS.md §7):
+/// Checks, before any simulation work, that `path` can become a result file (docs/commands.md):
 /// its parent folder exists (lt-des creates none) and is writable with at least kMinFreeBytes
 /// free, `path` is not a folder, and an existing file is only replaced with `force`. Throws
 /// OutputError naming the path and what is wrong. Not collective; needs no MPI.

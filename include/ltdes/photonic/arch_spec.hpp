@@ -17,7 +17,7 @@ std::string_view core_type_name(CoreType t);
 /// Parses a YAML `core.type` value; nullopt when unknown.
 std::optional<CoreType> parse_core_type(std::string_view s);
 
-/// The DOTA optimisation modes of the reference's entry script (lt-model.md §5).
+/// The DOTA optimisation modes of the reference's entry script (docs/model.md).
 enum class OptFlag : std::uint8_t { arch_opt, crossbar, broadcast };
 
 /// Name of a flag ("arch_opt", "crossbar", "broadcast").
@@ -25,6 +25,10 @@ std::string_view opt_flag_name(OptFlag f);
 
 /// Parses a `--opt` value; nullopt when unknown.
 std::optional<OptFlag> parse_opt_flag(std::string_view s);
+
+/// The one `--opt` parser of every command: throws ltdes::UsageError
+/// "--opt: expected arch_opt, crossbar or broadcast, got '<s>'" when `s` is not a flag name.
+OptFlag parse_opt_option(std::string_view s);
 
 /// A modulator or MZI element (YAML `device.mzi_modulator`, `device.mrr_modulator`,
 /// `device.mzi`). Lengths in µm, powers in mW, losses in dB.
@@ -61,7 +65,7 @@ struct PhotodetectorSpec {
     bool operator==(const PhotodetectorSpec&) const = default;
 };
 
-/// Laser: the YAML power is ignored by the model (the link budget sets it, lt-model.md §3.3).
+/// Laser: the YAML power is ignored by the model (the link budget sets it, docs/model.md).
 struct LaserSpec {
     double power_mw = 0.0;
     double length_um = 0.0;
@@ -132,7 +136,7 @@ struct ArchSpec {
     /// out of the range the model supports (e.g. 0 wavelengths, 9-bit ADC, negative power).
     void validate(std::string_view where) const;
 
-    /// Applies `--opt` exactly as the reference's entry script does (lt-model.md §5), plus the
+    /// Applies `--opt` exactly as the reference's entry script does (docs/model.md), plus the
     /// values its simulators force: DOTA full_range_support_factor = weight_reuse_factor = 1;
     /// baselines time_accum_factor = 1, no input or ADC sharing, weight_reuse_factor = -1.
     /// Baselines ignore `flag` (they are reported as `broadcast`).

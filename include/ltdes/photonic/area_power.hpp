@@ -17,7 +17,7 @@ struct AreaPowerRow {
     std::optional<double> power_mw;
 };
 
-/// The reference's area/power profile of one chip (lt-model.md §10), peak power.
+/// The reference's area/power profile of one chip (docs/model.md), peak power.
 struct AreaPowerReport {
     std::vector<AreaPowerRow> rows;  ///< first row is `total`, then the reference's order
     double total_area_um2 = 0.0;     ///< as the reference reports it (MZI omits input MZMs)
@@ -29,5 +29,10 @@ struct AreaPowerReport {
 
 /// Area and power with the YAML's own flags (the reference's area entry has no `--opt`).
 AreaPowerReport area_power(const ArchSpec& arch);
+
+/// Peak laser power of a whole chip in mW: the link-budget laser of every core on at once
+/// (tiles × cores per tile × the per-core laser power). The laser row of the power report and
+/// the power the `static` energy component charges while the cores idle (docs/energy.md).
+double chip_laser_power_mw(const ArchSpec& arch);
 
 }  // namespace ltdes::photonic

@@ -13,15 +13,15 @@ namespace ltdes::photonic {
 
 /// Options that are not part of the hardware.
 struct CostOptions {
-    /// Reproduce the reference bit for bit (`--compat hpca24`): keeps lt-model.md §12 item 2
+    /// Reproduce the reference bit for bit (`--compat hpca24`): keeps docs/model.md item 2
     /// (the squared GB2 factor of DOTA attention). Other quirks live in the op-list builder.
     bool hpca24 = false;
 };
 
-/// Bandwidth of the GB→SRAM path in bit/s (lt-model.md §16 `BW_SRAM`, ≈ 5.82e13).
+/// Bandwidth of the GB→SRAM path in bit/s (docs/model.md `BW_SRAM`, ≈ 5.82e13).
 double sram_bandwidth_bps();
 
-/// The photonic chip cost model (lt-model.md). Pure: no clock, no I/O; every method is const and
+/// The photonic chip cost model (docs/model.md). Pure: no clock, no I/O; every method is const and
 /// thread-safe and allocates nothing, so the cluster model may call it per sharded op.
 class CostModel {
 public:
@@ -34,12 +34,12 @@ public:
     /// weight preload.
     virtual GemmCost matmul(const MatmulShape& shape, const MemorySpec& mem) const = 0;
 
-    /// Any op of a trace (CONTRACTS.md §2): gemm, bmm (qk/sv, `count` heads), element-wise
+    /// Any op of a trace (docs/model.md): gemm, bmm (qk/sv, `count` heads), element-wise
     /// kinds (per-element digital + SRAM energy), lookup and kv_read/kv_write through DRAM.
     /// Throws ltdes::TraceError for a bmm without role.
     OpCost cost(const workload::Op& op, const MemorySpec& mem) const;
 
-    /// The reference operand shape of a trace matmul (CONTRACTS.md §2 table).
+    /// The reference operand shape of a trace matmul (docs/model.md table).
     static MatmulShape matmul_shape(const workload::Op& op);
 
     const ArchSpec& arch() const { return arch_; }

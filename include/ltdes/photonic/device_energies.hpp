@@ -5,7 +5,7 @@
 
 namespace ltdes::photonic {
 
-/// Derived device quantities of one arch (lt-model.md §3): powers in mW, per-event energies in
+/// Derived device quantities of one arch (docs/model.md): powers in mW, per-event energies in
 /// pJ (= mW / GHz). Computed once per cost model; plain values, thread-safe to share.
 struct DeviceEnergies {
     double laser_power_mw = 0.0;  ///< per core, from the link budget, × 2^act_bit
@@ -30,10 +30,10 @@ struct DeviceEnergies {
     static DeviceEnergies from(const ArchSpec& arch);
 };
 
-/// DAC power (mW) at `bits` and `freq_ghz` (lt-model.md §3.1: ∝ 2^b / b, linear in f).
+/// DAC power (mW) at `bits` and `freq_ghz` (docs/model.md: ∝ 2^b / b, linear in f).
 double dac_power_mw(unsigned bits, double freq_ghz);
 
-/// SAR ADC power (mW) at `bits` and `freq_ghz` (lt-model.md §3.1: linear in b and f).
+/// SAR ADC power (mW) at `bits` and `freq_ghz` (docs/model.md: linear in b and f).
 double adc_power_mw(unsigned bits, double freq_ghz);
 
 /// Peak power of one adder (mW): ISAAC's 0.2 mW scaled to 14 nm.

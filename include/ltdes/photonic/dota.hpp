@@ -5,7 +5,7 @@
 
 namespace ltdes::photonic {
 
-/// Cost model of DOTA crossbar (dynamically-operated photonic tensor core; lt-model.md §6.1, §7.1).
+/// Cost model of DOTA crossbar (dynamically-operated photonic tensor core; docs/model.md, §7.1).
 class DotaCostModel final : public CostModel {
 public:
     DotaCostModel(const ArchSpec& arch, CostOptions options) : CostModel(arch, options) {}

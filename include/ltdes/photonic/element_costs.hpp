@@ -7,7 +7,7 @@
 
 namespace ltdes::photonic {
 
-/// Digital FLOPs per element of a non-matmul kind (CONTRACTS.md §2: GELU 8, LayerNorm 5, add 1;
+/// Digital FLOPs per element of a non-matmul kind (docs/model.md: GELU 8, LayerNorm 5, add 1;
 /// lt-des's own choices for the kinds the reference lacks are listed in docs/model.md).
 /// Softmax and router also pay the per-byte softmax energy (softmax_pj_per_element).
 double flops_per_element(workload::OpKind kind);

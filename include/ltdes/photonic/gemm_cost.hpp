@@ -14,7 +14,7 @@ namespace ltdes::photonic {
 /// or one of the two attention products.
 enum class MatmulKind : std::uint8_t { fc, qk, sv };
 
-/// One matmul in the reference's operand names (lt-model.md §4.1): M1 = [n1 × d] (rows
+/// One matmul in the reference's operand names (docs/model.md): M1 = [n1 × d] (rows
 /// operand, the weights of an FC), M2 = [d × n2] (columns operand), done `heads` times.
 /// For `sv` the shape is the DOTA one; the MRR bank swaps operands itself.
 struct MatmulShape {
@@ -81,7 +81,7 @@ struct GemmCost {
     /// comp + datamovement, pJ.
     double total_pj() const { return comp_pj() + datamovement_pj(); }
 
-    /// The lt-des view: components of CONTRACTS.md §4, latency in seconds.
+    /// The lt-des view: components of docs/energy.md, latency in seconds.
     OpCost to_op_cost() const;
 };
 

@@ -33,7 +33,7 @@ struct Hpca24Estimate {
     double total_latency_ms = 0.0;
 };
 
-/// Reproduces the reference's entry script (lt-model.md §4, §8, §9) with all its quirks:
+/// Reproduces the reference's entry script (docs/model.md, §8, §9) with all its quirks:
 /// fixed 196 embed columns for DeiT, heads with 1 column, ×12 (×24 only for the exact name
 /// `bert-l`), "others" for one layer at 4 bits with latency in seconds, MZI without attention
 /// and with qkv re-added. `model` must be an encoder (deit or bert family; ConfigError

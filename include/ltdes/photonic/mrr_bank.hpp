@@ -5,7 +5,7 @@
 
 namespace ltdes::photonic {
 
-/// Cost model of the MRR weight-bank baseline (lt-model.md §6.2, §7.2).
+/// Cost model of the MRR weight-bank baseline (docs/model.md, §7.2).
 class MrrBankCostModel final : public CostModel {
 public:
     MrrBankCostModel(const ArchSpec& arch, CostOptions options) : CostModel(arch, options) {}

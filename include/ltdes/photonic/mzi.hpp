@@ -5,7 +5,7 @@
 
 namespace ltdes::photonic {
 
-/// Cost model of the MZI-mesh baseline (lt-model.md §6.3, §7.3).
+/// Cost model of the MZI-mesh baseline (docs/model.md, §7.3).
 class MziCostModel final : public CostModel {
 public:
     MziCostModel(const ArchSpec& arch, CostOptions options) : CostModel(arch, options) {}

@@ -14,7 +14,7 @@ struct MemorySpec {
     double dram_latency_s = 100e-9;
 };
 
-/// Cost of one op on one chip (CONTRACTS.md §4).
+/// Cost of one op on one chip (docs/energy.md).
 struct OpCost {
     /// Core cycles of the photonic MACs at the arch's work frequency (0 for non-matmul ops;
     /// MZI mesh reprogramming is not a core cycle: it is in latency_s only).

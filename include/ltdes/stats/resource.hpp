@@ -15,10 +15,11 @@ enum class Resource : std::uint8_t {
     link,     ///< an outgoing optical link (collectives, pipeline transfers)
     bus,      ///< the shared optical broadcast bus
     digital,  ///< the chip's digital unit (non-matmul ops)
+    chip,     ///< the chip as a whole (the static-energy row of a run)
 };
 
 /// File-facing names, indexed by Resource.
-inline constexpr std::array<std::string_view, 5> kResourceNames = {"core", "dram", "link", "bus",
-                                                                   "digital"};
+inline constexpr std::array<std::string_view, 6> kResourceNames = {"core", "dram",    "link",
+                                                                   "bus",  "digital", "chip"};
 
 }  // namespace ltdes::stats

@@ -28,7 +28,7 @@ struct TimelineRow {
     std::uint8_t phase = 0;    ///< workload::Phase value
     EnergyPj energy;           ///< per component, pJ (the writer stores J)
 
-    /// The `/timeline` order (CONTRACTS.md §6): (chip, t_start, op_id, resource), then the
+    /// The `/timeline` order (docs/units.md): (chip, t_start, op_id, resource), then the
     /// other identifying fields so that ties never depend on arrival order.
     auto order_key() const {
         return std::tuple(chip, t_start_ps, op_id, resource, core, t_end_ps, step, request, layer);

@@ -32,6 +32,10 @@ public:
     /// Returns false once the end marker has been read and checked.
     bool next(workload::Op& op);
 
+    /// Line of the op returned last (inside a repeat block: its template's line), for messages
+    /// about an op that later stages reject.
+    std::size_t line() const;
+
     /// Ops returned so far.
     std::uint64_t ops_read() const;
 

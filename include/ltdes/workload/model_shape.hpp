@@ -81,7 +81,7 @@ bool exceeds_context(const ModelShape& m, const WorkloadSpec& w);
 /// Weight parameters of the model: Q, K, V, O and FFN matrices of every layer (3 FFN matrices
 /// when gated, times the experts, plus the router), the token embedding (or the patch
 /// embedding and 1000-class head for DeiT), and an untied LM head. Biases, norms and position
-/// embeddings are excluded, as in reference/models.md.
+/// embeddings are excluded, as in docs/trace-format.md.
 std::uint64_t parameter_count(const ModelShape& m);
 
 }  // namespace ltdes::workload

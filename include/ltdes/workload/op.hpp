@@ -38,13 +38,13 @@ inline constexpr std::array<std::string_view, 14> kOpKindNames = {
     "gemm", "bmm", "softmax", "layernorm", "rmsnorm", "gelu",    "silu",
     "mul",  "add", "rope",    "lookup",    "router",  "kv_read", "kv_write"};
 
-/// Role of a `bmm` (CONTRACTS.md §2): Q·Kᵀ or S·V. `none` for every other kind.
+/// Role of a `bmm` (docs/model.md): Q·Kᵀ or S·V. `none` for every other kind.
 enum class BmmRole : std::uint8_t { none, qk, sv };
 
 inline constexpr std::array<std::string_view, 3> kBmmRoleNames = {"-", "qk", "sv"};
 
 /// One op of a logical (unsharded) model pass. For matmuls C[M x N] = A[M x K] · B[K x N]
-/// performed `count` times independently (CONTRACTS.md §2); for element-wise ops M·N·count
+/// performed `count` times independently (docs/model.md); for element-wise ops M·N·count
 /// is the element count (K = 1; docs/trace-format.md §9 gives M and N per op); for memory ops
 /// `bytes` at the trace's precision is informational (cost uses the arch precision).
 struct Op {

@@ -9,7 +9,7 @@
 
 namespace ltdes::workload {
 
-/// The built-in model shapes (values from reference/models.md and the paper's table; the choices
+/// The built-in model shapes (values from docs/trace-format.md and the paper's table; the choices
 /// made where published configs disagree are listed in docs/trace-format.md). Names: deit-t,
 /// deit-s, deit-b, bert-b, bert-l, gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt3-125m, gpt3-350m,
 /// gpt3-760m, gpt3-1.3b, gpt3-2.7b, gpt3-6.7b, gpt3-13b, gpt3-175b, llama2-7b, llama2-13b,

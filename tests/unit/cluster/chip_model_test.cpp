@@ -136,10 +136,10 @@ TEST(ChipModel, OneChipRunsAChainBackToBack) {
     EXPECT_DOUBLE_EQ(t.energy[EnergyComponent::digital], 3.0);
     EXPECT_EQ(t.bytes_sent, 0U);
     ASSERT_EQ(sim.chip(0).records().size(), 3U);
-    EXPECT_EQ(sim.chip(0).records()[2].start, SimTime::from_ps(2000));
+    EXPECT_EQ(sim.chip(0).records()[2].t_start_ps, 2000);
     EXPECT_EQ(sim.chip(0).records()[2].op_id, 2U);
     EXPECT_EQ(sim.chip(0).records()[2].request, 0U);
-    EXPECT_FALSE(sim.chip(0).records()[2].memory);
+    EXPECT_NE(sim.chip(0).records()[2].resource, stats::Resource::dram);
 }
 
 TEST(ChipModel, OverlapLetsMemoryOpsRunBesideCompute) {
@@ -186,12 +186,12 @@ TEST(ChipModel, TensorParallelAllReduceIsTwoRingStepsForTwoChips) {
     // Chip 0's records: 3 ops and its 2 chunk transfers, whose link energy adds up.
     double link_pj = 0.0;
     int transfers = 0;
-    for (const OpRecord& rec : sim.chip(0).records()) {
-        if (rec.link) {
+    for (const stats::TimelineRow& rec : sim.chip(0).records()) {
+        if (rec.resource == stats::Resource::link) {
             ++transfers;
             link_pj += rec.energy[EnergyComponent::link];
             EXPECT_EQ(rec.op_id, 1U);  // the all-reduce after proj
-            EXPECT_EQ(rec.end - rec.start, SimTime::from_ps(step));
+            EXPECT_EQ(rec.t_end_ps - rec.t_start_ps, SimTime::from_ps(step).in_ps());
         }
     }
     EXPECT_EQ(transfers, 2);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The chip LPs across real MPI ranks: the tiny trace on tp 2 × pp 2 × dp 2 must give, on every
-// rank, exactly what one in-process rank gives (CONTRACTS.md §6).
+// rank, exactly what one in-process rank gives (docs/units.md).
 #include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/cluster/op_census.hpp"
 #include "ltdes/dist/loopback_transport.hpp"

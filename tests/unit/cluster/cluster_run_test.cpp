@@ -5,11 +5,14 @@
 
 #include "unit/cluster/model_fixtures.hpp"
 
+#include "ltdes/cluster/op_census.hpp"
 #include "ltdes/dist/loopback_transport.hpp"
+#include "ltdes/workload/op_graph.hpp"
 
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace ltdes::cluster {
@@ -115,6 +118,35 @@ void expect_same_as_one_rank(int ranks, int threads) {
         for (std::uint32_t c = 0; c < s.plan.chips(); ++c) {
             EXPECT_EQ(other.chips[c].last_end, one.chips[c].last_end) << "chip " << c;
         }
+    }
+}
+
+// The census's event forecast is another path to the number of events the kernel executes:
+// a real decoder workload (prefill and 2 decode steps of gpt2, batch 2) on ring plans.
+TEST(ClusterRun, ExpectedEventsEqualTheEventsExecuted) {
+    for (const auto& [tp, pp, dp] : {std::tuple{2U, 2U, 2U}, std::tuple{4U, 1U, 1U},
+                                     std::tuple{1U, 3U, 1U}, std::tuple{1U, 1U, 1U}}) {
+        const ClusterSpec spec = spec_of(tp, pp, dp, TopologyKind::ring);
+        const workload::WorkloadSpec w{2, 16, 2, 4};
+        const Plan plan(spec, testing::gpt2(), w);
+        OpCensus census(plan);
+        ProgramBuilder b(plan);
+        workload::OpGraph graph = workload::build_workload(testing::gpt2(), w);
+        for (Op o; graph.next(o);) {
+            census.add(o);
+            b.add(o);
+        }
+        const std::vector<StageProgram> programs = b.finish();
+        ClusterRunInputs in;
+        in.spec = spec;
+        in.plan = &plan;
+        in.programs = &programs;
+        in.cost_of_chip = [](std::uint32_t) { return OpCostFn(size_cost); };
+        dist::LoopbackHub hub(1);
+        dist::LoopbackTransport t(hub, RankId{0});
+        const ClusterRunResult r = run_cluster(in, t, des::BlockPartitioner{});
+        EXPECT_EQ(census.expected_events(TopologyKind::ring), r.stats.global_events)
+            << "tp " << tp << " pp " << pp << " dp " << dp;
     }
 }
 

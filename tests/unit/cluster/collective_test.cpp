@@ -57,7 +57,7 @@ TEST(Collective, RingScheduleLeavesEveryChunkFullyReducedEverywhere) {
 }
 
 TEST(Collective, Gpt2DecodeAllReduceOnTp4RingIsClusterParamsWorkedCheck) {
-    // reference/cluster-params.md §7: S = 768 · 2 B = 1536 B on tp 4 with 100 ns hops:
+    // docs/cluster.md: S = 768 · 2 B = 1536 B on tp 4 with 100 ns hops:
     // 6 × (100 ns + 384 B / 250 GB/s) = 6 × 101.536 ns = 609.216 ns ≈ 0.61 µs.
     const Topology t(no_fibre(TopologyKind::ring), 4);
     const std::array<std::uint32_t, 4> group = {0, 1, 2, 3};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Hand-written model shapes for the cluster tests (values from reference/models.md).
+// Hand-written model shapes for the cluster tests (values from docs/trace-format.md).
 #pragma once
 
 #include "ltdes/workload/model_shape.hpp"

@@ -71,6 +71,25 @@ TEST(OpCensus, CountsPerStageAndExpectedInstances) {
     EXPECT_EQ(census.pipeline_transfers(), 2U * 3 * 4 * 8);
 }
 
+TEST(OpCensus, ExpectedEventsCountsShardsChunksTransfersAndFeedback) {
+    const Plan plan = gpt2_plan(4, 4, 4);
+    OpCensus census(plan);
+    for (const Op& op : toy_stream()) {
+        census.add(op);
+    }
+    // 3200 op shards; 384 all-reduces · 2(4−1) chunk steps · 4 members = 9216 chunk messages;
+    // 192 pipeline transfers; feedback: 8 micro-batches · 4 tensor ranks after 1 of 2 passes.
+    EXPECT_EQ(census.expected_events(TopologyKind::ring), 3200U + 9216U + 192U + 32U);
+    EXPECT_EQ(census.expected_events(TopologyKind::fully_connected), 12640U);
+    EXPECT_EQ(census.expected_events(TopologyKind::bus), 0U);  // unknown: relays add events
+    const Plan one = gpt2_plan(1, 1, 1);
+    OpCensus single(one);
+    for (const Op& op : toy_stream()) {
+        single.add(op);
+    }
+    EXPECT_EQ(single.expected_events(TopologyKind::ring), 100U);  // one event per op
+}
+
 TEST(OpCensus, OneChipHasNoCollectives) {
     const Plan plan = gpt2_plan(1, 1, 1);
     OpCensus census(plan);

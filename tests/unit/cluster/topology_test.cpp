@@ -57,7 +57,7 @@ TEST(Topology, BusEnergyPerSourceBitFollowsTheLinkBudget) {
     ClusterSpec s;
     s.topology = TopologyKind::bus;
     const Topology t(s, 17);
-    // E(N) = 2 + N·(2 + 1·10^(0.1·log2 N / 10)); values of reference/cluster-params.md §6.
+    // E(N) = 2 + N·(2 + 1·10^(0.1·log2 N / 10)); values of docs/cluster.md
     EXPECT_DOUBLE_EQ(t.bus_energy_pj_per_bit(1), 5.0);
     EXPECT_NEAR(t.bus_energy_pj_per_bit(4), 14.188514192203598, 1e-12);
     EXPECT_NEAR(t.bus_energy_pj_per_bit(16), 51.54365113829096, 1e-12);

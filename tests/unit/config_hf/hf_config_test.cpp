@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Hugging Face config.json → ModelShape (CONTRACTS.md §8). The JSON below uses the keys and values
+// Hugging Face config.json → ModelShape (docs/commands.md). The JSON below uses the keys and values
 // of the published configs (gpt2, bert-base-uncased, google/vit-base-patch16-224,
 // meta-llama/Llama-2-70b-hf, mistralai/Mixtral-8x7B-v0.1).
 #include "ltdes/config/hf_config.hpp"
@@ -88,6 +88,21 @@ TEST(HfConfig, MissingKvHeadsMeansNoGqaAndMistralIsLlama) {
     EXPECT_EQ(m.family, workload::Family::llama);
 }
 
+// Gemma-style: 8 heads of head_dim 256 on a hidden size of 3072 (8 · 256 = 2048 ≠ 3072 and
+// 3072 / 8 = 384 ≠ 256): head_dim wins and the attention width is 8 · 256 = 2048.
+TEST(HfConfig, HeadDimWhenPresentSetsTheHeadSizeAndAttentionWidth) {
+    std::string text = kLlama70b;
+    text.replace(text.find("\"num_key_value_heads\": 8,"), 25,
+                 "\"num_key_value_heads\": 8, \"head_dim\": 256,");
+    const std::string heads = "\"num_attention_heads\": 64";
+    text.replace(text.find(heads), heads.size(), "\"num_attention_heads\": 8");
+    const ModelShape m = load_hf_config(write_json("head-dim.json", text));
+    EXPECT_EQ(m.n_heads, 8u);
+    EXPECT_EQ(m.d_head, 256u);
+    EXPECT_EQ(m.attn_width, 2048u);
+    EXPECT_EQ(m.d_model, 8192u);  // the hidden size is kept
+}
+
 TEST(HfConfig, MixtralMatchesThePreset) {
     const char* text = R"({"architectures": ["MixtralForCausalLM"], "hidden_size": 4096,
       "intermediate_size": 14336, "max_position_embeddings": 32768, "model_type": "mixtral",
@@ -125,6 +140,19 @@ void expect_error(const std::string& name, const std::string& text, const std::s
         EXPECT_EQ(msg.rfind(path.string() + ": ", 0), 0u) << msg;
         EXPECT_NE(msg.find(what), std::string::npos) << msg << "\nexpected: " << what;
     }
+}
+
+TEST(HfConfigErrors, HeadDimTheModelCannotRepresent) {
+    std::string text = kLlama70b;
+    text.replace(text.find("\"num_key_value_heads\": 8,"), 25,
+                 "\"num_key_value_heads\": 8, \"head_dim\": 127,");
+    expect_error("odd-head-dim.json", text,
+                 "key 'head_dim': rotary embeddings rotate pairs of dimensions: expected an even "
+                 "head_dim, got 127");
+    text = kLlama70b;
+    text.replace(text.find("\"num_key_value_heads\": 8,"), 25,
+                 "\"num_key_value_heads\": 8, \"head_dim\": 0,");
+    expect_error("zero-head-dim.json", text, "key 'head_dim': expected a positive integer, got 0");
 }
 
 TEST(HfConfigErrors, NameTheKey) {

@@ -25,6 +25,17 @@ TEST(SimTime, ArithmeticAndOrderAreExactIntegers) {
     EXPECT_EQ(c, SimTime::from_ps(14));
 }
 
+TEST(SimTime, CeilSecondsRoundsUpToWholePicoseconds) {
+    // 1.5 ps -> 2 ps; 0 stays 0; a hair over 2 ps -> 3 ps; 0.5 s is exact in binary.
+    EXPECT_EQ(SimTime::ceil_seconds(1.5e-12).in_ps(), 2);
+    EXPECT_EQ(SimTime::ceil_seconds(0.0).in_ps(), 0);
+    EXPECT_EQ(SimTime::ceil_seconds(2.0000001e-12).in_ps(), 3);
+    EXPECT_EQ(SimTime::ceil_seconds(0.5).in_ps(), 500000000000);
+    // The product seconds·1e12 is rounded up as a double: 1e-9 · 1e12 = 1000.0000000000001
+    // in binary, so 1 ns becomes 1001 ps (docs/units.md).
+    EXPECT_EQ(SimTime::ceil_seconds(1e-9).in_ps(), 1001);
+}
+
 TEST(SimTime, FormatsAsPicoseconds) {
     EXPECT_EQ(fmt::format("{}", SimTime::from_ns(2)), "2000");
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Area and power of configurations the golden files do not cover, by hand (lt-model.md §10).
+// Area and power of configurations the golden files do not cover, by hand (docs/model.md).
 #include "ltdes/photonic/area_power.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Hand-calculated cases of the cost model: lt-model.md §3.4 device energies, the §15 worked
-// example, odd core sizes, the trace-op mapping of CONTRACTS.md §2 and the per-element costs.
+// Hand-calculated cases of the cost model: docs/model.md device energies, the §15 worked
+// example, odd core sizes, the trace-op mapping of docs/model.md and the per-element costs.
 #include "ltdes/photonic/cost_model.hpp"
 
 #include "ltdes/core/error.hpp"

@@ -64,7 +64,7 @@ inline Csv read_golden(const std::string& name) {
     return csv;
 }
 
-/// The golden files' tolerance: 1e-9 relative with a 1e-15 absolute floor (CONTRACTS.md §3).
+/// The golden files' tolerance: 1e-9 relative with a 1e-15 absolute floor (docs/model.md).
 inline ::testing::AssertionResult near_golden(double got, double want) {
     if (std::fabs(got - want) <= std::max(1e-15, 1e-9 * std::fabs(want))) {
         return ::testing::AssertionSuccess();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Presets against reference/models.md (values typed in from that table, not from the code).
+// Presets against the models' published configurations (typed in by hand, not from the code).
 #include "ltdes/workload/presets.hpp"
 
 #include "ltdes/core/error.hpp"
@@ -21,7 +21,7 @@ struct TableRow {
     double kv_kib;        ///< "KV bytes/token fp16", KiB
 };
 
-// reference/models.md. GPT-3 XL uses attention width = d_model (16 heads × 128, see the
+// docs/trace-format.md. GPT-3 XL uses attention width = d_model (16 heads × 128, see the
 // table's footnote); GPT-3 13B keeps d_model 5140 with 40 × 128 attention.
 constexpr TableRow kTable[] = {
     {"gpt2", 12, 768, 12, 12, 64, 3072, 50257, 1024, 0.12, 0.005, 36},
@@ -120,7 +120,7 @@ TEST(Presets, KvCacheBytesPerTokenMatchModelsTable) {
 }
 
 TEST(Presets, PaperEncodersUseThePapersShapes) {
-    // lt-model.md §4: e, h, depth; head_dim = e // h = 64; FFN 4e.
+    // docs/model.md: e, h, depth; head_dim = e // h = 64; FFN 4e.
     const struct {
         const char* name;
         std::uint32_t e, h, depth;

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/sim/cluster_simulation.hpp"
+
+#include "ltdes/cluster/chip_partition.hpp"
+#include "ltdes/cluster/op_shard.hpp"
+#include "ltdes/cluster/plan_report.hpp"
+#include "ltdes/cluster/run_invariants.hpp"
+#include "ltdes/config/cluster_config.hpp"
+#include "ltdes/core/error.hpp"
+#include "ltdes/des/partitioner.hpp"
+#include "ltdes/dist/mpi_transport.hpp"
+#include "ltdes/output/hdf5_result_writer.hpp"
+#include "ltdes/sim/run_report.hpp"
+#include "ltdes/stats/layer_accumulator.hpp"
+#include "ltdes/trace/trace_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <utility>
+
+namespace ltdes::sim {
+
+PlannedRun plan_run(const config::RunSpec& spec, bool build_programs) {
+    WorkloadRequest request;
+    request.trace = spec.trace.string();
+    ResolvedWorkload input = resolve_workload(request);
+    const std::string where = spec.cluster_source == "built-in" ? "plan" : spec.cluster_source;
+    cluster::Plan plan(spec.cluster, input.model, input.spec, where);
+    PlannedRun r{std::move(input), plan, std::make_unique<cluster::OpCensus>(plan), {}};
+    std::optional<cluster::ProgramBuilder> builder;
+    if (build_programs) {
+        builder.emplace(r.plan);
+    }
+    trace::TraceReader reader(spec.trace);
+    workload::Op op;
+    while (reader.next(op)) {
+        if (r.plan.tp() > 1 && !cluster::has_known_tp_role(op)) {
+            throw TraceError(fmt::format(
+                "{}:{}: gemm '{}' (op {}) has no tensor-parallel role: with tp {} a GEMM must be "
+                "named qkv, proj, ffn1*, ffn_gate*, ffn2* or lm_head (sharded) or router, embed "
+                "or head (replicated) (docs/cluster.md)",
+                spec.trace.string(), reader.line(), op.name, op.id, r.plan.tp()));
+        }
+        r.census->add(op);
+        if (builder) {
+            builder->add(op);
+        }
+    }
+    if (builder) {
+        r.programs = builder->finish();
+    }
+    return r;
+}
+
+namespace {
+
+output::RunMetadata metadata_of(const config::RunSpec& spec,
+                                const PlannedRun& planned,
+                                const ChipArchs& archs) {
+    std::vector<output::InputFile> inputs{{"trace", spec.trace}};
+    if (spec.cluster_source != "built-in") {
+        inputs.push_back({"cluster", spec.cluster_source});
+    }
+    return make_metadata(planned.input.model, planned.input.spec, archs,
+                         config::dump_cluster_yaml(spec.cluster), std::move(inputs), spec.threads);
+}
+
+/// Static energy has no op to belong to: one row per chip of this rank over the whole run.
+void write_static_rows(const config::RunSpec& spec,
+                       const cluster::ClusterRunResult& result,
+                       std::uint32_t chips,
+                       const des::Partitioner& partitioner,
+                       RankId rank,
+                       int ranks,
+                       output::ResultWriter& writer) {
+    const std::uint32_t lps =
+        chips + (spec.cluster.topology == cluster::TopologyKind::bus ? 1U : 0U);
+    for (std::uint32_t c = 0; c < chips; ++c) {
+        // The rank that owns the chip writes it (the writer wants chips in ascending blocks).
+        if (partitioner.rank_of(LpId{c}, lps, ranks) != rank) {
+            continue;
+        }
+        const stats::TimelineRow row =
+            static_energy_row(c, result.totals.makespan.in_ps(),
+                              result.chips[c].energy[EnergyComponent::static_power]);
+        writer.add_row(row);
+        stats::LayerAccumulator one;
+        one.add(row);
+        for (const auto& partial : one.partials()) {
+            writer.add_layer_stats(partial);
+        }
+    }
+}
+
+}  // namespace
+
+RunOutcome simulate(const config::RunSpec& spec,
+                    const PlannedRun& planned,
+                    const ChipArchs& archs,
+                    const dist::MpiSession& mpi,
+                    des::ProgressCallback progress,
+                    cluster::PartitionKind partition) {
+    const cluster::Plan& plan = planned.plan;
+    if (partition == cluster::PartitionKind::round_robin &&
+        spec.timeline == config::TimelineMode::full && mpi.size() > 1) {
+        throw UsageError(
+            "--partition round_robin needs --timeline layers or none (the timeline is written "
+            "in chip order, which needs each rank to own a block of chips)");
+    }
+    output::Hdf5WriterOptions wopts;
+    wopts.path = spec.out;
+    wopts.force = spec.force;
+    wopts.write_timeline = spec.timeline == config::TimelineMode::full;
+    output::Hdf5ResultWriter writer(wopts);
+
+    cluster::ClusterRunInputs in;
+    in.spec = spec.cluster;
+    in.plan = &plan;
+    in.programs = &planned.programs;
+    in.cost_of_chip = [&archs](std::uint32_t chip) { return archs.cost_fn(chip); };
+    in.laser_power_mw = [&archs](std::uint32_t chip) { return archs.laser_mw(chip); };
+    in.bits = archs.arch(0).in_bit;
+    in.threads = static_cast<int>(spec.threads);
+    in.keep_records = spec.timeline == config::TimelineMode::full;
+    in.keep_layers = true;
+    in.record_sink = [&writer](std::vector<stats::TimelineRow>&& rows) {
+        for (const stats::TimelineRow& row : rows) {
+            writer.add_row(row);
+        }
+    };
+    in.progress = std::move(progress);
+    dist::MpiTransport transport(mpi);
+    const auto partitioner = cluster::make_partitioner(partition, plan);
+    RunOutcome out;
+    cluster::ClusterRunResult& result = out.result;
+    try {
+        result = cluster::run_cluster(in, transport, *partitioner);
+        cluster::check_run_invariants(result.totals, planned.census->op_instances());
+    } catch (const std::exception& e) {
+        // The ranks agree on a failure (the kernel rethrows it everywhere; the invariants see
+        // the same gathered totals), so every rank can mark the file failed.
+        writer.fail(metadata_of(spec, planned, archs), e.what());
+        throw;
+    }
+    for (const stats::TimelineRow& row : result.local_records) {
+        writer.add_row(row);
+    }
+    result.local_records.clear();
+    result.local_records.shrink_to_fit();
+    for (const auto& partial : result.local_layers) {
+        writer.add_layer_stats(partial);
+    }
+    if (spec.cluster.static_power.enabled) {
+        write_static_rows(spec, result, plan.chips(), *partitioner, mpi.rank(), mpi.size(), writer);
+    }
+    std::vector<double> utilization;
+    const std::int64_t makespan_ps = result.totals.makespan.in_ps();
+    for (const auto& chip : result.chips) {
+        utilization.push_back(makespan_ps > 0 ? static_cast<double>(chip.cores_work.in_ps()) /
+                                                    static_cast<double>(makespan_ps)
+                                              : 0.0);
+    }
+    out.summary =
+        make_summary(planned.input.model, planned.input.spec, result.totals.makespan.in_seconds(),
+                     result.totals.prefill_end.in_seconds(), std::move(utilization));
+    output::RankReport report;
+    report.events = result.stats.local_events;
+    const auto me = static_cast<std::size_t>(to_underlying(mpi.rank()));
+    const double sync_s = result.stats.sync_seconds_per_rank[me];
+    report.timings_s = {{"simulation", result.stats.local_wall_seconds},
+                        {"compute", result.stats.local_wall_seconds - sync_s},
+                        {"sync", sync_s}};
+    report.windows = result.stats.windows_per_rank[me];
+    report.rounds = result.stats.rounds;
+    writer.finish(metadata_of(spec, planned, archs), out.summary, report);
+    return out;
+}
+
+}  // namespace ltdes::sim
