@@ -50,8 +50,8 @@ struct WindowProgress {
     SimTime window_start;
     /// Exclusive end of that window, in ps.
     SimTime window_end;
-    /// Events executed on all ranks before the current round plus those this rank executed
-    /// since (this window included).
+    /// Events executed on all ranks of this rank's group (all ranks when there is one group)
+    /// before the current round plus those this rank executed since (this window included).
     std::uint64_t global_events = 0;
     /// Windows executed so far on this rank.
     std::uint64_t windows = 0;
