@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # study_gpt2.sh [LTDES] [OUT]: the worked study of docs/study-gpt2-photonic.md. Runs
-# traces/gpt2.trace (batch 8, 1024-token prompt, 256 generated) on the default cluster (64 chips,
+# traces/gpt2.trace (batch 8, 768-token prompt, 256 generated) on the default cluster (64 chips,
 # auto plan tp 4 x pp 4 x dp 4, ring) once per arch (DOTA-B, MRR bank, MZI at 4 and 8 bits),
 # gathers the summaries with scripts/lt_collect.py and draws the reports with
 # scripts/lt_report.py. Run it from the repository root.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Installs the dependencies, builds lt-des (release preset) and runs the main job: the shipped
-# GPT-2 trace on the default cluster with 2 MPI ranks. Extra arguments go to lt-des.
+# GPT-2 trace (batch 8, 768-token prompt + 256 generated tokens = GPT-2's 1024-token context)
+# on the default cluster with 2 MPI ranks. Extra arguments go to lt-des.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -50,19 +50,13 @@ cxxopts::Options estimate_options() {
 
 sim::WorkloadRequest to_request(const cxxopts::ParseResult& a) {
     sim::WorkloadRequest r;
-    const auto str = [&](const char* k) {
-        return a.count(k) != 0 ? std::optional(a[k].as<std::string>()) : std::nullopt;
-    };
-    const auto num = [&](const char* k) {
-        return a.count(k) != 0 ? std::optional(a[k].as<std::int64_t>()) : std::nullopt;
-    };
-    r.model = str("model");
-    r.hf_config = str("hf-config");
-    r.trace = str("trace");
-    r.tokens = num("tokens");
-    r.prompt = num("prompt");
-    r.decode = num("decode");
-    r.batch = num("batch");
+    r.model = optional_arg<std::string>(a, "model");
+    r.hf_config = optional_arg<std::string>(a, "hf-config");
+    r.trace = optional_arg<std::string>(a, "trace");
+    r.tokens = optional_arg<std::int64_t>(a, "tokens");
+    r.prompt = optional_arg<std::int64_t>(a, "prompt");
+    r.decode = optional_arg<std::int64_t>(a, "decode");
+    r.batch = optional_arg<std::int64_t>(a, "batch");
     return r;
 }
 

@@ -53,12 +53,8 @@ cxxopts::Options run_options() {
 
 config::RunArgs to_run_args(const cxxopts::ParseResult& a) {
     config::RunArgs r;
-    const auto str = [&](const char* name) -> std::optional<std::string> {
-        return a.count(name) != 0 ? std::optional(a[name].as<std::string>()) : std::nullopt;
-    };
-    const auto u32 = [&](const char* name) -> std::optional<std::uint32_t> {
-        return a.count(name) != 0 ? std::optional(a[name].as<unsigned>()) : std::nullopt;
-    };
+    const auto str = [&](const char* name) { return optional_arg<std::string>(a, name); };
+    const auto u32 = [&](const char* name) { return optional_arg<unsigned>(a, name); };
     r.trace = str("trace");
     r.arch = str("arch");
     r.cluster = str("cluster");

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// `lt-des trace gen|validate`: write a trace from a preset or a Hugging Face config, or check one.
+// `lt-des trace gen|import|validate`: write a trace from a preset or a Hugging Face config, or
+// check one. Request traces (gen --requests, import) are in cmd_trace_requests.cpp.
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/trace_requests.hpp"
 
 #include "ltdes/core/error.hpp"
-#include "ltdes/core/log.hpp"
 #include "ltdes/sim/workload_source.hpp"
+#include "ltdes/trace/trace_reader.hpp"
 #include "ltdes/trace/trace_summary.hpp"
 #include "ltdes/trace/trace_writer.hpp"
 #include "ltdes/workload/op_graph.hpp"
@@ -27,6 +29,10 @@ constexpr std::string_view kTraceUsage =
     "Usage:\n"
     "  lt-des trace gen --model NAME | --hf-config PATH [--tokens N | --prompt N --decode N]\n"
     "                   [--batch B] [--bits B] [--flat] -o FILE\n"
+    "  lt-des trace gen --model NAME | --hf-config PATH --requests N --arrivals SPEC\n"
+    "                   --prompt SPEC --decode SPEC [--seed S] [--bits B] -o FILE\n"
+    "  lt-des trace import --requests FILE.csv --model NAME | --hf-config PATH [--limit N]\n"
+    "                   [--time-scale F] [--over-context error|drop|clip] [--bits B] -o FILE\n"
     "  lt-des trace validate FILE\n";
 
 std::string preset_list() {
@@ -89,8 +95,11 @@ int trace_gen(int argc, char** argv) {
         }
     }();
     if (workload::exceeds_context(model, spec)) {
-        log::warn("{} tokens per sequence exceed {}'s trained context of {} (generated anyway)",
-                  std::uint64_t{spec.prompt} + spec.decode, model.name, model.max_context);
+        throw UsageError(fmt::format(
+            "{} tokens per sequence (prompt {} + decode {}) exceed the context of model '{}' ({} "
+            "tokens)",
+            std::uint64_t{spec.prompt} + spec.decode, spec.prompt, spec.decode, model.name,
+            model.max_context));
     }
     const auto out_path = r["output"].as<std::string>();
     std::ofstream file;
@@ -132,6 +141,10 @@ int trace_validate(int argc, char** argv) {
         throw UsageError("trace validate: missing FILE");
     }
     const auto path = r["file"].as<std::string>();
+    if (trace::TraceReader(path).header().version == trace::kRequestTraceFormatVersion) {
+        fmt::print("{}", trace::format_request_summary(trace::summarize_request_trace(path), path));
+        return 0;
+    }
     const trace::TraceSummary s = trace::summarize_trace(path);
     fmt::print("{}", trace::format_summary(s, path));
     return 0;
@@ -146,15 +159,23 @@ int cmd_trace(int argc, char** argv) {
             fmt::print("{}", kTraceUsage);
             return 0;
         }
-        if (sub != "gen" && sub != "validate") {
-            throw UsageError(sub.empty() ? std::string("trace: expected 'gen' or 'validate'")
-                                         : fmt::format("trace: unknown action '{}' (expected "
-                                                       "'gen' or 'validate')",
-                                                       sub));
+        if (sub != "gen" && sub != "validate" && sub != "import") {
+            throw UsageError(sub.empty()
+                                 ? std::string("trace: expected 'gen', 'import' or 'validate'")
+                                 : fmt::format("trace: unknown action '{}' (expected 'gen', "
+                                               "'import' or 'validate')",
+                                               sub));
         }
         // The action sees argv without its own word, like the subcommands do.
         argv[1] = argv[0];
-        return sub == "gen" ? trace_gen(argc - 1, argv + 1) : trace_validate(argc - 1, argv + 1);
+        if (sub == "import") {
+            return trace_import(argc - 1, argv + 1);
+        }
+        if (sub == "gen") {
+            return wants_request_trace(argc - 1, argv + 1) ? trace_gen_requests(argc - 1, argv + 1)
+                                                           : trace_gen(argc - 1, argv + 1);
+        }
+        return trace_validate(argc - 1, argv + 1);
     });
 }
 

@@ -98,9 +98,14 @@ std::string format_plan_report(const ClusterSpec& spec,
                     m.n_experts > 1 ? fmt::format(" x {} experts (top {})", m.n_experts, m.top_k)
                                     : std::string(),
                     m.vocab));
-    line(m.is_encoder() ? fmt::format("workload   batch {}, {} tokens (encoder)", w.batch, w.prompt)
-                        : fmt::format("workload   batch {}, prompt {}, {} generated tokens",
-                                      w.batch, w.prompt, w.decode));
+    // Per request, in the words of docs/units.md: prefill makes the first token, each decode
+    // step one more.
+    line(
+        m.is_encoder()
+            ? fmt::format("workload   {} request(s) of {} tokens each (encoder)", w.batch, w.prompt)
+            : fmt::format("workload   {} request(s), each: prompt {} tokens, {} decode steps, {} "
+                          "generated tokens (the first from prefill)",
+                          w.batch, w.prompt, w.decode, std::uint64_t{w.decode} + 1));
     line(fmt::format(
         "cluster    {}: {} chips, topology {}, {} Gb/s per direction, {} ns per hop "
         "+ {} m fibre, {} pJ/bit; arch {}",

@@ -27,4 +27,8 @@ std::string format_workload_line(const workload::WorkloadSpec& w) {
                        w.bits);
 }
 
+std::string format_requests_line(std::uint32_t bits) {
+    return fmt::format("requests bits={}", bits);
+}
+
 }  // namespace ltdes::trace

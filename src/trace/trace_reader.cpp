@@ -4,6 +4,7 @@
 #include "trace/line_reader.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/trace/request_record.hpp"
 
 #include <fmt/format.h>
 
@@ -176,18 +177,22 @@ struct TraceReader::Impl {
         if (n != 2 || fields[0] != "lt-trace") {
             fail("expected the magic line 'lt-trace 1' (is this an lt-trace file?)");
         }
-        if (fields[1] != "1") {
+        if (fields[1] != "1" && fields[1] != "2") {
             fail(
                 fmt::format("unsupported trace format version '{}': this lt-des reads "
-                            "'lt-trace 1'",
+                            "'lt-trace 1' (static batch) and 'lt-trace 2' (requests)",
                             fields[1]));
         }
-        header.version = kTraceFormatVersion;
+        header.version = fields[1] == "1" ? kTraceFormatVersion : kRequestTraceFormatVersion;
         const auto model_line = next_fields();
         if (!model_line || fields[0] != "model") {
             fail("expected the model line 'model name=… family=… …'");
         }
         parse_model(*model_line);
+        if (header.version == kRequestTraceFormatVersion) {
+            read_requests_line();
+            return;
+        }
         const auto workload_line = next_fields();
         if (!workload_line || fields[0] != "workload") {
             fail("expected the workload line 'workload batch=… prompt=… decode=… bits=…'");
@@ -302,6 +307,129 @@ struct TraceReader::Impl {
             workload::validate_workload_spec(header.model, w);
         } catch (const ConfigError& e) {
             fail(fmt::format("workload line: {}", e.what()));
+        }
+        if (workload::exceeds_context(header.model, w)) {
+            fail(fmt::format(
+                "workload line: {} tokens per sequence (prompt {} + decode {}) exceed the "
+                "context of model '{}' ({} tokens)",
+                std::uint64_t{w.prompt} + w.decode, w.prompt, w.decode, header.model.name,
+                header.model.max_context));
+        }
+    }
+
+    // ---- request traces (version 2) ------------------------------------------------------
+
+    std::optional<RequestRecord> last_request;
+    std::uint64_t requests_read = 0;
+
+    void read_requests_line() {
+        if (header.model.is_encoder()) {
+            fail(
+                fmt::format("model line: request traces are for decoder models; '{}' is an encoder",
+                            header.model.name));
+        }
+        const auto n = next_fields();
+        if (!n || fields[0] != "requests") {
+            fail("expected the requests line 'requests bits=…'");
+        }
+        static constexpr std::array<std::string_view, 1> kKeys = {"bits"};
+        const auto v = key_values(*n, kKeys, "requests");
+        header.workload = workload::WorkloadSpec{.batch = 0, .prompt = 0, .decode = 0, .bits = 0};
+        header.workload.bits = parse_u32(v[0], "bits");
+        if (header.workload.bits == 0 || header.workload.bits > 32) {
+            fail(fmt::format("bits: expected 1..32, got {}", header.workload.bits));
+        }
+    }
+
+    /// Token count of a request line: 1 ..= max_context.
+    std::uint64_t parse_tokens(std::string_view s, std::string_view what) const {
+        const std::uint64_t v = parse_uint(s, what);
+        if (v == 0) {
+            fail(fmt::format("{}: expected a positive integer, got 0", what));
+        }
+        if (v > header.model.max_context) {
+            fail(fmt::format("{}: {} exceeds the context of model '{}' ({} tokens)", what, v,
+                             header.model.name, header.model.max_context));
+        }
+        return v;
+    }
+
+    bool next_request(RequestRecord& r) {
+        if (header.version != kRequestTraceFormatVersion) {
+            fail(
+                "this is a static-batch trace (lt-trace 1): it holds ops, not the requests of a "
+                "request trace (lt-trace 2) that this command needs");
+        }
+        for (;;) {
+            const auto n = next_fields();
+            if (ended) {
+                if (n) {
+                    fail("unexpected content after the end marker");
+                }
+                return false;
+            }
+            if (!n) {
+                lines.fail_at(lines.line() + 1,
+                              fmt::format("truncated file: expected more requests or the end "
+                                          "marker 'end {}'",
+                                          requests_read));
+            }
+            if (fields[0] == "end") {
+                if (*n != 2) {
+                    fail("expected the end marker 'end <request count>'");
+                }
+                const std::uint64_t count = parse_uint(fields[1], "end marker request count");
+                if (count != requests_read) {
+                    fail(fmt::format("end marker says {} requests but the trace has {}", count,
+                                     requests_read));
+                }
+                ended = true;
+                continue;
+            }
+            if (!is_digit(fields[0].front())) {
+                fail(fmt::format(
+                    "expected a request line '<id> <arrival_s> <prompt> <decode>' or 'end', got "
+                    "'{}'",
+                    fields[0].substr(0, 40)));
+            }
+            if (*n != 4) {
+                fail(fmt::format("expected 4 fields '<id> <arrival_s> <prompt> <decode>', got {}{}",
+                                 *n > kMaxFields ? "more than " : "",
+                                 *n > kMaxFields ? kMaxFields : *n));
+            }
+            r.id = parse_uint(fields[0], "id");
+            const auto arrival = parse_exact_seconds(fields[1]);
+            if (!arrival) {
+                fail(
+                    fmt::format("arrival: expected seconds '<int>' or '<int>.<up to 12 "
+                                "digits>' (at most {} s), got '{}'",
+                                SimTime::max().in_ps() / 1000000000000, fields[1].substr(0, 40)));
+            }
+            r.arrival = *arrival;
+            r.prompt_tokens = parse_tokens(fields[2], "prompt");
+            r.decode_tokens = parse_tokens(fields[3], "decode");
+            if (r.prompt_tokens + r.decode_tokens > header.model.max_context) {
+                fail(fmt::format(
+                    "request {}: prompt {} + decode {} = {} tokens exceed the context of "
+                    "model '{}' ({} tokens)",
+                    r.id, r.prompt_tokens, r.decode_tokens, r.prompt_tokens + r.decode_tokens,
+                    header.model.name, header.model.max_context));
+            }
+            if (last_request) {
+                if (r.id <= last_request->id) {
+                    fail(fmt::format("id: {} after {}: request ids must be increasing (unique)",
+                                     r.id, last_request->id));
+                }
+                if (r.arrival < last_request->arrival) {
+                    fail(fmt::format(
+                        "arrival: {} s is before the previous request's {} s (arrivals must "
+                        "not decrease)",
+                        fields[1], format_exact_seconds(last_request->arrival)));
+                }
+            }
+            last_request = r;
+            ++requests_read;
+            return true;
         }
     }
 
@@ -598,6 +726,11 @@ struct TraceReader::Impl {
     }
 
     bool next(Op& op) {
+        if (header.version == kRequestTraceFormatVersion) {
+            fail(
+                "this is a request trace (lt-trace 2): it holds requests, not the op list of a "
+                "static batch (lt-trace 1) that this command needs");
+        }
         for (;;) {
             if (!stack.empty()) {
                 if (expand(op)) {
@@ -673,6 +806,81 @@ std::size_t TraceReader::line() const {
 
 std::uint64_t TraceReader::ops_read() const {
     return impl_->next_id;
+}
+
+bool TraceReader::next_request(RequestRecord& r) {
+    return impl_->next_request(r);
+}
+
+std::uint64_t TraceReader::requests_read() const {
+    return impl_->requests_read;
+}
+
+std::optional<SimTime> parse_exact_seconds(std::string_view s) {
+    constexpr std::size_t kFractionDigits = 12;  // picoseconds
+    const std::size_t dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    const auto secs = to_uint(whole);
+    if (!secs) {
+        return std::nullopt;
+    }
+    std::uint64_t frac = 0;
+    if (dot != std::string_view::npos) {
+        const std::string_view digits = s.substr(dot + 1);
+        if (digits.empty() || digits.size() > kFractionDigits) {
+            return std::nullopt;
+        }
+        const auto f = to_uint(digits);
+        if (!f) {
+            return std::nullopt;
+        }
+        frac = *f;
+        for (std::size_t i = digits.size(); i < kFractionDigits; ++i) {
+            frac *= 10;
+        }
+    }
+    std::uint64_t ps = 0;
+    if (__builtin_mul_overflow(*secs, std::uint64_t{1000000000000}, &ps) ||
+        __builtin_add_overflow(ps, frac, &ps) ||
+        ps > static_cast<std::uint64_t>(SimTime::max().in_ps())) {
+        return std::nullopt;
+    }
+    return SimTime::from_ps(static_cast<std::int64_t>(ps));
+}
+
+std::string format_exact_seconds(SimTime t) {
+    const auto ps = static_cast<std::uint64_t>(t.in_ps());
+    const std::uint64_t frac = ps % 1000000000000;
+    if (frac == 0) {
+        return fmt::format("{}", ps / 1000000000000);
+    }
+    std::string digits = fmt::format("{:012}", frac);
+    while (digits.back() == '0') {
+        digits.pop_back();
+    }
+    return fmt::format("{}.{}", ps / 1000000000000, digits);
+}
+
+std::string format_request_line(const RequestRecord& r) {
+    return fmt::format("{} {} {} {}", r.id, format_exact_seconds(r.arrival), r.prompt_tokens,
+                       r.decode_tokens);
+}
+
+RequestTrace read_request_trace(const std::filesystem::path& path) {
+    TraceReader reader(path);
+    RequestTrace trace{reader.header(), {}};
+    if (trace.header.version != kRequestTraceFormatVersion) {
+        return trace;
+    }
+    RequestRecord r;
+    while (reader.next_request(r)) {
+        trace.requests.push_back(r);
+    }
+    return trace;
+}
+
+std::vector<RequestRecord> read_request_records(const std::filesystem::path& path) {
+    return read_request_trace(path).requests;
 }
 
 }  // namespace ltdes::trace

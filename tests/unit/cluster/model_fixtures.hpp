@@ -28,7 +28,8 @@ inline workload::ModelShape gpt2() {
     return m;
 }
 
-/// The workload of traces/gpt2.trace: batch 8, 1024-token prompt, 256 generated.
+/// Batch 8, 1024-token prompt, 256 generated: the shape traces/gpt2.trace had before it was fitted
+/// to GPT-2's context (now 768 + 256); kept here because these tests' hand counts use it.
 inline workload::WorkloadSpec gpt2_workload() {
     return workload::WorkloadSpec{8, 1024, 256, 4};
 }

@@ -86,7 +86,7 @@ TEST(TraceReaderErrors, HeaderDefects) {
     expect_error("", 1, "empty file");
     expect_error("lt-trace\n", 1, "expected the magic line 'lt-trace 1'");
     expect_error("LT-TRACE 1\n", 1, "expected the magic line");
-    expect_error("lt-trace 2\n", 1, "unsupported trace format version '2'");
+    expect_error("lt-trace 3\n", 1, "unsupported trace format version '3'");
     expect_error("lt-trace 1\nworkload batch=1\n", 2, "expected the model line");
     std::string h = tiny_header();
     expect_error(h.substr(0, h.find(" d_ff=256")) + h.substr(h.find(" gated_ffn")), 2,
@@ -106,6 +106,12 @@ TEST(TraceReaderErrors, HeaderDefects) {
     bad = h;
     bad.replace(bad.find("batch=1"), 7, "batch=0");
     expect_error(bad, 3, "batch: expected a positive integer, got 0");
+    // The model has a 64-token context: 60 + 5 tokens per sequence do not fit, 61 + 3 do.
+    bad = h;
+    bad.replace(bad.find("prompt=8"), 8, "prompt=62");
+    expect_error(bad, 3,
+                 "workload line: 65 tokens per sequence (prompt 62 + decode 3) exceed the context "
+                 "of model 't' (64 tokens)");
 }
 
 TEST(TraceReaderErrors, OpLineDefects) {

@@ -2,6 +2,8 @@
 // generate → write → parse → write is byte-identical, and parsing returns the generated ops.
 #include "trace_test_util.hpp"
 
+#include "ltdes/trace/request_generator.hpp"
+#include "ltdes/trace/request_trace_writer.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 #include "ltdes/trace/trace_summary.hpp"
 #include "ltdes/trace/trace_writer.hpp"
@@ -206,7 +208,7 @@ TEST(ShippedTraces, AreWhatTheGeneratorWrites) {
         {"deit-b.trace", "deit-b", {.batch = 1, .prompt = 197}},
         {"bert-b.trace", "bert-b", {.batch = 1, .prompt = 384}},
         {"bert-l.trace", "bert-l", {.batch = 1, .prompt = 320}},
-        {"gpt2.trace", "gpt2", {.batch = 8, .prompt = 1024, .decode = 256}},
+        {"gpt2.trace", "gpt2", {.batch = 8, .prompt = 768, .decode = 256}},
         {"tiny.trace", "tiny", {.batch = 2, .prompt = 8, .decode = 4}},
     };
     for (const Shipped& s : shipped) {
@@ -222,20 +224,63 @@ TEST(ShippedTraces, AreWhatTheGeneratorWrites) {
     }
 }
 
+struct ShippedRequests {
+    const char* file;
+    const char* model;
+    std::uint64_t requests;
+    const char* arrivals;
+    const char* prompt;
+    const char* decode;
+    std::uint64_t seed;
+};
+
+TEST(ShippedTraces, RequestTracesAreWhatTheGeneratorWrites) {
+    // `lt-des trace gen --model M --requests N --arrivals A --prompt P --decode D --seed S`
+    // (docs/trace-format.md lists the commands); bits 4 as the CLI default.
+    const ShippedRequests shipped[] = {
+        {"serving-small.trace", "llama3-8b", 300, "poisson:5.5", "lognormal:1000:1.0:4096",
+         "lognormal:200:0.86:700", 1},
+        {"tiny-requests.trace", "tiny", 16, "poisson:1000", "uniform:4:24", "uniform:1:8", 1},
+    };
+    for (const ShippedRequests& s : shipped) {
+        SCOPED_TRACE(s.file);
+        const std::filesystem::path path =
+            std::filesystem::path(LTDES_SOURCE_DIR) / "traces" / s.file;
+        const workload::ModelShape model = *workload::find_preset(s.model);
+        RequestGenSpec spec;
+        spec.requests = s.requests;
+        spec.arrivals = parse_arrival_spec(s.arrivals);
+        spec.prompt = parse_length_spec(s.prompt);
+        spec.decode = parse_length_spec(s.decode);
+        spec.seed = s.seed;
+        RequestGenerator gen(spec, model);
+        std::ostringstream expected;
+        RequestTraceWriter writer(expected, model, 4);
+        RequestRecord r;
+        while (gen.next(r)) {
+            writer.write(r);
+        }
+        writer.finish();
+        EXPECT_EQ(read_file(path), expected.str());
+        EXPECT_EQ(read_request_records(path).size(), s.requests);
+    }
+}
+
 TEST(TraceSummary, Gpt2TotalsMatchHandCounts) {
     const auto path = std::filesystem::path(LTDES_SOURCE_DIR) / "traces" / "gpt2.trace";
     const TraceSummary s = summarize_trace(path);
-    // 1024-token prefill + 256 decode steps, 12 layers, batch 8.
+    // 768-token prefill + 256 decode steps (1024 tokens: GPT-2's whole context), 12 layers,
+    // batch 8.
     const std::uint64_t ops = (1 + 12 * 13 + 2) + 256 * (1 + 12 * 14 + 2);
     EXPECT_EQ(s.ops, ops);
     EXPECT_EQ(s.ops_by_kind[static_cast<std::size_t>(workload::OpKind::kv_read)], 256u * 12);
     EXPECT_EQ(s.ops_by_kind[static_cast<std::size_t>(workload::OpKind::bmm)], 257u * 12 * 2);
-    // KV written: 8 requests × (1024 + 256) tokens × 12 layers × 2·768 values at 4 bits.
-    EXPECT_EQ(s.kv_write_bytes, 8u * 1280 * 12 * 768);
-    // KV read at step s: 8 × (1024 + s − 1) cached tokens per layer.
+    // KV written: 8 requests × (768 + 256) tokens × 12 layers × 2·768 values at 4 bits.
+    EXPECT_EQ(s.kv_write_bytes, 8u * 1024 * 12 * 768);
+    // KV read at step s: 8 × (768 + s − 1) cached tokens per layer.
     std::uint64_t read_tokens = 0;
     for (std::uint64_t step = 1; step <= 256; ++step) {
-        read_tokens += 8 * (1024 + step - 1);
+        read_tokens += 8 * (768 + step - 1);
     }
     EXPECT_EQ(s.kv_read_bytes, read_tokens * 12 * 768);
 }
