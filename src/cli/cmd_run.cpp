@@ -8,6 +8,7 @@
 #include "cli/parallel.hpp"
 #include "cli/progress_line.hpp"
 
+#include "ltdes/cluster/chip_partition.hpp"
 #include "ltdes/cluster/plan_report.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/config/cluster_config.hpp"
@@ -39,6 +40,8 @@ cxxopts::Options run_options() {
         "microbatches", "pipeline micro-batches per replica", cxxopts::value<unsigned>())(
         "opt", "DOTA optimisation: arch_opt|crossbar|broadcast", cxxopts::value<std::string>())(
         "threads", "TBB threads per rank", cxxopts::value<unsigned>()->default_value("1"))(
+        "partition", "chips to ranks: locality|block|round_robin (speed only, never results)",
+        cxxopts::value<std::string>()->default_value("locality"))(
         "out", "result file (default <trace stem>.h5)", cxxopts::value<std::string>())(
         "force", "replace an existing result file")(
         "timeline", "full|layers|none", cxxopts::value<std::string>()->default_value("full"))(
@@ -71,6 +74,30 @@ config::RunArgs to_run_args(const cxxopts::ParseResult& a) {
     }
     r.dry_run = a.count("dry-run") != 0;
     return r;
+}
+
+/// "sync            R rounds, W windows on the busiest rank (E events/window); compute/sync s
+/// per rank: ...": where the ranks spent the run (the first 8 ranks).
+std::string format_sync_line(const des::RunStats& st) {
+    std::uint64_t all_windows = 0;
+    for (const std::uint64_t w : st.windows_per_rank) {
+        all_windows += w;
+    }
+    std::string s = fmt::format(
+        "sync            {} rounds, {} windows on the busiest rank ({:.1f} events/window); "
+        "compute/sync s per rank:",
+        st.rounds, st.windows,
+        all_windows > 0 ? static_cast<double>(st.global_events) / static_cast<double>(all_windows)
+                        : 0.0);
+    constexpr std::size_t kShown = 8;
+    for (std::size_t r = 0; r < st.wall_seconds_per_rank.size() && r < kShown; ++r) {
+        const double sync = st.sync_seconds_per_rank[r];
+        s += fmt::format(" {:.3f}/{:.3f}", st.wall_seconds_per_rank[r] - sync, sync);
+    }
+    if (st.wall_seconds_per_rank.size() > kShown) {
+        s += fmt::format(" ... ({} ranks)", st.wall_seconds_per_rank.size());
+    }
+    return s + "\n";
 }
 
 std::string format_summary(const config::RunSpec& spec,
@@ -113,11 +140,13 @@ std::string format_summary(const config::RunSpec& spec,
         stats.local_wall_seconds > 0
             ? static_cast<double>(stats.global_events) / stats.local_wall_seconds
             : 0.0);
-    return out;
+    return out + format_sync_line(stats);
 }
 
 int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     const config::RunSpec spec = config::resolve_run_spec(to_run_args(args));
+    const cluster::PartitionKind partition =
+        cluster::parse_partition(args["partition"].as<std::string>());
     if (!spec.dry_run) {
         output::check_output_path(spec.out, spec.force);  // before any work
     }
@@ -152,7 +181,8 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     }
     ProgressLine progress(root, planned.census->expected_events(spec.cluster.topology));
     const sim::RunOutcome outcome = sim::simulate(
-        spec, planned, archs, mpi, [&progress](const des::WindowProgress& p) { progress(p); });
+        spec, planned, archs, mpi, [&progress](const des::WindowProgress& p) { progress(p); },
+        partition);
     progress.done();
     if (root) {
         fmt::print("{}", format_summary(spec, planned, outcome, mpi.size()));

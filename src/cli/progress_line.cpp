@@ -30,9 +30,11 @@ void ProgressLine::operator()(const des::WindowProgress& p) {
                             100.0 * done / static_cast<double>(expected_), left / rate);
     }
     fmt::print(stderr,
-               "{}lt-des: simulated {:.6f} s, {} events{}, {:.3g} events/s, {:.1f} s wall{}",
+               "{}lt-des: simulated {:.6f} s, {} events{}, {:.3g} events/s, {:.1f} s wall, "
+               "sync {:.0f} %{}",
                tty_ ? "\r" : "", p.window_end.in_seconds(), p.global_events, share, rate,
-               p.wall_seconds, tty_ ? "" : "\n");
+               p.wall_seconds, p.wall_seconds > 0 ? 100.0 * p.sync_seconds / p.wall_seconds : 0.0,
+               tty_ ? "" : "\n");
     printed_ = true;
 }
 

@@ -2,6 +2,7 @@
 #include "ltdes/cluster/cluster_run.hpp"
 
 #include "ltdes/cluster/chip_lp.hpp"
+#include "ltdes/cluster/chip_partition.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/assert.hpp"
 
@@ -57,18 +58,26 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     sim_spec.lookahead =
         lp_count == 1 ? SimTime::from_ps(std::int64_t{1} << 60) : topology.lookahead();
     sim_spec.threads = in.threads;
-    des::Simulation sim(sim_spec, transport, partitioner, lp_count,
-                        [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
-                            const auto id = to_underlying(lp);
-                            if (id == plan.chips()) {
-                                return std::make_unique<BusLp>(BusModel(plan, topology));
-                            }
-                            const std::uint32_t stage = plan.coord(id).pp;
-                            ChipModel model(id, plan, (*in.programs)[stage], topology, in.spec,
-                                            in.bits, in.cost_of_chip(id), in.keep_records);
-                            model.set_keep_layers(in.keep_layers);
-                            return std::make_unique<ChipLp>(std::move(model));
-                        });
+    if (in.threads == 1) {
+        // One queue per rank: local windows may then span many hops (DES kernel docs).
+        sim_spec.lps_per_shard = lp_count;
+        sim_spec.single_shard_window_lookaheads = 32;
+    }
+    const ChipDelayGraph graph(plan, topology);
+    des::Simulation sim(
+        sim_spec, transport, partitioner, lp_count,
+        [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
+            const auto id = to_underlying(lp);
+            if (id == plan.chips()) {
+                return std::make_unique<BusLp>(BusModel(plan, topology));
+            }
+            const std::uint32_t stage = plan.coord(id).pp;
+            ChipModel model(id, plan, (*in.programs)[stage], topology, in.spec, in.bits,
+                            in.cost_of_chip(id), in.keep_records);
+            model.set_keep_layers(in.keep_layers);
+            return std::make_unique<ChipLp>(std::move(model));
+        },
+        &graph);
     const auto drain = [&] {
         sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
             if (to_underlying(lp) < plan.chips()) {
@@ -122,10 +131,7 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     });
     r.chips.assign(plan.chips(), ChipTotals{});
     std::vector<bool> seen(plan.chips(), false);
-    const std::string packed = pack(mine);
-    for (int root = 0; root < transport.size(); ++root) {
-        unpack(transport.broadcast(packed, RankId{root}), r.chips, seen);
-    }
+    unpack(transport.all_gather_bytes(pack(mine)), r.chips, seen);
     for (std::uint32_t c = 0; c < plan.chips(); ++c) {
         LTDES_ASSERT(seen[c], "chip {} reported by no rank", c);
         check_chip_invariants(c, r.chips[c]);

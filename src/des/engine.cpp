@@ -113,6 +113,8 @@ Engine::Engine(const SimulationSpec& spec,
             std::min(spec.lookahead.in_ps(), std::numeric_limits<std::int64_t>::max() / 4) * 2));
     }
     rank_out_.resize(static_cast<std::size_t>(ranks));
+    rank_out_min_.assign(static_cast<std::size_t>(ranks), SimTime::max());
+    remote_delay_.assign(static_cast<std::size_t>(ranks), spec.lookahead);
     if (spec.threads > 1) {
         workers_ = std::make_unique<Workers>(spec.threads);
     }
@@ -158,6 +160,14 @@ void Engine::post(Shard& shard, LpSlot& slot, Event& ev) {
     }
     const std::uint32_t local = local_index_[to_underlying(ev.dst)];
     if (local == kNotLocal) {
+        // The ranks' bounds rely on the model's delay graph: a send it did not promise would
+        // arrive in a rank's past.
+        const std::int32_t owner = owner_[to_underlying(ev.dst)];
+        const SimTime now = shard.ctx->now();
+        LTDES_ASSERT(ev.time - now >= remote_delay_[static_cast<std::size_t>(owner)],
+                     "LP {} -> {} (rank {}): delay {} ps breaks the delay graph (at least {} ps)",
+                     ev.src, ev.dst, owner, (ev.time - now).in_ps(),
+                     remote_delay_[static_cast<std::size_t>(owner)].in_ps());
         shard.remote_out.push_back(ev);
         return;
     }
@@ -232,18 +242,24 @@ void Engine::route() {
         }
         sh.local_out.clear();
         for (const Event& ev : sh.remote_out) {
-            rank_out_[static_cast<std::size_t>(owner_[to_underlying(ev.dst)])].push_back(ev);
+            const auto r = static_cast<std::size_t>(owner_[to_underlying(ev.dst)]);
+            rank_out_[r].push_back(ev);
+            rank_out_min_[r] = std::min(rank_out_min_[r], ev.time);
             outgoing_min_ = std::min(outgoing_min_, ev.time);
         }
         sh.remote_out.clear();
     }
 }
 
-void Engine::deliver(std::vector<Event>& received) {
+void Engine::clear_outbox() {
     for (auto& out : rank_out_) {
         out.clear();
     }
+    std::fill(rank_out_min_.begin(), rank_out_min_.end(), SimTime::max());
     outgoing_min_ = SimTime::max();
+}
+
+void Engine::deliver(std::vector<Event>& received) {
     const bool direct = workers_ == nullptr;
     for (const Event& ev : received) {
         const std::uint32_t local = local_index_[to_underlying(ev.dst)];

@@ -4,7 +4,7 @@
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/des/engine.hpp"
-#include "ltdes/des/window_sync.hpp"
+#include "ltdes/des/rank_reach.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +44,9 @@ void SimulationSpec::validate() const {
     if (end_time < SimTime::zero()) {
         throw ConfigError(fmt::format("end time must be >= 0 ps (got {} ps)", end_time.in_ps()));
     }
+    if (single_shard_window_lookaheads < 1) {
+        throw ConfigError("single_shard_window_lookaheads must be >= 1");
+    }
     if (threads < 1) {
         throw ConfigError(fmt::format("threads must be >= 1 (got {})", threads));
     }
@@ -53,11 +56,33 @@ Simulation::Simulation(const SimulationSpec& spec,
                        Transport& transport,
                        const Partitioner& partitioner,
                        std::uint32_t lp_count,
-                       const LpFactory& factory)
+                       const LpFactory& factory,
+                       const DelayGraph* graph)
     : transport_(transport), spec_(spec) {
     spec_.validate();
     engine_ = std::make_unique<Engine>(spec_, transport.rank(), transport.size(), partitioner,
                                        lp_count, factory);
+    reach_ = std::make_unique<RankReach>(
+        graph != nullptr ? RankReach(*graph, engine_->owners(), transport.size(), transport.rank(),
+                                     spec_.lookahead)
+                         : RankReach::uniform(transport.size(), transport.rank(), spec_.lookahead));
+    std::vector<SimTime> direct(static_cast<std::size_t>(transport.size()));
+    for (std::int32_t r = 0; r < transport.size(); ++r) {
+        direct[static_cast<std::size_t>(r)] = reach_->direct(r);
+    }
+    engine_->set_remote_delays(std::move(direct));
+    // Ranks of different groups never affect each other: each group synchronises on its own
+    // (collective over all ranks; skipped when everybody is in one group).
+    const auto groups = transport.all_gather(static_cast<std::uint64_t>(reach_->group()));
+    if (std::any_of(groups.begin(), groups.end(),
+                    [&](std::uint64_t g) { return g != groups[0]; })) {
+        group_transport_ = transport.split(reach_->group());
+        for (std::size_t r = 0; r < groups.size(); ++r) {
+            if (groups[r] == static_cast<std::uint64_t>(reach_->group())) {
+                group_members_.push_back(static_cast<std::int32_t>(r));
+            }
+        }
+    }
 }
 
 Simulation::~Simulation() = default;
@@ -92,6 +117,23 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+SimTime saturating_add(SimTime a, SimTime b) {
+    return a >= SimTime::max() - b ? SimTime::max() : a + b;
+}
+
+// Above this many destination ranks, in-transit events get the plain bound (earliest + smallest
+// edge) instead of one per destination: O(ranks) per round instead of O(ranks^2).
+constexpr std::size_t kExactTransitRanks = 8;
+
+}  // namespace
+
+// Each round: every rank tells every rank r the earliest time it can still cause an event
+// there (its earliest pending event plus D(me, r), and for events in transit to rank y, their
+// time plus what is left of the way from y); the reduction gives each rank the minimum, its
+// bound. Events before the bound are safe: the rank runs them in local windows of one
+// lookahead (sends between its own LPs need that), without talking to anyone.
 RunStats Simulation::run() {
     LTDES_ASSERT(!ran_, "Simulation::run() may be called once");
     ran_ = true;
@@ -99,47 +141,127 @@ RunStats Simulation::run() {
     const auto started = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
 
-    WindowSync sync(transport_, spec_.lookahead, spec_.end_time);
     Engine& engine = *engine_;
+    const RankReach& reach = *reach_;
+    const std::int32_t ranks = transport_.size();
+    const SimTime max_span =
+        engine.shard_count() == 1 &&
+                spec_.lookahead.in_ps() <=
+                    SimTime::max().in_ps() / spec_.single_shard_window_lookaheads
+            ? SimTime::from_ps(spec_.lookahead.in_ps() * spec_.single_shard_window_lookaheads)
+            : spec_.lookahead;
     engine.start();
     std::vector<Event> inbox;
+    std::vector<SimTime> bound_to(static_cast<std::size_t>(ranks));
+    std::vector<std::int32_t> sending;
     std::uint64_t windows = 0;
+    std::uint64_t rounds = 0;
+    double sync_seconds = 0.0;
+    bool failed_in_loop = false;
     // This rank's failure: an LP's (kept by the engine) or the window-end hook's.
     const auto failed = [&] { return engine.failed() || window_end_error_ != nullptr; };
     const auto failure = [&] { return engine.failed() ? engine.failure() : window_end_error_; };
     while (true) {
         engine.route();
-        const SimTime local_min = std::min(engine.next_event_time(), engine.outgoing_min());
-        const Window w =
-            sync.next(engine.rank_outbox(), inbox, local_min, engine.events_executed(), failed());
-        engine.deliver(inbox);
-        if (w.failed_rank >= 0) {
-            raise_everywhere(transport_, failure(), w.failed_rank);
-        }
-        if (w.done) {
-            break;
-        }
-        engine.execute_window(w.end);
-        ++windows;
-        if (window_end_ && !failed()) {
-            try {
-                window_end_();
-            } catch (...) {
-                window_end_error_ = std::current_exception();  // agreed on at the next window
+        engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
+        const SimTime local_next = engine.next_event_time();
+        sending.clear();
+        for (std::int32_t r = 0; r < ranks; ++r) {
+            bound_to[static_cast<std::size_t>(r)] = saturating_add(local_next, reach.to(r));
+            if (engine.outgoing_min(r) != SimTime::max()) {
+                sending.push_back(r);
             }
         }
-        if (progress_) {
-            progress_(WindowProgress{w.start, w.end, w.global_events, windows, elapsed()});
+        if (!sending.empty()) {
+            const bool exact = sending.size() <= kExactTransitRanks;
+            for (std::int32_t x = 0; x < ranks; ++x) {
+                const SimTime dx = reach.to(x);
+                if (dx == SimTime::max()) {
+                    continue;  // nothing this rank sends can ever get there
+                }
+                SimTime& b = bound_to[static_cast<std::size_t>(x)];
+                if (!exact) {
+                    b = std::min(b, saturating_add(engine.outgoing_min(), reach.min_edge()));
+                    continue;
+                }
+                for (const std::int32_t y : sending) {
+                    // D(y, x) >= D(me, x) - D(me, y) (triangle) and >= the smallest edge.
+                    const SimTime rest = std::max(reach.min_edge(), dx - reach.to(y));
+                    b = std::min(b, saturating_add(engine.outgoing_min(y), rest));
+                }
+            }
+        }
+        const SimTime local_min = std::min(local_next, engine.outgoing_min());
+        const auto sync_started = Clock::now();
+        RoundResult round;
+        if (group_transport_) {
+            // The group's ranks, renumbered: no event or bound goes outside the group.
+            const std::size_t m = group_members_.size();
+            group_bound_.resize(m);
+            group_outbox_.resize(m);
+            for (std::size_t i = 0; i < m; ++i) {
+                const auto r = static_cast<std::size_t>(group_members_[i]);
+                group_bound_[i] = bound_to[r];
+                group_outbox_[i].assign(engine.rank_outbox()[r].begin(),
+                                        engine.rank_outbox()[r].end());
+            }
+            round = group_transport_->round(group_bound_, group_outbox_, inbox, local_min,
+                                            engine.events_executed(), failed());
+        } else {
+            round = transport_.round(bound_to, engine.rank_outbox(), inbox, local_min,
+                                     engine.events_executed(), failed());
+        }
+        sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
+        engine.clear_outbox();
+        engine.deliver(inbox);
+        if (round.failed_rank >= 0) {
+            // Reported below, collectively over every rank (other groups may still be running).
+            failed_in_loop = true;
+            break;
+        }
+        if (round.min_time >= spec_.end_time) {
+            break;
+        }
+        ++rounds;
+        const SimTime safe = std::min(round.bound, spec_.end_time);
+        const std::uint64_t events_at_round = engine.events_executed();
+        while (!failed()) {
+            const SimTime start = engine.next_event_time();
+            if (start >= safe) {
+                break;
+            }
+            const SimTime end = std::min(safe, saturating_add(start, max_span));
+            engine.execute_window(end);
+            ++windows;
+            engine.route();
+            engine.deliver(inbox);
+            if (window_end_ && !failed()) {
+                try {
+                    window_end_();
+                } catch (...) {
+                    window_end_error_ = std::current_exception();  // agreed on at the next round
+                }
+            }
+            if (progress_) {
+                progress_(WindowProgress{start, end,
+                                         round.events + engine.events_executed() - events_at_round,
+                                         windows, rounds, elapsed(), sync_seconds});
+            }
         }
     }
 
     RunStats stats;
-    stats.windows = windows;
+    const auto rounds_per_rank = transport_.all_gather(rounds);  // groups count their own
+    stats.rounds = *std::max_element(rounds_per_rank.begin(), rounds_per_rank.end());
+    stats.windows_per_rank = transport_.all_gather(windows);
+    stats.windows = *std::max_element(stats.windows_per_rank.begin(), stats.windows_per_rank.end());
     const auto last_times =
         transport_.all_gather(static_cast<std::uint64_t>(engine.last_event_time().in_ps()));
     stats.last_event_time = SimTime::from_ps(
         static_cast<std::int64_t>(*std::max_element(last_times.begin(), last_times.end())));
-    engine.finish(stats.last_event_time);
+    if (!failed_in_loop) {
+        engine.finish(stats.last_event_time);
+    }
     const WindowReduction after = transport_.reduce_window(SimTime::max(), 0, failed());
     if (after.failed_rank >= 0) {
         raise_everywhere(transport_, failure(), after.failed_rank);
@@ -158,6 +280,10 @@ RunStats Simulation::run() {
         static_cast<std::uint64_t>(std::llround(stats.local_wall_seconds * 1e9)));
     for (const std::uint64_t ns : wall_ns) {
         stats.wall_seconds_per_rank.push_back(static_cast<double>(ns) * 1e-9);
+    }
+    for (const std::uint64_t ns :
+         transport_.all_gather(static_cast<std::uint64_t>(std::llround(sync_seconds * 1e9)))) {
+        stats.sync_seconds_per_rank.push_back(static_cast<double>(ns) * 1e-9);
     }
     return stats;
 }

@@ -13,7 +13,9 @@ LoopbackHub::LoopbackHub(int ranks)
       mailbox_(static_cast<std::size_t>(ranks),
                std::vector<std::vector<des::Event>>(static_cast<std::size_t>(ranks))),
       reductions_(static_cast<std::size_t>(ranks)),
-      gathered_(static_cast<std::size_t>(ranks)) {
+      gathered_(static_cast<std::size_t>(ranks)),
+      bounds_(static_cast<std::size_t>(ranks)),
+      texts_(static_cast<std::size_t>(ranks)) {
     LTDES_ASSERT(ranks >= 1, "a loopback hub needs at least one rank (got {})", ranks);
 }
 
@@ -78,6 +80,67 @@ std::string LoopbackTransport::broadcast(const std::string& text, RankId root) {
     std::string out = hub_->text_;
     hub_->barrier_.arrive_and_wait();
     return out;
+}
+
+des::RoundResult LoopbackTransport::round(std::span<const SimTime> bound_to,
+                                          std::span<const std::vector<des::Event>> outbox,
+                                          std::vector<des::Event>& inbox,
+                                          SimTime local_min,
+                                          std::uint64_t local_events,
+                                          bool failed) {
+    const auto me = static_cast<std::size_t>(to_underlying(rank_));
+    LTDES_ASSERT(bound_to.size() == static_cast<std::size_t>(hub_->size()),
+                 "round: {} bounds for {} ranks", bound_to.size(), hub_->size());
+    hub_->bounds_[me].assign(bound_to.begin(), bound_to.end());
+    des::RoundResult result;
+    const des::WindowReduction all = reduce_window(local_min, local_events, failed);  // barriers
+    for (const auto& row : hub_->bounds_) {
+        result.bound = std::min(result.bound, row[me]);
+    }
+    exchange(outbox, inbox);  // its first barrier also ends the reads of bounds_
+    result.min_time = all.min_time;
+    result.events = all.events;
+    result.failed_rank = all.failed_rank;
+    return result;
+}
+
+std::string LoopbackTransport::all_gather_bytes(const std::string& bytes) {
+    hub_->texts_[static_cast<std::size_t>(to_underlying(rank_))] = bytes;
+    hub_->barrier_.arrive_and_wait();
+    std::string out;
+    for (const std::string& t : hub_->texts_) {
+        out += t;
+    }
+    hub_->barrier_.arrive_and_wait();
+    return out;
+}
+
+std::unique_ptr<des::Transport> LoopbackTransport::split(int color) {
+    const auto colors = all_gather(static_cast<std::uint64_t>(color));
+    const auto me = static_cast<std::size_t>(to_underlying(rank_));
+    std::size_t lowest = colors.size();
+    int members = 0;
+    int index = 0;
+    for (std::size_t r = 0; r < colors.size(); ++r) {
+        if (colors[r] == colors[me]) {
+            lowest = std::min(lowest, r);
+            index += r < me ? 1 : 0;
+            ++members;
+        }
+    }
+    if (lowest == me) {
+        std::lock_guard lock(hub_->subs_mutex_);
+        hub_->subs_.resize(colors.size());
+        hub_->subs_[me] = std::make_unique<LoopbackHub>(members);
+    }
+    hub_->barrier_.arrive_and_wait();
+    LoopbackHub* sub = nullptr;
+    {
+        std::lock_guard lock(hub_->subs_mutex_);
+        sub = hub_->subs_[lowest].get();
+    }
+    hub_->barrier_.arrive_and_wait();
+    return std::make_unique<LoopbackTransport>(*sub, RankId{index});
 }
 
 }  // namespace ltdes::dist

@@ -6,9 +6,6 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
-#include <algorithm>
-#include <vector>
-
 namespace ltdes::dist {
 
 MpiSession::MpiSession(int& argc, char**& argv) {
@@ -32,23 +29,7 @@ MpiSession::~MpiSession() {
 }
 
 Outcome MpiSession::agree(int code, std::string_view message) const {
-    int worst = 0;
-    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (worst == 0) {
-        return {};
-    }
-    // The lowest rank holding the worst code speaks for all.
-    int mine = (code == worst) ? to_underlying(rank_) : size_;
-    int speaker = 0;
-    MPI_Allreduce(&mine, &speaker, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    int len = (to_underlying(rank_) == speaker) ? static_cast<int>(message.size()) : 0;
-    MPI_Bcast(&len, 1, MPI_INT, speaker, MPI_COMM_WORLD);
-    std::vector<char> buf(static_cast<std::size_t>(len));
-    if (to_underlying(rank_) == speaker) {
-        std::copy(message.begin(), message.end(), buf.begin());
-    }
-    MPI_Bcast(buf.data(), len, MPI_CHAR, speaker, MPI_COMM_WORLD);
-    return {worst, std::string(buf.begin(), buf.end())};
+    return mpi::agree(code, message);
 }
 
 void MpiSession::barrier() const {

@@ -2,6 +2,7 @@
 #include "ltdes/dist/mpi_transport.hpp"
 
 #include "ltdes/core/assert.hpp"
+#include "ltdes/mpi/collectives.hpp"
 
 #include <mpi.h>
 
@@ -26,9 +27,29 @@ void reduce_window_op(void* in, void* inout, int* len, MPI_Datatype* /*type*/) {
     }
 }
 
-void check(int rc, const char* what) {
-    LTDES_ASSERT(rc == MPI_SUCCESS, "{} failed with MPI error {}", what, rc);
+// round's element, one per destination rank: {bound (min), ranks sending to it (sum), earliest
+// pending time (min), events executed (sum), failing rank (min)}.
+constexpr int kRoundFields = 5;
+
+void reduce_round_op(void* in, void* inout, int* len, MPI_Datatype* /*type*/) {
+    const auto* a = static_cast<const std::int64_t*>(in);
+    auto* b = static_cast<std::int64_t*>(inout);
+    for (int i = 0; i < *len; ++i, a += kRoundFields, b += kRoundFields) {
+        b[0] = std::min(a[0], b[0]);
+        b[1] += a[1];
+        b[2] = std::min(a[2], b[2]);
+        b[3] = static_cast<std::int64_t>(static_cast<std::uint64_t>(a[3]) +
+                                         static_cast<std::uint64_t>(b[3]));
+        b[4] = std::min(a[4], b[4]);
+    }
 }
+
+using mpi::check;
+
+// Tag of the point-to-point event messages of a round. A rank's messages of round k + 1 cannot
+// overtake those of round k: they are sent after the reduction of round k + 1, which needs the
+// receiver's contribution, which it gives only after receiving all of round k.
+constexpr int kEventTag = 7301;
 
 }  // namespace
 
@@ -36,10 +57,36 @@ struct MpiTransport::Handles {
     MPI_Datatype event_type = MPI_DATATYPE_NULL;
     MPI_Datatype window_type = MPI_DATATYPE_NULL;
     MPI_Op window_op = MPI_OP_NULL;
+    MPI_Datatype round_type = MPI_DATATYPE_NULL;
+    MPI_Op round_op = MPI_OP_NULL;
+    std::vector<MPI_Request> sends;
+    MPI_Comm comm = MPI_COMM_WORLD;  // a split() group owns its communicator
+    bool owns_comm = false;
 };
 
-MpiTransport::MpiTransport(const MpiSession& session)
-    : rank_(session.rank()), size_(session.size()), handles_(std::make_unique<Handles>()) {
+MpiTransport::MpiTransport(const MpiSession& /*session: MPI is live*/)
+    : handles_(std::make_unique<Handles>()) {
+    init();
+}
+
+MpiTransport::MpiTransport(Group, const MpiTransport& parent, int color)
+    : handles_(std::make_unique<Handles>()) {
+    check(
+        MPI_Comm_split(parent.handles_->comm, color, to_underlying(parent.rank_), &handles_->comm),
+        "MPI_Comm_split");
+    handles_->owns_comm = true;
+    init();
+}
+
+std::unique_ptr<des::Transport> MpiTransport::split(int color) {
+    return std::unique_ptr<des::Transport>(new MpiTransport(Group{}, *this, color));
+}
+
+void MpiTransport::init() {
+    int r = 0;
+    MPI_Comm_rank(handles_->comm, &r);
+    MPI_Comm_size(handles_->comm, &size_);
+    rank_ = RankId{r};
     const auto n = static_cast<std::size_t>(size_);
     send_counts_.resize(n);
     send_displs_.resize(n);
@@ -54,12 +101,21 @@ MpiTransport::MpiTransport(const MpiSession& session)
     check(MPI_Type_contiguous(3, MPI_INT64_T, &handles_->window_type), "MPI_Type_contiguous");
     check(MPI_Type_commit(&handles_->window_type), "MPI_Type_commit");
     check(MPI_Op_create(&reduce_window_op, 1, &handles_->window_op), "MPI_Op_create");
+    check(MPI_Type_contiguous(kRoundFields, MPI_INT64_T, &handles_->round_type),
+          "MPI_Type_contiguous");
+    check(MPI_Type_commit(&handles_->round_type), "MPI_Type_commit");
+    check(MPI_Op_create(&reduce_round_op, 1, &handles_->round_op), "MPI_Op_create");
 }
 
 MpiTransport::~MpiTransport() {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized == 0) {
+        if (handles_->owns_comm) {
+            MPI_Comm_free(&handles_->comm);
+        }
+        MPI_Op_free(&handles_->round_op);
+        MPI_Type_free(&handles_->round_type);
         MPI_Op_free(&handles_->window_op);
         MPI_Type_free(&handles_->window_type);
         MPI_Type_free(&handles_->event_type);
@@ -76,7 +132,7 @@ void MpiTransport::exchange(std::span<const std::vector<des::Event>> outbox,
         send_counts_[r] = static_cast<int>(outbox[r].size());
     }
     check(MPI_Alltoall(send_counts_.data(), 1, MPI_INT, recv_counts_.data(), 1, MPI_INT,
-                       MPI_COMM_WORLD),
+                       handles_->comm),
           "MPI_Alltoall");
     exchange_events(outbox, inbox);
 }
@@ -102,61 +158,82 @@ void MpiTransport::exchange_events(std::span<const std::vector<des::Event>> outb
     inbox.resize(received);
     check(MPI_Alltoallv(send_buffer_.data(), send_counts_.data(), send_displs_.data(),
                         handles_->event_type, inbox.data(), recv_counts_.data(),
-                        recv_displs_.data(), handles_->event_type, MPI_COMM_WORLD),
+                        recv_displs_.data(), handles_->event_type, handles_->comm),
           "MPI_Alltoallv");
 }
 
-des::WindowReduction MpiTransport::exchange_window(std::span<const std::vector<des::Event>> outbox,
-                                                   std::vector<des::Event>& inbox,
-                                                   SimTime local_min,
-                                                   std::uint64_t local_events,
-                                                   bool failed) {
-    LTDES_ASSERT(outbox.size() == static_cast<std::size_t>(size_), "outbox has {} ranks, not {}",
-                 outbox.size(), size_);
-    // Header to every rank: {events for it, my total sent, my earliest time, my executed
-    // events, my rank if failed}. Every rank receives every header, so each one reduces the
-    // window itself and knows whether anybody sends events at all.
-    constexpr std::size_t kFields = 5;
-    constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
+des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
+                                     std::span<const std::vector<des::Event>> outbox,
+                                     std::vector<des::Event>& inbox,
+                                     SimTime local_min,
+                                     std::uint64_t local_events,
+                                     bool failed) {
     const auto n = static_cast<std::size_t>(size_);
-    header_out_.resize(kFields * n);
-    header_in_.resize(kFields * n);
-    std::int64_t total = 0;
-    for (const auto& box : outbox) {
-        total += static_cast<std::int64_t>(box.size());
-    }
+    LTDES_ASSERT(outbox.size() == n && bound_to.size() == n,
+                 "round: {} outboxes, {} bounds, {} ranks", outbox.size(), bound_to.size(), n);
+    constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
+    round_out_.resize(kRoundFields * n);
     for (std::size_t r = 0; r < n; ++r) {
+        std::int64_t* f = &round_out_[kRoundFields * r];
+        f[0] = bound_to[r].in_ps();
+        f[1] = outbox[r].empty() ? 0 : 1;
+        f[2] = local_min.in_ps();
+        f[3] = static_cast<std::int64_t>(local_events);
+        f[4] = failed ? to_underlying(rank_) : kNoFailure;
+    }
+    std::int64_t mine[kRoundFields] = {};
+    check(MPI_Reduce_scatter_block(round_out_.data(), mine, 1, handles_->round_type,
+                                   handles_->round_op, handles_->comm),
+          "MPI_Reduce_scatter_block");
+    des::RoundResult result;
+    result.bound = SimTime::from_ps(mine[0]);
+    result.min_time = SimTime::from_ps(mine[2]);
+    result.events = static_cast<std::uint64_t>(mine[3]);
+    result.failed_rank = mine[4] == kNoFailure ? -1 : static_cast<std::int32_t>(mine[4]);
+
+    // Sparse exchange: a message to each rank this one has events for, and exactly mine[1]
+    // messages to receive, from whichever ranks they come.
+    handles_->sends.clear();
+    for (std::size_t r = 0; r < n; ++r) {
+        if (outbox[r].empty()) {
+            continue;
+        }
         LTDES_ASSERT(outbox[r].size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()),
-                     "{} events to rank {} in one window", outbox[r].size(), r);
-        std::int64_t* h = &header_out_[kFields * r];
-        h[0] = static_cast<std::int64_t>(outbox[r].size());
-        h[1] = total;
-        h[2] = local_min.in_ps();
-        h[3] = static_cast<std::int64_t>(local_events);
-        h[4] = failed ? to_underlying(rank_) : kNoFailure;
+                     "{} events to rank {} in one round", outbox[r].size(), r);
+        MPI_Request& req = handles_->sends.emplace_back();
+        check(MPI_Isend(outbox[r].data(), static_cast<int>(outbox[r].size()), handles_->event_type,
+                        static_cast<int>(r), kEventTag, handles_->comm, &req),
+              "MPI_Isend");
     }
-    check(MPI_Alltoall(header_out_.data(), static_cast<int>(kFields), MPI_INT64_T,
-                       header_in_.data(), static_cast<int>(kFields), MPI_INT64_T, MPI_COMM_WORLD),
-          "MPI_Alltoall");
-    des::WindowReduction w;
-    std::int64_t global_sent = 0;
-    std::int64_t first_failure = kNoFailure;
-    for (std::size_t r = 0; r < n; ++r) {
-        const std::int64_t* h = &header_in_[kFields * r];
-        send_counts_[r] = static_cast<int>(outbox[r].size());
-        recv_counts_[r] = static_cast<int>(h[0]);
-        global_sent += h[1];
-        w.min_time = std::min(w.min_time, SimTime::from_ps(h[2]));
-        w.events += static_cast<std::uint64_t>(h[3]);
-        first_failure = std::min(first_failure, h[4]);
+    const auto expected = static_cast<std::size_t>(mine[1]);
+    if (arrivals_.size() < expected) {
+        arrivals_.resize(expected);
     }
-    w.failed_rank = first_failure == kNoFailure ? -1 : static_cast<std::int32_t>(first_failure);
-    if (global_sent > 0) {
-        exchange_events(outbox, inbox);  // every rank takes this branch or none does
-    } else {
-        inbox.clear();
+    for (std::size_t i = 0; i < expected; ++i) {
+        MPI_Status status;
+        check(MPI_Probe(MPI_ANY_SOURCE, kEventTag, handles_->comm, &status), "MPI_Probe");
+        int count = 0;
+        check(MPI_Get_count(&status, handles_->event_type, &count), "MPI_Get_count");
+        auto& [src, events] = arrivals_[i];
+        src = status.MPI_SOURCE;
+        events.resize(static_cast<std::size_t>(count));
+        check(MPI_Recv(events.data(), count, handles_->event_type, src, kEventTag, handles_->comm,
+                       MPI_STATUS_IGNORE),
+              "MPI_Recv");
     }
-    return w;
+    // The contract: grouped by source rank, in rank order.
+    std::sort(arrivals_.begin(), arrivals_.begin() + static_cast<std::ptrdiff_t>(expected),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    inbox.clear();
+    for (std::size_t i = 0; i < expected; ++i) {
+        inbox.insert(inbox.end(), arrivals_[i].second.begin(), arrivals_[i].second.end());
+    }
+    if (!handles_->sends.empty()) {
+        check(MPI_Waitall(static_cast<int>(handles_->sends.size()), handles_->sends.data(),
+                          MPI_STATUSES_IGNORE),
+              "MPI_Waitall");
+    }
+    return result;
 }
 
 des::WindowReduction MpiTransport::reduce_window(SimTime local_min,
@@ -166,7 +243,7 @@ des::WindowReduction MpiTransport::reduce_window(SimTime local_min,
     std::int64_t mine[3] = {local_min.in_ps(), static_cast<std::int64_t>(local_events),
                             failed ? to_underlying(rank_) : kNoFailure};
     std::int64_t all[3] = {};
-    check(MPI_Allreduce(mine, all, 1, handles_->window_type, handles_->window_op, MPI_COMM_WORLD),
+    check(MPI_Allreduce(mine, all, 1, handles_->window_type, handles_->window_op, handles_->comm),
           "MPI_Allreduce");
     des::WindowReduction r;
     r.min_time = SimTime::from_ps(all[0]);
@@ -176,20 +253,18 @@ des::WindowReduction MpiTransport::reduce_window(SimTime local_min,
 }
 
 std::vector<std::uint64_t> MpiTransport::all_gather(std::uint64_t value) {
-    std::vector<std::uint64_t> out(static_cast<std::size_t>(size_));
-    check(MPI_Allgather(&value, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD),
-          "MPI_Allgather");
-    return out;
+    LTDES_ASSERT(!handles_->owns_comm, "all_gather on a split transport");
+    return mpi::all_gather(value);
 }
 
 std::string MpiTransport::broadcast(const std::string& text, RankId root) {
-    int len = to_underlying(rank_) == to_underlying(root) ? static_cast<int>(text.size()) : 0;
-    check(MPI_Bcast(&len, 1, MPI_INT, to_underlying(root), MPI_COMM_WORLD), "MPI_Bcast");
-    std::string out = to_underlying(rank_) == to_underlying(root)
-                          ? text
-                          : std::string(static_cast<std::size_t>(len), '\0');
-    check(MPI_Bcast(out.data(), len, MPI_CHAR, to_underlying(root), MPI_COMM_WORLD), "MPI_Bcast");
-    return out;
+    LTDES_ASSERT(!handles_->owns_comm, "broadcast on a split transport");
+    return mpi::broadcast_bytes(text, to_underlying(root));
+}
+
+std::string MpiTransport::all_gather_bytes(const std::string& bytes) {
+    LTDES_ASSERT(!handles_->owns_comm, "all_gather_bytes on a split transport");
+    return mpi::all_gather_bytes(bytes);
 }
 
 }  // namespace ltdes::dist

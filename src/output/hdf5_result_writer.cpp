@@ -84,6 +84,8 @@ private:
         EnergyPj energy;                                         // whole run, pJ
         std::string summary_bytes;                               // rank 0's summary
         std::vector<std::uint64_t> events;
+        std::vector<std::uint64_t> windows;
+        std::uint64_t rounds = 0;
         std::vector<std::string> timing_names;
         std::vector<double> timings;  // rank-major
     };
@@ -191,6 +193,8 @@ Hdf5ResultWriter::Impl::Prepared Hdf5ResultWriter::Impl::prepare(const RunMetada
     mpi::bcast(p.summary_bytes);
 
     p.events = mpi::allgather(report.events);
+    p.windows = mpi::allgather(report.windows);
+    p.rounds = report.rounds;
     // Timing names come from rank 0; every rank must report the same list.
     mpi::Packer names;
     for (const auto& [name, v] : report.timings_s) {
@@ -297,7 +301,7 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
 
     // Per-rank facts: these differ with -n and so live here, never in the compared groups.
     struct RankRow {
-        std::uint64_t rank, row_first, row_count, events;
+        std::uint64_t rank, row_first, row_count, events, windows, rounds;
         std::vector<double> timings;
     };
 
@@ -306,7 +310,7 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
     const std::size_t nt = p.timing_names.size();
     for (std::size_t r = 0; r < p.counts.size(); ++r) {
         ranks.push_back(
-            {r, first, p.counts[r], p.events[r],
+            {r, first, p.counts[r], p.events[r], p.windows[r], p.rounds,
              std::vector<double>(p.timings.begin() + static_cast<std::ptrdiff_t>(r * nt),
                                  p.timings.begin() + static_cast<std::ptrdiff_t>((r + 1) * nt))});
         first += p.counts[r];
@@ -324,6 +328,12 @@ void Hdf5ResultWriter::Impl::write_metadata(hid_t file, const Prepared& p) {
     rc.push_back(column<RR, std::uint64_t>("events", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1",
                                            "DES events executed by the rank",
                                            [](const RR& r) { return r.events; }));
+    rc.push_back(column<RR, std::uint64_t>("windows", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1",
+                                           "DES windows executed by the rank",
+                                           [](const RR& r) { return r.windows; }));
+    rc.push_back(column<RR, std::uint64_t>("rounds", H5T_STD_U64LE, H5T_NATIVE_UINT64, "1",
+                                           "synchronisation rounds of the run",
+                                           [](const RR& r) { return r.rounds; }));
     for (std::size_t t = 0; t < nt; ++t) {
         rc.push_back(column<RR, double>(p.timing_names[t] + "_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                                         "s", "wall-clock time of " + p.timing_names[t],

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Small MPI helpers of the writer (MPI_COMM_WORLD only): agreement, gathers and a byte-string
-// broadcast used to make every rank pass identical metadata to parallel HDF5.
+// The writer's names for the shared MPI collectives (ltdes/mpi, MPI_COMM_WORLD only) and the byte
+// packing it uses to make every rank pass identical metadata to parallel HDF5.
 #pragma once
+
+#include "ltdes/mpi/collectives.hpp"
 
 #include <mpi.h>
 
@@ -14,25 +16,35 @@
 
 namespace ltdes::output::mpi {
 
-int rank();
-int size();
+using ltdes::mpi::rank;
+using ltdes::mpi::size;
+
+inline std::uint64_t allreduce_max(std::uint64_t value) {
+    return ltdes::mpi::all_reduce_max(value);
+}
 
 /// Every rank gets every rank's value, in rank order.
-std::vector<std::uint64_t> allgather(std::uint64_t value);
+inline std::vector<std::uint64_t> allgather(std::uint64_t value) {
+    return ltdes::mpi::all_gather(value);
+}
 
-std::vector<double> allgather(const std::vector<double>& values);
+inline std::vector<double> allgather(const std::vector<double>& values) {
+    return ltdes::mpi::all_gather(values);
+}
 
 /// Concatenation of every rank's bytes, in rank order.
-std::string allgatherv(const std::string& bytes);
+inline std::string allgatherv(const std::string& bytes) {
+    return ltdes::mpi::all_gather_bytes(bytes);
+}
 
 /// Rank 0's bytes on every rank.
-void bcast(std::string& bytes);
+inline void bcast(std::string& bytes) {
+    bytes = ltdes::mpi::broadcast_bytes(bytes, 0);
+}
 
 /// Collective: throws OutputError on every rank when any rank passes a non-empty message
 /// (the message of the lowest such rank).
 void agree_or_throw(const std::string& my_error);
-
-std::uint64_t allreduce_max(std::uint64_t value);
 
 /// Appends/reads PODs and strings to/from a byte string (for bcast and allgatherv).
 class Packer {

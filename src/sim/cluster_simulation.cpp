@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/sim/cluster_simulation.hpp"
 
+#include "ltdes/cluster/chip_partition.hpp"
 #include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/plan_report.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
@@ -69,13 +70,15 @@ output::RunMetadata metadata_of(const config::RunSpec& spec,
 void write_static_rows(const config::RunSpec& spec,
                        const cluster::ClusterRunResult& result,
                        std::uint32_t chips,
-                       int rank,
+                       const des::Partitioner& partitioner,
+                       RankId rank,
                        int ranks,
                        output::ResultWriter& writer) {
     const std::uint32_t lps =
         chips + (spec.cluster.topology == cluster::TopologyKind::bus ? 1U : 0U);
     for (std::uint32_t c = 0; c < chips; ++c) {
-        if (cluster::rank_of_chip(c, lps, ranks) != rank) {
+        // The rank that owns the chip writes it (the writer wants chips in ascending blocks).
+        if (partitioner.rank_of(LpId{c}, lps, ranks) != rank) {
             continue;
         }
         const stats::TimelineRow row =
@@ -96,8 +99,15 @@ RunOutcome simulate(const config::RunSpec& spec,
                     const PlannedRun& planned,
                     const ChipArchs& archs,
                     const dist::MpiSession& mpi,
-                    des::ProgressCallback progress) {
+                    des::ProgressCallback progress,
+                    cluster::PartitionKind partition) {
     const cluster::Plan& plan = planned.plan;
+    if (partition == cluster::PartitionKind::round_robin &&
+        spec.timeline == config::TimelineMode::full && mpi.size() > 1) {
+        throw UsageError(
+            "--partition round_robin needs --timeline layers or none (the timeline is written "
+            "in chip order, which needs each rank to own a block of chips)");
+    }
     output::Hdf5WriterOptions wopts;
     wopts.path = spec.out;
     wopts.force = spec.force;
@@ -121,11 +131,11 @@ RunOutcome simulate(const config::RunSpec& spec,
     };
     in.progress = std::move(progress);
     dist::MpiTransport transport(mpi);
-    const des::BlockPartitioner partitioner;
+    const auto partitioner = cluster::make_partitioner(partition, plan);
     RunOutcome out;
     cluster::ClusterRunResult& result = out.result;
     try {
-        result = cluster::run_cluster(in, transport, partitioner);
+        result = cluster::run_cluster(in, transport, *partitioner);
         cluster::check_run_invariants(result.totals, planned.census->op_instances());
     } catch (const std::exception& e) {
         // The ranks agree on a failure (the kernel rethrows it everywhere; the invariants see
@@ -142,8 +152,7 @@ RunOutcome simulate(const config::RunSpec& spec,
         writer.add_layer_stats(partial);
     }
     if (spec.cluster.static_power.enabled) {
-        write_static_rows(spec, result, plan.chips(), to_underlying(mpi.rank()), mpi.size(),
-                          writer);
+        write_static_rows(spec, result, plan.chips(), *partitioner, mpi.rank(), mpi.size(), writer);
     }
     std::vector<double> utilization;
     const std::int64_t makespan_ps = result.totals.makespan.in_ps();
@@ -157,7 +166,13 @@ RunOutcome simulate(const config::RunSpec& spec,
                      result.totals.prefill_end.in_seconds(), std::move(utilization));
     output::RankReport report;
     report.events = result.stats.local_events;
-    report.timings_s = {{"simulation", result.stats.local_wall_seconds}};
+    const auto me = static_cast<std::size_t>(to_underlying(mpi.rank()));
+    const double sync_s = result.stats.sync_seconds_per_rank[me];
+    report.timings_s = {{"simulation", result.stats.local_wall_seconds},
+                        {"compute", result.stats.local_wall_seconds - sync_s},
+                        {"sync", sync_s}};
+    report.windows = result.stats.windows_per_rank[me];
+    report.rounds = result.stats.rounds;
     writer.finish(metadata_of(spec, planned, archs), out.summary, report);
     return out;
 }

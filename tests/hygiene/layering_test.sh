@@ -31,7 +31,7 @@ check_only_in() {  # check_only_in PATTERN WHAT DIR...
         [ $ok -eq 1 ] || { echo "layering: $f includes $what"; bad=1; }
     done < <(grep -rlE "$pattern" include src || true)
 }
-check_only_in '#include <mpi\.h>' '<mpi.h>' src/dist/ src/output/ src/cli/
+check_only_in '#include <mpi\.h>' '<mpi.h>' src/mpi/ src/dist/ src/output/ src/cli/
 check_only_in '#include <hdf5\.h>' '<hdf5.h>' src/output/
 check_only_in '#include <(oneapi/)?tbb/' 'TBB' src/des/ src/stats/
 [ $bad -eq 0 ] && echo "layering: ok"

@@ -112,7 +112,8 @@ TEST(MpiSimulation, PholdMatchesASingleRankRun) {
         const des::RunStats got = run_phold(t, p, threads);
         EXPECT_EQ(got.global_events, ref.global_events);
         EXPECT_EQ(got.fingerprint, ref.fingerprint);
-        EXPECT_EQ(got.windows, ref.windows);
+        // Windows and rounds are speed figures: each rank runs its own windows up to its bound.
+        EXPECT_EQ(got.windows_per_rank.size(), static_cast<std::size_t>(t.size()));
         EXPECT_EQ(got.events_per_rank.size(), static_cast<std::size_t>(t.size()));
     }
 }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ltdes::des {
@@ -23,7 +24,8 @@ namespace ltdes::des {
 /// The LPs of one rank, split into shards (contiguous runs of local LPs, each with one event
 /// queue), and the worker threads that run the shards of a window in parallel. Simulation
 /// drives it; the phases below are called in this order each window:
-/// route() → [transport exchange] → deliver() → next_event_time() → execute_window().
+/// route() → [transport round] → deliver() → clear_outbox() → next_event_time() →
+/// execute_window() → route() → deliver({}) → … (local windows until the round's bound).
 /// Exceptions thrown by LPs are caught and kept (failed()), so the collective schedule of the
 /// ranks is never broken by one rank's error.
 class Engine {
@@ -54,8 +56,23 @@ public:
     /// Per-rank outboxes filled by route() (the entry of this rank is empty).
     std::span<const std::vector<Event>> rank_outbox() const { return rank_out_; }
 
-    /// Queues events received from other ranks (and clears the rank outboxes).
+    /// Earliest event in the outbox for rank r (SimTime::max() when empty).
+    SimTime outgoing_min(std::int32_t r) const {
+        return rank_out_min_[static_cast<std::size_t>(r)];
+    }
+
+    /// Empties the rank outboxes (after the transport sent them).
+    void clear_outbox();
+
+    /// Queues events received from other ranks and those routed between local shards.
     void deliver(std::vector<Event>& received);
+
+    /// Rank of every LP, indexed by LP id.
+    const std::vector<std::int32_t>& owners() const { return owner_; }
+
+    /// Smallest delay allowed for a send to each rank (SimTime::max(): none allowed); a remote
+    /// send below it is a model bug (InternalError). Default: the lookahead to every rank.
+    void set_remote_delays(std::vector<SimTime> delays) { remote_delay_ = std::move(delays); }
 
     /// Earliest pending local event, SimTime::max() when none.
     SimTime next_event_time() const;
@@ -134,6 +151,8 @@ private:
     std::vector<Shard> shards_;
     std::vector<Shard*> active_;
     std::vector<std::vector<Event>> rank_out_;
+    std::vector<SimTime> rank_out_min_;
+    std::vector<SimTime> remote_delay_;
     SimTime outgoing_min_ = SimTime::max();
     std::exception_ptr build_error_;
     std::unique_ptr<Workers> workers_;

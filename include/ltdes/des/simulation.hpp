@@ -4,6 +4,7 @@
 #include "ltdes/core/ids.hpp"
 #include "ltdes/core/sim_time.hpp"
 #include "ltdes/des/context.hpp"
+#include "ltdes/des/delay_graph.hpp"
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/des/transport.hpp"
@@ -17,6 +18,7 @@
 namespace ltdes::des {
 
 class Engine;
+class RankReach;
 
 /// Parameters of one simulation run (the same on every rank).
 struct SimulationSpec {
@@ -29,6 +31,10 @@ struct SimulationSpec {
     /// LPs per shard (a shard is the unit of parallel work; 0 = chosen by the engine). Changes
     /// speed only, never results.
     std::uint32_t lps_per_shard = 0;
+    /// When a rank holds a single shard, its local windows may span this many lookaheads (>= 1):
+    /// all its sends then go into one queue, which orders them itself. Fewer, longer windows
+    /// cost less; the window is also how often the progress hook runs. Speed only.
+    std::uint32_t single_shard_window_lookaheads = 1;
 
     /// Throws ConfigError when a field is out of range.
     void validate() const;
@@ -37,29 +43,35 @@ struct SimulationSpec {
 /// Builds the LP with a given id. Called once per LP owned by this rank, in increasing id order.
 using LpFactory = std::function<std::unique_ptr<LogicalProcess>(LpId)>;
 
-/// What a progress hook sees after each window (the same values on every rank).
+/// What a progress hook sees after each local window of a rank. Ranks run their own windows
+/// between synchronisation rounds, so the values differ between ranks.
 struct WindowProgress {
-    /// Start of the window just executed, in ps.
+    /// Start of the window just executed on this rank, in ps.
     SimTime window_start;
     /// Exclusive end of that window, in ps.
     SimTime window_end;
-    /// Events executed on all ranks before this window.
+    /// Events executed on all ranks of this rank's group (all ranks when there is one group)
+    /// before the current round plus those this rank executed since (this window included).
     std::uint64_t global_events = 0;
-    /// Windows executed so far.
+    /// Windows executed so far on this rank.
     std::uint64_t windows = 0;
+    /// Synchronisation rounds so far (the same on every rank after each round).
+    std::uint64_t rounds = 0;
     /// Wall-clock seconds since run() started on this rank.
     double wall_seconds = 0.0;
+    /// Of those, seconds spent in synchronisation rounds (waiting for other ranks).
+    double sync_seconds = 0.0;
 };
 
-/// Called on every rank after every window; keep it cheap (rate-limit printing yourself) and
-/// do not throw from it (it runs outside the engine's collective error handling).
+/// Called on every rank after every local window; keep it cheap (rate-limit printing yourself)
+/// and do not throw from it (it runs outside the engine's collective error handling).
 using ProgressCallback = std::function<void(const WindowProgress&)>;
 
-/// Called on every rank after every window, LPs idle, before the ranks agree on the next window.
-/// Unlike the progress hook it may throw: the exception counts as this rank's failure and goes
-/// through the same cross-rank agreement as an LP's, so every rank stops with it (draining
-/// records to a spill file that cannot be written, say) instead of one rank leaving the others
-/// waiting.
+/// Called on every rank after every local window, LPs idle. Unlike the progress hook it may
+/// throw: the exception counts as this rank's failure (the rank runs no further window) and goes
+/// through the next round's cross-rank agreement like an LP's, so every rank stops with it
+/// (draining records to a spill file that cannot be written, say) instead of one rank leaving the
+/// others waiting.
 using WindowEndCallback = std::function<void()>;
 
 /// Results of run(); identical on every rank except the `local_*` fields.
@@ -74,8 +86,16 @@ struct RunStats {
     std::vector<double> wall_seconds_per_rank;
     /// Hash of every executed (time, lp, kind), independent of partition and threads.
     std::uint64_t fingerprint = 0;
-    /// Windows executed.
+    /// Largest number of local windows any rank executed (a window spans at most one
+    /// lookahead from the rank's earliest event; they cost no communication).
     std::uint64_t windows = 0;
+    /// Synchronisation rounds (one reduction plus the sparse event exchange each); with several
+    /// groups of ranks (RankReach::group), the largest group count.
+    std::uint64_t rounds = 0;
+    /// Local windows per rank, indexed by rank.
+    std::vector<std::uint64_t> windows_per_rank;
+    /// Seconds each rank spent in rounds (synchronising and waiting), indexed by rank.
+    std::vector<double> sync_seconds_per_rank;
     /// Time of the last event executed anywhere (0 if none), in ps.
     SimTime last_event_time;
     /// Wall-clock seconds of run() on this rank.
@@ -88,11 +108,14 @@ struct RunStats {
 class Simulation {
 public:
     /// Builds the local LPs (factory called for each LP `partitioner` gives to this rank).
+    /// `graph` (optional, must outlive the constructor) says which LPs talk and how soon; without
+    /// it every LP may send to any other with the lookahead.
     Simulation(const SimulationSpec& spec,
                Transport& transport,
                const Partitioner& partitioner,
                std::uint32_t lp_count,
-               const LpFactory& factory);
+               const LpFactory& factory,
+               const DelayGraph* graph = nullptr);
     ~Simulation();
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
@@ -120,6 +143,11 @@ public:
 
 private:
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<RankReach> reach_;
+    std::unique_ptr<Transport> group_transport_;  // when ranks form several groups
+    std::vector<std::int32_t> group_members_;     // world ranks of this rank's group
+    std::vector<SimTime> group_bound_;
+    std::vector<std::vector<Event>> group_outbox_;
     Transport& transport_;
     SimulationSpec spec_;
     ProgressCallback progress_;

@@ -6,6 +6,7 @@
 #include "ltdes/des/event.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +16,19 @@ namespace ltdes::des {
 /// The result of the one collective that opens every window.
 struct WindowReduction {
     /// Minimum over ranks of the earliest pending event (SimTime::max() when none), in ps.
+    SimTime min_time = SimTime::max();
+    /// Sum over ranks of the events executed so far.
+    std::uint64_t events = 0;
+    /// Lowest rank that reported a failure, or -1 when none did.
+    std::int32_t failed_rank = -1;
+};
+
+/// The result of Transport::round on one rank.
+struct RoundResult {
+    /// No event from another rank can reach this rank before this time (SimTime::max(): none
+    /// ever will), in ps. Differs between ranks.
+    SimTime bound = SimTime::max();
+    /// Minimum over ranks of the earliest pending or in-transit event, in ps.
     SimTime min_time = SimTime::max();
     /// Sum over ranks of the events executed so far.
     std::uint64_t events = 0;
@@ -47,23 +61,31 @@ public:
                                           std::uint64_t local_events,
                                           bool failed) = 0;
 
-    /// Collective: exchange() then reduce_window() as one step, which an implementation may
-    /// fuse into fewer collectives. `local_min` must already cover the events in `outbox`
-    /// (the global minimum is then the same before and after the exchange).
-    virtual WindowReduction exchange_window(std::span<const std::vector<Event>> outbox,
-                                            std::vector<Event>& inbox,
-                                            SimTime local_min,
-                                            std::uint64_t local_events,
-                                            bool failed) {
-        exchange(outbox, inbox);
-        return reduce_window(local_min, local_events, failed);
-    }
+    /// Collective: one synchronisation round. `bound_to[r]` (one entry per rank) is this
+    /// rank's lower bound on the time of any event it can still cause at rank r; `outbox` and
+    /// `inbox` are as in exchange() (only ranks with events to send talk to each other);
+    /// `local_min` is this rank's earliest pending or outgoing event. Returns, on this rank, the
+    /// minimum of bound_to[this rank] over all ranks and the global reductions.
+    virtual RoundResult round(std::span<const SimTime> bound_to,
+                              std::span<const std::vector<Event>> outbox,
+                              std::vector<Event>& inbox,
+                              SimTime local_min,
+                              std::uint64_t local_events,
+                              bool failed) = 0;
 
     /// Collective: every rank's value, indexed by rank.
     virtual std::vector<std::uint64_t> all_gather(std::uint64_t value) = 0;
 
     /// Collective: `text` of rank `root` on every rank.
     virtual std::string broadcast(const std::string& text, RankId root) = 0;
+
+    /// Collective: every rank's `bytes`, concatenated in rank order.
+    virtual std::string all_gather_bytes(const std::string& bytes) = 0;
+
+    /// Collective: a transport over the ranks that pass the same `color` (>= 0), ranked in
+    /// increasing order of their rank here. Ranks in different groups then synchronise without
+    /// each other. It must not outlive this transport.
+    virtual std::unique_ptr<Transport> split(int color) = 0;
 };
 
 }  // namespace ltdes::des

@@ -6,6 +6,7 @@
 #include <barrier>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,7 +31,14 @@ private:
     // mailbox_[src][dst]: events from src to dst in the current exchange.
     std::vector<std::vector<std::vector<des::Event>>> mailbox_;
     std::vector<des::WindowReduction> reductions_;
+
     std::vector<std::uint64_t> gathered_;
+    // bounds_[src][dst]: Transport::round's bound_to of every rank.
+    std::vector<std::vector<SimTime>> bounds_;
+    std::vector<std::string> texts_;
+    // Hubs of split() groups, by the group's lowest rank (created by it, kept for the hub's life).
+    std::mutex subs_mutex_;
+    std::vector<std::unique_ptr<LoopbackHub>> subs_;
     std::string text_;
 };
 
@@ -58,6 +66,17 @@ public:
     std::vector<std::uint64_t> all_gather(std::uint64_t value) override;
 
     std::string broadcast(const std::string& text, RankId root) override;
+
+    des::RoundResult round(std::span<const SimTime> bound_to,
+                           std::span<const std::vector<des::Event>> outbox,
+                           std::vector<des::Event>& inbox,
+                           SimTime local_min,
+                           std::uint64_t local_events,
+                           bool failed) override;
+
+    std::string all_gather_bytes(const std::string& bytes) override;
+
+    std::unique_ptr<des::Transport> split(int color) override;
 
 private:
     std::unique_ptr<LoopbackHub> own_hub_;

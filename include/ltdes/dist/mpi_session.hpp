@@ -2,18 +2,15 @@
 #pragma once
 
 #include "ltdes/core/ids.hpp"
+#include "ltdes/mpi/collectives.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace ltdes::dist {
 
-/// The outcome all ranks agreed on: the worst exit code and the message of the lowest rank that
-/// reported it (empty when every rank succeeded).
-struct Outcome {
-    int code = 0;
-    std::string message;
-};
+/// The outcome all ranks agreed on (see mpi::agree).
+using Outcome = mpi::Outcome;
 
 /// RAII MPI_Init_thread / MPI_Finalize (MPI_THREAD_FUNNELED: only the main thread calls MPI).
 /// Created only by the subcommands that need MPI; one per process. When MPI is already

@@ -8,13 +8,14 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ltdes::dist {
 
-/// des::Transport over MPI_COMM_WORLD: MPI_Alltoall of counts + MPI_Alltoallv of raw event
-/// bytes for exchange, one MPI_Allreduce (min, sum, min) per window. Needs a live MpiSession;
-/// only the thread that created the session may call it (MPI_THREAD_FUNNELED).
+/// des::Transport over MPI_COMM_WORLD. A round costs one MPI_Reduce_scatter_block (cost grows
+/// with log R in latency, not R^2) and one message per pair of ranks that exchange events. Needs a
+/// live MpiSession; only the thread that created the session may call it (MPI_THREAD_FUNNELED).
 class MpiTransport final : public des::Transport {
 public:
     explicit MpiTransport(const MpiSession& session);
@@ -33,24 +34,38 @@ public:
                                        std::uint64_t local_events,
                                        bool failed) override;
 
-    /// One MPI_Alltoall carrying the counts and the window reduction, then MPI_Alltoallv
-    /// only when some rank sends events: one or two collectives per window instead of three.
-    des::WindowReduction exchange_window(std::span<const std::vector<des::Event>> outbox,
-                                         std::vector<des::Event>& inbox,
-                                         SimTime local_min,
-                                         std::uint64_t local_events,
-                                         bool failed) override;
+    /// One MPI_Reduce_scatter_block (each rank gets its bound, how many ranks send to it, and
+    /// the global minimum, event sum and failure), then point-to-point messages between the
+    /// ranks that have events for each other only.
+    des::RoundResult round(std::span<const SimTime> bound_to,
+                           std::span<const std::vector<des::Event>> outbox,
+                           std::vector<des::Event>& inbox,
+                           SimTime local_min,
+                           std::uint64_t local_events,
+                           bool failed) override;
 
     std::vector<std::uint64_t> all_gather(std::uint64_t value) override;
 
     std::string broadcast(const std::string& text, RankId root) override;
 
+    std::string all_gather_bytes(const std::string& bytes) override;
+
+    /// MPI_Comm_split: the group's transport has round, reduce_window and exchange; its
+    /// gathers and broadcasts are not supported (the kernel uses them on the whole world only).
+    std::unique_ptr<des::Transport> split(int color) override;
+
 private:
+    struct Group {};
+
+    MpiTransport(Group, const MpiTransport& parent, int color);
+    void init();
+
     RankId rank_{};
     int size_ = 1;
     std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_;
     std::vector<des::Event> send_buffer_;
-    std::vector<std::int64_t> header_out_, header_in_;
+    std::vector<std::int64_t> round_out_;
+    std::vector<std::pair<int, std::vector<des::Event>>> arrivals_;
 
     void exchange_events(std::span<const std::vector<des::Event>> outbox,
                          std::vector<des::Event>& inbox);

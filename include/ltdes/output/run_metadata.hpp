@@ -49,6 +49,8 @@ struct RunMetadata {
 struct RankReport {
     std::vector<std::pair<std::string, double>> timings_s;  ///< same names on every rank
     std::uint64_t events = 0;                               ///< DES events executed
+    std::uint64_t windows = 0;                              ///< local DES windows the rank executed
+    std::uint64_t rounds = 0;  ///< synchronisation rounds (the same on every rank)
 };
 
 }  // namespace ltdes::output

@@ -3,6 +3,7 @@
 // cost models, the DES run, and one result file. The CLI parses, calls these and prints.
 #pragma once
 
+#include "ltdes/cluster/chip_partition.hpp"
 #include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/cluster/op_census.hpp"
 #include "ltdes/cluster/plan.hpp"
@@ -39,11 +40,13 @@ struct RunOutcome {
 
 /// Collective over the MPI job: simulates `planned` with `archs` and writes `spec.out` (every
 /// rank opens the writer first, so a bad --out fails before any work). On failure every rank
-/// leaves `<out>.partial` marked failed and rethrows.
+/// leaves `<out>.partial` marked failed and rethrows. `partition` maps chips to ranks (speed
+/// only; round_robin needs `timeline` layers or none on more than one rank).
 RunOutcome simulate(const config::RunSpec& spec,
                     const PlannedRun& planned,
                     const ChipArchs& archs,
                     const dist::MpiSession& mpi,
-                    des::ProgressCallback progress);
+                    des::ProgressCallback progress,
+                    cluster::PartitionKind partition = cluster::PartitionKind::locality);
 
 }  // namespace ltdes::sim

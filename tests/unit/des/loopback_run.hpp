@@ -29,7 +29,8 @@ inline std::vector<RankResult> run_loopback(
     const Partitioner& partitioner,
     std::uint32_t lp_count,
     const LpFactory& factory,
-    const std::function<void(int, Simulation&)>& collect = {}) {
+    const std::function<void(int, Simulation&)>& collect = {},
+    const DelayGraph* graph = nullptr) {
     dist::LoopbackHub hub(ranks);
     std::vector<RankResult> results(static_cast<std::size_t>(ranks));
     std::mutex collect_mutex;
@@ -39,7 +40,7 @@ inline std::vector<RankResult> run_loopback(
             auto& out = results[static_cast<std::size_t>(r)];
             try {
                 dist::LoopbackTransport transport(hub, RankId{r});
-                Simulation sim(spec, transport, partitioner, lp_count, factory);
+                Simulation sim(spec, transport, partitioner, lp_count, factory, graph);
                 out.stats = sim.run();
                 if (collect) {
                     std::lock_guard lock(collect_mutex);

@@ -262,7 +262,9 @@ TEST(Simulation, AnLpWithNoEventsIsStillStartedAndFinished) {
 
 TEST(Simulation, RanksWithoutLpsTakePartInEveryWindow) {
     // 2 LPs on 4 ranks (block): ranks 2 and 3 own nothing. LP 0 and LP 1 ping-pong 6 times with
-    // delay 4 ps: events at 4, 8, ..., 24, so 6 events in 6 windows on every rank count.
+    // delay 4 ps: events at 4, 8, ..., 24. Every event waits for the one before it on the other
+    // rank, so 6 rounds on every rank; LP 1 runs 4, 12, 20 and LP 0 runs 8, 16, 24: 3 windows on
+    // ranks 0 and 1, none on 2 and 3.
     auto make = [](LpId id) -> std::unique_ptr<LogicalProcess> {
         const LpId peer{1 - to_underlying(id)};
         return std::make_unique<ScriptLp>(
@@ -287,7 +289,9 @@ TEST(Simulation, RanksWithoutLpsTakePartInEveryWindow) {
     for (const auto& r : results) {
         ASSERT_FALSE(r.error);
         EXPECT_EQ(r.stats.global_events, 6U);
-        EXPECT_EQ(r.stats.windows, 6U);
+        EXPECT_EQ(r.stats.rounds, 6U);
+        EXPECT_EQ(r.stats.windows, 3U);
+        EXPECT_EQ(r.stats.windows_per_rank, (std::vector<std::uint64_t>{3, 3, 0, 0}));
         EXPECT_EQ(r.stats.last_event_time, ps(24));
     }
     EXPECT_EQ(results[2].stats.local_events, 0U);
@@ -370,7 +374,9 @@ TEST(Simulation, RejectsANonPositiveLookahead) {
 }
 
 TEST(Simulation, ProgressHookSeesEveryWindow) {
-    // Self-events at 0, 10, 20 with lookahead 5: three windows starting at 0, 10, 20.
+    // Self-events at 0, 10, 20 with lookahead 5: three windows starting at 0, 10, 20, all in the
+    // first round (one rank: nothing can arrive from elsewhere); the events count is the round's
+    // (0) plus this rank's since, this window included.
     auto make = [](LpId) {
         return std::make_unique<ScriptLp>(
             [](Context& ctx) {
@@ -384,14 +390,19 @@ TEST(Simulation, ProgressHookSeesEveryWindow) {
     Simulation sim(spec_with(5), transport, BlockPartitioner{}, 1, make);
     std::vector<std::pair<std::int64_t, std::int64_t>> windows;
     std::vector<std::uint64_t> events_before;
+    std::vector<std::uint64_t> rounds;
     sim.set_progress([&](const WindowProgress& p) {
         windows.emplace_back(p.window_start.in_ps(), p.window_end.in_ps());
         events_before.push_back(p.global_events);
+        rounds.push_back(p.rounds);
     });
-    sim.run();
+    const RunStats stats = sim.run();
     EXPECT_EQ(windows,
               (std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 5}, {10, 15}, {20, 25}}));
-    EXPECT_EQ(events_before, (std::vector<std::uint64_t>{0, 1, 2}));
+    EXPECT_EQ(events_before, (std::vector<std::uint64_t>{1, 2, 3}));
+    EXPECT_EQ(rounds, (std::vector<std::uint64_t>{1, 1, 1}));
+    EXPECT_EQ(stats.rounds, 1U);
+    EXPECT_EQ(stats.windows, 3U);
 }
 
 struct Other {

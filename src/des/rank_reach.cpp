@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/des/rank_reach.hpp"
+
+#include "ltdes/core/assert.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <queue>
+#include <utility>
+
+namespace ltdes::des {
+
+RankReach RankReach::uniform(int ranks, RankId me, SimTime lookahead) {
+    RankReach r;
+    const auto n = static_cast<std::size_t>(ranks);
+    r.to_.assign(n, lookahead);
+    r.direct_.assign(n, lookahead);
+    const auto self = static_cast<std::size_t>(to_underlying(me));
+    r.to_[self] = ranks > 1 ? lookahead + lookahead : SimTime::max();
+    r.direct_[self] = SimTime::max();
+    r.min_edge_ = ranks > 1 ? lookahead : SimTime::max();
+    return r;
+}
+
+RankReach::RankReach(const DelayGraph& graph,
+                     const std::vector<std::int32_t>& owner,
+                     int ranks,
+                     RankId me,
+                     SimTime lookahead) {
+    const auto n = static_cast<std::size_t>(ranks);
+    // Edge weights of the rank graph: the smallest LP-to-LP delay between two ranks.
+    std::vector<std::map<std::int32_t, std::int64_t>> edges(n);
+    for (std::uint32_t src = 0; src < owner.size(); ++src) {
+        const std::int32_t a = owner[src];
+        graph.for_each_target(LpId{src}, [&](LpId dst, SimTime delay) {
+            LTDES_ASSERT(to_underlying(dst) < owner.size(), "delay graph: LP {} -> LP {} of {}",
+                         src, dst, owner.size());
+            LTDES_ASSERT(delay >= lookahead, "delay graph: LP {} -> {} delay {} ps < lookahead {}",
+                         src, dst, delay.in_ps(), lookahead.in_ps());
+            const std::int32_t b = owner[to_underlying(dst)];
+            if (a == b) {
+                return;
+            }
+            auto [it, fresh] = edges[static_cast<std::size_t>(a)].try_emplace(b, delay.in_ps());
+            if (!fresh) {
+                it->second = std::min(it->second, delay.in_ps());
+            }
+            min_edge_ = std::min(min_edge_, delay);
+        });
+    }
+    const auto self = to_underlying(me);
+    // Groups: union-find over the edges, each labelled by its lowest rank.
+    std::vector<std::int32_t> parent(n);
+    for (std::size_t a = 0; a < n; ++a) {
+        parent[a] = static_cast<std::int32_t>(a);
+    }
+    const auto root = [&](std::int32_t a) {
+        while (parent[static_cast<std::size_t>(a)] != a) {
+            a = parent[static_cast<std::size_t>(a)] =
+                parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(a)])];
+        }
+        return a;
+    };
+    for (std::size_t a = 0; a < n; ++a) {
+        for (const auto& [b, w] : edges[a]) {
+            const std::int32_t ra = root(static_cast<std::int32_t>(a));
+            const std::int32_t rb = root(b);
+            parent[static_cast<std::size_t>(std::max(ra, rb))] = std::min(ra, rb);
+        }
+    }
+    group_ = root(self);
+    direct_.assign(n, SimTime::max());
+    for (const auto& [b, w] : edges[static_cast<std::size_t>(self)]) {
+        direct_[static_cast<std::size_t>(b)] = SimTime::from_ps(w);
+    }
+    // Dijkstra from this rank.
+    constexpr std::int64_t kInf = SimTime::max().in_ps();
+    std::vector<std::int64_t> dist(n, kInf);
+    using Item = std::pair<std::int64_t, std::int32_t>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> frontier;
+    dist[static_cast<std::size_t>(self)] = 0;
+    frontier.emplace(0, self);
+    while (!frontier.empty()) {
+        const auto [d, a] = frontier.top();
+        frontier.pop();
+        if (d != dist[static_cast<std::size_t>(a)]) {
+            continue;
+        }
+        for (const auto& [b, w] : edges[static_cast<std::size_t>(a)]) {
+            const std::int64_t nd = d + w;
+            if (nd < dist[static_cast<std::size_t>(b)]) {
+                dist[static_cast<std::size_t>(b)] = nd;
+                frontier.emplace(nd, b);
+            }
+        }
+    }
+    // Back to this rank through another one: the shortest path to a predecessor plus its edge.
+    std::int64_t cycle = kInf;
+    for (std::size_t a = 0; a < n; ++a) {
+        const auto it = edges[a].find(self);
+        if (it != edges[a].end() && dist[a] != kInf && static_cast<std::int32_t>(a) != self) {
+            cycle = std::min(cycle, dist[a] + it->second);
+        }
+    }
+    dist[static_cast<std::size_t>(self)] = cycle;
+    to_.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+        to_[r] = SimTime::from_ps(dist[r]);
+    }
+}
+
+std::uint32_t RankReach::out_degree() const {
+    return static_cast<std::uint32_t>(std::count_if(direct_.begin(), direct_.end(),
+                                                    [](SimTime t) { return t != SimTime::max(); }));
+}
+
+std::uint32_t RankReach::reachable() const {
+    return static_cast<std::uint32_t>(
+        std::count_if(to_.begin(), to_.end(), [](SimTime t) { return t != SimTime::max(); }));
+}
+
+}  // namespace ltdes::des

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/cluster/chip_partition.hpp"
+
+#include "unit/cluster/model_fixtures.hpp"
+
+#include "ltdes/core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <vector>
+
+namespace ltdes::cluster {
+namespace {
+
+using testing::gpt2;
+using testing::gpt2_workload;
+
+ClusterSpec explicit_spec(std::uint32_t tp, std::uint32_t pp, std::uint32_t dp) {
+    ClusterSpec s;
+    s.plan = PlanSpec{false, tp, pp, dp};
+    s.chips = tp * pp * dp;
+    return s;
+}
+
+std::vector<std::int32_t> ranks_of(const des::Partitioner& p, std::uint32_t lps, int ranks) {
+    std::vector<std::int32_t> out;
+    for (std::uint32_t i = 0; i < lps; ++i) {
+        out.push_back(to_underlying(p.rank_of(LpId{i}, lps, ranks)));
+    }
+    return out;
+}
+
+TEST(LocalityPartitioner, KeepsReplicasThenStagesWholeAndCutsChipsLast) {
+    // tp 2 x pp 2 x dp 2: chips 0-3 are replica 0 (stage 0: 0, 1; stage 1: 2, 3), 4-7 replica 1.
+    const Plan plan(explicit_spec(2, 2, 2), gpt2(), gpt2_workload());
+    const LocalityPartitioner p(plan);
+    // 2 ranks: one replica each.
+    EXPECT_EQ(ranks_of(p, 8, 2), (std::vector<std::int32_t>{0, 0, 0, 0, 1, 1, 1, 1}));
+    // 3 ranks > 2 replicas: 4 stages over 3 ranks (2, 1, 1); tensor pairs stay together.
+    EXPECT_EQ(ranks_of(p, 8, 3), (std::vector<std::int32_t>{0, 0, 0, 0, 1, 1, 2, 2}));
+    // 4 ranks: one stage each.
+    EXPECT_EQ(ranks_of(p, 8, 4), (std::vector<std::int32_t>{0, 0, 1, 1, 2, 2, 3, 3}));
+    // 8 ranks > 4 stages: one chip each.
+    EXPECT_EQ(ranks_of(p, 8, 8), (std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+    // The bus LP (id 8) goes to rank 0.
+    EXPECT_EQ(to_underlying(p.rank_of(LpId{8}, 9, 3)), 0);
+}
+
+TEST(LocalityPartitioner, ParsesTheThreeNames) {
+    EXPECT_EQ(parse_partition("locality"), PartitionKind::locality);
+    EXPECT_EQ(parse_partition("block"), PartitionKind::block);
+    EXPECT_EQ(parse_partition("round_robin"), PartitionKind::round_robin);
+    EXPECT_THROW(parse_partition("random"), UsageError);
+}
+
+TEST(ChipDelayGraph, RingPeersAndOtherStagesOfTheSameReplicaOnly) {
+    // tp 2 x pp 2 x dp 2 on a 8-chip ring. Chip 1 (replica 0, stage 0, tensor rank 1) sends
+    // chunks to chip 0 (next tensor rank, 1 hop) and activations to chip 3 (stage 1, same
+    // tensor rank, 2 hops); nothing to replica 1 (chips 4-7).
+    ClusterSpec spec = explicit_spec(2, 2, 2);
+    const Plan plan(spec, gpt2(), gpt2_workload());
+    const Topology topo(spec, plan.chips());
+    const ChipDelayGraph g(plan, topo);
+    std::map<std::uint32_t, std::int64_t> seen;
+    g.for_each_target(LpId{1}, [&](LpId dst, SimTime d) { seen[to_underlying(dst)] = d.in_ps(); });
+    const std::int64_t hop = topo.hop_latency().in_ps();
+    EXPECT_EQ(seen, (std::map<std::uint32_t, std::int64_t>{{0, hop}, {3, 2 * hop}}));
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
