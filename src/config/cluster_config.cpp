@@ -102,8 +102,12 @@ constexpr double kMaxPjPerBit = 1e6;
 constexpr double kMaxLatencyNs = 1e9;  // 1 s per hop
 constexpr double kMaxFiberM = 1e6;     // 1000 km
 constexpr double kMaxPowerW = 1e6;
-constexpr double kMaxExcessDb = 10.0;            // per 1:2 splitter stage
-constexpr std::uint32_t kMaxReaders = 1U << 20;  // the most chips a cluster has
+constexpr double kMaxExcessDb = 10.0;                  // per 1:2 splitter stage
+constexpr std::uint32_t kMaxReaders = 1U << 20;        // the most chips a cluster has
+constexpr std::uint32_t kMaxBatch = 1U << 20;          // requests in one iteration
+constexpr std::uint32_t kMaxBatchedTokens = 1U << 30;  // tokens in one iteration
+constexpr std::uint32_t kMaxKvBlockTokens = 1U << 20;  // tokens per KV block
+constexpr double kMaxSloS = 1e6;                       // an SLO of ~11 days
 
 bool to_bool(const Where& w, const YAML::Node& n, std::string_view key) {
     if (n.IsScalar()) {
@@ -327,27 +331,27 @@ void merge_scheduler(const Where& w, const YAML::Node& n, cluster::SchedulerSpec
                 s.scheduler = static_cast<cluster::SchedulerMode>(
                     to_enum(w, v, p, cluster::kSchedulerModeNames));
             } else if (k == "max_batch") {
-                s.max_batch = to_u32(w, v, p);
+                s.max_batch = to_u32(w, v, p, kMaxBatch);
             } else if (k == "max_batched_tokens") {
-                s.max_batched_tokens = to_u32(w, v, p);
+                s.max_batched_tokens = to_u32(w, v, p, kMaxBatchedTokens);
             } else if (k == "chunked_prefill") {
                 s.chunked_prefill = to_bool(w, v, p);
             } else if (k == "kv_block_tokens") {
-                s.kv_block_tokens = to_u32(w, v, p);
+                s.kv_block_tokens = to_u32(w, v, p, kMaxKvBlockTokens);
             } else if (k == "router") {
                 s.router = static_cast<cluster::RouterPolicy>(
                     to_enum(w, v, p, cluster::kRouterPolicyNames));
             } else if (k == "dispatch_latency_ns") {
-                s.dispatch_latency_ns = to_double(w, v, p);
+                s.dispatch_latency_ns = to_double(w, v, p, 1e-3, kMaxLatencyNs);
             } else if (k == "fidelity") {
                 s.fidelity =
                     static_cast<cluster::Fidelity>(to_enum(w, v, p, cluster::kFidelityNames));
             } else if (k == "skip_unfit") {
                 s.skip_unfit = to_bool(w, v, p);
             } else if (k == "slo_ttft_s") {
-                s.slo_ttft_s = to_double(w, v, p);
+                s.slo_ttft_s = to_double(w, v, p, 0.0, kMaxSloS);
             } else {
-                s.slo_tpot_s = to_double(w, v, p);
+                s.slo_tpot_s = to_double(w, v, p, 0.0, kMaxSloS);
             }
         });
 }

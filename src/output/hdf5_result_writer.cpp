@@ -438,7 +438,9 @@ void Hdf5ResultWriter::Impl::write_summary(hid_t file, const Prepared& p) {
                                             h5::DatasetLayout{});
     h5::set_attr_string(dset.id(), "long_name", "busy time / makespan per chip id");
     h5::set_attr_string(dset.id(), "units", "1");
-    h5::write_slab(dset.id(), H5T_NATIVE_DOUBLE, 0, writer() ? util.size() : 0, util.data());
+    if (!util.empty()) {  // every rank has the same size; HDF5 cannot write into 0 elements
+        h5::write_slab(dset.id(), H5T_NATIVE_DOUBLE, 0, writer() ? util.size() : 0, util.data());
+    }
     for (const auto& [name, v] : extra_.summary_f64) {
         h5::set_attr_f64(g.id(), name, v);
     }
