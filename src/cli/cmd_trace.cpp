@@ -35,18 +35,9 @@ constexpr std::string_view kTraceUsage =
     "                   [--time-scale F] [--over-context error|drop|clip] [--bits B] -o FILE\n"
     "  lt-des trace validate FILE\n";
 
-std::string preset_list() {
-    std::string s;
-    for (const std::string_view name : workload::preset_names()) {
-        s += s.empty() ? "" : ", ";
-        s += name;
-    }
-    return s;
-}
-
 int trace_gen(int argc, char** argv) {
     cxxopts::Options options("lt-des trace gen", "Write an lt-trace 1 file for a model");
-    options.add_options()("model", "preset name (" + preset_list() + ")",
+    options.add_options()("model", "preset name (" + sim::preset_list() + ")",
                           cxxopts::value<std::string>())(
         "hf-config", "local Hugging Face config.json instead of a preset",
         cxxopts::value<std::string>())(

@@ -5,13 +5,12 @@
 #include "cli/options.hpp"
 #include "cli/trace_requests.hpp"
 
-#include "ltdes/config/hf_config.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/log.hpp"
+#include "ltdes/sim/workload_source.hpp"
 #include "ltdes/trace/request_csv.hpp"
 #include "ltdes/trace/request_generator.hpp"
 #include "ltdes/trace/request_trace_writer.hpp"
-#include "ltdes/workload/presets.hpp"
 
 #include <fmt/format.h>
 
@@ -41,30 +40,15 @@ constexpr std::string_view kImportUsage =
     "                           [--limit N] [--time-scale F (1)]\n"
     "                           [--over-context error|drop|clip] [--bits B (4)] -o FILE|-\n";
 
-std::string preset_list() {
-    std::string s;
-    for (const std::string_view name : workload::preset_names()) {
-        s += s.empty() ? "" : ", ";
-        s += name;
-    }
-    return s;
-}
-
-workload::ModelShape model_from(const cxxopts::ParseResult& r, std::string_view action) {
-    if ((r.count("model") > 0) == (r.count("hf-config") > 0)) {
-        throw UsageError(
-            fmt::format("trace {}: give exactly one of --model NAME or --hf-config PATH", action));
+workload::ModelShape model_from(const cxxopts::ParseResult& r) {
+    sim::WorkloadRequest request;
+    if (r.count("model") > 0) {
+        request.model = r["model"].as<std::string>();
     }
     if (r.count("hf-config") > 0) {
-        return config::load_hf_config(r["hf-config"].as<std::string>());
+        request.hf_config = r["hf-config"].as<std::string>();
     }
-    const auto name = r["model"].as<std::string>();
-    const auto preset = workload::find_preset(name);
-    if (!preset) {
-        throw UsageError(
-            fmt::format("--model: unknown model '{}' (known: {})", name, preset_list()));
-    }
-    return *preset;
+    return sim::resolve_model(request);
 }
 
 std::string required(const cxxopts::ParseResult& r, const char* key, std::string_view action) {
@@ -149,7 +133,7 @@ void write_output(const std::string& out_path, const std::function<void(std::ost
 }
 
 void add_model_options(cxxopts::Options& options) {
-    options.add_options()("model", "preset name (" + preset_list() + ")",
+    options.add_options()("model", "preset name (" + sim::preset_list() + ")",
                           cxxopts::value<std::string>())(
         "hf-config", "local Hugging Face config.json instead of a preset",
         cxxopts::value<std::string>())("bits", "precision recorded in the trace (default 4)",
@@ -185,7 +169,7 @@ int trace_gen_requests(int argc, char** argv) {
         fmt::print("{}\n{}", kGenUsage, options.help());
         return 0;
     }
-    const workload::ModelShape model = model_from(r, "gen");
+    const workload::ModelShape model = model_from(r);
     trace::RequestGenSpec spec;
     (void)required(r, "requests", "gen");
     spec.requests = unsigned_option(r, "requests", 0, 1);
@@ -237,7 +221,7 @@ int trace_import(int argc, char** argv) {
         return 0;
     }
     const std::string csv = required(r, "requests", "import");
-    const workload::ModelShape model = model_from(r, "import");
+    const workload::ModelShape model = model_from(r);
     if (model.is_encoder()) {
         throw UsageError(fmt::format(
             "trace import: request traces are for decoder models; '{}' is an encoder", model.name));

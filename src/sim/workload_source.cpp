@@ -29,8 +29,8 @@ workload::ModelShape load_model(const WorkloadRequest& r) {
     if (r.model) {
         const auto preset = workload::find_preset(*r.model);
         if (!preset) {
-            throw UsageError(fmt::format("--model: unknown model '{}' (known: {})", *r.model,
-                                         fmt::join(workload::preset_names(), ", ")));
+            throw UsageError(
+                fmt::format("--model: unknown model '{}' (known: {})", *r.model, preset_list()));
         }
         return *preset;
     }
@@ -38,6 +38,17 @@ workload::ModelShape load_model(const WorkloadRequest& r) {
 }
 
 }  // namespace
+
+std::string preset_list() {
+    return fmt::format("{}", fmt::join(workload::preset_names(), ", "));
+}
+
+workload::ModelShape resolve_model(const WorkloadRequest& r) {
+    if (r.model.has_value() == r.hf_config.has_value()) {
+        throw UsageError("give exactly one of --model NAME or --hf-config PATH");
+    }
+    return load_model(r);
+}
 
 ResolvedWorkload resolve_workload(const WorkloadRequest& r) {
     const int sources = (r.model ? 1 : 0) + (r.hf_config ? 1 : 0) + (r.trace ? 1 : 0);

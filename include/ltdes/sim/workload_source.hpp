@@ -49,4 +49,11 @@ struct ResolvedWorkload {
 /// TraceError (a bad trace header), each one line naming the option, file or key.
 ResolvedWorkload resolve_workload(const WorkloadRequest& request);
 
+/// The model alone, from exactly one of `model` and `hf_config` (request traces take their
+/// lengths from the requests). Throws UsageError or ConfigError, worded as resolve_workload.
+workload::ModelShape resolve_model(const WorkloadRequest& request);
+
+/// The preset names, comma-separated, for help texts and errors.
+std::string preset_list();
+
 }  // namespace ltdes::sim
