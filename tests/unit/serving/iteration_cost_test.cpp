@@ -82,6 +82,62 @@ TEST(IterationOps, EqualRequestsGiveTheStaticPass) {
     }
 }
 
+// A mixed batch on tiny (d 64, 4 heads of 16, d_ff 256, 4-bit: a KV row of 2·4·16 = 128
+// values is 64 bytes): requests (5 tokens, 0 cached), (1, 7), (1, 7) give 7 token rows, one
+// attention group (1, 7) × 2 with a KV read of 2·7 rows, then (5, 0) × 1 without one, and a
+// projection that waits for both S·V ops. Ids, deps and bytes by hand.
+TEST(IterationOps, MixedBatchHasOneAttentionGroupPerShape) {
+    const workload::ModelShape m = *workload::find_preset("tiny");
+    const std::vector<SliceShape> batch{{5, 0, true}, {1, 7, true}, {1, 7, false}};
+    const IterationOps it = build_iteration_ops(m, 4, batch);
+
+    struct Want {
+        const char* name;
+        std::uint64_t m, n, k, count, bytes;
+        std::vector<std::uint64_t> deps;
+    };
+
+    const std::vector<Want> want{
+        {"ln1", 7, 64, 1, 1, 0, {}},
+        {"qkv", 7, 192, 64, 1, 64 * 192 / 2, {0}},
+        {"kv_write", 7, 128, 1, 1, 7 * 64, {1}},
+        {"kv_read", 14, 128, 1, 1, 14 * 64, {}},
+        {"attn_qk", 1, 8, 16, 8, 0, {2, 3}},
+        {"softmax", 1, 8, 1, 8, 0, {4}},
+        {"attn_sv", 1, 16, 8, 8, 0, {5}},
+        {"attn_qk", 5, 5, 16, 4, 0, {2}},
+        {"softmax", 5, 5, 1, 4, 0, {7}},
+        {"attn_sv", 5, 16, 5, 4, 0, {8}},
+        {"proj", 7, 64, 64, 1, 64 * 64 / 2, {6, 9}},
+        {"res1", 7, 64, 1, 1, 0, {10}},
+        {"ln2", 7, 64, 1, 1, 0, {11}},
+        {"ffn1", 7, 256, 64, 1, 64 * 256 / 2, {12}},
+        {"gelu", 7, 256, 1, 1, 0, {13}},
+        {"ffn2", 7, 64, 256, 1, 64 * 256 / 2, {14}},
+        {"res2", 7, 64, 1, 1, 0, {15, 11}},
+    };
+    ASSERT_EQ(it.layer.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const Op& o = it.layer[i];
+        const Want& w = want[i];
+        EXPECT_EQ(o.id, i);
+        EXPECT_EQ(o.layer, 0);
+        EXPECT_EQ(o.name, w.name) << i;
+        EXPECT_EQ(o.m, w.m) << w.name << " " << i;
+        EXPECT_EQ(o.n, w.n) << w.name << " " << i;
+        EXPECT_EQ(o.k, w.k) << w.name << " " << i;
+        EXPECT_EQ(o.count, w.count) << w.name << " " << i;
+        EXPECT_EQ(o.bytes, w.bytes) << w.name << " " << i;
+        EXPECT_EQ(o.deps, w.deps) << w.name << " " << i;
+    }
+    ASSERT_EQ(it.head.size(), 1U);
+    EXPECT_EQ(it.head[0].m, 7U);
+    EXPECT_EQ(it.head[0].bytes, 7U * 32U);  // 64 values at 4 bits per token
+    ASSERT_EQ(it.tail.size(), 2U);
+    EXPECT_EQ(it.tail[0].m, 2U);  // two requests emit a token
+    EXPECT_EQ(it.tail[1].deps, std::vector<std::uint64_t>{0});
+}
+
 struct StaticRun {
     SimTime ttft;
     SimTime makespan;
