@@ -338,16 +338,16 @@ void merge_scheduler(const Where& w, const YAML::Node& n, cluster::SchedulerSpec
                 s.router = static_cast<cluster::RouterPolicy>(
                     to_enum(w, v, p, cluster::kRouterPolicyNames));
             } else if (k == "dispatch_latency_ns") {
-                s.dispatch_latency_ns = to_double(w, v, p);
+                s.dispatch_latency_ns = to_double(w, v, p, 0.0, kMaxLatencyNs);
             } else if (k == "fidelity") {
                 s.fidelity =
                     static_cast<cluster::Fidelity>(to_enum(w, v, p, cluster::kFidelityNames));
             } else if (k == "skip_unfit") {
                 s.skip_unfit = to_bool(w, v, p);
             } else if (k == "slo_ttft_s") {
-                s.slo_ttft_s = to_double(w, v, p);
+                s.slo_ttft_s = to_double(w, v, p, 0.0, 1e9);
             } else {
-                s.slo_tpot_s = to_double(w, v, p);
+                s.slo_tpot_s = to_double(w, v, p, 0.0, 1e9);
             }
         });
 }
