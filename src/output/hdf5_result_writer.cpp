@@ -356,6 +356,8 @@ void Hdf5ResultWriter::Impl::write_timeline(hid_t file, const Prepared& p) {
         dsets.push_back(std::move(d));
     }
     h5::set_attr_string(g.id(), "order", "chip, t_start, op_id, resource");
+    write_string_column(g.id(), "op_names", "op names (index = op_name)", p.meta.meta.op_names,
+                        writer());
     // Writes are cut at multiples of `block` rows in file coordinates (a block is a chunk by
     // default), so each chunk is compressed once and only chunks at rank boundaries are shared.
     // Every rank makes the same number of collective calls; ranks with fewer join the
