@@ -356,8 +356,11 @@ void Hdf5ResultWriter::Impl::write_timeline(hid_t file, const Prepared& p) {
         dsets.push_back(std::move(d));
     }
     h5::set_attr_string(g.id(), "order", "chip, t_start, op_id, resource");
-    write_string_column(g.id(), "op_names", "op names (index = op_name)", p.meta.meta.op_names,
-                        writer());
+    // Never empty (an empty string dataset cannot be written): runs without ops, such as
+    // request traces, still name the static row.
+    const std::vector<std::string>& names = p.meta.meta.op_names;
+    write_string_column(g.id(), "op_names", "op names (index = op_name)",
+                        names.empty() ? std::vector<std::string>{"static"} : names, writer());
     // Writes are cut at multiples of `block` rows in file coordinates (a block is a chunk by
     // default), so each chunk is compressed once and only chunks at rank boundaries are shared.
     // Every rank makes the same number of collective calls; ranks with fewer join the
@@ -440,7 +443,9 @@ void Hdf5ResultWriter::Impl::write_summary(hid_t file, const Prepared& p) {
                                             h5::DatasetLayout{});
     h5::set_attr_string(dset.id(), "long_name", "busy time / makespan per chip id");
     h5::set_attr_string(dset.id(), "units", "1");
-    h5::write_slab(dset.id(), H5T_NATIVE_DOUBLE, 0, writer() ? util.size() : 0, util.data());
+    if (!util.empty()) {  // same on every rank (broadcast); HDF5 rejects writing 0 elements
+        h5::write_slab(dset.id(), H5T_NATIVE_DOUBLE, 0, writer() ? util.size() : 0, util.data());
+    }
     for (const auto& [name, v] : extra_.summary_f64) {
         h5::set_attr_f64(g.id(), name, v);
     }
