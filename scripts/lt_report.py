@@ -90,9 +90,9 @@ def plot_gantt(f, plt, np, out, chip, max_bars):
     t1 = t["t_end"][sl] / 1e6
     res = t["resource"][sl]
     core = t["core"][sl]
-    kind = t["op_kind"][sl]
+    label_col, kind_names = lt_results.op_labels(t)  # op names (qkv, ffn1, …) or kinds
+    kind = t[label_col][sl]
     res_names = lt_results.enum_names(t["resource"])
-    kind_names = lt_results.enum_names(t["op_kind"])
     lanes = sorted(set(zip(res.tolist(), core.tolist())))
     lane_of = {lane: i for i, lane in enumerate(lanes)}
     y = np.fromiter((lane_of[rc] for rc in zip(res.tolist(), core.tolist())), dtype=float,

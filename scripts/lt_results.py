@@ -78,6 +78,15 @@ def enum_names(ds):
     return {v: k for k, v in h5py.check_enum_dtype(ds.dtype).items()}
 
 
+def op_labels(t):
+    """(column, value -> label) naming each /timeline row: the op name (`op_name` indexing
+    `op_names`, e.g. qkv, ffn1), or the op kind for files written before op names existed."""
+    if "op_name" in t and "op_names" in t:
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in t["op_names"][:]]
+        return "op_name", dict(enumerate(names))
+    return "op_kind", enum_names(t["op_kind"])
+
+
 def parse_chips(text):
     """'0,3-5' -> [0, 3, 4, 5]."""
     out = []

@@ -3,7 +3,8 @@
 """lt_to_perfetto.py run.h5 -o run.json: an lt-des timeline as Chrome trace-event JSON.
 
 Open the output in https://ui.perfetto.dev (or chrome://tracing): one process per chip, one
-thread per resource (cores one thread each), timestamps in microseconds. --chips, --from/--to
+thread per resource (cores one thread each), slices named by op (qkv, ffn1, …; the op kind in
+files without /timeline/op_names), timestamps in microseconds. --chips, --from/--to
 (µs; rows that start in [from, to)) and --max-events keep a huge run loadable. The timeline is
 read chip by chip in slices (rows are sorted by chip, then start time), never whole."""
 import argparse
@@ -45,6 +46,7 @@ def main(argv=None):
         t = f["timeline"]
         res_names = lt_results.enum_names(t["resource"])
         kind_names = lt_results.enum_names(t["op_kind"])
+        label_col, labels = lt_results.op_labels(t)
         phase_names = lt_results.enum_names(t["phase"])
         present = lt_results.chips_in(f)
         chips = present if chips_wanted is None else [c for c in chips_wanted if c in present]
@@ -84,8 +86,8 @@ def main(argv=None):
                 for lo in range(a, b, SLICE):
                     hi = min(b, lo + SLICE)
                     cols = {name: t[name][lo:hi] for name in
-                            ("t_start", "t_end", "core", "resource", "op_kind", "phase",
-                             "layer", "op_id", "step", "request")}
+                            {"t_start", "t_end", "core", "resource", "op_kind", "phase",
+                             "layer", "op_id", "step", "request", label_col}}
                     energy = t["energy/total"][lo:hi]
                     for i in range(hi - lo):
                         if written >= args.max_events:
@@ -102,10 +104,11 @@ def main(argv=None):
                                   "tid": tid, "args": {"sort_index": tid}})
                         t0 = int(cols["t_start"][i])
                         emit({"ph": "X", "pid": chip, "tid": tid,
-                              "name": kind_names[int(cols["op_kind"][i])],
+                              "name": labels[int(cols[label_col][i])],
                               "cat": phase_names[int(cols["phase"][i])],
                               "ts": t0 / 1e6, "dur": (int(cols["t_end"][i]) - t0) / 1e6,
                               "args": {"op_id": int(cols["op_id"][i]),
+                                       "op_kind": kind_names[int(cols["op_kind"][i])],
                                        "layer": int(cols["layer"][i]),
                                        "step": int(cols["step"][i]),
                                        "request": int(cols["request"][i]),

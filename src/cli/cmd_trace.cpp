@@ -85,13 +85,6 @@ int trace_gen(int argc, char** argv) {
             throw UsageError(fmt::format("{}: {}", model.name, e.what()));
         }
     }();
-    if (workload::exceeds_context(model, spec)) {
-        throw UsageError(fmt::format(
-            "{} tokens per sequence (prompt {} + decode {}) exceed the context of model '{}' ({} "
-            "tokens)",
-            std::uint64_t{spec.prompt} + spec.decode, spec.prompt, spec.decode, model.name,
-            model.max_context));
-    }
     const auto out_path = r["output"].as<std::string>();
     std::ofstream file;
     std::ostream* out = &std::cout;

@@ -301,6 +301,7 @@ stats::TimelineRow ChipModel::make_record(std::uint32_t entry,
     rec.request = plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, mb).begin;
     rec.resource = resource;
     rec.op_kind = static_cast<std::uint8_t>(op.kind);
+    rec.op_name = program_->entries()[entry].name_id;
     rec.phase = static_cast<std::uint8_t>(op.phase);
     rec.step = op.step;
     rec.layer = op.layer;

@@ -36,6 +36,7 @@ void ProgramBuilder::add(const workload::Op& op) {
     const auto local = static_cast<std::uint32_t>(prog.entries_.size());
     StageProgram::Entry e;
     e.op = op;
+    e.name_id = names_.intern(op.name);
     e.op.deps.clear();
     e.local_dep_begin = static_cast<std::uint32_t>(prog.local_deps_.size());
     for (const std::uint64_t dep : op.deps) {

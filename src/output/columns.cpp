@@ -31,6 +31,9 @@ std::vector<Column<TimelineRow>> timeline_columns(const EnumTypes& enums) {
                                          "op id in the trace", [](const R& r) { return r.op_id; }));
     c.push_back(column<R, std::uint8_t>("op_kind", enums.op_kind.id(), enums.op_kind.id(), "",
                                         "op kind", [](const R& r) { return r.op_kind; }));
+    c.push_back(column<R, std::uint32_t>("op_name", H5T_STD_U32LE, H5T_NATIVE_UINT32, "1",
+                                         "op name: index into /timeline/op_names",
+                                         [](const R& r) { return r.op_name; }));
     c.push_back(column<R, std::uint8_t>("phase", enums.phase.id(), enums.phase.id(), "",
                                         "model pass", [](const R& r) { return r.phase; }));
     c.push_back(column<R, std::uint32_t>("step", H5T_STD_U32LE, H5T_NATIVE_UINT32, "1",

@@ -356,6 +356,11 @@ void Hdf5ResultWriter::Impl::write_timeline(hid_t file, const Prepared& p) {
         dsets.push_back(std::move(d));
     }
     h5::set_attr_string(g.id(), "order", "chip, t_start, op_id, resource");
+    // Never empty (an empty string dataset cannot be written): runs without ops, such as
+    // request traces, still name the static row.
+    const std::vector<std::string>& names = p.meta.meta.op_names;
+    write_string_column(g.id(), "op_names", "op names (index = op_name)",
+                        names.empty() ? std::vector<std::string>{"static"} : names, writer());
     // Writes are cut at multiples of `block` rows in file coordinates (a block is a chunk by
     // default), so each chunk is compressed once and only chunks at rank boundaries are shared.
     // Every rank makes the same number of collective calls; ranks with fewer join the

@@ -47,7 +47,7 @@ std::string pack_meta(const SharedMeta& s) {
         p.put(c.freq_ghz);
         p.put(c.bits);
     }
-    for (const auto* names : {&m.op_kind_names, &m.phase_names}) {
+    for (const auto* names : {&m.op_kind_names, &m.phase_names, &m.op_names}) {
         p.put<std::uint64_t>(names->size());
         for (const auto& n : *names) {
             p.put_string(n);
@@ -94,7 +94,7 @@ SharedMeta unpack_meta(const std::string& bytes) {
         c.bits = u.get<std::uint32_t>();
         m.chips.push_back(c);
     }
-    for (auto* names : {&m.op_kind_names, &m.phase_names}) {
+    for (auto* names : {&m.op_kind_names, &m.phase_names, &m.op_names}) {
         const auto n = u.get<std::uint64_t>();
         for (std::uint64_t i = 0; i < n; ++i) {
             names->push_back(u.get_string());

@@ -48,6 +48,7 @@ PlannedRun plan_run(const config::RunSpec& spec, bool build_programs) {
         }
     }
     if (builder) {
+        r.op_names = builder->op_names().names();
         r.programs = builder->finish();
     }
     return r;
@@ -62,8 +63,11 @@ output::RunMetadata metadata_of(const config::RunSpec& spec,
     if (spec.cluster_source != "built-in") {
         inputs.push_back({"cluster", spec.cluster_source});
     }
-    return make_metadata(planned.input.model, planned.input.spec, archs,
-                         config::dump_cluster_yaml(spec.cluster), std::move(inputs), spec.threads);
+    output::RunMetadata m =
+        make_metadata(planned.input.model, planned.input.spec, archs,
+                      config::dump_cluster_yaml(spec.cluster), std::move(inputs), spec.threads);
+    m.op_names = planned.op_names;
+    return m;
 }
 
 /// Static energy has no op to belong to: one row per chip of this rank over the whole run.

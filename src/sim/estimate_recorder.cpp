@@ -35,6 +35,7 @@ void EstimateRecorder::add(const workload::Op& op, double latency_s, const Energ
     row.step = op.step;
     row.resource = cluster::resource_of(op.kind);
     row.op_kind = static_cast<std::uint8_t>(op.kind);
+    row.op_name = names_.intern(op.name);
     row.phase = static_cast<std::uint8_t>(op.phase);
     row.energy = energy;
     if (op.phase == workload::Phase::prefill) {
@@ -46,7 +47,7 @@ void EstimateRecorder::add(const workload::Op& op, double latency_s, const Energ
     }
 }
 
-void EstimateRecorder::finish(const output::RunMetadata& meta,
+void EstimateRecorder::finish(output::RunMetadata meta,
                               const workload::ModelShape& model,
                               const workload::WorkloadSpec& w) {
     for (const auto& p : layers_.partials()) {
@@ -57,6 +58,7 @@ void EstimateRecorder::finish(const output::RunMetadata& meta,
     const stats::RunSummary summary =
         make_summary(model, w, now_.in_seconds(), prefill_end_.in_seconds(),
                      {now_ > SimTime::zero() ? 1.0 : 0.0});
+    meta.op_names = names_.names();
     writer_->finish(meta, summary, output::RankReport{});
 }
 

@@ -115,6 +115,17 @@ ResolvedWorkload resolve_workload(const WorkloadRequest& r) {
         out.spec.prompt = bounded(r.prompt, "prompt", 1, kMaxTokens);
         out.spec.decode = r.decode ? bounded(r.decode, "decode", 0, kMaxTokens) : 0;
     }
+    // A trace's header is checked by the trace reader with the same rule.
+    if (workload::exceeds_context(m, out.spec)) {
+        throw UsageError(
+            m.is_encoder()
+                ? fmt::format("--tokens {} exceeds the context of model '{}' ({} tokens)",
+                              out.spec.prompt, m.name, m.max_context)
+                : fmt::format("{} tokens per sequence (prompt {} + decode {}) exceed the context "
+                              "of model '{}' ({} tokens)",
+                              std::uint64_t{out.spec.prompt} + out.spec.decode, out.spec.prompt,
+                              out.spec.decode, m.name, m.max_context));
+    }
     return out;
 }
 

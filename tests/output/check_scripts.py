@@ -5,6 +5,7 @@ result (tests/support/synthetic_run.hpp) and on files that are not lt-des result
 the outputs against values worked out by hand."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,27 @@ def main(scripts, h5):
         expect(x["ts"] == 0.010001 and x["dur"] == 0.000501, f"µs timestamps: {x}")  # j=10, c=1
         names = {e["args"]["name"] for e in events if e.get("name") == "process_name"}
         expect(names == {"chip 1", "chip 3"}, f"processes {names}")
+        # Slices carry the op's name: row j has op_name j % 4 of [static, qkv, attn_qk, ffn1]
+        # (tests/support/synthetic_run.hpp), op_kind j % 14 of the kind list.
+        op_names = ["static", "qkv", "attn_qk", "ffn1"]
+        slices = [e for e in events if e["ph"] == "X"]
+        bad = [e for e in slices if e["name"] != op_names[e["args"]["op_id"] % 4]]
+        expect(not bad, f"slice names: {bad[:3]}")
+        expect(any(e["name"] == "qkv" for e in slices), "no slice named qkv")
+        expect(x["args"]["op_kind"] == "lookup", f"op_kind of row 10: {x}")  # 10 % 14 = lookup
+
+        # A file without op names (lt-des before them) falls back to the op kind.
+        old = os.path.join(tmp, "old.h5")
+        shutil.copy(h5, old)
+        with h5py.File(old, "r+") as fh:
+            del fh["timeline/op_names"]
+            del fh["timeline/op_name"]
+        r = run(perfetto, old, "-o", js, "--chips", "1", "--from", "0.010", "--to", "0.011")
+        expect(r.returncode == 0, "lt_to_perfetto on an old file: " + r.stderr)
+        slices = [e for e in json.load(open(js))["traceEvents"] if e["ph"] == "X"]
+        expect([e["name"] for e in slices] == ["lookup"], f"old-file slices: {slices}")
+        r = run(report, old, "-o", os.path.join(tmp, "old_report"))
+        expect(r.returncode == 0, "lt_report on an old file: " + r.stderr)
 
         r = run(perfetto, h5, "-o", js, "--max-events", "7")
         expect(r.returncode == 0 and "stopped after --max-events 7" in r.stderr, r.stderr)

@@ -30,6 +30,7 @@ inline stats::TimelineRow synthetic_row(std::uint32_t c, std::uint32_t j) {
     r.layer = static_cast<std::int32_t>(j % 4) - 1;
     r.phase = static_cast<std::uint8_t>(j % 3);
     r.op_kind = static_cast<std::uint8_t>(j % 14);
+    r.op_name = j % 4;  // synthetic_metadata().op_names
     r.step = j % 2;
     r.request = c % 2;
     r.m = j + 1;
@@ -71,6 +72,7 @@ inline output::RunMetadata synthetic_metadata() {
     m.op_kind_names = {"gemm", "bmm", "softmax", "layernorm", "rmsnorm", "gelu",    "silu",
                        "mul",  "add", "rope",    "lookup",    "router",  "kv_read", "kv_write"};
     m.phase_names = {"encoder", "prefill", "decode"};
+    m.op_names = {"static", "qkv", "attn_qk", "ffn1"};
     return m;
 }
 

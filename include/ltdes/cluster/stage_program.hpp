@@ -6,6 +6,7 @@
 
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/workload/op.hpp"
+#include "ltdes/workload/op_name_table.hpp"
 
 #include <cstdint>
 #include <span>
@@ -22,6 +23,7 @@ public:
     /// One op of the stage (`op.deps` is cleared: dependencies live in the program).
     struct Entry {
         workload::Op op;
+        std::uint32_t name_id = 0;          ///< op.name's index in the builder's OpNameTable
         std::uint32_t local_dep_begin = 0;  ///< into local_deps()
         std::uint32_t local_dep_count = 0;
         std::uint32_t remote_dep_count = 0;  ///< messages from other stages it waits for
@@ -67,11 +69,15 @@ public:
     /// The programs, indexed by stage. The builder is empty afterwards.
     std::vector<StageProgram> finish();
 
+    /// The names of the ops added so far (Entry::name_id indexes it).
+    const workload::OpNameTable& op_names() const { return names_; }
+
 private:
     Plan plan_;
     std::vector<StageProgram> stages_;
     std::vector<std::uint32_t> stage_of_id_;
     std::vector<std::uint32_t> local_of_id_;
+    workload::OpNameTable names_;
 };
 
 }  // namespace ltdes::cluster

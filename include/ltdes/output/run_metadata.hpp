@@ -43,6 +43,7 @@ struct RunMetadata {
     std::vector<ChipHardware> chips;
     std::vector<std::string> op_kind_names;  ///< workload::kOpKindNames, as data
     std::vector<std::string> phase_names;    ///< workload::kPhaseNames, as data
+    std::vector<std::string> op_names;       ///< workload::OpNameTable: /timeline/op_names
 };
 
 /// What one rank did: written to `/metadata/ranks` (never to the deterministic groups).

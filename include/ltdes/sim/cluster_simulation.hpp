@@ -16,6 +16,7 @@
 #include "ltdes/stats/run_summary.hpp"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace ltdes::sim {
@@ -27,6 +28,7 @@ struct PlannedRun {
     cluster::Plan plan;
     std::unique_ptr<cluster::OpCensus> census;
     std::vector<cluster::StageProgram> programs;  ///< empty unless built
+    std::vector<std::string> op_names;            ///< /timeline/op_names (with the programs)
 };
 
 /// Reads `spec.trace` (through resolve_workload) and plans it on `spec.cluster`.

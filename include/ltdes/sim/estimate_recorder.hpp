@@ -12,6 +12,7 @@
 #include "ltdes/stats/layer_accumulator.hpp"
 #include "ltdes/workload/model_shape.hpp"
 #include "ltdes/workload/op.hpp"
+#include "ltdes/workload/op_name_table.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -34,8 +35,9 @@ public:
     /// Records one op as `estimate` costed it (latency in s, energy in pJ).
     void add(const workload::Op& op, double latency_s, const EnergyPj& energy);
 
-    /// Writes the file: /summary from make_summary, `meta` from make_metadata.
-    void finish(const output::RunMetadata& meta,
+    /// Writes the file: /summary from make_summary, `meta` from make_metadata (its op_names
+    /// replaced by the names of the recorded ops).
+    void finish(output::RunMetadata meta,
                 const workload::ModelShape& model,
                 const workload::WorkloadSpec& w);
 
@@ -47,6 +49,7 @@ private:
     stats::LayerAccumulator layers_;
     SimTime now_;
     SimTime prefill_end_;
+    workload::OpNameTable names_;
 };
 
 }  // namespace ltdes::sim

@@ -45,7 +45,8 @@ struct ResolvedWorkload {
 
 /// Resolves a request: exactly one source; with a trace, no workload option (the trace's header
 /// fixes it); otherwise encoders take --tokens (DeiT: patches + 1 by default) and decoders
-/// --prompt and --decode. Throws UsageError (bad options), ConfigError (a bad HF config) or
+/// --prompt and --decode; prompt + decode (or --tokens) beyond the model's `max_context` is a
+/// UsageError. Throws UsageError (bad options), ConfigError (a bad HF config) or
 /// TraceError (a bad trace header), each one line naming the option, file or key.
 ResolvedWorkload resolve_workload(const WorkloadRequest& request);
 

@@ -23,6 +23,7 @@ struct TimelineRow {
     std::int32_t layer = -1;    ///< transformer block, -1 outside blocks
     std::uint32_t step = 0;     ///< decode step (0 for prefill/encoder)
     std::uint32_t request = 0;  ///< request (batch entry) the op serves
+    std::uint32_t op_name = 0;  ///< index into /timeline/op_names (0 = `static`)
     Resource resource = Resource::core;
     std::uint8_t op_kind = 0;  ///< workload::OpKind value
     std::uint8_t phase = 0;    ///< workload::Phase value
@@ -38,8 +39,10 @@ struct TimelineRow {
 /// Total order of rows: order_key(), then the remaining fields, so that sorting never depends
 /// on arrival order or on where a buffer was cut (spills, thread buffers).
 inline bool timeline_less(const TimelineRow& a, const TimelineRow& b) {
-    const auto ka = std::tuple_cat(a.order_key(), std::tuple(a.m, a.n, a.k, a.op_kind, a.phase));
-    const auto kb = std::tuple_cat(b.order_key(), std::tuple(b.m, b.n, b.k, b.op_kind, b.phase));
+    const auto ka =
+        std::tuple_cat(a.order_key(), std::tuple(a.m, a.n, a.k, a.op_kind, a.phase, a.op_name));
+    const auto kb =
+        std::tuple_cat(b.order_key(), std::tuple(b.m, b.n, b.k, b.op_kind, b.phase, b.op_name));
     if (ka != kb) {
         return ka < kb;
     }
