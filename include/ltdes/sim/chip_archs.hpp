@@ -29,6 +29,9 @@ public:
         return *models_[chip_model_[chip]];
     }
 
+    /// Which distinct arch (and cost model) the chip has: equal for chips that cost ops alike.
+    std::size_t model_index(std::uint32_t chip) const { return chip_model_[chip]; }
+
     /// The DRAM every chip's memory ops are costed against.
     const photonic::MemorySpec& memory() const { return mem_; }
 
