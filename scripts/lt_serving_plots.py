@@ -189,6 +189,8 @@ def plot_sweep(rows, plt, out):
     a1.set_xlabel("offered load (requests/s)")
     a1.set_ylabel("p99 TTFT (ms)")
     a1.set_yscale("log")
+    for a in (a1, a2):
+        a.set_xscale("log")
     a2.set_xlabel("offered load (requests/s)")
     a2.set_ylabel("energy per generated token (mJ)")
     for a in (a1, a2):
