@@ -26,7 +26,7 @@ namespace {
 
 cxxopts::Options estimate_options() {
     cxxopts::Options o("lt-des estimate",
-                       "Analytical energy and latency of a workload on one photonic chip");
+                       "Analytical energy and latency of a workload on one chip (photonic or gpu)");
     // Lists (comma-separated) of model, arch and the token counts make a sweep (estimate_sweep).
     o.add_options()("model", "model preset (deit-t, deit-s, deit-b, bert-b, bert-l, gpt2, ...)",
                     cxxopts::value<std::vector<std::string>>())(
