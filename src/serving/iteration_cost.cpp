@@ -321,24 +321,39 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
         }
         return rel;
     };
-    std::vector<MemberClock> previous;
-    SimTime previous_first;
+    // The members' offsets after each block (the state before the first included): once a
+    // state recurs k blocks later the group cycles with period k (decode steps on a ring often
+    // alternate between two), and every further k blocks shift every clock by the same amount.
+    for (MemberClock& c : clocks) {
+        c.link_free = std::max(c.link_free, c.ready);
+    }
+    constexpr std::size_t kLongestPeriod = 4;
+    std::vector<std::vector<MemberClock>> seen;
+    std::vector<SimTime> seen_first;
+    seen.push_back(offsets(seen_first.emplace_back()));
     for (std::uint64_t b = 0; b < times; ++b) {
         g.run(group, durations, clocks);
         SimTime first;
         std::vector<MemberClock> rel = offsets(first);
-        if (b > 0 && rel == previous) {
-            // Steady state: every further block shifts every clock by the same amount.
-            const SimTime shift = SimTime::from_ps((first - previous_first).in_ps() *
-                                                   static_cast<std::int64_t>(times - 1 - b));
+        const std::size_t here = seen.size();
+        for (std::size_t k = 1; k <= kLongestPeriod && k <= here; ++k) {
+            if (seen[here - k] != rel) {
+                continue;
+            }
+            const std::uint64_t left = times - 1 - b;
+            const std::int64_t cycles = static_cast<std::int64_t>(left / k);
+            const SimTime shift = SimTime::from_ps((first - seen_first[here - k]).in_ps() * cycles);
             for (MemberClock& c : clocks) {
                 c.ready += shift;
                 c.link_free += shift;
             }
+            for (std::uint64_t r = 0; r < left % k; ++r) {
+                g.run(group, durations, clocks);
+            }
             return;
         }
-        previous = std::move(rel);
-        previous_first = first;
+        seen.push_back(std::move(rel));
+        seen_first.push_back(first);
     }
 }
 

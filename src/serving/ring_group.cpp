@@ -37,6 +37,12 @@ public:
                 dependents_[d].push_back(i);
             }
         }
+        computed_at_.resize(ops.size() * p_);
+        computed_count_.assign(ops.size(), 0);
+        for (std::uint32_t i = 0; i < p_; ++i) {
+            hop_delay_.push_back(SimTime::from_ps(topo.hop_latency().in_ps() *
+                                                  topo.hops(chips[i], chips[(i + 1) % p_])));
+        }
         for (Member& m : members_) {
             m.ops.resize(ops.size());
             for (std::uint32_t i = 0; i < ops.size(); ++i) {
@@ -64,26 +70,20 @@ public:
                 case kDone: {
                     const int r = resource(op);
                     me.busy[r] = false;
-                    me.ops[op].computed = true;
                     if (ops_[op].all_reduce && p_ > 1) {
-                        send_chunks(m, op, t);
+                        computed_at_[std::size_t{op} * p_ + m] = t;
+                        if (++computed_count_[op] == p_) {
+                            reduce(op);
+                        }
                     } else {
                         complete(m, op, t);
                     }
                     dispatch(m, r, t);
                     break;
                 }
-                default: {  // kChunk
-                    OpState& st = me.ops[op];
-                    LTDES_ASSERT(step == st.received, "member {}: step {} arrived, expected {}", m,
-                                 step, st.received);
-                    ++st.received;
-                    send_chunks(m, op, t);
-                    if (st.received == 2 * (p_ - 1)) {
-                        complete(m, op, t);
-                    }
+                default:  // kReduced: the member's all-reduce is done
+                    complete(m, op, t);
                     break;
-                }
             }
         }
         for (std::uint32_t m = 0; m < p_; ++m) {
@@ -95,15 +95,12 @@ public:
 private:
     static constexpr std::uint8_t kStart = 0;
     static constexpr std::uint8_t kDone = 1;
-    static constexpr std::uint8_t kChunk = 2;
+    static constexpr std::uint8_t kReduced = 2;
     using Ev = std::
         tuple<SimTime, std::uint64_t, std::uint8_t, std::uint32_t, std::uint32_t, std::uint32_t>;
 
     struct OpState {
         std::uint32_t remaining = 0;
-        std::uint32_t sent = 0;
-        std::uint32_t received = 0;
-        bool computed = false;
     };
 
     struct Member {
@@ -146,24 +143,33 @@ private:
         }
     }
 
-    /// The chip model's ring rule: step s goes once the sums exist and step s−1 has arrived.
-    void send_chunks(std::uint32_t i, std::uint32_t op, SimTime now) {
-        OpState& st = members_[i].ops[op];
+    /// Every member has computed `op` (the last one just now): replays the chip model's ring
+    /// rule — member i sends step s once its sums exist and step s−1 has arrived, FIFO on its
+    /// link — and schedules each member's completion (its last chunk's arrival, which is later
+    /// than every member's computation, so no event is scheduled in the past).
+    void reduce(std::uint32_t op) {
         const std::uint32_t p = p_;
-        const std::uint32_t steps = 2 * (p - 1);
-        const std::uint32_t j = (i + 1) % p;
-        while (st.computed && st.sent < steps && st.sent <= st.received) {
-            const std::uint32_t s = st.sent;
-            const std::uint32_t chunk =
-                s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
-            const std::uint64_t bytes = cluster::chunk_bytes(ops_[op].all_reduce_bytes, p, chunk);
-            SimTime& free_at = clocks_[i].link_free;
-            const SimTime depart = std::max(now, free_at);
-            free_at = depart + topo_.serialization(bytes);
-            const SimTime arrival = free_at + SimTime::from_ps(topo_.hop_latency().in_ps() *
-                                                               topo_.hops(chips_[i], chips_[j]));
-            push(arrival, kChunk, j, op, s);
-            ++st.sent;
+        const std::uint64_t bytes = ops_[op].all_reduce_bytes;
+        serial_.resize(p);
+        for (std::uint32_t c = 0; c < p; ++c) {
+            serial_[c] = topo_.serialization(cluster::chunk_bytes(bytes, p, c));
+        }
+        arrived_.assign(
+            computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p),
+            computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p + p));
+        next_.resize(p);
+        for (std::uint32_t s = 0; s < 2 * (p - 1); ++s) {
+            for (std::uint32_t i = 0; i < p; ++i) {
+                const std::uint32_t chunk =
+                    s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
+                SimTime& free_at = clocks_[i].link_free;
+                free_at = std::max(free_at, arrived_[i]) + serial_[chunk];
+                next_[(i + 1) % p] = free_at + hop_delay_[i];
+            }
+            arrived_.swap(next_);
+        }
+        for (std::uint32_t i = 0; i < p; ++i) {
+            push(arrived_[i], kReduced, i, op, 0);
         }
     }
 
@@ -176,6 +182,10 @@ private:
     std::uint32_t p_;
     std::vector<std::vector<std::uint32_t>> dependents_;
     std::vector<Member> members_;
+    std::vector<SimTime> computed_at_;           ///< (op, member): its partial sums exist
+    std::vector<std::uint32_t> computed_count_;  ///< by op: members that computed it
+    std::vector<SimTime> hop_delay_;             ///< member i → i+1, latency of the hops
+    std::vector<SimTime> serial_, arrived_, next_;
     std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events_;
     std::uint64_t seq_ = 0;
 };
