@@ -299,6 +299,11 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
         op.k = ops[i].k;
         op.count = ops[i].count;
         for (std::uint32_t t = 0; t < tp; ++t) {
+            const std::uint32_t rep = representative_[std::size_t{stage} * tp + t];
+            if (rep != t) {
+                durations[t][i] = durations[rep][i];  // same shares and arch: same cost
+                continue;
+            }
             const OpValue& v = op_cost(op, stage, t);
             durations[t][i] = v.duration;
             group[i].all_reduce = v.all_reduce_bytes > 0;
@@ -309,52 +314,7 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
             group[i].deps.push_back(static_cast<std::uint32_t>(d));
         }
     }
-    const RingGroup& g = groups_[stage];
-    const auto offsets = [&clocks](SimTime& first) {
-        first = clocks[0].ready;
-        for (const MemberClock& c : clocks) {
-            first = std::min(first, c.ready);
-        }
-        std::vector<MemberClock> rel;
-        for (const MemberClock& c : clocks) {
-            rel.push_back({c.ready - first, c.link_free - first});
-        }
-        return rel;
-    };
-    // The members' offsets after each block (the state before the first included): once a
-    // state recurs k blocks later the group cycles with period k (decode steps on a ring often
-    // alternate between two), and every further k blocks shift every clock by the same amount.
-    for (MemberClock& c : clocks) {
-        c.link_free = std::max(c.link_free, c.ready);
-    }
-    constexpr std::size_t kLongestPeriod = 4;
-    std::vector<std::vector<MemberClock>> seen;
-    std::vector<SimTime> seen_first;
-    seen.push_back(offsets(seen_first.emplace_back()));
-    for (std::uint64_t b = 0; b < times; ++b) {
-        g.run(group, durations, clocks);
-        SimTime first;
-        std::vector<MemberClock> rel = offsets(first);
-        const std::size_t here = seen.size();
-        for (std::size_t k = 1; k <= kLongestPeriod && k <= here; ++k) {
-            if (seen[here - k] != rel) {
-                continue;
-            }
-            const std::uint64_t left = times - 1 - b;
-            const std::int64_t cycles = static_cast<std::int64_t>(left / k);
-            const SimTime shift = SimTime::from_ps((first - seen_first[here - k]).in_ps() * cycles);
-            for (MemberClock& c : clocks) {
-                c.ready += shift;
-                c.link_free += shift;
-            }
-            for (std::uint64_t r = 0; r < left % k; ++r) {
-                g.run(group, durations, clocks);
-            }
-            return;
-        }
-        seen.push_back(std::move(rel));
-        seen_first.push_back(first);
-    }
+    groups_[stage].run(group, durations, clocks, times);
 }
 
 void IterationCostModel::group_durations(const IterationOps& ops,

@@ -45,13 +45,18 @@ public:
         }
         for (Member& m : members_) {
             m.ops.resize(ops.size());
-            for (std::uint32_t i = 0; i < ops.size(); ++i) {
-                m.ops[i].remaining = static_cast<std::uint32_t>(ops[i].deps.size());
-            }
         }
     }
 
+    /// One run of the segment from clocks_; may be called again (the next block).
     void run() {
+        std::fill(computed_count_.begin(), computed_count_.end(), 0U);
+        for (Member& m : members_) {
+            for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+                m.ops[i].remaining = static_cast<std::uint32_t>(ops_[i].deps.size());
+            }
+            m.end = SimTime::zero();
+        }
         for (std::uint32_t m = 0; m < p_; ++m) {
             push(clocks_[m].ready, kStart, m, 0, 0);
         }
@@ -199,14 +204,61 @@ RingGroup::RingGroup(const cluster::Topology& topology,
 
 void RingGroup::run(std::span<const GroupOp> ops,
                     std::span<const std::vector<SimTime>> durations,
-                    std::vector<MemberClock>& clocks) const {
+                    std::vector<MemberClock>& clocks,
+                    std::uint64_t times) const {
     LTDES_ASSERT(durations.size() == chips_.size() && clocks.size() == chips_.size(),
                  "{} members, {} duration lists, {} clocks", chips_.size(), durations.size(),
                  clocks.size());
-    if (ops.empty()) {
+    if (ops.empty() || times == 0) {
         return;
     }
-    GroupRunner(topology_, chips_, overlap_, ops, durations, clocks).run();
+    GroupRunner runner(topology_, chips_, overlap_, ops, durations, clocks);
+    // The members' offsets after each run (the state before the first included): once a
+    // state recurs k runs later the group cycles with period k (decode steps on a ring often
+    // alternate between two), and every further k runs shift every clock by the same amount.
+    for (MemberClock& c : clocks) {
+        c.link_free = std::max(c.link_free, c.ready);
+    }
+    const auto offsets = [&clocks](SimTime& first) {
+        first = clocks[0].ready;
+        for (const MemberClock& c : clocks) {
+            first = std::min(first, c.ready);
+        }
+        std::vector<MemberClock> rel;
+        rel.reserve(clocks.size());
+        for (const MemberClock& c : clocks) {
+            rel.push_back({c.ready - first, c.link_free - first});
+        }
+        return rel;
+    };
+    constexpr std::size_t kLongestPeriod = 4;
+    std::vector<std::vector<MemberClock>> seen;
+    std::vector<SimTime> seen_first(1);
+    seen.push_back(offsets(seen_first[0]));
+    for (std::uint64_t b = 0; b < times; ++b) {
+        runner.run();
+        SimTime first;
+        std::vector<MemberClock> rel = offsets(first);
+        const std::size_t here = seen.size();
+        for (std::size_t k = 1; k <= kLongestPeriod && k <= here; ++k) {
+            if (seen[here - k] != rel) {
+                continue;
+            }
+            const std::uint64_t left = times - 1 - b;
+            const std::int64_t cycles = static_cast<std::int64_t>(left / k);
+            const SimTime shift = SimTime::from_ps((first - seen_first[here - k]).in_ps() * cycles);
+            for (MemberClock& c : clocks) {
+                c.ready += shift;
+                c.link_free += shift;
+            }
+            for (std::uint64_t r = 0; r < left % k; ++r) {
+                runner.run();
+            }
+            return;
+        }
+        seen.push_back(std::move(rel));
+        seen_first.push_back(first);
+    }
 }
 
 std::uint32_t RingGroup::link_key(std::uint32_t src, std::uint32_t dst) const {

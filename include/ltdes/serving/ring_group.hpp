@@ -40,12 +40,15 @@ public:
 
     std::uint32_t members() const { return static_cast<std::uint32_t>(chips_.size()); }
 
-    /// Runs `ops` on every member m from clocks[m] with durations[m][op]; every op of the
-    /// segment must be an ancestor of its last op. On return clocks[m].ready is when member m's
-    /// last op is done and clocks[m].link_free when its link is free again.
+    /// Runs `ops` `times` times back to back on every member m from clocks[m] with
+    /// durations[m][op]; every op of the segment must be an ancestor of its last op. On return
+    /// clocks[m].ready is when member m's last op is done and clocks[m].link_free when its link
+    /// is free again. Once the members' offsets recur (period up to 4 runs) the remaining runs
+    /// are extrapolated: the dynamics do not depend on absolute time.
     void run(std::span<const GroupOp> ops,
              std::span<const std::vector<SimTime>> durations,
-             std::vector<MemberClock>& clocks) const;
+             std::vector<MemberClock>& clocks,
+             std::uint64_t times = 1) const;
 
     /// True when a message from member m to `dst` queues behind the all-reduce chunks that m
     /// sends to member m+1 (the chip model keeps one FIFO per ring direction, one per
