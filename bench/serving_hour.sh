@@ -6,9 +6,19 @@
 # llama3-8b on 64 chips = 8 replicas of tp 8, iteration fidelity, on 1 and 2 ranks. Prints the
 # run's summary, wall time and peak resident memory per rank (GNU time), then checks that the
 # two rank counts wrote identical /requests, /iterations and /summary.
+#
+# serving_hour.sh BUILD_DIR --op-first SECONDS [EXTRA RUN FLAGS...]: the op-fidelity cost of the
+# same workload's first SECONDS (the requests arriving before then, served to completion) at
+# --fidelity op on 1 and 2 ranks, with the same checks.
 set -euo pipefail
 build=${1:-build/release}
 shift || true
+first=""
+if [ "${1:-}" = "--op-first" ]; then
+    first=$2
+    shift 2
+    set -- --fidelity op "$@"
+fi
 exe=$build/src/cli/lt-des
 [ -x "$exe" ] || { echo "build $exe first"; exit 2; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -19,6 +29,13 @@ trap 'rm -rf "$tmp"' EXIT
 # The generator clips to the model's context (8192); the benchmark's workload clips further.
 awk '/^[0-9]/ && NF == 4 { if ($3 > 4096) $3 = 4096; if ($4 > 700) $4 = 700 } { print }' \
     "$tmp/raw.trace" > "$tmp/hour.trace"
+if [ -n "$first" ]; then
+    # Only the requests arriving in the first $first seconds (arrivals are exact decimals).
+    awk -v t="$first" '/^[0-9]/ && NF == 4 { if ($2 + 0 < t + 0) { print; n++ } next }
+        /^end / { print "end " n; next } { print }' "$tmp/hour.trace" > "$tmp/first.trace"
+    mv "$tmp/first.trace" "$tmp/hour.trace"
+    echo "op fidelity, requests arriving in the first $first s: $(grep -c '^[0-9]' "$tmp/hour.trace")"
+fi
 for np in 1 2; do
     start=$(date +%s.%N)
     mpiexec --oversubscribe -n $np /usr/bin/time -f "rank peak RSS %M KiB" \

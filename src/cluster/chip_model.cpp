@@ -31,14 +31,24 @@ ChipModel::ChipModel(std::uint32_t chip,
       link_idle_power_w_(spec.link.idle_power_w),
       entries_(static_cast<std::uint32_t>(program.entries().size())) {
     const std::uint32_t requests = plan.requests(coord_.dp).count;
-    microbatches_ = std::min(requests, plan.microbatches());
-    for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
-        mb_requests_.push_back(plan.microbatch_requests(coord_.dp, mb).count);
+    std::vector<std::uint32_t> mb_requests;
+    for (std::uint32_t mb = 0; mb < std::min(requests, plan.microbatches()); ++mb) {
+        mb_requests.push_back(plan.microbatch_requests(coord_.dp, mb).count);
     }
-    state_.resize(std::size_t{entries_} * microbatches_);
+    reset_state(std::move(mb_requests));
+}
+
+void ChipModel::run_whole_batch() {
+    reset_state({plan_.workload().batch});
+}
+
+void ChipModel::reset_state(std::vector<std::uint32_t> mb_requests) {
+    mb_requests_ = std::move(mb_requests);
+    microbatches_ = static_cast<std::uint32_t>(mb_requests_.size());
+    state_.assign(std::size_t{entries_} * microbatches_, Instance{});
     for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
         for (std::uint32_t e = 0; e < entries_; ++e) {
-            const auto& entry = program.entries()[e];
+            const auto& entry = program_->entries()[e];
             state_[index(e, mb)].remaining = entry.local_dep_count + entry.remote_dep_count;
         }
     }

@@ -96,6 +96,27 @@ IterationCostModel::IterationCostModel(
             representative_.push_back(rep);
         }
     }
+    // The ranks run in lockstep (one schedule stands for all) when they have the same costs and
+    // every member's all-reduce messages cross the same number of links; otherwise they drift
+    // apart in the op-level run and are run side by side here.
+    if (tp > 1 && topology.kind() != cluster::TopologyKind::bus) {
+        bool lockstep = true;
+        for (std::uint32_t s = 0; s < plan.pp(); ++s) {
+            for (std::uint32_t t = 0; t < tp; ++t) {
+                const std::uint32_t a = plan.chip(cluster::ChipCoord{replica, s, t});
+                const std::uint32_t b = plan.chip(cluster::ChipCoord{replica, s, (t + 1) % tp});
+                lockstep = lockstep && representative_[std::size_t{s} * tp + t] == 0 &&
+                           topology.hops(a, b) == 1;
+            }
+        }
+        for (std::uint32_t s = 0; s < plan.pp() && !lockstep; ++s) {
+            std::vector<std::uint32_t> chips;
+            for (std::uint32_t t = 0; t < tp; ++t) {
+                chips.push_back(plan.chip(cluster::ChipCoord{replica, s, t}));
+            }
+            groups_.emplace_back(topology, std::move(chips), overlap);
+        }
+    }
 }
 
 std::size_t IterationCostModel::OpKeyHash::operator()(const OpKey& k) const {
@@ -144,6 +165,7 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
         const std::uint64_t bytes = (shard.all_reduce_elements * bits_ + 7) / 8;
         v.all_reduce = all_reduce_time(topology_, group, bytes);
         v.all_reduce_pj = cluster::all_reduce_cost(topology_, group, bytes).energy_pj;
+        v.all_reduce_bytes = bytes;
     }
     return memo_.emplace(key, v).first->second;
 }
@@ -249,7 +271,105 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const 
             (last ? r.feedback : sc.transfer) = slowest;
         }
     }
+    if (!groups_.empty()) {
+        group_durations(ops, tokens, emitting, r);
+    }
     return r;
+}
+
+void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
+                                   std::uint32_t stage,
+                                   std::int32_t layer,
+                                   std::uint64_t times,
+                                   std::vector<MemberClock>& clocks) const {
+    if (ops.empty() || times == 0) {
+        return;
+    }
+    const std::uint32_t tp = plan_.tp();
+    std::vector<GroupOp> group(ops.size());
+    std::vector<std::vector<SimTime>> durations(tp, std::vector<SimTime>(ops.size()));
+    workload::Op op;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        op.kind = ops[i].kind;
+        op.role = ops[i].role;
+        op.name = ops[i].name;
+        op.layer = layer;
+        op.m = ops[i].m;
+        op.n = ops[i].n;
+        op.k = ops[i].k;
+        op.count = ops[i].count;
+        for (std::uint32_t t = 0; t < tp; ++t) {
+            const std::uint32_t rep = representative_[std::size_t{stage} * tp + t];
+            if (rep != t) {
+                durations[t][i] = durations[rep][i];  // same shares and arch: same cost
+                continue;
+            }
+            const OpValue& v = op_cost(op, stage, t);
+            durations[t][i] = v.duration;
+            group[i].all_reduce = v.all_reduce_bytes > 0;
+            group[i].all_reduce_bytes = v.all_reduce_bytes;
+        }
+        group[i].dram = overlap_ && is_memory_op(op.kind);
+        for (const std::uint64_t d : ops[i].deps) {
+            group[i].deps.push_back(static_cast<std::uint32_t>(d));
+        }
+    }
+    groups_[stage].run(group, durations, clocks, times);
+}
+
+void IterationCostModel::group_durations(const IterationOps& ops,
+                                         std::uint64_t tokens,
+                                         std::uint64_t emitting,
+                                         IterationCost& r) const {
+    const std::uint32_t tp = plan_.tp();
+    const std::uint32_t pp = plan_.pp();
+    std::vector<MemberClock> clocks(tp);
+    SimTime mark;  // when the previous stage's last transfer arrived
+    r.feedback = SimTime::zero();
+    for (std::uint32_t s = 0; s < pp; ++s) {
+        const cluster::Range layers = plan_.layers(s);
+        const bool last = s + 1 == pp;
+        if (s == 0) {
+            run_group(ops.head, s, -1, 1, clocks);
+        }
+        run_group(ops.layer, s, static_cast<std::int32_t>(layers.begin), layers.count, clocks);
+        if (last) {
+            run_group(ops.tail, s, -1, 1, clocks);
+        }
+        SimTime end;
+        for (const MemberClock& c : clocks) {
+            end = std::max(end, c.ready);
+        }
+        StageCost& sc = r.stages[s];
+        sc.duration = end - mark;
+        sc.transfer = SimTime::zero();
+        if (pp == 1 || (last && emitting == 0)) {
+            continue;
+        }
+        // Each rank sends as soon as its own part is done (queued behind its all-reduce chunks
+        // when they share a link); the next stage's rank starts when it arrives.
+        const std::uint64_t bytes =
+            last ? 4 * emitting : (tokens * plan_.model().d_model * bits_ + 7) / 8;
+        const std::uint32_t next = last ? 0 : s + 1;
+        SimTime arrival_max;
+        for (std::uint32_t t = 0; t < tp; ++t) {
+            const std::uint32_t src = plan_.chip(cluster::ChipCoord{replica_, s, t});
+            const std::uint32_t dst = plan_.chip(cluster::ChipCoord{replica_, next, t});
+            SimTime depart = clocks[t].ready;
+            if (!last && groups_[s].shares_link(t, dst)) {
+                depart = std::max(depart, clocks[t].link_free);
+            }
+            const SimTime arrival = depart + cluster::p2p_cost(topology_, src, dst, bytes).time;
+            arrival_max = std::max(arrival_max, arrival);
+            clocks[t] = MemberClock{arrival, arrival};
+        }
+        if (last) {
+            r.feedback = arrival_max - end;
+        } else {
+            sc.transfer = arrival_max - end;
+            mark = arrival_max;
+        }
+    }
 }
 
 }  // namespace ltdes::serving

@@ -8,6 +8,7 @@
 #include "ltdes/des/context.hpp"
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/replica_chips.hpp"
 #include "ltdes/serving/replica_scheduler.hpp"
 
 #include <fmt/format.h>
@@ -120,16 +121,19 @@ private:
 class ReplicaLp final : public des::LogicalProcess {
 public:
     /// `own`: with round robin the replica's requests in arrival order, injected here (the
-    /// router then sends nothing and expects no completion notices); empty otherwise.
+    /// router then sends nothing and expects no completion notices); empty otherwise. With
+    /// `chips` (op fidelity) iterations run op by op on them, otherwise on `cost`.
     ReplicaLp(std::uint32_t replica,
               const ServingSpec& spec,
               std::uint64_t kv_blocks,
               IterationCostModel cost,
+              std::unique_ptr<ReplicaChips> chips,
               SimTime dispatch,
               std::vector<trace::RequestRecord> own)
         : replica_(replica),
           scheduler_(spec, kv_blocks),
           cost_(std::move(cost)),
+          chips_(std::move(chips)),
           dispatch_(dispatch),
           own_(std::move(own)),
           notify_router_(spec.router != RouterPolicy::round_robin) {}
@@ -168,6 +172,12 @@ public:
                 start_iteration(ctx);
                 break;
             default:
+                if (chips_ && chips_->on_event(ev, ctx)) {
+                    if (chips_->finished()) {
+                        end_iteration(chips_->energy(), chips_->resume_time() - ctx.now(), ctx);
+                    }
+                    break;
+                }
                 LTDES_UNREACHABLE("replica LP {}: unknown event kind {}", ctx.self(), ev.kind);
         }
     }
@@ -193,6 +203,10 @@ private:
         for (const BatchSlice& b : plan_.slices) {
             shapes_.push_back(SliceShape{b.tokens, b.cached, b.emits});
         }
+        if (chips_) {
+            chips_->start(shapes_, ctx);
+            return;
+        }
         iteration_ = cost_.cost(shapes_);
         const StageCost& s0 = iteration_.stages[0];
         ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
@@ -204,7 +218,11 @@ private:
             ctx.send(ctx.self(), s.duration + s.transfer, StageDoneMsg{stage + 1});
             return;
         }
-        const EnergyPj energy = iteration_.energy();
+        end_iteration(iteration_.energy(), iteration_.feedback, ctx);
+    }
+
+    /// The iteration's tokens exist now; the first stage has them `resume` later.
+    void end_iteration(const EnergyPj& energy, SimTime resume, des::Context& ctx) {
         energy_ += energy;
         const double energy_pj = energy.total();
         IterationRow row;
@@ -236,8 +254,8 @@ private:
                 ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
             }
         }
-        if (iteration_.feedback > SimTime::zero()) {
-            ctx.send(ctx.self(), iteration_.feedback, ResumeMsg{});
+        if (resume > SimTime::zero()) {
+            ctx.send(ctx.self(), resume, ResumeMsg{});
         } else {
             start_iteration(ctx);
         }
@@ -246,6 +264,7 @@ private:
     std::uint32_t replica_;
     ReplicaScheduler scheduler_;
     IterationCostModel cost_;
+    std::unique_ptr<ReplicaChips> chips_;
     SimTime dispatch_;
     std::vector<trace::RequestRecord> own_;
     bool notify_router_;
@@ -428,8 +447,13 @@ ServingResult run_serving(const ServingInputs& in,
             const std::uint32_t d = id - 1;
             IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
                                     in.arch_key);
+            std::unique_ptr<ReplicaChips> chips;
+            if (in.serving.fidelity == Fidelity::op) {
+                chips =
+                    std::make_unique<ReplicaChips>(plan, in.cluster, d, in.bits, in.cost_of_chip);
+            }
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
-                                               dispatch, std::move(own[d]));
+                                               std::move(chips), dispatch, std::move(own[d]));
         });
     if (in.progress) {
         sim.set_progress(in.progress);

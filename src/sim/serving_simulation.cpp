@@ -178,11 +178,6 @@ stats::RunSummary run_summary(const serving::ServingResult& r, const serving::Se
 }  // namespace
 
 ServingSetup plan_serving(const config::RunSpec& spec, const serving::ServingSpec& scheduler) {
-    if (scheduler.fidelity == serving::Fidelity::op) {
-        throw UsageError(
-            "--fidelity op: not implemented yet for request traces (every op of every iteration "
-            "on the chip LPs); use --fidelity iteration");
-    }
     ServingSetup setup;
     setup.cluster = spec.cluster;
     setup.cluster.scheduler = scheduler;

@@ -118,6 +118,11 @@ public:
               OpCostFn cost,
               bool keep_records);
 
+    /// Runs the program once over plan.workload().batch requests (one micro-batch, so shards
+    /// keep the batch dimension of the ops whole) instead of the replica's share: a serving
+    /// iteration's ops already carry its batch. Call before start().
+    void run_whole_batch();
+
     /// At time 0: starts the ops that wait on nothing.
     void start(SimTime now, std::vector<Outgoing>& out);
 
@@ -154,6 +159,9 @@ public:
 
 private:
     enum class Resource : std::uint8_t { cores = 0, dram = 1 };
+
+    /// Sizes the per-instance state for micro-batches of `mb_requests` requests each.
+    void reset_state(std::vector<std::uint32_t> mb_requests);
 
     struct Instance {
         std::uint32_t remaining = 0;  ///< dependencies not yet satisfied

@@ -9,6 +9,7 @@
 #include "ltdes/core/energy.hpp"
 #include "ltdes/core/sim_time.hpp"
 #include "ltdes/serving/iteration_ops.hpp"
+#include "ltdes/serving/ring_group.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,10 @@ struct IterationCost {
 /// share agree are costed once. Each stage: the embedding (first stage), its layers (one block
 /// costed and multiplied: every block starts with both resources free), the final norm and LM
 /// head (last stage). An all-reduce after an op takes its unloaded collective time and energy.
+/// Where the tensor ranks of a stage would not run in lockstep (a ring whose wrap-around
+/// message crosses more than one link, or ranks with unequal shares), the durations come from
+/// the ranks run side by side instead (RingGroup): each rank starts its next op when its own
+/// all-reduce is done, and blocks repeat until the ranks' offsets reach a steady state.
 class IterationCostModel {
 public:
     IterationCostModel(const cluster::Plan& plan,
@@ -89,9 +94,26 @@ private:
         EnergyPj energy;
         SimTime all_reduce;  ///< 0 when the op needs none
         double all_reduce_pj = 0.0;
+        std::uint64_t all_reduce_bytes = 0;  ///< each rank's contribution (0: none)
     };
 
     const OpValue& op_cost(const workload::Op& op, std::uint32_t stage, std::uint32_t t) const;
+
+    /// `times` back-to-back runs of `ops` (all of one block shape) on the tensor group of
+    /// `stage`, from and into `clocks`: simulated until the members' offsets repeat, then
+    /// extrapolated (the group's dynamics do not depend on absolute time).
+    void run_group(const std::vector<workload::Op>& ops,
+                   std::uint32_t stage,
+                   std::int32_t layer,
+                   std::uint64_t times,
+                   std::vector<MemberClock>& clocks) const;
+
+    /// Durations of the stages, transfers and feedback of `r` from the tensor ranks run side
+    /// by side (energies are left as they are).
+    void group_durations(const IterationOps& ops,
+                         std::uint64_t tokens,
+                         std::uint64_t emitting,
+                         IterationCost& r) const;
 
     mutable std::unordered_map<OpKey, OpValue, OpKeyHash> memo_;
     cluster::Plan plan_;
@@ -101,6 +123,7 @@ private:
     bool overlap_;
     std::vector<cluster::OpCostFn> cost_;        ///< by chip of the replica, (stage, t) row-major
     std::vector<std::uint32_t> representative_;  ///< tensor rank costed in place of each rank
+    std::vector<RingGroup> groups_;              ///< by stage, when the ranks are run side by side
 };
 
 }  // namespace ltdes::serving

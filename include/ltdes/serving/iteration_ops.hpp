@@ -39,4 +39,11 @@ IterationOps build_iteration_ops(const workload::ModelShape& model,
                                  std::uint32_t bits,
                                  std::span<const SliceShape> batch);
 
+/// The whole iteration as one op graph, as the op-level run executes it: the embedding, every
+/// layer (block l's ops carry layer l and its first ops depend on block l−1's output), then the
+/// final norm and LM head when a request emits. Ids are 0, 1, 2, … and deps are ids.
+std::vector<workload::Op> build_iteration_graph(const workload::ModelShape& model,
+                                                std::uint32_t bits,
+                                                std::span<const SliceShape> batch);
+
 }  // namespace ltdes::serving

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // A serving simulation on the DES kernel: a router LP (id 0) receives the requests at their
 // arrival times and dispatches each to a replica LP (id 1 + replica), which runs iterations
-// of its scheduler, one event per pipeline stage per iteration. Rows are gathered on every
-// rank and ordered by request id and (replica, start), so they do not depend on -n or threads.
+// of its scheduler, one event per pipeline stage per iteration (iteration fidelity) or one per
+// op completion, activation and all-reduce chunk of its chips (op fidelity). Rows are gathered
+// on every rank and ordered by request id and (replica, start), so they do not depend on -n or
+// threads.
 #pragma once
 
 #include "ltdes/cluster/chip_model.hpp"

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/serving/ring_group.hpp"
+
+#include "ltdes/cluster/collective.hpp"
+#include "ltdes/core/assert.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <tuple>
+
+namespace ltdes::serving {
+
+namespace {
+
+/// The chip models of the group over one queue of events (time, creation order).
+class GroupRunner {
+public:
+    GroupRunner(const cluster::Topology& topo,
+                std::span<const std::uint32_t> chips,
+                bool overlap,
+                std::span<const GroupOp> ops,
+                std::span<const std::vector<SimTime>> durations,
+                std::vector<MemberClock>& clocks)
+        : topo_(topo),
+          chips_(chips),
+          overlap_(overlap),
+          ops_(ops),
+          durations_(durations),
+          clocks_(clocks),
+          p_(static_cast<std::uint32_t>(chips.size())),
+          dependents_(ops.size()),
+          members_(p_) {
+        for (std::uint32_t i = 0; i < ops.size(); ++i) {
+            for (const std::uint32_t d : ops[i].deps) {
+                LTDES_ASSERT(d < i, "op {} depends on op {}, which is not earlier", i, d);
+                dependents_[d].push_back(i);
+            }
+        }
+        computed_at_.resize(ops.size() * p_);
+        computed_count_.assign(ops.size(), 0);
+        for (std::uint32_t i = 0; i < p_; ++i) {
+            hop_delay_.push_back(SimTime::from_ps(topo.hop_latency().in_ps() *
+                                                  topo.hops(chips[i], chips[(i + 1) % p_])));
+        }
+        for (Member& m : members_) {
+            m.ops.resize(ops.size());
+        }
+    }
+
+    /// One run of the segment from clocks_; may be called again (the next block).
+    void run() {
+        std::fill(computed_count_.begin(), computed_count_.end(), 0U);
+        for (Member& m : members_) {
+            for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+                m.ops[i].remaining = static_cast<std::uint32_t>(ops_[i].deps.size());
+            }
+            m.end = SimTime::zero();
+        }
+        for (std::uint32_t m = 0; m < p_; ++m) {
+            push(clocks_[m].ready, kStart, m, 0, 0);
+        }
+        while (!events_.empty()) {
+            const auto [t, seq, kind, m, op, step] = events_.top();
+            events_.pop();
+            Member& me = members_[m];
+            switch (kind) {
+                case kStart:
+                    for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+                        if (ops_[i].deps.empty()) {
+                            make_ready(m, i, t);
+                        }
+                    }
+                    break;
+                case kDone: {
+                    const int r = resource(op);
+                    me.busy[r] = false;
+                    if (ops_[op].all_reduce && p_ > 1) {
+                        computed_at_[std::size_t{op} * p_ + m] = t;
+                        if (++computed_count_[op] == p_) {
+                            reduce(op);
+                        }
+                    } else {
+                        complete(m, op, t);
+                    }
+                    dispatch(m, r, t);
+                    break;
+                }
+                default:  // kReduced: the member's all-reduce is done
+                    complete(m, op, t);
+                    break;
+            }
+        }
+        for (std::uint32_t m = 0; m < p_; ++m) {
+            clocks_[m].ready = members_[m].end;
+            clocks_[m].link_free = std::max(clocks_[m].link_free, members_[m].end);
+        }
+    }
+
+private:
+    static constexpr std::uint8_t kStart = 0;
+    static constexpr std::uint8_t kDone = 1;
+    static constexpr std::uint8_t kReduced = 2;
+    using Ev = std::
+        tuple<SimTime, std::uint64_t, std::uint8_t, std::uint32_t, std::uint32_t, std::uint32_t>;
+
+    struct OpState {
+        std::uint32_t remaining = 0;
+    };
+
+    struct Member {
+        std::vector<OpState> ops;
+        std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready[2];
+        bool busy[2] = {false, false};
+        SimTime end;
+    };
+
+    int resource(std::uint32_t op) const { return overlap_ && ops_[op].dram ? 1 : 0; }
+
+    void push(SimTime t, std::uint8_t kind, std::uint32_t m, std::uint32_t op, std::uint32_t step) {
+        events_.emplace(t, seq_++, kind, m, op, step);
+    }
+
+    void make_ready(std::uint32_t m, std::uint32_t op, SimTime now) {
+        const int r = resource(op);
+        members_[m].ready[r].push(op);
+        dispatch(m, r, now);
+    }
+
+    void dispatch(std::uint32_t m, int r, SimTime now) {
+        Member& me = members_[m];
+        if (me.busy[r] || me.ready[r].empty()) {
+            return;
+        }
+        const std::uint32_t op = me.ready[r].top();
+        me.ready[r].pop();
+        me.busy[r] = true;
+        push(now + durations_[m][op], kDone, m, op, 0);
+    }
+
+    void complete(std::uint32_t m, std::uint32_t op, SimTime now) {
+        Member& me = members_[m];
+        me.end = std::max(me.end, now);
+        for (const std::uint32_t d : dependents_[op]) {
+            if (--me.ops[d].remaining == 0) {
+                make_ready(m, d, now);
+            }
+        }
+    }
+
+    /// Every member has computed `op` (the last one just now): replays the chip model's ring
+    /// rule — member i sends step s once its sums exist and step s−1 has arrived, FIFO on its
+    /// link — and schedules each member's completion (its last chunk's arrival, which is later
+    /// than every member's computation, so no event is scheduled in the past).
+    void reduce(std::uint32_t op) {
+        const std::uint32_t p = p_;
+        const std::uint64_t bytes = ops_[op].all_reduce_bytes;
+        serial_.resize(p);
+        for (std::uint32_t c = 0; c < p; ++c) {
+            serial_[c] = topo_.serialization(cluster::chunk_bytes(bytes, p, c));
+        }
+        arrived_.assign(
+            computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p),
+            computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p + p));
+        next_.resize(p);
+        for (std::uint32_t s = 0; s < 2 * (p - 1); ++s) {
+            for (std::uint32_t i = 0; i < p; ++i) {
+                const std::uint32_t chunk =
+                    s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
+                SimTime& free_at = clocks_[i].link_free;
+                free_at = std::max(free_at, arrived_[i]) + serial_[chunk];
+                next_[(i + 1) % p] = free_at + hop_delay_[i];
+            }
+            arrived_.swap(next_);
+        }
+        for (std::uint32_t i = 0; i < p; ++i) {
+            push(arrived_[i], kReduced, i, op, 0);
+        }
+    }
+
+    const cluster::Topology& topo_;
+    std::span<const std::uint32_t> chips_;
+    bool overlap_;
+    std::span<const GroupOp> ops_;
+    std::span<const std::vector<SimTime>> durations_;
+    std::vector<MemberClock>& clocks_;
+    std::uint32_t p_;
+    std::vector<std::vector<std::uint32_t>> dependents_;
+    std::vector<Member> members_;
+    std::vector<SimTime> computed_at_;           ///< (op, member): its partial sums exist
+    std::vector<std::uint32_t> computed_count_;  ///< by op: members that computed it
+    std::vector<SimTime> hop_delay_;             ///< member i → i+1, latency of the hops
+    std::vector<SimTime> serial_, arrived_, next_;
+    std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events_;
+    std::uint64_t seq_ = 0;
+};
+
+}  // namespace
+
+RingGroup::RingGroup(const cluster::Topology& topology,
+                     std::vector<std::uint32_t> chips,
+                     bool overlap)
+    : topology_(topology), chips_(std::move(chips)), overlap_(overlap) {}
+
+void RingGroup::run(std::span<const GroupOp> ops,
+                    std::span<const std::vector<SimTime>> durations,
+                    std::vector<MemberClock>& clocks,
+                    std::uint64_t times) const {
+    LTDES_ASSERT(durations.size() == chips_.size() && clocks.size() == chips_.size(),
+                 "{} members, {} duration lists, {} clocks", chips_.size(), durations.size(),
+                 clocks.size());
+    if (ops.empty() || times == 0) {
+        return;
+    }
+    GroupRunner runner(topology_, chips_, overlap_, ops, durations, clocks);
+    // The members' offsets after each run (the state before the first included): once a
+    // state recurs k runs later the group cycles with period k (decode steps on a ring often
+    // alternate between two), and every further k runs shift every clock by the same amount.
+    for (MemberClock& c : clocks) {
+        c.link_free = std::max(c.link_free, c.ready);
+    }
+    const auto offsets = [&clocks](SimTime& first) {
+        first = clocks[0].ready;
+        for (const MemberClock& c : clocks) {
+            first = std::min(first, c.ready);
+        }
+        std::vector<MemberClock> rel;
+        rel.reserve(clocks.size());
+        for (const MemberClock& c : clocks) {
+            rel.push_back({c.ready - first, c.link_free - first});
+        }
+        return rel;
+    };
+    constexpr std::size_t kLongestPeriod = 4;
+    std::vector<std::vector<MemberClock>> seen;
+    std::vector<SimTime> seen_first(1);
+    seen.push_back(offsets(seen_first[0]));
+    for (std::uint64_t b = 0; b < times; ++b) {
+        runner.run();
+        SimTime first;
+        std::vector<MemberClock> rel = offsets(first);
+        const std::size_t here = seen.size();
+        for (std::size_t k = 1; k <= kLongestPeriod && k <= here; ++k) {
+            if (seen[here - k] != rel) {
+                continue;
+            }
+            const std::uint64_t left = times - 1 - b;
+            const std::int64_t cycles = static_cast<std::int64_t>(left / k);
+            const SimTime shift = SimTime::from_ps((first - seen_first[here - k]).in_ps() * cycles);
+            for (MemberClock& c : clocks) {
+                c.ready += shift;
+                c.link_free += shift;
+            }
+            for (std::uint64_t r = 0; r < left % k; ++r) {
+                runner.run();
+            }
+            return;
+        }
+        seen.push_back(std::move(rel));
+        seen_first.push_back(first);
+    }
+}
+
+std::uint32_t RingGroup::link_key(std::uint32_t src, std::uint32_t dst) const {
+    if (topology_.kind() != cluster::TopologyKind::ring) {
+        return dst;
+    }
+    const std::uint32_t c = topology_.chips();
+    const std::uint32_t forward = (dst + c - src) % c;
+    return forward <= c - forward ? 0 : 1;
+}
+
+bool RingGroup::shares_link(std::uint32_t m, std::uint32_t dst) const {
+    const std::uint32_t src = chips_[m];
+    const std::uint32_t next = chips_[(m + 1) % chips_.size()];
+    return chips_.size() > 1 && link_key(src, dst) == link_key(src, next);
+}
+
+}  // namespace ltdes::serving
