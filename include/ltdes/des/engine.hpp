@@ -142,6 +142,7 @@ private:
     class Workers;
 
     void post(Shard& shard, LpSlot& slot, Event& ev);
+    [[gnu::noinline]] void post_remote(Shard& shard, const Event& ev);
     void run_shard(Shard& shard, SimTime window_end);
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
 
