@@ -110,12 +110,14 @@ std::string format_serving_summary(const config::RunSpec& spec,
         "token)\n",
         sum.energy_j, sum.energy_per_request_j, sum.energy_per_generated_token_j * 1e3);
     o += fmt::format(
-        "simulation      {} iterations, {} events in {} windows, {:.3f} s wall ({:.3g} "
-        "events/s)\n",
-        r.iteration_count, r.stats.global_events, r.stats.windows, r.stats.local_wall_seconds,
+        "simulation      {} iterations, {} events in {} windows ({} rounds), {:.3f} s wall "
+        "({:.3g} events/s, {:.3f} s of it synchronising)\n",
+        r.iteration_count, r.stats.global_events, r.stats.windows, r.stats.rounds,
+        r.stats.local_wall_seconds,
         r.stats.local_wall_seconds > 0
             ? static_cast<double>(r.stats.global_events) / r.stats.local_wall_seconds
-            : 0.0);
+            : 0.0,
+        r.stats.sync_seconds_per_rank.empty() ? 0.0 : r.stats.sync_seconds_per_rank[0]);
     return o;
 }
 

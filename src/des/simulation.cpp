@@ -140,7 +140,7 @@ constexpr std::size_t kExactTransitRanks = 8;
 }  // namespace
 
 // Each round: every rank tells every rank r the earliest time it can still cause an event
-// there (its earliest pending event plus D(me, r), and for events in transit to rank y, their
+// there (the earliest output of its LPs plus D(me, r), and for events in transit to rank y, their
 // time plus what is left of the way from y); the reduction gives each rank the minimum, its
 // bound. Events before the bound are safe: the rank runs them in local windows of one
 // lookahead (sends between its own LPs need that), without talking to anyone.
@@ -161,6 +161,7 @@ RunStats Simulation::run() {
             ? SimTime::from_ps(spec_.lookahead.in_ps() * spec_.single_shard_window_lookaheads)
             : spec_.lookahead;
     engine.start();
+    const bool reaches_any = reach.reachable() > 0;
     std::vector<Event> inbox;
     std::vector<SimTime> bound_to(static_cast<std::size_t>(ranks));
     std::vector<std::int32_t> sending;
@@ -195,9 +196,12 @@ RunStats Simulation::run() {
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
         const SimTime local_next = engine.next_event_time();
+        // What this rank's LPs can send, from their earliest output (a busy LP cannot send
+        // before it is done); asked only when some rank can hear this one.
+        const SimTime output = reaches_any ? engine.output_bound() : local_next;
         sending.clear();
         for (std::int32_t r = 0; r < ranks; ++r) {
-            bound_to[static_cast<std::size_t>(r)] = saturating_add(local_next, reach.to(r));
+            bound_to[static_cast<std::size_t>(r)] = saturating_add(output, reach.to(r));
             if (engine.outgoing_min(r) != SimTime::max()) {
                 sending.push_back(r);
             }

@@ -53,6 +53,17 @@ constexpr int kEventTag = 7301;
 
 }  // namespace
 
+namespace {
+
+// A message of a round found by MPI_Mprobe, not yet received.
+struct Probed {
+    int source = 0;
+    int count = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+};
+
+}  // namespace
+
 struct MpiTransport::Handles {
     MPI_Datatype event_type = MPI_DATATYPE_NULL;
     MPI_Datatype window_type = MPI_DATATYPE_NULL;
@@ -60,6 +71,7 @@ struct MpiTransport::Handles {
     MPI_Datatype round_type = MPI_DATATYPE_NULL;
     MPI_Op round_op = MPI_OP_NULL;
     std::vector<MPI_Request> sends;
+    std::vector<Probed> probed;
     MPI_Comm comm = MPI_COMM_WORLD;  // a split() group owns its communicator
     bool owns_comm = false;
 };
@@ -205,28 +217,29 @@ des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
                         static_cast<int>(r), kEventTag, handles_->comm, &req),
               "MPI_Isend");
     }
+    // Matched probes first, so every message lands straight in `inbox` at its place (grouped
+    // by source in rank order, the contract) instead of going through a buffer of its own.
     const auto expected = static_cast<std::size_t>(mine[1]);
-    if (arrivals_.size() < expected) {
-        arrivals_.resize(expected);
-    }
+    auto& probed = handles_->probed;
+    probed.resize(expected);
+    std::size_t total = 0;
     for (std::size_t i = 0; i < expected; ++i) {
         MPI_Status status;
-        check(MPI_Probe(MPI_ANY_SOURCE, kEventTag, handles_->comm, &status), "MPI_Probe");
-        int count = 0;
-        check(MPI_Get_count(&status, handles_->event_type, &count), "MPI_Get_count");
-        auto& [src, events] = arrivals_[i];
-        src = status.MPI_SOURCE;
-        events.resize(static_cast<std::size_t>(count));
-        check(MPI_Recv(events.data(), count, handles_->event_type, src, kEventTag, handles_->comm,
-                       MPI_STATUS_IGNORE),
-              "MPI_Recv");
+        check(MPI_Mprobe(MPI_ANY_SOURCE, kEventTag, handles_->comm, &probed[i].message, &status),
+              "MPI_Mprobe");
+        check(MPI_Get_count(&status, handles_->event_type, &probed[i].count), "MPI_Get_count");
+        probed[i].source = status.MPI_SOURCE;
+        total += static_cast<std::size_t>(probed[i].count);
     }
-    // The contract: grouped by source rank, in rank order.
-    std::sort(arrivals_.begin(), arrivals_.begin() + static_cast<std::ptrdiff_t>(expected),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    inbox.clear();
-    for (std::size_t i = 0; i < expected; ++i) {
-        inbox.insert(inbox.end(), arrivals_[i].second.begin(), arrivals_[i].second.end());
+    std::sort(probed.begin(), probed.end(),
+              [](const Probed& a, const Probed& b) { return a.source < b.source; });
+    inbox.resize(total);
+    std::size_t at = 0;
+    for (Probed& p : probed) {
+        check(MPI_Mrecv(inbox.data() + at, p.count, handles_->event_type, &p.message,
+                        MPI_STATUS_IGNORE),
+              "MPI_Mrecv");
+        at += static_cast<std::size_t>(p.count);
     }
     if (!handles_->sends.empty()) {
         check(MPI_Waitall(static_cast<int>(handles_->sends.size()), handles_->sends.data(),

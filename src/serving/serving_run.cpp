@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -75,9 +76,16 @@ public:
 
     void on_start(des::Context& ctx) override {
         if (!requests_.empty()) {
+            next_arrival_ = requests_[0].arrival;
             ctx.send(ctx.self(), requests_[0].arrival - ctx.now(), ArrivalMsg{0});
         }
     }
+
+    bool bounds_output() const override { return true; }
+
+    /// The router sends only when a request arrives (completions just update its counts), and
+    /// arrivals come from the trace: its next arrival, whatever it receives.
+    SimTime earliest_output(SimTime /*input_from*/) override { return next_arrival_; }
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         if (ev.kind == CompletionMsg::kKind) {
@@ -90,7 +98,9 @@ public:
         const std::uint32_t r = pick();
         ++outstanding_[r];
         ctx.send(LpId{1 + r}, dispatch_, RequestMsg{requests_[m.index]});
+        next_arrival_ = SimTime::max();
         if (m.index + 1 < requests_.size()) {
+            next_arrival_ = requests_[m.index + 1].arrival;
             ctx.send(ctx.self(), requests_[m.index + 1].arrival - ctx.now(),
                      ArrivalMsg{m.index + 1});
         }
@@ -116,6 +126,7 @@ private:
     RouterPolicy policy_;
     SimTime dispatch_;
     std::uint64_t routed_ = 0;
+    SimTime next_arrival_ = SimTime::max();  // of the pending ArrivalMsg
 };
 
 class ReplicaLp final : public des::LogicalProcess {
@@ -160,6 +171,7 @@ public:
             }
             case RequestMsg::kKind:
                 scheduler_.add(ev.as<RequestMsg>().record, ctx.now());
+                completion_known_ = false;  // the future without input changed
                 if (!busy_) {
                     start_iteration(ctx);
                 }
@@ -169,6 +181,7 @@ public:
                 break;
             case ResumeMsg::kKind:
                 busy_ = false;
+                resuming_ = false;
                 start_iteration(ctx);
                 break;
             default:
@@ -182,6 +195,26 @@ public:
         }
     }
 
+    /// At op fidelity the chips' events decide when an iteration ends, which the iteration
+    /// cost does not promise to the picosecond everywhere: no bound, the rank falls back to
+    /// its earliest pending event.
+    bool bounds_output() const override { return !chips_; }
+
+    /// A replica sends only completion notices, at the end of an iteration that completes a
+    /// request; without new requests its future is fixed, so the bound is the end of the first
+    /// such iteration (worked out ahead on a copy of the scheduler), or `input_from` if sooner:
+    /// a request arriving then may change the schedule.
+    SimTime earliest_output(SimTime input_from) override {
+        if (!notify_router_) {
+            return SimTime::max();  // round robin: nothing ever leaves the replica
+        }
+        if (!completion_known_) {
+            next_completion_ = predict_completion();
+            completion_known_ = true;
+        }
+        return std::min(input_from, next_completion_);
+    }
+
     std::vector<RequestRow>& requests() { return requests_; }
 
     std::vector<IterationRow>& iterations() { return iterations_; }
@@ -191,6 +224,70 @@ public:
     const EnergyPj& energy() const { return energy_; }
 
 private:
+    /// An iteration worked out ahead by predict_completion(), used when the real one matches.
+    struct Ahead {
+        std::vector<SliceShape> shapes;
+        IterationCost cost;
+    };
+
+    static void shapes_of(const IterationPlan& plan, std::vector<SliceShape>& shapes) {
+        shapes.clear();
+        for (const BatchSlice& b : plan.slices) {
+            shapes.push_back(SliceShape{b.tokens, b.cached, b.emits});
+        }
+    }
+
+    /// The cost of an iteration of `shapes`, from ahead_ when predicted (costs depend on the
+    /// shapes only), else from the cost model.
+    IterationCost cost_of(const std::vector<SliceShape>& shapes, std::deque<Ahead>& ahead) const {
+        if (!ahead.empty() && ahead.front().shapes == shapes) {
+            IterationCost c = std::move(ahead.front().cost);
+            ahead.pop_front();
+            return c;
+        }
+        ahead.clear();
+        return cost_.cost(shapes);
+    }
+
+    /// End of the first iteration that completes a request if no request arrives any more
+    /// (SimTime::max(): none), by running a copy of the scheduler through the same calls the
+    /// events will make. The iterations it costs are kept in ahead_ for the real run.
+    SimTime predict_completion() {
+        if (!busy_) {
+            return SimTime::max();  // idle: nothing runs until a request arrives
+        }
+        ReplicaScheduler future = scheduler_;
+        std::vector<RequestState> done;
+        SimTime t = resume_at_;
+        if (!resuming_) {
+            t = started_ + iteration_.duration();
+            future.finish(plan_, t, 0.0, done);
+            if (!done.empty()) {
+                return t;
+            }
+            t += iteration_.feedback;
+        }
+        std::deque<Ahead> old = std::move(ahead_);
+        ahead_.clear();
+        std::vector<SliceShape> shapes;
+        while (true) {
+            const IterationPlan plan = future.next(t);
+            if (plan.empty()) {
+                return SimTime::max();
+            }
+            shapes_of(plan, shapes);
+            IterationCost cost = cost_of(shapes, old);
+            t += cost.duration();
+            const SimTime feedback = cost.feedback;
+            ahead_.push_back(Ahead{shapes, std::move(cost)});
+            future.finish(plan, t, 0.0, done);
+            if (!done.empty()) {
+                return t;
+            }
+            t += feedback;
+        }
+    }
+
     void start_iteration(des::Context& ctx) {
         plan_ = scheduler_.next(ctx.now());
         if (plan_.empty()) {
@@ -199,15 +296,12 @@ private:
         }
         busy_ = true;
         started_ = ctx.now();
-        shapes_.clear();
-        for (const BatchSlice& b : plan_.slices) {
-            shapes_.push_back(SliceShape{b.tokens, b.cached, b.emits});
-        }
+        shapes_of(plan_, shapes_);
         if (chips_) {
             chips_->start(shapes_, ctx);
             return;
         }
-        iteration_ = cost_.cost(shapes_);
+        iteration_ = cost_of(shapes_, ahead_);
         const StageCost& s0 = iteration_.stages[0];
         ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
     }
@@ -254,7 +348,12 @@ private:
                 ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
             }
         }
+        if (!done_.empty()) {
+            completion_known_ = false;  // that was the predicted one
+        }
         if (resume > SimTime::zero()) {
+            resuming_ = true;
+            resume_at_ = ctx.now() + resume;
             ctx.send(ctx.self(), resume, ResumeMsg{});
         } else {
             start_iteration(ctx);
@@ -268,7 +367,12 @@ private:
     SimTime dispatch_;
     std::vector<trace::RequestRecord> own_;
     bool notify_router_;
-    bool busy_ = false;
+    bool busy_ = false;      // an iteration runs, or its tokens travel back (resuming_)
+    bool resuming_ = false;  // between an iteration and the ResumeMsg at resume_at_
+    SimTime resume_at_;
+    bool completion_known_ = false;  // next_completion_ is up to date
+    SimTime next_completion_;
+    std::deque<Ahead> ahead_;  // iterations costed by predict_completion(), in order
     SimTime started_;
     IterationPlan plan_;
     IterationCost iteration_;
@@ -437,6 +541,15 @@ ServingResult run_serving(const ServingInputs& in,
     sim_spec.lookahead = round_robin ? SimTime::from_ps(std::int64_t{1} << 60) : dispatch;
     sim_spec.threads = in.threads;
     const std::uint32_t lp_count = 1 + plan.dp();
+    if (in.threads == 1) {
+        // One queue for the rank's few LPs: its local windows may then span many dispatch
+        // latencies (about 10 ms of simulated time) instead of one.
+        sim_spec.lps_per_shard = lp_count;
+        sim_spec.single_shard_window_lookaheads =
+            static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+                SimTime::from_ps(std::int64_t{10'000'000'000}).in_ps() / dispatch.in_ps(), 1,
+                1 << 20));
+    }
     des::Simulation sim(
         sim_spec, transport, partitioner, lp_count,
         [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {

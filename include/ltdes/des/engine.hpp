@@ -77,6 +77,14 @@ public:
     /// Earliest pending local event, SimTime::max() when none.
     SimTime next_event_time() const;
 
+    /// A lower bound on the time of every send from a local LP to another LP from now on, as
+    /// long as no event from another rank arrives: the smallest earliest_output() of the local
+    /// LPs (each given its earliest pending event from another LP) when every local LP bounds
+    /// its output, else next_event_time(). Until the next call, a send to another rank earlier
+    /// than this bound (or than an event deliver()ed since) is a model bug (InternalError). An
+    /// exception of an LP counts as its shard's failure (the bound is then next_event_time()).
+    SimTime output_bound();
+
     /// Runs on_finish of every local LP with now() = `now`.
     void finish(SimTime now);
 
@@ -134,6 +142,7 @@ private:
     class Workers;
 
     void post(Shard& shard, LpSlot& slot, Event& ev);
+    [[gnu::noinline]] void post_remote(Shard& shard, const Event& ev);
     void run_shard(Shard& shard, SimTime window_end);
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
 
@@ -154,6 +163,9 @@ private:
     std::vector<SimTime> rank_out_min_;
     std::vector<SimTime> remote_delay_;
     SimTime outgoing_min_ = SimTime::max();
+    bool lps_bound_output_ = false;    // every local LP implements earliest_output()
+    SimTime promised_output_;          // the last output_bound(), checked on remote sends
+    std::vector<SimTime> input_from_;  // output_bound(): per LP of a shard
     std::exception_ptr build_error_;
     std::unique_ptr<Workers> workers_;
 };

@@ -62,6 +62,17 @@ public:
     /// Removes the earliest poppable event into `out`. Precondition: has_before(…) was true.
     void pop(Event& out);
 
+    /// Calls visit(event) for every pending event, in no particular order. O(size()).
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        for (const Key& k : heap_) {
+            visit(pool_[k.slot]);
+        }
+        for (const Event& ev : far_) {
+            visit(ev);
+        }
+    }
+
     /// Initial width of the near tier beyond the requested time (it adapts), in ps; the engine
     /// uses two lookaheads.
     void set_horizon_width(SimTime width);

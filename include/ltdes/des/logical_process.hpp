@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ltdes/core/sim_time.hpp"
 #include "ltdes/des/event.hpp"
 
 namespace ltdes::des {
@@ -19,6 +20,22 @@ public:
 
     /// Called for every event addressed to this LP with time < end time, in event order.
     virtual void on_event(const Event& ev, Context& ctx) = 0;
+
+    /// True when this LP implements earliest_output(). The engine asks once, after on_start;
+    /// only when every LP of a rank says yes does the rank use their bounds (otherwise its
+    /// earliest pending event bounds its sends, which is always true).
+    virtual bool bounds_output() const { return false; }
+
+    /// A lower bound, in ps, on the time at which this LP next sends an event to another LP
+    /// (self-sends do not count), given its state and its own pending self-events and given
+    /// that the earliest event it will still receive from another LP is at `input_from`
+    /// (SimTime::max(): none). An LP that reacts to inputs returns at most `input_from`; one
+    /// whose sends never depend on inputs (a router that dispatches only at trace arrivals) may
+    /// return more. SimTime::max(): never. Called between windows, never concurrently with
+    /// on_event; it may update caches but must not change what the LP does. A send earlier
+    /// than the bound given is reported as a model bug (InternalError). Speed only: the ranks
+    /// wait for each other less, results are the same.
+    virtual SimTime earliest_output(SimTime /*input_from*/) { return SimTime::zero(); }
 
     /// Called once after the last window. ctx.now() is the time of the last event executed
     /// anywhere (0 if none); sending from here is an error.

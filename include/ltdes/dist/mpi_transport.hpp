@@ -65,7 +65,6 @@ private:
     std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_;
     std::vector<des::Event> send_buffer_;
     std::vector<std::int64_t> round_out_;
-    std::vector<std::pair<int, std::vector<des::Event>>> arrivals_;
 
     void exchange_events(std::span<const std::vector<des::Event>> outbox,
                          std::vector<des::Event>& inbox);
