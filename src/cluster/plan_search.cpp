@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <map>
 #include <memory>
@@ -885,6 +886,7 @@ PlanPrediction predict_plan(const TraceProfile& profile,
 
 PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInputs& in) {
     const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu_start = std::clock();
     check_objective(profile, in.objective);
     const auto& m = profile.model();
     const auto& w = profile.workload();
@@ -981,6 +983,7 @@ PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInput
                          return ka < kb;
                      });
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return r;
 }
 
@@ -1003,9 +1006,9 @@ std::string format_search_report(const PlanSearchResult& r,
     std::string out;
     out += fmt::format(
         "plan search: objective {}, {} feasible plan(s) of {} on up to {} chips scored in {:.3f} "
-        "s ({} distinct op shapes, {} passes)\n",
+        "s ({:.3f} s CPU; {} distinct op shapes, {} passes)\n",
         objective_name(r.objective), r.ranked.size(), profile.model().name, r.chips, r.seconds,
-        profile.shapes().size(), profile.passes().size());
+        r.cpu_seconds, profile.shapes().size(), profile.passes().size());
     out += fmt::format(
         "{:>4} {:>4} {:>4} {:>4} {:>3} {:>6} {:>13} {:>12} {:>12} {:>12} {:>13} {:>9}\n", "rank",
         "tp", "pp", "dp", "mb", "chips", "makespan_ms", "ttft_ms", "tpot_ms", "energy_J",

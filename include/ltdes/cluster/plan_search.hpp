@@ -195,6 +195,7 @@ struct PlanSearchResult {
     std::array<std::uint64_t, kExclusionNames.size()> excluded{};  ///< (tp, pp, dp) per reason
     std::array<std::string, kExclusionNames.size()> example;       ///< one excluded plan each
     double seconds = 0.0;                                          ///< wall time of the search
+    double cpu_seconds = 0.0;  ///< CPU time of the search (this process)
     /// False when no plan fits DRAM: `ranked` then holds the plans of the smallest footprint.
     bool fits_memory = true;
     std::uint64_t smallest_need_bytes = 0;  ///< with !fits_memory: that footprint per chip
