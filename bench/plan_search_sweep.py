@@ -15,7 +15,9 @@ folder.
   plan_search_sweep.py --ltdes build/release/src/cli/lt-des --model gpt2 --chips 8
 """
 import argparse
+import concurrent.futures
 import csv
+import json
 import os
 import re
 import statistics
@@ -51,12 +53,14 @@ def spearman(a, b):
     return cov / (va * vb) ** 0.5 if va > 0 and vb > 0 else 1.0
 
 
-# One-process MPI runs without the runtime daemon: ~1 s less start-up per DES run.
-ENV = dict(os.environ, OMPI_MCA_ess_singleton_isolated="1")
-
-
-def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+def run(cmd, session=None):
+    """Runs cmd; with `session` (a fresh folder) as a one-process MPI job without the runtime
+    daemon (~1 s less start-up), its session files in that folder so parallel runs never meet."""
+    env = os.environ
+    if session:
+        env = dict(os.environ, OMPI_MCA_ess_singleton_isolated="1",
+                   OMPI_MCA_orte_tmpdir_base=session)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"plan_search_sweep.py: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
     return p.stdout
@@ -85,6 +89,10 @@ def main():
     ap.add_argument("--tolerance", type=float, default=0.05)
     ap.add_argument("--min-rho", type=float, default=0.9)
     ap.add_argument("--csv", help="also write every plan's predicted and simulated figures here")
+    ap.add_argument("--cache", help="JSON file of DES results to reuse and extend: a plan's run "
+                    "does not depend on the chip budget, so cases that share plans share runs")
+    ap.add_argument("--jobs", type=int, default=1, help="DES runs at a time (each is mostly "
+                    "MPI start-up)")
     a = ap.parse_args()
     ltdes = os.path.abspath(a.ltdes)
     sets = [f"--set={s}" for s in [f"chips={a.chips}"] + a.set]
@@ -100,15 +108,35 @@ def main():
         with open(plans_csv) as f:
             plans = list(csv.DictReader(f))
         tokens = a.batch * (a.decode + 1)
-        rows = []
-        for p in plans:
+        cache = {}
+        if a.cache and os.path.exists(a.cache):
+            with open(a.cache) as f:
+                cache = json.load(f)
+
+        def key(p):
+            return (f"{a.model}/b{a.batch}/p{a.prompt}/d{a.decode}/{'/'.join(a.set)}/"
+                    f"{p['tp']}x{p['pp']}x{p['dp']}x{p['microbatches']}")
+
+        def simulate(p):
+            name = f"r-{p['tp']}-{p['pp']}-{p['dp']}-{p['microbatches']}"
+            session = os.path.join(tmp, name)
+            os.mkdir(session)
             out = run([ltdes, "run", "--trace", trace, "--tp", p["tp"], "--pp", p["pp"], "--dp",
                        p["dp"], "--microbatches", p["microbatches"], "--timeline", "none",
-                       "--out", os.path.join(tmp, "r.h5"), "--force"] + sets[1:])
-            ms = figure(out, "makespan", "ms") * 1e-3
-            ttft = figure(out, "TTFT", "ms") * 1e-3
-            tpot = figure(out, "TPOT", "ms") * 1e-3
-            energy = figure(out, "energy", "J")
+                       "--out", os.path.join(session, "r.h5"), "--force"] + sets[1:], session)
+            return [figure(out, "makespan", "ms") * 1e-3, figure(out, "TTFT", "ms") * 1e-3,
+                    figure(out, "TPOT", "ms") * 1e-3, figure(out, "energy", "J")]
+
+        todo = [p for p in plans if key(p) not in cache]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            for p, figs in zip(todo, pool.map(simulate, todo)):
+                cache[key(p)] = figs
+        if a.cache:
+            with open(a.cache, "w") as f:
+                json.dump(cache, f)
+        rows = []
+        for p in plans:
+            ms, ttft, tpot, energy = cache[key(p)]
             sim = objective(a.objective, ms, ttft, tpot, energy, tokens)
             rows.append((p, float(p["objective"]), sim, float(p["makespan_s"]), ms))
     predicted = [r[1] for r in rows]

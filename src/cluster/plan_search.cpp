@@ -96,7 +96,6 @@ struct CostTable {
     std::vector<PassTable> passes;
     double op_energy_pj = 0.0;          ///< all ops of all passes on one tensor rank
     double all_reduce_energy_pj = 0.0;  ///< all all-reduces of all passes, whole group
-    std::uint32_t hops_per_transfer = 1;
 };
 
 /// Per (table, pp): the bytes crossing the stage cuts over all passes.
@@ -518,7 +517,6 @@ private:
         // A pipeline transfer goes to the chip with the same tensor rank one stage on: tp ids
         // away (one hop on a fully connected cluster or the bus).
         const Topology pipe_topo(in_.spec, 2 * tp);
-        t.hops_per_transfer = pipe_topo.hops(0, tp);
         // Each distinct layer DAG once: its latency from its input to its last awaited output
         // on the two resources of a chip, its busy time on each, its energy.
         std::vector<LayerCost> layer_costs;
