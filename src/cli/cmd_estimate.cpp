@@ -2,14 +2,15 @@
 // `lt-des estimate`: the analytical cost model on a workload, without the DES and without MPI
 // (docs/commands.md). `--compat hpca24` reproduces the reference simulator row by row.
 #include "cli/commands.hpp"
+#include "cli/estimate_output.hpp"
 #include "cli/estimate_print.hpp"
+#include "cli/estimate_sweep.hpp"
 #include "cli/options.hpp"
 
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/sim/chip_archs.hpp"
 #include "ltdes/sim/estimate_report.hpp"
-#include "ltdes/sim/run_report.hpp"
 #include "ltdes/sim/workload_source.hpp"
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace ltdes::cli {
@@ -25,17 +27,22 @@ namespace {
 
 cxxopts::Options estimate_options() {
     cxxopts::Options o("lt-des estimate",
-                       "Analytical energy and latency of a workload on one photonic chip");
+                       "Analytical energy and latency of a workload on one chip (photonic or gpu)");
+    // Lists (comma-separated) of model, arch and the token counts make a sweep (estimate_sweep).
     o.add_options()("model", "model preset (deit-t, deit-s, deit-b, bert-b, bert-l, gpt2, ...)",
-                    cxxopts::value<std::string>())("hf-config", "Hugging Face config.json",
-                                                   cxxopts::value<std::string>())(
+                    cxxopts::value<std::vector<std::string>>())(
+        "hf-config", "Hugging Face config.json", cxxopts::value<std::string>())(
         "trace", "lt-trace file", cxxopts::value<std::string>())(
         "tokens", "encoder sequence length (DeiT: 197 when omitted; BERT: required)",
-        cxxopts::value<std::int64_t>())("prompt", "decoder prompt length",
-                                        cxxopts::value<std::int64_t>())(
-        "decode", "decoder generated tokens", cxxopts::value<std::int64_t>())(
-        "batch", "requests per batch (default 1)", cxxopts::value<std::int64_t>())(
+        cxxopts::value<std::vector<std::int64_t>>())("prompt", "decoder prompt length",
+                                                     cxxopts::value<std::vector<std::int64_t>>())(
+        "decode", "decoder generated tokens", cxxopts::value<std::vector<std::int64_t>>())(
+        "batch", "requests per batch (default 1)", cxxopts::value<std::vector<std::int64_t>>())(
         "arch", "arch YAML or built-in name (default: the cluster's, else Dota_B_4bit)",
+        cxxopts::value<std::vector<std::string>>())(
+        "cases",
+        "sweep: a CSV of cases (columns model, hf_config, arch, tokens, prompt, decode, "
+        "batch), one CSV row each",
         cxxopts::value<std::string>())("opt", "DOTA optimisation: arch_opt|crossbar|broadcast",
                                        cxxopts::value<std::string>()->default_value("arch_opt"))(
         "compat", "reproduce a reference simulator: hpca24", cxxopts::value<std::string>())(
@@ -50,13 +57,13 @@ cxxopts::Options estimate_options() {
 
 sim::WorkloadRequest to_request(const cxxopts::ParseResult& a) {
     sim::WorkloadRequest r;
-    r.model = optional_arg<std::string>(a, "model");
+    r.model = single_arg<std::string>(a, "model");
     r.hf_config = optional_arg<std::string>(a, "hf-config");
     r.trace = optional_arg<std::string>(a, "trace");
-    r.tokens = optional_arg<std::int64_t>(a, "tokens");
-    r.prompt = optional_arg<std::int64_t>(a, "prompt");
-    r.decode = optional_arg<std::int64_t>(a, "decode");
-    r.batch = optional_arg<std::int64_t>(a, "batch");
+    r.tokens = single_arg<std::int64_t>(a, "tokens");
+    r.prompt = single_arg<std::int64_t>(a, "prompt");
+    r.decode = single_arg<std::int64_t>(a, "decode");
+    r.batch = single_arg<std::int64_t>(a, "batch");
     return r;
 }
 
@@ -65,8 +72,8 @@ cluster::ClusterSpec one_chip_cluster(const cxxopts::ParseResult& args) {
     cluster::ClusterSpec c = args.count("cluster") != 0
                                  ? config::load_cluster(args["cluster"].as<std::string>())
                                  : config::builtin_cluster();
-    if (args.count("arch") != 0) {
-        c.arch = args["arch"].as<std::string>();
+    if (const auto arch = single_arg<std::string>(args, "arch")) {
+        c.arch = *arch;
     }
     return c;
 }
@@ -85,7 +92,10 @@ std::string title_of(const sim::ResolvedWorkload& in, const sim::EstimateReport&
                              w.prompt, w.decode, w.batch, m.layers, r.arch, r.opt);
 }
 
-int run_estimate(const cxxopts::ParseResult& args) {
+int run_estimate(const cxxopts::ParseResult& args, EstimateOutputOpener open_output) {
+    if (is_sweep(args)) {
+        return run_estimate_sweep(args, one_chip_cluster(args));
+    }
     if (args.count("out") != 0 && args.count("compat") != 0) {
         throw UsageError("--out cannot be combined with --compat");
     }
@@ -114,6 +124,10 @@ int run_estimate(const cxxopts::ParseResult& args) {
     const cluster::ClusterSpec cluster = one_chip_cluster(args);
     const sim::ChipArchs archs(cluster, args["opt"].as<std::string>(), 1);
     const photonic::ArchSpec& arch = archs.arch(0);
+    if (compat && arch.core_type == photonic::CoreType::gpu) {
+        throw UsageError(fmt::format(
+            "--compat hpca24 reproduces the photonic reference simulator; {} is a gpu", arch.name));
+    }
     if (input.trace && input.spec.bits != arch.in_bit) {
         fmt::print(stderr,
                    "lt-des: warning: {} was generated for {} bits; the arch {} computes at {} "
@@ -121,10 +135,12 @@ int run_estimate(const cxxopts::ParseResult& args) {
                    input.trace->string(), input.spec.bits, arch.name, arch.in_bit);
     }
     // --out: checks the path and starts MPI before the work.
-    std::unique_ptr<sim::EstimateRecorder> recorder;
+    std::unique_ptr<EstimateOutput> out;
     if (args.count("out") != 0) {
-        recorder = std::make_unique<sim::EstimateRecorder>(args["out"].as<std::string>(),
-                                                           args.count("force") != 0);
+        if (open_output == nullptr) {
+            throw std::logic_error("estimate --out reached an executable that cannot write HDF5");
+        }
+        out = open_output(args["out"].as<std::string>(), args.count("force") != 0);
     }
     sim::EstimateReport report;
     if (compat) {
@@ -136,7 +152,8 @@ int run_estimate(const cxxopts::ParseResult& args) {
         }
         report = sim::compat_report(est);
     } else {
-        report = sim::estimate_workload(input, archs.cost_model(0), archs.memory(), recorder.get());
+        report = sim::estimate_workload(input, archs.cost_model(0), archs.memory(),
+                                        out ? &out->sink() : nullptr);
         if (args.count("breakdown") != 0) {
             write_breakdown(args["breakdown"].as<std::string>(), report);
         }
@@ -144,25 +161,9 @@ int run_estimate(const cxxopts::ParseResult& args) {
     report.model = input.model.name;
     report.arch = arch.name;
     report.opt = archs.reported_opt();
-    if (recorder) {
-        std::vector<output::InputFile> inputs;
-        for (const auto& [role, path] :
-             {std::pair{"trace", input.trace}, std::pair{"hf-config", input.hf_config}}) {
-            if (path) {
-                inputs.push_back({role, *path});
-            }
-        }
-        if (args.count("cluster") != 0) {
-            inputs.push_back({"cluster", args["cluster"].as<std::string>()});
-        }
-        const std::string yaml = fmt::format(
-            "command: estimate\nmodel: {}\nworkload: {{batch: {}, prompt: {}, decode: {}}}\n"
-            "arch: {}\nopt: {}\ndram: {{bandwidth_bps: {}, latency_ns: {}}}\n",
-            input.model.name, input.spec.batch, input.spec.prompt, input.spec.decode, arch.name,
-            report.opt, cluster.dram.bandwidth_bps, cluster.dram.latency_ns);
-        recorder->finish(
-            sim::make_metadata(input.model, input.spec, archs, yaml, std::move(inputs), 1),
-            input.model, input.spec);
+    if (out) {
+        out->finish(input, archs, cluster,
+                    args.count("cluster") != 0 ? args["cluster"].as<std::string>() : "", report);
     }
     if (format == "csv") {
         print_csv(report);
@@ -174,7 +175,7 @@ int run_estimate(const cxxopts::ParseResult& args) {
 
 }  // namespace
 
-int cmd_estimate(int argc, char** argv) {
+int cmd_estimate(int argc, char** argv, EstimateOutputOpener open_output) {
     auto options = estimate_options();
     return run_guarded([&] {
         const auto args = parse_or_throw(options, argc, argv);
@@ -182,7 +183,7 @@ int cmd_estimate(int argc, char** argv) {
             fmt::print("{}", options.help());
             return 0;
         }
-        return run_estimate(args);
+        return run_estimate(args, open_output);
     });
 }
 

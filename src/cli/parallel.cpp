@@ -2,8 +2,10 @@
 #include "cli/parallel.hpp"
 
 #include "cli/options.hpp"
+#include "cli/stop_signals.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/interrupted.hpp"
 
 #include <fmt/format.h>
 
@@ -14,10 +16,15 @@ namespace ltdes::cli {
 
 int run_parallel(int& argc, char**& argv, const std::function<int(dist::MpiSession&)>& body) {
     dist::MpiSession mpi(argc, argv);
+    install_stop_handlers();  // after MPI_Init, so they are ours whatever MPI installs
     int code = 0;
     std::string message;
     try {
         code = body(mpi);
+        fault_signal_after_run();
+    } catch (const Interrupted& e) {
+        code = 128 + e.signal();
+        message = e.what();
     } catch (const Error& e) {
         code = 2;
         message = e.what();

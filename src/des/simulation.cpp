@@ -3,8 +3,10 @@
 
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/interrupted.hpp"
 #include "ltdes/des/engine.hpp"
 #include "ltdes/des/rank_reach.hpp"
+#include "ltdes/des/stop_request.hpp"
 
 #include <fmt/format.h>
 
@@ -22,10 +24,13 @@ namespace {
 // Tags of the failure broadcast: which exception family every rank rethrows.
 constexpr char kBadInput = 'E';
 constexpr char kInternal = 'I';
+constexpr char kInterrupted = 'S';  // followed by the signal number and ':'
 
 std::string describe(const std::exception_ptr& error) {
     try {
         std::rethrow_exception(error);
+    } catch (const Interrupted& e) {
+        return fmt::format("{}{}:{}", kInterrupted, e.signal(), e.what());
     } catch (const Error& e) {
         return std::string(1, kBadInput) + e.what();
     } catch (const std::exception& e) {
@@ -112,6 +117,11 @@ namespace {
     if (shared.front() == kBadInput) {
         throw Error(shared.substr(1));
     }
+    if (shared.front() == kInterrupted) {
+        const std::size_t colon = shared.find(':');
+        LTDES_ASSERT(colon != std::string::npos, "bad stop report '{}'", shared);
+        throw Interrupted(std::stoi(shared.substr(1, colon - 1)), shared.substr(colon + 1));
+    }
     throw InternalError(shared.substr(1));
 }
 
@@ -158,9 +168,29 @@ RunStats Simulation::run() {
     std::uint64_t rounds = 0;
     double sync_seconds = 0.0;
     bool failed_in_loop = false;
-    // This rank's failure: an LP's (kept by the engine) or the window-end hook's.
-    const auto failed = [&] { return engine.failed() || window_end_error_ != nullptr; };
-    const auto failure = [&] { return engine.failed() ? engine.failure() : window_end_error_; };
+    // A stop request (a signal) counts as this rank's failure from the next window boundary on,
+    // so the ranks agree on it like on an error and stop together.
+    std::exception_ptr stop_error;
+    SimTime reached = SimTime::zero();  // end of the last window run here
+    const auto poll_stop = [&] {
+        if (stop_error == nullptr) {
+            if (const int sig = stop_signal(); sig != 0) {
+                stop_error = std::make_exception_ptr(Interrupted(
+                    sig, fmt::format("interrupted by {} at simulated time {:.9g} s (a window "
+                                     "boundary); the run did not finish",
+                                     signal_name(sig), reached.in_seconds())));
+            }
+        }
+    };
+    // This rank's failure: an LP's (kept by the engine), the window-end hook's or a stop.
+    const auto failed = [&] {
+        return engine.failed() || window_end_error_ != nullptr || stop_error != nullptr;
+    };
+    const auto failure = [&] {
+        return engine.failed()                ? engine.failure()
+               : window_end_error_ != nullptr ? window_end_error_
+                                              : stop_error;
+    };
     while (true) {
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
@@ -192,6 +222,7 @@ RunStats Simulation::run() {
             }
         }
         const SimTime local_min = std::min(local_next, engine.outgoing_min());
+        poll_stop();
         const auto sync_started = Clock::now();
         RoundResult round;
         if (group_transport_) {
@@ -233,6 +264,7 @@ RunStats Simulation::run() {
             const SimTime end = std::min(safe, saturating_add(start, max_span));
             engine.execute_window(end);
             ++windows;
+            reached = end;
             engine.route();
             engine.deliver(inbox);
             if (window_end_ && !failed()) {
@@ -247,6 +279,7 @@ RunStats Simulation::run() {
                                          round.events + engine.events_executed() - events_at_round,
                                          windows, rounds, elapsed(), sync_seconds});
             }
+            poll_stop();
         }
     }
 

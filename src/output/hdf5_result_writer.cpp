@@ -72,7 +72,7 @@ public:
                 const stats::RunSummary& summary,
                 const RankReport& report);
 
-    void fail(const RunMetadata& meta, std::string_view reason);
+    void fail(const RunMetadata& meta, std::string_view reason, std::string_view status);
 
 private:
     struct Prepared {
@@ -99,6 +99,9 @@ private:
     void write_layers(hid_t file, const Prepared& p);
     void write_summary(hid_t file, const Prepared& p);
     void publish();
+    /// Collective: flushes and closes `file`, setting `status = complete` first when
+    /// `complete`; throws OutputError on every rank, the file removed, when that fails.
+    void close_agreed(h5::Handle& file, bool complete);
 
     bool writer() const { return rank_ == 0; }
 
@@ -475,6 +478,69 @@ void Hdf5ResultWriter::Impl::publish() {
     mpi::agree_or_throw(error);
 }
 
+void Hdf5ResultWriter::Impl::close_agreed(h5::Handle& file, bool complete) {
+    // Every rank learns each step's outcome, so none waits alone in a collective call. A
+    // metadata flush that fails on a full disk cannot be allowed to happen: HDF5 1.10 then
+    // leaves its ranks in different barriers (a deadlock), and a failed H5Fclose leaves a
+    // half-closed file that crashes MPI_Finalize. So rank 0 first checks that the disk has room
+    // for the cached metadata; when it has not (or the flush fails all the same), rank 0
+    // truncates the file to 0 bytes, which frees its space even while open, the close then has
+    // room to write, and the file goes: no file may claim `status = complete` over missing data.
+    constexpr std::uint64_t kMarginBytes = std::uint64_t{1} << 20;
+    const fs::path partial = partial_path(opt_.path);
+    std::string error;
+    if (writer()) {
+        try {
+            const std::uint64_t need = h5::cached_metadata_bytes(file.id()) + kMarginBytes;
+            std::error_code ec;
+            const fs::space_info space = fs::space(fs::absolute(partial).parent_path(), ec);
+            if (!ec && space.available < need) {
+                error = fmt::format("the disk is full: {} bytes free, closing needs up to {}",
+                                    space.available, need);
+            }
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    }
+    std::string agreed = mpi::agree(error);
+    if (agreed.empty()) {
+        try {
+            h5::flush_file(file.id());
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        agreed = mpi::agree(error);
+    }
+    if (!agreed.empty() && writer()) {
+        std::error_code ec;
+        fs::resize_file(partial, 0, ec);
+    }
+    error.clear();
+    try {
+        mpi::agree(error);  // the truncation is done before any rank writes again
+        if (agreed.empty() && complete) {
+            h5::set_attr_string(file.id(), "status", "complete");
+        }
+        file.close();
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    const std::string closing = mpi::agree(error);
+    if (agreed.empty()) {
+        agreed = closing;
+    }
+    if (agreed.empty()) {
+        return;
+    }
+    if (writer()) {
+        std::error_code ec;
+        fs::remove(partial, ec);
+    }
+    throw OutputError(
+        fmt::format("{}: cannot finish the result file ({}); the unfinished file was removed",
+                    partial.string(), agreed));
+}
+
 void Hdf5ResultWriter::Impl::finish(const RunMetadata& meta,
                                     const stats::RunSummary& summary,
                                     const RankReport& report) {
@@ -496,18 +562,22 @@ void Hdf5ResultWriter::Impl::finish(const RunMetadata& meta,
         for (const ColumnTable& t : extra_.tables) {
             write_column_table(file.id(), t, writer());
         }
-        h5::set_attr_string(file.id(), "status", "complete");
-        file.close();
+        close_agreed(file, true);
     } catch (const std::exception& e) {
-        // Best effort: the partial file says why it is not complete.
-        try {
-            if (file.valid()) {
+        // The ranks got here together (each collective write agrees on its outcome). Best
+        // effort: the partial file says why it is not complete, or goes when it cannot be
+        // closed; the first error is the one reported.
+        if (file.valid()) {
+            try {
                 h5::set_attr_string(file.id(), "status", "failed");
                 h5::set_attr_string(file.id(), "error", e.what());
+            } catch (...) {  // NOLINT(bugprone-empty-catch): already failing
             }
-        } catch (...) {  // NOLINT(bugprone-empty-catch): already failing
+            try {
+                close_agreed(file, false);
+            } catch (...) {  // NOLINT(bugprone-empty-catch): already failing
+            }
         }
-        file.reset();
         throw;
     }
     // Spill files go before the collective publish, so when finish() returns on any rank no
@@ -516,17 +586,24 @@ void Hdf5ResultWriter::Impl::finish(const RunMetadata& meta,
     publish();
 }
 
-void Hdf5ResultWriter::Impl::fail(const RunMetadata& meta, std::string_view reason) {
+void Hdf5ResultWriter::Impl::fail(const RunMetadata& meta,
+                                  std::string_view reason,
+                                  std::string_view status) {
     const SharedMeta m = share_meta(meta);
     std::string why(reason);
     mpi::Packer pk;
     pk.put_string(why);
     mpi::bcast(pk.bytes());
     why = mpi::Unpacker(pk.bytes()).get_string();
-    h5::Handle file = h5::create_file_mpio(partial_path(opt_.path).string(), MPI_COMM_WORLD);
-    write_root(file.id(), m, "failed");
-    h5::set_attr_string(file.id(), "error", why);
-    file.close();
+    spool_.reset();  // no spill file outlives a failed run
+    try {
+        h5::Handle file = h5::create_file_mpio(partial_path(opt_.path).string(), MPI_COMM_WORLD);
+        write_root(file.id(), m, status);
+        h5::set_attr_string(file.id(), "error", why);
+        close_agreed(file, false);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+        // The run's own error is the one to report; a file that could not be closed is gone.
+    }
 }
 
 Hdf5ResultWriter::Hdf5ResultWriter(Hdf5WriterOptions options)
@@ -553,7 +630,11 @@ void Hdf5ResultWriter::finish(const RunMetadata& meta,
 }
 
 void Hdf5ResultWriter::fail(const RunMetadata& meta, std::string_view reason) {
-    impl_->fail(meta, reason);
+    impl_->fail(meta, reason, "failed");
+}
+
+void Hdf5ResultWriter::interrupt(const RunMetadata& meta, std::string_view reason) {
+    impl_->fail(meta, reason, "interrupted");
 }
 
 }  // namespace ltdes::output

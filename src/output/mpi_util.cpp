@@ -5,11 +5,16 @@
 
 namespace ltdes::output::mpi {
 
-void agree_or_throw(const std::string& my_error) {
+std::string agree(const std::string& my_error) {
     // Code 1 marks "this rank failed"; the lowest failing rank's message is everyone's.
     const ltdes::mpi::Outcome o = ltdes::mpi::agree(my_error.empty() ? 0 : 1, my_error);
-    if (o.code != 0) {
-        throw OutputError(o.message);
+    return o.code != 0 ? o.message : std::string();
+}
+
+void agree_or_throw(const std::string& my_error) {
+    std::string agreed = agree(my_error);
+    if (!agreed.empty()) {
+        throw OutputError(agreed);
     }
 }
 

@@ -46,6 +46,9 @@ inline void bcast(std::string& bytes) {
 /// (the message of the lowest such rank).
 void agree_or_throw(const std::string& my_error);
 
+/// Collective: the lowest failing rank's message on every rank, empty when no rank failed.
+std::string agree(const std::string& my_error);
+
 /// Appends/reads PODs and strings to/from a byte string (for bcast and allgatherv).
 class Packer {
 public:

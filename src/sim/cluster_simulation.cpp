@@ -7,9 +7,11 @@
 #include "ltdes/cluster/run_invariants.hpp"
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/interrupted.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/output/hdf5_result_writer.hpp"
+#include "ltdes/output/output_path.hpp"
 #include "ltdes/sim/run_report.hpp"
 #include "ltdes/stats/layer_accumulator.hpp"
 #include "ltdes/trace/trace_reader.hpp"
@@ -142,6 +144,12 @@ RunOutcome simulate(const config::RunSpec& spec,
     try {
         result = cluster::run_cluster(in, transport, *partitioner);
         cluster::check_run_invariants(result.totals, planned.census->op_instances());
+    } catch (const Interrupted& e) {
+        writer.interrupt(metadata_of(spec, planned, archs), e.what());
+        throw Interrupted(e.signal(),
+                          fmt::format("{}; the result so far is in {} (status "
+                                      "interrupted)",
+                                      e.what(), output::partial_path(spec.out).string()));
     } catch (const std::exception& e) {
         // The ranks agree on a failure (the kernel rethrows it everywhere; the invariants see
         // the same gathered totals), so every rank can mark the file failed.

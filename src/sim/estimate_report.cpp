@@ -30,8 +30,8 @@ public:
     RowAccumulator(const photonic::CostModel& model,
                    const photonic::MemorySpec& mem,
                    bool decoder,
-                   EstimateRecorder* recorder = nullptr)
-        : model_(model), mem_(mem), decoder_(decoder), recorder_(recorder) {}
+                   EstimateSink* sink = nullptr)
+        : model_(model), mem_(mem), decoder_(decoder), sink_(sink) {}
 
     void add(const workload::Op& op) {
         const photonic::OpCost c = model_.cost(op, mem_);
@@ -42,8 +42,8 @@ public:
         row.latency_ms += c.latency_s * 1e3;
         total_pj_ += c.energy.total();
         total_s_ += c.latency_s;
-        if (recorder_ != nullptr) {
-            recorder_->add(op, c.latency_s, c.energy);
+        if (sink_ != nullptr) {
+            sink_->add(op, c.latency_s, c.energy);
         }
     }
 
@@ -97,7 +97,7 @@ private:
     const photonic::CostModel& model_;
     photonic::MemorySpec mem_;
     bool decoder_;
-    EstimateRecorder* recorder_;  ///< --out: every costed op also becomes a timeline row
+    EstimateSink* sink_;  ///< --out: every costed op also becomes a timeline row
     EstimateReport report_;
     std::vector<std::string> names_;       ///< op name of each row
     std::vector<workload::Phase> phases_;  ///< phase of each row
@@ -123,11 +123,38 @@ EstimateReport compat_report(const photonic::Hpca24Estimate& est) {
     return r;
 }
 
+EstimateTotals estimate_totals(const ResolvedWorkload& input,
+                               const photonic::CostModel& model,
+                               const photonic::MemorySpec& mem) {
+    double total_pj = 0.0;
+    double total_s = 0.0;
+    std::uint64_t ops = 0;
+    const auto add = [&](const workload::Op& op) {
+        const photonic::OpCost c = model.cost(op, mem);
+        total_pj += c.energy.total();
+        total_s += c.latency_s;
+        ++ops;
+    };
+    workload::Op op;
+    if (input.trace) {
+        trace::TraceReader reader(*input.trace);
+        while (reader.next(op)) {
+            add(op);
+        }
+    } else {
+        workload::OpGraph graph = workload::build_workload(input.model, input.spec);
+        while (graph.next(op)) {
+            add(op);
+        }
+    }
+    return EstimateTotals{ops, total_pj * 1e-9, total_s * 1e3};
+}
+
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
-                                 EstimateRecorder* recorder) {
-    RowAccumulator rows(model, mem, !input.model.is_encoder(), recorder);
+                                 EstimateSink* sink) {
+    RowAccumulator rows(model, mem, !input.model.is_encoder(), sink);
     workload::Op op;
     if (input.trace) {
         trace::TraceReader reader(*input.trace);

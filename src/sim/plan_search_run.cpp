@@ -28,6 +28,8 @@ SearchedPlan search_run_plan(const config::RunSpec& spec, cluster::Objective obj
     const ChipArchs archs(spec.cluster, spec.opt, 1);
     cluster::PlanSearchInputs in;
     in.spec = spec.cluster;
+    // A gpu arch holds weights and KV cache in its own HBM, as the run's DRAM check assumes.
+    in.spec.dram.capacity_gib = archs.min_capacity_gib();
     in.cost = archs.cost_fn(0);
     in.bits = archs.arch(0).in_bit;
     in.objective = objective;

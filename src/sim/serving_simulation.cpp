@@ -3,11 +3,13 @@
 
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/interrupted.hpp"
 #include "ltdes/des/build_info.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/output/column_table.hpp"
 #include "ltdes/output/hdf5_result_writer.hpp"
+#include "ltdes/output/output_path.hpp"
 #include "ltdes/output/run_metadata.hpp"
 #include "ltdes/sim/run_report.hpp"
 #include "ltdes/stats/layer_stats.hpp"
@@ -199,6 +201,7 @@ ServingSetup plan_serving(const config::RunSpec& spec, const serving::ServingSpe
         setup.cluster, setup.model, workload::WorkloadSpec{setup.cluster.chips, 1, 1, 4}, where);
     setup.archs = std::make_unique<ChipArchs>(setup.cluster, spec.opt, setup.plan->chips());
     const std::uint32_t bits = setup.archs->arch(0).in_bit;
+    setup.cluster.dram.capacity_gib = setup.archs->min_capacity_gib();  // a gpu's own HBM
     setup.kv_capacity_blocks = UINT64_MAX;
     for (std::uint32_t d = 0; d < setup.plan->dp(); ++d) {
         setup.kv_capacity_blocks = std::min(
@@ -247,6 +250,12 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
     ServingOutcome out;
     try {
         out.result = serving::run_serving(in, setup.rejected, transport, partitioner);
+    } catch (const Interrupted& e) {
+        writer.interrupt(meta, e.what());
+        throw Interrupted(e.signal(),
+                          fmt::format("{}; the result so far is in {} (status "
+                                      "interrupted)",
+                                      e.what(), output::partial_path(spec.out).string()));
     } catch (const std::exception& e) {
         writer.fail(meta, e.what());
         throw;

@@ -33,6 +33,24 @@ SLURM_JOB_ID=4242 SLURM_CPUS_PER_TASK=2 LTDES="$ltdes" TRACE=traces/tiny.trace \
 grep -q '^lt-des [0-9]' "$work/slurm.log" || fail "run.sbatch log lacks the version"
 grep -q -- '--threads 2' "$work/slurm.log" || fail "run.sbatch did not pass SLURM_CPUS_PER_TASK"
 
+# Slurm's warning before the time limit (SIGUSR1 to the batch script) reaches the run, which
+# stops at a window boundary: exit 138, <out>.partial with status=interrupted.
+"$ltdes" trace gen --model gpt2 --prompt 768 --decode 256 --batch 8 -o "$work/long.trace" \
+    >/dev/null
+SLURM_JOB_ID=4343 SLURM_CPUS_PER_TASK=1 LTDES="$ltdes" TRACE="$work/long.trace" \
+    OUTDIR="$work/slurm-usr1" EXTRA="--pp 8" bash jobs/slurm/run.sbatch >"$work/usr1.log" 2>&1 &
+job=$!
+for _ in $(seq 1 600); do
+    compgen -G "$work/slurm-usr1/.lt-des-4343.h5.r0.*.spill" >/dev/null && break
+    sleep 0.1
+done
+kill -USR1 $job
+code=0
+wait $job || code=$?
+[ $code -eq 138 ] || { cat "$work/usr1.log"; fail "run.sbatch after SIGUSR1: exit $code, want 138"; }
+/usr/bin/python3 -c "import h5py,sys; assert h5py.File(sys.argv[1]).attrs['status']=='interrupted'" \
+    "$work/slurm-usr1/lt-des-4343.h5.partial" || fail "run.sbatch after SIGUSR1: not interrupted"
+
 # PBS, one run through the real mpirun with 2 ranks and a node file.
 echo localhost >"$work/nodes"
 PBS_JOBID=77.server PBS_NODEFILE="$work/nodes" PBS_O_WORKDIR="$repo" LTDES="$ltdes" \

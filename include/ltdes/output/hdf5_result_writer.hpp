@@ -49,6 +49,10 @@ public:
                 const RankReport& report) override;
     void fail(const RunMetadata& meta, std::string_view reason) override;
 
+    /// Collective, like fail(): the run was stopped by a signal. Leaves `<out>.partial` with
+    /// `@status = interrupted` and `@error = reason`; the spill files go with the writer.
+    void interrupt(const RunMetadata& meta, std::string_view reason);
+
     /// The schema name and version stored in the root attributes.
     static constexpr std::string_view kSchemaName = "lt-des-result";
     static constexpr std::int64_t kSchemaVersion = 1;

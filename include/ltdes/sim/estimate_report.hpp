@@ -6,7 +6,7 @@
 #include "ltdes/core/energy.hpp"
 #include "ltdes/photonic/cost_model.hpp"
 #include "ltdes/photonic/hpca24_estimate.hpp"
-#include "ltdes/sim/estimate_recorder.hpp"
+#include "ltdes/sim/estimate_sink.hpp"
 #include "ltdes/sim/workload_source.hpp"
 
 #include <cstdint>
@@ -38,11 +38,24 @@ struct EstimateReport {
 
 /// Costs every op of `input` (its trace, or the op graph of its model and workload) with
 /// `model` against `mem`, summing rows per op name (per phase/name for decoders); each costed op
-/// also goes to `recorder` when given (`estimate --out`).
+/// also goes to `sink` when given (`estimate --out`).
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
-                                 EstimateRecorder* recorder);
+                                 EstimateSink* sink);
+
+/// Totals of an estimate without its rows (the sweep's fast path).
+struct EstimateTotals {
+    std::uint64_t ops = 0;
+    double energy_mj = 0.0;
+    double latency_ms = 0.0;
+};
+
+/// The totals estimate_workload reports for the same input, summed in the same order (so
+/// bit-identical), without building rows.
+EstimateTotals estimate_totals(const ResolvedWorkload& input,
+                               const photonic::CostModel& model,
+                               const photonic::MemorySpec& mem);
 
 /// The rows of a `--compat hpca24` estimate.
 EstimateReport compat_report(const photonic::Hpca24Estimate& est);

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "output/h5/h5.hpp"
 
+#include "output/mpi_util.hpp"
+
 #include "ltdes/core/error.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace ltdes::output::h5 {
 
@@ -57,6 +61,28 @@ std::pair<Handle, Handle> select(hid_t dset, std::uint64_t offset, std::uint64_t
               "H5Sselect_hyperslab");
     }
     return {std::move(file_space), std::move(mem_space)};
+}
+
+// Test hook: LTDES_FAULT_H5_WRITE=<rank> makes every data write of that MPI rank report a
+// failure after the collective call returned, as a full disk does on the ranks whose part of
+// the file could not be written.
+bool injected_write_fault() {
+    static const bool fault = [] {
+        const char* rank = std::getenv("LTDES_FAULT_H5_WRITE");
+        return rank != nullptr && std::to_string(mpi::rank()) == rank;
+    }();
+    return fault;
+}
+
+// The ranks' outcome of one collective data write: every rank throws, or none does.
+void agree_on_write(herr_t status, std::string_view what) {
+    std::string error;
+    if (status < 0) {
+        error = fmt::format("{}: {}", what, hdf5_reason());
+    } else if (injected_write_fault()) {
+        error = fmt::format("{}: file write failed (injected by LTDES_FAULT_H5_WRITE)", what);
+    }
+    mpi::agree_or_throw(error);
 }
 
 void write_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data) {
@@ -141,6 +167,19 @@ Handle create_file_mpio(const std::string& path, MPI_Comm comm) {
                    fmt::format("{}: cannot create the result file", path));
 }
 
+void flush_file(hid_t file) {
+    check(H5Fflush(file, H5F_SCOPE_GLOBAL), "H5Fflush");
+}
+
+std::uint64_t cached_metadata_bytes(hid_t file) {
+    std::size_t max_size = 0;
+    std::size_t min_clean = 0;
+    std::size_t cur_size = 0;
+    int entries = 0;
+    check(H5Fget_mdc_size(file, &max_size, &min_clean, &cur_size, &entries), "H5Fget_mdc_size");
+    return cur_size;
+}
+
 Handle open_file_mpio(const std::string& path, MPI_Comm comm, bool read_write) {
     Handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(fapl)");
     check(H5Pset_fapl_mpio(fapl.id(), comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
@@ -187,7 +226,8 @@ void write_slab(
     hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, const void* data) {
     auto [file_space, mem_space] = select(dset, offset, count);
     Handle dxpl = collective_xfer();
-    check(H5Dwrite(dset, mem_type, mem_space.id(), file_space.id(), dxpl.id(), data), "H5Dwrite");
+    agree_on_write(H5Dwrite(dset, mem_type, mem_space.id(), file_space.id(), dxpl.id(), data),
+                   "H5Dwrite");
 }
 
 void read_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, void* data) {
@@ -212,8 +252,8 @@ void write_string_dataset(hid_t loc, const std::string& name, std::string_view t
     std::string padded(text);
     padded.resize(std::max<std::size_t>(text.size(), 1), '\0');
     Handle dxpl = collective_xfer();
-    check(H5Dwrite(dset.id(), type.id(), sel.id(), sel.id(), dxpl.id(), padded.data()),
-          "H5Dwrite " + name);
+    agree_on_write(H5Dwrite(dset.id(), type.id(), sel.id(), sel.id(), dxpl.id(), padded.data()),
+                   "H5Dwrite " + name);
 }
 
 Handle vlen_string_type() {

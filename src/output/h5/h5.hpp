@@ -27,6 +27,14 @@ Handle checked(hid_t id, std::string_view what);
 /// timestamps and the latest-1.10 format. Collective.
 Handle create_file_mpio(const std::string& path, MPI_Comm comm);
 
+/// Collective: writes every cached chunk and metadata block of `file` (H5Fflush, global scope);
+/// throws OutputError when that fails (a full disk).
+void flush_file(hid_t file);
+
+/// Bytes of metadata `file` holds in its cache (what a flush writes at most, chunked raw data
+/// being written directly by parallel HDF5). Local.
+std::uint64_t cached_metadata_bytes(hid_t file);
+
 /// Opens `path` read-only with the MPI-IO driver on `comm`. Collective.
 Handle open_file_mpio(const std::string& path, MPI_Comm comm, bool read_write);
 
@@ -47,7 +55,10 @@ Handle create_dataset_1d(hid_t loc,
                          const DatasetLayout& layout);
 
 /// Collective write of `count` elements of `mem_type` from `data` at [offset, offset+count)
-/// of a 1-D dataset. count may be 0 (an empty selection that still joins the collective call).
+/// of a 1-D dataset (of a file on MPI_COMM_WORLD). count may be 0 (an empty selection that
+/// still joins the collective call). The ranks agree on the outcome: when the write failed on
+/// any rank (a full disk), every rank throws the lowest failing rank's OutputError, so none is
+/// left waiting in the next collective call.
 void write_slab(
     hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, const void* data);
 
@@ -55,7 +66,8 @@ void write_slab(
 void read_slab(hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, void* data);
 
 /// Writes a fixed-length string (NUL-padded, at least 1 byte) scalar dataset from one rank;
-/// collective (other ranks pass the same text and write nothing).
+/// collective (other ranks pass the same text and write nothing); failures agreed as in
+/// write_slab.
 void write_string_dataset(hid_t loc, const std::string& name, std::string_view text, bool writer);
 
 /// A variable-length UTF-8 string type (for attributes).
