@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gpt2_ranks.sh [LT_DES] : the issue-13 scaling benchmark. gpt2 (traces/gpt2.trace) on the
-# default 64-chip cluster, --timeline layers, 1 thread per rank, on each rank count of RANKS
+# default 64-chip cluster with the plan pinned to tp 4 x pp 4 x dp 4 (the figures' plan; the
+# default plan search would choose fewer chips), --timeline layers, 1 thread per rank, on each rank count of RANKS
 # ("1 2 4 8"), RUNS times (3); prints per rank count the median of the `ops` line's wall
 # seconds (Simulation::run, MPI start-up and file writing excluded), the rounds and windows.
 # PARTITION (locality) and EXTRA (extra lt-des flags) are passed through. Note `uptime`.
@@ -15,7 +16,7 @@ echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/') runs=$runs $lt"
 for n in $ranks_list; do
     walls=()
     for ((i = 0; i < runs; i++)); do
-        line=$(mpirun --oversubscribe -n "$n" "$lt" --trace traces/gpt2.trace --timeline layers \
+        line=$(mpirun --oversubscribe -n "$n" "$lt" --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 --timeline layers \
             ${PARTITION:+--partition $PARTITION} ${EXTRA:-} --out "$out/g.h5" --force | grep -E '^(ops|sync) ' | tr '\n' ' ')
         walls+=("$(echo "$line" | sed -E 's/.* ([0-9.]+) s wall.*/\1/')")
         rounds=$(echo "$line" | sed -nE 's/.*sync +([0-9]+) rounds.*/\1/p')

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # study_gpt2.sh [LTDES] [OUT]: the worked study of docs/study-gpt2-photonic.md. Runs
 # traces/gpt2.trace (batch 8, 768-token prompt, 256 generated) on the default cluster (64 chips,
-# auto plan tp 4 x pp 4 x dp 4, ring) once per arch (DOTA-B, MRR bank, MZI at 4 and 8 bits),
+# plan tp 4 x pp 4 x dp 4 pinned (the study's plan; the plan search would choose another), ring) once per arch (DOTA-B, MRR bank, MZI at 4 and 8 bits),
 # gathers the summaries with scripts/lt_collect.py and draws the reports with
 # scripts/lt_report.py. Run it from the repository root.
 #   LTDES  the lt-des binary (default build/release/src/cli/lt-des)
@@ -32,7 +32,7 @@ for a in $archs; do
     start=$EPOCHREALTIME
     # stdout is the run summary; stderr (warnings, progress lines) goes to $a.err, and all but
     # the progress lines are echoed (all of it when the run fails).
-    if ! mpiexec --oversubscribe -n "$ranks" "$ltdes" --trace traces/gpt2.trace \
+    if ! mpiexec --oversubscribe -n "$ranks" "$ltdes" --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 \
             --timeline layers --arch "configs/arch/$a.yaml" --out "$out/$a.h5" --force \
             2> "$out/$a.err" | tee "$out/$a.log"; then
         cat "$out/$a.err" >&2

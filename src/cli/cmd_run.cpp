@@ -13,12 +13,15 @@
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/config/run_spec.hpp"
+#include "ltdes/core/error.hpp"
 #include "ltdes/output/output_path.hpp"
 #include "ltdes/sim/cluster_simulation.hpp"
+#include "ltdes/sim/plan_search_run.hpp"
 #include "ltdes/sim/run_report.hpp"
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -48,7 +51,14 @@ cxxopts::Options run_options() {
         "set", "override a cluster key: KEY=VALUE, dotted path into the cluster YAML (repeatable)",
         cxxopts::value<std::vector<std::string>>())(
         "dry-run", "print the resolved plan and the effective cluster config, then exit")(
-        "h,help", "print this help");
+        "plan", "auto|search (the same: score every plan that fits, run the best)",
+        cxxopts::value<std::string>())(
+        "objective",
+        "what the plan search optimises: makespan|energy|edp|ttft|tpot|throughput (default "
+        "makespan)",
+        cxxopts::value<std::string>())(
+        "search-csv", "write every plan the search scored, best first, to this CSV file",
+        cxxopts::value<std::string>())("h,help", "print this help");
     add_serving_options(o);
     return o;
 }
@@ -143,18 +153,99 @@ std::string format_summary(const config::RunSpec& spec,
     return out + format_sync_line(stats);
 }
 
+/// `--plan` and `--objective`: a plan search when the plan is automatic (the default, `--plan
+/// auto` or `--plan search`), for the objective given (default makespan).
+std::optional<cluster::Objective> search_objective(const cxxopts::ParseResult& args,
+                                                   config::RunSpec& spec,
+                                                   bool request_trace) {
+    const auto plan = optional_arg<std::string>(args, "plan");
+    const auto objective = optional_arg<std::string>(args, "objective");
+    if (plan) {
+        if (*plan != "auto" && *plan != "search") {
+            throw UsageError(fmt::format("--plan: expected auto or search, got '{}'", *plan));
+        }
+        if (args.count("tp") + args.count("pp") + args.count("dp") > 0) {
+            throw UsageError(fmt::format("--plan {} and --tp/--pp/--dp: give one plan", *plan));
+        }
+        spec.cluster.plan.automatic = true;
+    }
+    if (request_trace) {
+        if ((plan && *plan == "search") || objective) {
+            throw UsageError(
+                "--plan search/--objective: the plan search covers static traces; a request trace "
+                "keeps the auto plan (docs/plan-search.md)");
+        }
+        return std::nullopt;
+    }
+    if (!spec.cluster.plan.automatic) {
+        if (objective) {
+            throw UsageError(
+                "--objective: an explicit plan (--tp/--pp/--dp or the cluster's plan) "
+                "is not searched; use --plan search");
+        }
+        return std::nullopt;
+    }
+    if (!objective) {
+        return cluster::Objective::makespan;
+    }
+    const auto o = cluster::parse_objective(*objective);
+    if (!o) {
+        throw UsageError(fmt::format(
+            "--objective: expected makespan, energy, edp, ttft, tpot or throughput, got '{}'",
+            *objective));
+    }
+    return o;
+}
+
+void write_search_csv(const std::string& path, const cluster::PlanSearchResult& r) {
+    std::ofstream f(path);
+    f << cluster::format_search_csv(r);
+    if (!f) {
+        throw OutputError(fmt::format("{}: cannot write the plan search CSV", path));
+    }
+}
+
+/// "plan search     ...": the choice, and the predicted against the simulated objective.
+std::string format_search_outcome(const cluster::PlanSearchResult& r,
+                                  const sim::RunOutcome& outcome) {
+    const cluster::Objective o = r.objective;
+    const double predicted = cluster::objective_display(r.best().prediction, o);
+    const double simulated =
+        sim::simulated_objective(outcome.summary, outcome.result.totals.energy.total() * 1e-12, o);
+    return fmt::format(
+        "{}\nplan search     {}: predicted {:.6g} {}, simulated {:.6g} {} ({:+.2f} %)\n",
+        cluster::format_search_choice(r), cluster::objective_name(o), predicted,
+        cluster::objective_unit(o), simulated, cluster::objective_unit(o),
+        simulated != 0.0 ? 100.0 * (predicted - simulated) / simulated : 0.0);
+}
+
 int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
-    const config::RunSpec spec = config::resolve_run_spec(to_run_args(args));
+    config::RunSpec spec = config::resolve_run_spec(to_run_args(args));
     const cluster::PartitionKind partition =
         cluster::parse_partition(args["partition"].as<std::string>());
     if (!spec.dry_run) {
         output::check_output_path(spec.out, spec.force);  // before any work
     }
-    if (is_request_trace(spec.trace)) {
+    const bool request_trace = is_request_trace(spec.trace);
+    const auto objective = search_objective(args, spec, request_trace);
+    if (request_trace) {
         return run_serving_command(spec, args, mpi);
     }
     const bool root = to_underlying(mpi.rank()) == 0;
-    const sim::PlannedRun planned = sim::plan_run(spec, !spec.dry_run);
+    std::optional<sim::SearchedPlan> searched;
+    if (objective) {
+        searched = sim::search_run_plan(spec, *objective);
+        spec = sim::with_searched_plan(spec, searched->result);
+        if (root) {
+            if (const auto csv = optional_arg<std::string>(args, "search-csv")) {
+                write_search_csv(*csv, searched->result);
+            }
+        }
+    }
+    sim::PlannedRun planned = sim::plan_run(spec, !spec.dry_run);
+    if (searched) {
+        planned.config_note = sim::search_config_comment(searched->result);
+    }
     const cluster::Plan& plan = planned.plan;
     const sim::ChipArchs archs(spec.cluster, spec.opt, plan.chips());
     const std::uint32_t bits = archs.arch(0).in_bit;
@@ -169,9 +260,13 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
             const cluster::Topology topology(spec.cluster, plan.chips());
             cluster::PlanReportInputs in{spec.trace.string(), spec.cluster_source, mpi.size(), bits,
                                          planned.census.get()};
-            fmt::print("{}\neffective cluster config (YAML):\n{}",
+            if (searched) {
+                fmt::print("{}\n",
+                           cluster::format_search_report(searched->result, *searched->profile));
+            }
+            fmt::print("{}\neffective cluster config (YAML):\n{}{}",
                        cluster::format_plan_report(spec.cluster, plan, topology, in),
-                       config::dump_cluster_yaml(spec.cluster));
+                       config::dump_cluster_yaml(spec.cluster), planned.config_note);
         }
         return 0;
     }
@@ -186,6 +281,9 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     progress.done();
     if (root) {
         fmt::print("{}", format_summary(spec, planned, outcome, mpi.size()));
+        if (searched) {
+            fmt::print("{}", format_search_outcome(searched->result, outcome));
+        }
     }
     return 0;
 }

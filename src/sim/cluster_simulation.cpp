@@ -67,7 +67,8 @@ output::RunMetadata metadata_of(const config::RunSpec& spec,
     }
     output::RunMetadata m =
         make_metadata(planned.input.model, planned.input.spec, archs,
-                      config::dump_cluster_yaml(spec.cluster), std::move(inputs), spec.threads);
+                      config::dump_cluster_yaml(spec.cluster) + planned.config_note,
+                      std::move(inputs), spec.threads);
     m.op_names = planned.op_names;
     return m;
 }

@@ -29,6 +29,7 @@ struct PlannedRun {
     std::unique_ptr<cluster::OpCensus> census;
     std::vector<cluster::StageProgram> programs;  ///< empty unless built
     std::vector<std::string> op_names;            ///< /timeline/op_names (with the programs)
+    std::string config_note;  ///< YAML comment lines appended to /metadata/config (plan search)
 };
 
 /// Reads `spec.trace` (through resolve_workload) and plans it on `spec.cluster`.

@@ -1,0 +1,1058 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/cluster/plan_search.hpp"
+
+#include "ltdes/cluster/chip_memory.hpp"
+#include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/op_shard.hpp"
+#include "ltdes/cluster/topology.hpp"
+#include "ltdes/core/assert.hpp"
+#include "ltdes/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <span>
+#include <unordered_map>
+#include <utility>
+
+namespace ltdes::cluster {
+
+namespace {
+
+using workload::ModelShape;
+using workload::Op;
+using workload::OpKind;
+using workload::Phase;
+using workload::WorkloadSpec;
+
+/// An explicit plan of the search (the Plan constructor checks what the search relies on).
+Plan make_plan(const ModelShape& m,
+               const WorkloadSpec& w,
+               std::uint32_t tp,
+               std::uint32_t pp,
+               std::uint32_t dp) {
+    ClusterSpec s;
+    s.plan = PlanSpec{false, tp, pp, dp};
+    s.chips = tp * pp * dp;
+    return Plan(s, m, w, "plan search");
+}
+
+std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) {
+    return (a + b - 1) / b;
+}
+
+/// What one distinct op shape costs on tensor rank 0 for a micro-batch of r requests.
+struct ShapeCost {
+    std::int64_t duration_ps = 0;
+    bool dram = false;
+    double energy_pj = 0.0;
+    std::int64_t all_reduce_ps = 0;
+    double all_reduce_energy_pj = 0.0;  ///< the whole tensor group's messages
+    std::uint64_t out_bytes = 0;        ///< what a consumer on another stage receives
+};
+
+/// One layer DAG costed for one (tp, r).
+struct LayerCost {
+    std::int64_t latency_ps = 0;  ///< input ready → last awaited output ready
+    std::int64_t core_ps = 0;     ///< busy time of the cores (all ops without overlap)
+    std::int64_t dram_ps = 0;     ///< busy time of the DRAM channel (with overlap)
+    std::int64_t tail_ps = 0;     ///< the last op on the cores (see Scorer::flow_through_stage)
+    double energy_pj = 0.0;
+    double all_reduce_energy_pj = 0.0;
+};
+
+/// Per pass of one (tp, r, closed ring) table: prefix sums over layers, the extras, and the
+/// transfer time of every layer boundary.
+struct PassTable {
+    /// Usually every layer of a pass costs the same and every boundary carries the same
+    /// bytes: then only `layer`, `xfer_ps` and `xfer_bytes` hold them (constant memory).
+    bool uniform = false;
+    LayerCost layer;
+    std::int64_t xfer_ps = 0;
+    std::uint64_t xfer_bytes = 0;
+    std::vector<std::int64_t> lat, core, dram;  ///< otherwise: prefix sums, size layers + 1
+    std::vector<std::int64_t> layer_tail;       ///< otherwise: per layer, its last core op
+    std::vector<std::int64_t> boundary_ps;      ///< otherwise: per boundary, transfer time
+    std::vector<std::uint64_t> boundary_bytes;  ///< otherwise: per boundary
+    std::int64_t first_lat = 0, first_core = 0, first_dram = 0;
+    std::int64_t last_lat = 0, last_core = 0, last_dram = 0, last_tail = 0;
+
+    /// Transfer after layer `b` (< layers − 1): time and bytes.
+    std::pair<std::int64_t, std::uint64_t> boundary(std::uint32_t b) const {
+        return uniform ? std::pair(xfer_ps, xfer_bytes)
+                       : std::pair(boundary_ps[b], boundary_bytes[b]);
+    }
+};
+
+/// Every cost of the trace for tensor degree tp and micro-batches of r requests.
+struct CostTable {
+    std::vector<PassTable> passes;
+    double op_energy_pj = 0.0;          ///< all ops of all passes on one tensor rank
+    double all_reduce_energy_pj = 0.0;  ///< all all-reduces of all passes, whole group
+};
+
+/// Per (table, pp): the bytes crossing the stage cuts over all passes.
+struct StageSummary {
+    std::uint64_t cut_bytes = 0;
+};
+
+/// Time an all-reduce takes when, as on the chips, each member sends its step-s messages as
+/// soon as it holds everything of step s − 1 and its link is free: on a ring whose tensor group
+/// is not the whole cluster the long wrap-around link then delays only the chunks that cross it,
+/// not every step. Uses the topology's transfer time of each message of `schedule`.
+std::int64_t asap_time_ps(const Topology& topo,
+                          std::span<const std::uint32_t> group,
+                          std::span<const CollectiveMessage> schedule) {
+    const std::size_t p = group.size();
+    std::vector<std::int64_t> holds(p, 0);  // member i holds all it needs for the next step
+    std::vector<std::int64_t> link_free(p, 0);
+    std::vector<std::int64_t> next = holds;
+    std::uint32_t step = 0;
+    for (const CollectiveMessage& m : schedule) {
+        if (m.step != step) {
+            holds = next;
+            step = m.step;
+        }
+        const std::int64_t depart = std::max(holds[m.src], link_free[m.src]);
+        link_free[m.src] = depart + topo.serialization(m.bytes).in_ps();
+        const auto arrive = [&](std::uint32_t dst) {
+            const std::int64_t t =
+                depart + topo.transfer_time(group[m.src], group[dst], m.bytes).in_ps();
+            next[dst] = std::max(next[dst], t);
+        };
+        if (m.all_readers) {
+            for (std::uint32_t j = 0; j < p; ++j) {
+                if (j != m.src) {
+                    arrive(j);
+                }
+            }
+        } else {
+            arrive(m.dst);
+        }
+    }
+    return *std::max_element(next.begin(), next.end());
+}
+
+class Scorer {
+public:
+    /// Passes flowed exactly with several micro-batches before one stands for several.
+    static constexpr std::size_t kExactPasses = 16;
+
+    Scorer(const TraceProfile& profile, const PlanSearchInputs& in)
+        : profile_(profile), in_(in), layers_(profile.model().layers) {}
+
+    PlanPrediction predict(const PlanCandidate& c) {
+        const WorkloadSpec& w = profile_.workload();
+        const std::uint32_t chips = c.chips();
+        const bool closed = chips == c.tp;
+        const Topology topo(in_.spec, chips);
+        const std::uint32_t last_stage_chip = (c.pp - 1) * c.tp;
+        // Replica 0 serves the most requests; it decides the makespan. Its micro-batches.
+        const std::uint32_t r0 = ceil_div(w.batch, c.dp);
+        std::vector<Job> jobs;
+        for (std::uint32_t j = 0; j < c.microbatches; ++j) {
+            const std::uint32_t r = split_even(r0, c.microbatches, j).count;
+            if (r == 0) {
+                continue;
+            }
+            Job job;
+            job.table = &table(c.tp, r, closed);
+            job.feedback_ps =
+                c.pp > 1 ? p2p_cost(topo, last_stage_chip, 0, 4ULL * r).time.in_ps() : 0;
+            jobs.push_back(job);
+        }
+
+        PlanPrediction p;
+        const auto& passes = profile_.passes();
+        std::vector<std::int64_t> stage_free(c.pp, 0);
+        std::vector<std::int64_t> arrive(jobs.size(), 0);
+        std::int64_t total = 0;
+        if (jobs.size() == 1) {
+            // One micro-batch: each pass is a chain through the stages.
+            const std::vector<std::int64_t>& chain = chain_of(c.tp, r0, closed, c.pp);
+            for (std::size_t i = 0; i < passes.size(); ++i) {
+                total += chain[i] + (i > 0 ? jobs[0].feedback_ps : 0);
+                if (i == 0 && passes[i].phase == Phase::prefill) {
+                    p.ttft_s = static_cast<double>(total) * 1e-12;
+                }
+            }
+        }
+        // Several micro-batches: the passes one after another. Consecutive decode passes differ
+        // by one token of context, so beyond kExactPasses a pass stands for the next `stride`
+        // ones (the same duration and pattern); the prefill, the first decode passes and the
+        // last pass are always flowed exactly.
+        const std::size_t n_passes = passes.size();
+        const std::size_t stride =
+            n_passes > kExactPasses ? (n_passes - 2 + kExactPasses - 1) / kExactPasses : 1;
+        for (std::size_t i = 0; i < n_passes && jobs.size() > 1; ++i) {
+            for (std::size_t j = 0; j < jobs.size(); ++j) {
+                arrive[j] += i > 0 ? jobs[j].feedback_ps : 0;
+            }
+            for (std::uint32_t s = 0; s < c.pp; ++s) {
+                flow_through_stage(jobs, i, c.pp, s, arrive, stage_free[s]);
+            }
+            const std::int64_t before = total;
+            total = *std::max_element(arrive.begin(), arrive.end());
+            if (i == 0 && passes[i].phase == Phase::prefill) {
+                p.ttft_s = static_cast<double>(total) * 1e-12;
+            }
+            const std::size_t skip = i >= 2 ? std::min(stride - 1, n_passes - 2 - i) : 0;
+            if (i + 1 < n_passes && skip > 0) {
+                const std::int64_t shift = (total - before) * static_cast<std::int64_t>(skip);
+                for (auto* v : {&arrive, &stage_free}) {
+                    for (std::int64_t& t : *v) {
+                        t += shift;
+                    }
+                }
+                total += shift;
+                i += skip;
+            }
+        }
+        p.makespan_s = static_cast<double>(total) * 1e-12;
+        if (w.decode > 0) {
+            p.tpot_s = (p.makespan_s - p.ttft_s) / static_cast<double>(w.decode);
+        }
+        const double tokens = profile_.model().is_encoder()
+                                  ? static_cast<double>(w.batch) * w.prompt
+                                  : static_cast<double>(w.batch) * (w.decode + 1.0);
+        p.throughput_tok_s = p.makespan_s > 0 ? tokens / p.makespan_s : 0.0;
+        p.energy_j = energy_pj(c, topo) * 1e-12;
+        return p;
+    }
+
+    /// One micro-batch of replica 0: its cost table and the time its token takes back from the
+    /// last stage to the first.
+    struct Job {
+        const CostTable* table = nullptr;
+        std::int64_t feedback_ps = 0;
+    };
+
+    /// The micro-batches pass stage `s` of pass `pass`: they arrive at `arrive` (ps), may start
+    /// once the stage finished the previous pass (`stage_free`; older passes come first in trace
+    /// order), and share its resources while they are there (catch_up), each needing its
+    /// busiest resource's time. Interleaving is by whole ops, so the stage's last op (an LM
+    /// head) runs for one micro-batch after another: it is served first come, first served
+    /// after the shared part. The rest of a
+    /// micro-batch's latency (all-reduce waits, DRAM reads in the shadow of the cores) follows.
+    /// `arrive` becomes the arrival at the next stage.
+    void flow_through_stage(const std::vector<Job>& jobs,
+                            std::size_t pass,
+                            std::uint32_t pp,
+                            std::uint32_t s,
+                            std::vector<std::int64_t>& arrive,
+                            std::int64_t& stage_free) {
+        const std::size_t n = jobs.size();
+        Scratch& x = scratch_;
+        x.resize(n);
+        for (std::size_t j = 0; j < n; ++j) {
+            const StageFigures f = stage_figures(jobs[j].table->passes[pass], pp, s);
+            x.work[j] = f.occupancy_ps - f.tail_ps;
+            x.tail[j] = f.tail_ps;
+            x.after[j] = f.latency_ps - f.occupancy_ps + f.xfer_ps;
+            x.start[j] = std::max(arrive[j], stage_free);
+        }
+        catch_up(x.start, x.work, x.order, x.done);
+        // The last ops one after another, in the order the shared parts end.
+        sort_by(x.order, x.done);
+        std::int64_t tail_free = 0;
+        for (const std::size_t j : x.order) {
+            x.done[j] = std::max(x.done[j], tail_free) + x.tail[j];
+            tail_free = x.done[j];
+        }
+        for (std::size_t j = 0; j < n; ++j) {
+            stage_free = std::max(stage_free, x.done[j]);
+            arrive[j] = x.done[j] + x.after[j];
+        }
+    }
+
+    /// Buffers of flow_through_stage, reused (it runs for every stage of every pass).
+    struct Scratch {
+        std::vector<std::int64_t> work, tail, after, start, done;
+        std::vector<std::size_t> order;
+
+        void resize(std::size_t n) {
+            for (auto* v : {&work, &tail, &after, &start, &done}) {
+                v->resize(n);
+            }
+            order.resize(n);
+        }
+    };
+
+    /// `order` = indices of `key` in ascending key order, stable (insertion sort: few, nearly
+    /// sorted micro-batches).
+    static void sort_by(std::vector<std::size_t>& order, const std::vector<std::int64_t>& key) {
+        std::iota(order.begin(), order.end(), 0U);
+        for (std::size_t i = 1; i < order.size(); ++i) {
+            const std::size_t v = order[i];
+            std::size_t k = i;
+            while (k > 0 && key[order[k - 1]] > key[v]) {
+                order[k] = order[k - 1];
+                --k;
+            }
+            order[k] = v;
+        }
+    }
+
+    struct StageFigures {
+        std::int64_t latency_ps = 0;    ///< one micro-batch alone, input to output
+        std::int64_t occupancy_ps = 0;  ///< its busiest resource (≤ latency)
+        std::int64_t xfer_ps = 0;       ///< its transfer to the next stage (0 on the last)
+        std::int64_t tail_ps = 0;       ///< its last op on the cores (≤ occupancy)
+    };
+
+    StageFigures stage_figures(const PassTable& pt, std::uint32_t pp, std::uint32_t stage) const {
+        const Range layers = split_even(layers_, pp, stage);
+        std::int64_t lat = 0;
+        std::int64_t core = 0;
+        std::int64_t dram = 0;
+        std::int64_t tail = 0;
+        if (pt.uniform) {
+            const auto count = static_cast<std::int64_t>(layers.count);
+            lat = count * pt.layer.latency_ps;
+            core = count * pt.layer.core_ps;
+            dram = count * pt.layer.dram_ps;
+            tail = layers.count > 0 ? pt.layer.tail_ps : 0;
+        } else {
+            lat = pt.lat[layers.end()] - pt.lat[layers.begin];
+            core = pt.core[layers.end()] - pt.core[layers.begin];
+            dram = pt.dram[layers.end()] - pt.dram[layers.begin];
+            tail = layers.count > 0 ? pt.layer_tail[layers.end() - 1] : 0;
+        }
+        StageFigures f;
+        if (stage == 0) {
+            lat += pt.first_lat;
+            core += pt.first_core;
+            dram += pt.first_dram;
+        }
+        if (stage + 1 == pp) {
+            lat += pt.last_lat;
+            core += pt.last_core;
+            dram += pt.last_dram;
+            tail = pt.last_tail > 0 ? pt.last_tail : tail;
+        } else if (layers.end() >= 1 && layers.end() < layers_) {
+            f.xfer_ps = pt.boundary(layers.end() - 1).first;
+        }
+        f.occupancy_ps = std::max(core, dram);
+        f.latency_ps = std::max({lat, core, dram});
+        f.tail_ps = core >= dram ? std::min(tail, f.occupancy_ps) : 0;
+        return f;
+    }
+
+    /// Completion times (`done`) of jobs arriving at `start` with `work` on a chip that runs
+    /// the ready op earliest in trace order first: a micro-batch that arrives while others are
+    /// still on the stage is behind them in the layers, so it runs first until it has caught
+    /// up, and from then on they advance together. Every job of a busy period thus completes
+    /// at its end.
+    static void catch_up(const std::vector<std::int64_t>& start,
+                         const std::vector<std::int64_t>& work,
+                         std::vector<std::size_t>& order,
+                         std::vector<std::int64_t>& done) {
+        const std::size_t n = start.size();
+        sort_by(order, start);
+        std::size_t first = 0;
+        std::int64_t end = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t j = order[i];
+            if (i > 0 && start[j] >= end) {
+                for (std::size_t k = first; k < i; ++k) {
+                    done[order[k]] = end;
+                }
+                first = i;
+            }
+            end = (i == first ? start[j] : end) + work[j];
+        }
+        for (std::size_t k = first; k < n; ++k) {
+            done[order[k]] = end;
+        }
+    }
+
+    std::uint64_t dram_bytes(std::uint32_t tp, std::uint32_t pp, std::uint32_t dp) const {
+        const Plan plan = make_plan(profile_.model(), profile_.workload(), tp, pp, dp);
+        std::uint64_t worst = 0;
+        for (const std::uint32_t s : {0U, pp - 1}) {
+            for (const std::uint32_t r : {0U, tp - 1}) {
+                const ChipMemory mem = chip_memory(plan, plan.chip(ChipCoord{0, s, r}), in_.bits,
+                                                   in_.spec.dram.capacity_gib);
+                worst = std::max(worst, mem.total_bytes());
+            }
+        }
+        return worst;
+    }
+
+    std::uint64_t capacity_bytes() const {
+        const Plan plan = make_plan(profile_.model(), profile_.workload(), 1, 1, 1);
+        return chip_memory(plan, 0, in_.bits, in_.spec.dram.capacity_gib).capacity_bytes;
+    }
+
+private:
+    /// Energy of every micro-batch of every replica: its ops on each tensor rank, its
+    /// all-reduces, its pipeline transfers and its fed-back tokens.
+    double energy_pj(const PlanCandidate& c, const Topology& topo) {
+        const WorkloadSpec& w = profile_.workload();
+        const bool closed = c.chips() == c.tp;
+        const std::uint32_t last_stage_chip = (c.pp - 1) * c.tp;
+        const auto passes = static_cast<double>(profile_.passes().size());
+        double e = 0.0;
+        const auto add_microbatch = [&](std::uint32_t r, std::uint32_t times) {
+            if (r == 0 || times == 0) {
+                return;
+            }
+            const CostTable& t = table(c.tp, r, closed);
+            double one = c.tp * t.op_energy_pj + (c.tp > 1 ? t.all_reduce_energy_pj : 0.0);
+            if (c.pp > 1) {
+                const StageSummary& st = summary(c.tp, r, closed, c.pp);
+                one += c.tp *
+                       topo.transfer_energy_pj(0, std::min(c.tp, topo.chips() - 1), st.cut_bytes);
+                one +=
+                    c.tp * (passes - 1.0) * topo.transfer_energy_pj(last_stage_chip, 0, 4ULL * r);
+            }
+            e += one * times;
+        };
+        const auto add_replica = [&](std::uint32_t requests, std::uint32_t times) {
+            if (requests == 0 || times == 0) {
+                return;
+            }
+            const std::uint32_t q = requests / c.microbatches;
+            const std::uint32_t extra = requests % c.microbatches;
+            add_microbatch(q + 1, extra * times);
+            add_microbatch(q, (c.microbatches - extra) * times);
+        };
+        const std::uint32_t q = w.batch / c.dp;
+        const std::uint32_t extra = w.batch % c.dp;
+        add_replica(q + 1, extra);
+        add_replica(q, c.dp - extra);
+        return e;
+    }
+
+    static std::uint64_t key(std::uint32_t tp, std::uint32_t r, bool closed) {
+        return (std::uint64_t{tp} << 33) | (std::uint64_t{r} << 1) | (closed ? 1U : 0U);
+    }
+
+    const CostTable& table(std::uint32_t tp, std::uint32_t r, bool closed) {
+        auto& slot = tables_[key(tp, r, closed)];
+        if (!slot) {
+            slot = std::make_unique<CostTable>(build_table(tp, r, closed));
+        }
+        return *slot;
+    }
+
+    /// Per pass: one micro-batch's latency through all stages and transfers (cached).
+    const std::vector<std::int64_t>& chain_of(std::uint32_t tp,
+                                              std::uint32_t r,
+                                              bool closed,
+                                              std::uint32_t pp) {
+        auto& slot = chains_[{key(tp, r, closed), pp}];
+        if (slot.empty()) {
+            const CostTable& t = table(tp, r, closed);
+            for (std::size_t i = 0; i < t.passes.size(); ++i) {
+                std::int64_t sum = 0;
+                for (std::uint32_t s = 0; s < pp; ++s) {
+                    const StageFigures f = stage_figures(t.passes[i], pp, s);
+                    sum += f.latency_ps + f.xfer_ps;
+                }
+                slot.push_back(sum);
+            }
+        }
+        return slot;
+    }
+
+    const StageSummary& summary(std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t pp) {
+        auto& slot = summaries_[{key(tp, r, closed), pp}];
+        if (!slot) {
+            slot = std::make_unique<StageSummary>(build_summary(table(tp, r, closed), pp));
+        }
+        return *slot;
+    }
+
+    CostTable build_table(std::uint32_t tp, std::uint32_t r, bool closed) {
+        const WorkloadSpec& w = profile_.workload();
+        const Plan plan = make_plan(profile_.model(), w, tp, 1, 1);
+        // The tensor group's ring closes through its own members only when it is the whole
+        // cluster; otherwise the wrap-around message crosses tp − 1 links (docs/cluster.md).
+        const Topology group_topo(in_.spec, closed ? tp : 2 * tp);
+        std::vector<std::uint32_t> group(tp);
+        std::iota(group.begin(), group.end(), 0U);
+        const auto bytes_of = [&](std::uint64_t elements) { return (elements * in_.bits + 7) / 8; };
+
+        const auto& shapes = profile_.shapes();
+        std::vector<ShapeCost> costs(shapes.size());
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            const Op& op = shapes[i];
+            const OpShard s = shard_op(op, plan, 0, r);
+            ShapeCost& c = costs[i];
+            if (!s.runs) {
+                continue;
+            }
+            const OpTiming timing = in_.cost(apply_shard(op, s));
+            c.duration_ps = timing.duration.in_ps();
+            c.energy_pj = timing.energy.total();
+            c.dram = resource_of(op.kind) == stats::Resource::dram;
+            if (s.all_reduce_after) {
+                const std::uint64_t bytes = bytes_of(s.all_reduce_elements);
+                auto it = reduce_cache_.find({tp, closed, bytes});
+                if (it == reduce_cache_.end()) {
+                    CollectiveCost cost = all_reduce_cost(group_topo, group, bytes);
+                    if (in_.spec.topology != TopologyKind::bus) {
+                        const auto schedule = all_reduce_schedule(group_topo, bytes, tp);
+                        cost.time = SimTime::from_ps(asap_time_ps(group_topo, group, schedule));
+                    }
+                    it = reduce_cache_.emplace(std::tuple(tp, closed, bytes), cost).first;
+                }
+                c.all_reduce_ps = it->second.time.in_ps();
+                c.all_reduce_energy_pj = it->second.energy_pj;
+            }
+            c.out_bytes = tp_role(op) == TpRole::vocab || op.name == "head"
+                              ? std::uint64_t{4} * r
+                              : bytes_of(s.m * s.n * s.count);
+        }
+
+        CostTable t;
+        // A pipeline transfer goes to the chip with the same tensor rank one stage on: tp ids
+        // away (one hop on a fully connected cluster or the bus).
+        const Topology pipe_topo(in_.spec, 2 * tp);
+        // Each distinct layer DAG once: its latency from its input to its last awaited output
+        // on the two resources of a chip, its busy time on each, its energy.
+        std::vector<LayerCost> layer_costs;
+        layer_costs.reserve(profile_.layer_shapes().size());
+        for (const auto& shape : profile_.layer_shapes()) {
+            layer_costs.push_back(schedule_layer(shape, costs, tp));
+        }
+        const auto sum_ops = [&](const std::vector<std::uint32_t>& ops, std::int64_t& lat,
+                                 std::int64_t& core, std::int64_t& dram) {
+            // Outside the blocks (embedding, final norm, head) ops form a chain.
+            for (const std::uint32_t entry : ops) {
+                const ShapeCost& c = costs[entry / TraceProfile::kEntryShape];
+                lat += c.duration_ps + (tp > 1 ? c.all_reduce_ps : 0);
+                (c.dram && in_.spec.overlap ? dram : core) += c.duration_ps;
+                t.op_energy_pj += c.energy_pj;
+                t.all_reduce_energy_pj += c.all_reduce_energy_pj;
+            }
+        };
+        for (const auto& pass : profile_.passes()) {
+            PassTable pt;
+            std::vector<std::pair<std::int64_t, std::uint64_t>> bounds;
+            for (const auto& boundary : pass.boundary_ops) {
+                std::uint64_t bytes = 0;
+                std::int64_t ps = 0;
+                for (const std::uint32_t i : boundary) {
+                    bytes += costs[i].out_bytes;
+                    ps = std::max(ps, p2p_cost(pipe_topo, 0, tp, costs[i].out_bytes).time.in_ps());
+                }
+                bounds.emplace_back(ps, bytes);
+            }
+            const auto& ls = pass.layer_shape;
+            pt.uniform = std::all_of(ls.begin(), ls.end(), [&](auto i) { return i == ls[0]; }) &&
+                         std::all_of(bounds.begin(), bounds.end(),
+                                     [&](const auto& b) { return b == bounds[0]; });
+            if (pt.uniform) {
+                pt.layer = layers_ > 0 ? layer_costs[ls[0]] : LayerCost{};
+                if (!bounds.empty()) {
+                    std::tie(pt.xfer_ps, pt.xfer_bytes) = bounds[0];
+                }
+                t.op_energy_pj += layers_ * pt.layer.energy_pj;
+                t.all_reduce_energy_pj += layers_ * pt.layer.all_reduce_energy_pj;
+            } else {
+                pt.lat.assign(layers_ + 1, 0);
+                pt.core.assign(layers_ + 1, 0);
+                pt.dram.assign(layers_ + 1, 0);
+                for (std::uint32_t l = 0; l < layers_; ++l) {
+                    const LayerCost& lc = layer_costs[ls[l]];
+                    pt.lat[l + 1] = pt.lat[l] + lc.latency_ps;
+                    pt.core[l + 1] = pt.core[l] + lc.core_ps;
+                    pt.dram[l + 1] = pt.dram[l] + lc.dram_ps;
+                    pt.layer_tail.push_back(lc.tail_ps);
+                    t.op_energy_pj += lc.energy_pj;
+                    t.all_reduce_energy_pj += lc.all_reduce_energy_pj;
+                }
+                for (const auto& [ps, bytes] : bounds) {
+                    pt.boundary_ps.push_back(ps);
+                    pt.boundary_bytes.push_back(bytes);
+                }
+            }
+            sum_ops(pass.first_ops, pt.first_lat, pt.first_core, pt.first_dram);
+            sum_ops(pass.last_ops, pt.last_lat, pt.last_core, pt.last_dram);
+            for (const std::uint32_t entry : pass.last_ops) {
+                const ShapeCost& c = costs[entry / TraceProfile::kEntryShape];
+                if (!c.dram || !in_.spec.overlap) {
+                    pt.last_tail = c.duration_ps;
+                }
+            }
+            t.passes.push_back(std::move(pt));
+        }
+        return t;
+    }
+
+    /// List-schedules one layer as a chip runs it: an op starts when its inputs are ready and
+    /// its resource (cores, or the DRAM channel with overlap) is free; among the ops that could
+    /// start, the earliest start wins, then trace order. An all-reduce delays the op's output,
+    /// not its resource. O(ops²), once per distinct layer.
+    LayerCost schedule_layer(const TraceProfile::LayerShape& shape,
+                             const std::vector<ShapeCost>& costs,
+                             std::uint32_t tp) const {
+        const std::size_t n = shape.entries.size();
+        std::vector<std::int64_t> done(n, -1);
+        std::int64_t free_at[2] = {0, 0};
+        LayerCost lc;
+        for (std::size_t placed = 0; placed < n; ++placed) {
+            std::size_t pick = n;
+            std::int64_t pick_start = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (done[i] >= 0) {
+                    continue;
+                }
+                std::int64_t ready = 0;
+                bool ok = true;
+                for (const std::uint32_t d : shape.deps[i]) {
+                    if (done[d] < 0) {
+                        ok = false;
+                        break;
+                    }
+                    ready = std::max(ready, done[d]);
+                }
+                if (!ok) {
+                    continue;
+                }
+                const ShapeCost& c = costs[shape.entries[i] / TraceProfile::kEntryShape];
+                const int res = c.dram && in_.spec.overlap ? 1 : 0;
+                const std::int64_t start = std::max(ready, free_at[res]);
+                if (pick == n || start < pick_start) {
+                    pick = i;
+                    pick_start = start;
+                }
+            }
+            LTDES_ASSERT(pick < n, "layer DAG with a cycle");
+            const ShapeCost& c = costs[shape.entries[pick] / TraceProfile::kEntryShape];
+            const int res = c.dram && in_.spec.overlap ? 1 : 0;
+            const std::int64_t end = pick_start + c.duration_ps;
+            free_at[res] = end;
+            done[pick] = end + (tp > 1 ? c.all_reduce_ps : 0);
+            (res == 1 ? lc.dram_ps : lc.core_ps) += c.duration_ps;
+            lc.energy_pj += c.energy_pj;
+            lc.all_reduce_energy_pj += c.all_reduce_energy_pj;
+            // What nothing in the pass waits for (a KV-cache write at the end) overlaps the next
+            // layer; everything else delays it.
+            if ((shape.entries[pick] & TraceProfile::kEntryWaited) != 0 || res == 0) {
+                lc.latency_ps = std::max(lc.latency_ps, done[pick]);
+            }
+            if (res == 0) {
+                lc.tail_ps = c.duration_ps;
+            }
+        }
+        return lc;
+    }
+
+    StageSummary build_summary(const CostTable& t, std::uint32_t pp) const {
+        StageSummary s;
+        for (const PassTable& pt : t.passes) {
+            for (std::uint32_t stage = 0; stage + 1 < pp; ++stage) {
+                const Range layers = split_even(layers_, pp, stage);
+                if (layers.end() >= 1 && layers.end() < layers_) {
+                    s.cut_bytes += pt.boundary(layers.end() - 1).second;
+                }
+            }
+        }
+        return s;
+    }
+
+    const TraceProfile& profile_;
+    const PlanSearchInputs& in_;
+    std::uint32_t layers_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<CostTable>> tables_;
+    std::map<std::pair<std::uint64_t, std::uint32_t>, std::unique_ptr<StageSummary>> summaries_;
+    std::map<std::pair<std::uint64_t, std::uint32_t>, std::vector<std::int64_t>> chains_;
+    Scratch scratch_;
+    /// All-reduce costs by (tp, closed ring, bytes), shared by the tables.
+    std::map<std::tuple<std::uint32_t, bool, std::uint64_t>, CollectiveCost> reduce_cache_;
+};
+
+std::string plan_text(const PlanCandidate& c) {
+    return fmt::format("tp {} x pp {} x dp {}, {} micro-batch{}", c.tp, c.pp, c.dp, c.microbatches,
+                       c.microbatches == 1 ? "" : "es");
+}
+
+double gib(std::uint64_t bytes) {
+    return static_cast<double>(bytes) / 1073741824.0;
+}
+
+void check_objective(const TraceProfile& profile, Objective o) {
+    const auto& w = profile.workload();
+    const bool encoder = profile.model().is_encoder();
+    if (o == Objective::goodput) {
+        throw UsageError(
+            "--objective goodput needs a request trace (SLOs apply to served requests); use "
+            "throughput for a static trace");
+    }
+    if (encoder && (o == Objective::ttft || o == Objective::tpot)) {
+        throw UsageError(fmt::format("--objective {}: {} is an encoder (no generated tokens)",
+                                     objective_name(o), profile.model().name));
+    }
+    if (o == Objective::tpot && w.decode == 0) {
+        throw UsageError("--objective tpot: the trace has no decode steps");
+    }
+}
+
+}  // namespace
+
+std::optional<Objective> parse_objective(std::string_view s) {
+    for (std::size_t i = 0; i < kObjectiveNames.size(); ++i) {
+        if (kObjectiveNames[i] == s) {
+            return static_cast<Objective>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view objective_name(Objective o) {
+    return kObjectiveNames.at(static_cast<std::size_t>(o));
+}
+
+TraceProfile::TraceProfile(const workload::ModelShape& model,
+                           const workload::WorkloadSpec& workload)
+    : model_(model),
+      workload_(workload),
+      layer_plan_(make_plan(model, workload, 1, std::max(1U, model.layers), 1)) {}
+
+std::uint32_t TraceProfile::shape_index(const workload::Op& op) {
+    auto k = std::make_tuple(op.name, static_cast<int>(op.phase), static_cast<int>(op.kind),
+                             static_cast<int>(op.role), op.m, op.n, op.k, op.count);
+    const auto it = index_.find(k);
+    if (it != index_.end()) {
+        return it->second;
+    }
+    const auto i = static_cast<std::uint32_t>(shapes_.size());
+    workload::Op shape = op;
+    shape.deps.clear();
+    // Costed on a one-stage plan: the layer only has to be a valid one.
+    shape.layer = op.layer < 0 ? -1 : 0;
+    shapes_.push_back(std::move(shape));
+    index_.emplace(std::move(k), i);
+    return i;
+}
+
+void TraceProfile::add(const workload::Op& op) {
+    LTDES_ASSERT(!finished_, "TraceProfile::add after finish");
+    LTDES_ASSERT(op.id == ops_, "op id {} out of order (expected {})", op.id, ops_);
+    if (op.kind == OpKind::gemm && !has_known_tp_role(op)) {
+        tp_capable_ = false;
+    }
+    if (passes_.empty() || op.phase != last_phase_ || op.step != last_step_) {
+        Pass p;
+        p.phase = op.phase;
+        p.layer_shape.resize(model_.layers);
+        p.boundary_ops.resize(model_.layers > 0 ? model_.layers - 1 : 0);
+        passes_.push_back(std::move(p));
+        open_layers_.emplace_back(model_.layers);
+        last_phase_ = op.phase;
+        last_step_ = op.step;
+    }
+    const auto pass = static_cast<std::uint32_t>(passes_.size() - 1);
+    const std::uint32_t shape = shape_index(op);
+    IdInfo info{op.layer, -1, pass, shape, 0, false};
+    std::vector<std::uint32_t> local;
+    if (op.layer >= 0) {
+        LTDES_ASSERT(static_cast<std::uint32_t>(op.layer) < model_.layers, "op {}: layer {}", op.id,
+                     op.layer);
+    } else {
+        info.place = stage_of_op(op, layer_plan_) == 0 && model_.layers > 1 ? kFirst : kLast;
+    }
+    for (const std::uint64_t d : op.deps) {
+        if (d < ids_.size() && ids_[d].pass == pass) {
+            IdInfo& producer = ids_[d];
+            producer.waited = true;
+            if (producer.place >= 0 && op.layer > producer.place) {
+                producer.last_consumer = std::max(producer.last_consumer, op.layer);
+            }
+            if (op.layer >= 0 && producer.place == op.layer) {
+                local.push_back(producer.pos);
+            }
+        }
+    }
+    Pass& p = passes_.back();
+    if (op.layer >= 0) {
+        LayerShape& l = open_layers_.back()[static_cast<std::size_t>(op.layer)];
+        info.pos = static_cast<std::uint32_t>(l.entries.size());
+        l.entries.push_back(shape * kEntryShape);
+        l.deps.push_back(std::move(local));
+    } else {
+        auto& list = info.place == kFirst ? p.first_ops : p.last_ops;
+        info.pos = static_cast<std::uint32_t>(list.size());
+        list.push_back(shape * kEntryShape);
+    }
+    ids_.push_back(info);
+    ++ops_;
+}
+
+void TraceProfile::finish() {
+    LTDES_ASSERT(!finished_, "TraceProfile::finish twice");
+    finished_ = true;
+    for (const IdInfo& id : ids_) {
+        Pass& p = passes_[id.pass];
+        const std::uint32_t flag = id.waited ? kEntryWaited : 0U;
+        if (id.place >= 0) {
+            open_layers_[id.pass][static_cast<std::size_t>(id.place)].entries[id.pos] |= flag;
+        } else {
+            (id.place == kFirst ? p.first_ops : p.last_ops)[id.pos] |= flag;
+        }
+        for (std::int32_t b = id.place; b >= 0 && b < id.last_consumer; ++b) {
+            p.boundary_ops[static_cast<std::size_t>(b)].push_back(id.shape);
+        }
+    }
+    ids_ = {};
+    // The layers of a pass are alike: keep each distinct layer DAG once.
+    std::map<LayerShape, std::uint32_t> seen;
+    for (std::size_t i = 0; i < passes_.size(); ++i) {
+        for (std::uint32_t l = 0; l < model_.layers; ++l) {
+            LayerShape& layer = open_layers_[i][l];
+            auto [it, fresh] =
+                seen.emplace(std::move(layer), static_cast<std::uint32_t>(layer_shapes_.size()));
+            if (fresh) {
+                layer_shapes_.push_back(it->first);
+            }
+            passes_[i].layer_shape[l] = it->second;
+        }
+    }
+    open_layers_ = {};
+}
+
+double objective_value(const PlanPrediction& p, Objective o) {
+    switch (o) {
+        case Objective::makespan:
+            return p.makespan_s;
+        case Objective::energy:
+            return p.energy_j;
+        case Objective::edp:
+            return p.energy_j * p.makespan_s;
+        case Objective::ttft:
+            return p.ttft_s;
+        case Objective::tpot:
+            return p.tpot_s;
+        case Objective::throughput:
+        case Objective::goodput:
+            return -p.throughput_tok_s;
+    }
+    return p.makespan_s;
+}
+
+double objective_display(const PlanPrediction& p, Objective o) {
+    switch (o) {
+        case Objective::makespan:
+        case Objective::ttft:
+        case Objective::tpot:
+            return objective_value(p, o) * 1e3;
+        case Objective::energy:
+        case Objective::edp:
+            return objective_value(p, o);
+        case Objective::throughput:
+        case Objective::goodput:
+            return p.throughput_tok_s;
+    }
+    return 0.0;
+}
+
+std::string_view objective_unit(Objective o) {
+    switch (o) {
+        case Objective::makespan:
+        case Objective::ttft:
+        case Objective::tpot:
+            return "ms";
+        case Objective::energy:
+            return "J";
+        case Objective::edp:
+            return "J*s";
+        case Objective::throughput:
+        case Objective::goodput:
+            return "tok/s";
+    }
+    return "";
+}
+
+PlanPrediction predict_plan(const TraceProfile& profile,
+                            const PlanSearchInputs& in,
+                            const PlanCandidate& plan) {
+    Scorer scorer(profile, in);
+    PlanPrediction p = scorer.predict(plan);
+    p.dram_bytes = scorer.dram_bytes(plan.tp, plan.pp, plan.dp);
+    return p;
+}
+
+PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInputs& in) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu_start = std::clock();
+    check_objective(profile, in.objective);
+    const auto& m = profile.model();
+    const auto& w = profile.workload();
+    PlanSearchResult r;
+    r.objective = in.objective;
+    r.chips = in.spec.chips;
+    Scorer scorer(profile, in);
+    const std::uint64_t capacity = scorer.capacity_bytes();
+    const auto exclude = [&](Exclusion why, std::string example) {
+        const auto i = static_cast<std::size_t>(why);
+        if (r.excluded[i]++ == 0) {
+            r.example[i] = std::move(example);
+        }
+    };
+    std::uint64_t smallest_need = std::numeric_limits<std::uint64_t>::max();
+    std::vector<std::pair<PlanCandidate, std::uint64_t>> too_big;  // excluded for memory
+    const auto score_shape = [&](const PlanCandidate& shape, std::uint64_t need) {
+        const std::uint32_t most = ceil_div(w.batch, shape.dp);
+        const std::uint32_t m_first = in.microbatches == 0 ? 1 : in.microbatches;
+        const std::uint32_t m_last = in.microbatches == 0 ? most : in.microbatches;
+        for (std::uint32_t mb = m_first; mb <= std::min(m_last, most); ++mb) {
+            PlanCandidate c = shape;
+            c.microbatches = mb;
+            ScoredPlan s{c, scorer.predict(c), 0.0};
+            s.prediction.dram_bytes = need;
+            s.objective = objective_value(s.prediction, in.objective);
+            r.ranked.push_back(s);
+        }
+    };
+    const std::uint32_t chips = in.spec.chips;
+    for (std::uint32_t tp = 1; tp <= std::min(chips, m.n_heads); ++tp) {
+        const bool tp_divides = m.n_heads % tp == 0 && m.d_ff % tp == 0;
+        for (std::uint32_t pp = 1; pp <= std::min(chips / tp, m.layers); ++pp) {
+            const bool pp_divides = m.layers % pp == 0;
+            for (std::uint32_t dp = 1; dp <= std::min(chips / tp / pp, w.batch); ++dp) {
+                const PlanCandidate shape{tp, pp, dp, 1};
+                if (!tp_divides || !pp_divides) {
+                    exclude(Exclusion::divisibility,
+                            fmt::format("tp {} x pp {} x dp {}: {}", tp, pp, dp,
+                                        tp_divides
+                                            ? fmt::format("{} layers", m.layers)
+                                            : fmt::format("{} heads, d_ff {}", m.n_heads, m.d_ff)));
+                    continue;
+                }
+                if (tp > 1 && !profile.tp_capable()) {
+                    exclude(Exclusion::tp_role,
+                            fmt::format("tp {}: a GEMM has no tensor-parallel role", tp));
+                    continue;
+                }
+                if (in.spec.topology == TopologyKind::bus && tp > 1 &&
+                    tp - 1 > in.spec.bcast.max_readers) {
+                    exclude(Exclusion::bus_readers,
+                            fmt::format("tp {}: {} readers > bcast.max_readers {}", tp, tp - 1,
+                                        in.spec.bcast.max_readers));
+                    continue;
+                }
+                const std::uint64_t need = scorer.dram_bytes(tp, pp, dp);
+                if (need > capacity) {
+                    smallest_need = std::min(smallest_need, need);
+                    too_big.emplace_back(shape, need);
+                    exclude(Exclusion::memory,
+                            fmt::format("tp {} x pp {} x dp {} needs {:.2f} GiB of {:.2f} GiB", tp,
+                                        pp, dp, gib(need), gib(capacity)));
+                    continue;
+                }
+                score_shape(shape, need);
+            }
+        }
+    }
+    if (r.ranked.empty() && !too_big.empty()) {
+        // Nothing fits: as for an explicit plan, the run goes on with a warning (sweeps chart
+        // where a model stops fitting), on the plans with the smallest footprint.
+        r.fits_memory = false;
+        r.smallest_need_bytes = smallest_need;
+        r.capacity_bytes = capacity;
+        for (const auto& [shape, need] : too_big) {
+            if (need == smallest_need) {
+                score_shape(shape, need);
+            }
+        }
+    }
+    if (r.ranked.empty()) {
+        throw ConfigError(fmt::format(
+            "plan search: no plan of {} on up to {} chips (microbatches = {} is more than the "
+            "requests of a replica?)",
+            m.name, chips, in.microbatches));
+    }
+    std::stable_sort(r.ranked.begin(), r.ranked.end(),
+                     [](const ScoredPlan& a, const ScoredPlan& b) {
+                         const auto ka = std::make_tuple(a.objective, a.plan.chips(), a.plan.tp,
+                                                         a.plan.pp, a.plan.dp, a.plan.microbatches);
+                         const auto kb = std::make_tuple(b.objective, b.plan.chips(), b.plan.tp,
+                                                         b.plan.pp, b.plan.dp, b.plan.microbatches);
+                         return ka < kb;
+                     });
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    return r;
+}
+
+std::string format_search_choice(const PlanSearchResult& r) {
+    const ScoredPlan& b = r.best();
+    const std::uint32_t idle = r.chips - b.plan.chips();
+    return fmt::format(
+        "plan search ({}): {} on {} of {} chips{}; predicted {} {:.6g} {}, makespan {:.6f} ms, "
+        "energy {:.6g} J",
+        objective_name(r.objective), plan_text(b.plan), b.plan.chips(), r.chips,
+        idle > 0 ? fmt::format(" ({} idle: no plan on more chips is predicted better)", idle)
+                 : std::string(),
+        objective_name(r.objective), objective_display(b.prediction, r.objective),
+        objective_unit(r.objective), b.prediction.makespan_s * 1e3, b.prediction.energy_j);
+}
+
+std::string format_search_report(const PlanSearchResult& r,
+                                 const TraceProfile& profile,
+                                 std::size_t top) {
+    std::string out;
+    out += fmt::format(
+        "plan search: objective {}, {} feasible plan(s) of {} on up to {} chips scored in {:.3f} "
+        "s ({:.3f} s CPU; {} distinct op shapes, {} passes)\n",
+        objective_name(r.objective), r.ranked.size(), profile.model().name, r.chips, r.seconds,
+        r.cpu_seconds, profile.shapes().size(), profile.passes().size());
+    out += fmt::format(
+        "{:>4} {:>4} {:>4} {:>4} {:>3} {:>6} {:>13} {:>12} {:>12} {:>12} {:>13} {:>9}\n", "rank",
+        "tp", "pp", "dp", "mb", "chips", "makespan_ms", "ttft_ms", "tpot_ms", "energy_J",
+        "tokens_per_s", "dram_GiB");
+    const bool decoder = !profile.model().is_encoder();
+    for (std::size_t i = 0; i < std::min(top, r.ranked.size()); ++i) {
+        const ScoredPlan& s = r.ranked[i];
+        const PlanPrediction& p = s.prediction;
+        out += fmt::format(
+            "{:>4} {:>4} {:>4} {:>4} {:>3} {:>6} {:>13.6f} {:>12} {:>12} {:>12.6g} {:>13.6g} "
+            "{:>9.3f}\n",
+            i + 1, s.plan.tp, s.plan.pp, s.plan.dp, s.plan.microbatches, s.plan.chips(),
+            p.makespan_s * 1e3, decoder ? fmt::format("{:.6f}", p.ttft_s * 1e3) : "-",
+            decoder && profile.workload().decode > 0 ? fmt::format("{:.6f}", p.tpot_s * 1e3) : "-",
+            p.energy_j, p.throughput_tok_s, gib(p.dram_bytes));
+    }
+    std::string why;
+    for (std::size_t i = 0; i < kExclusionNames.size(); ++i) {
+        if (r.excluded[i] > 0) {
+            why += fmt::format("{}{} for {} (e.g. {})", why.empty() ? "" : "; ", r.excluded[i],
+                               kExclusionNames[i], r.example[i]);
+        }
+    }
+    out += fmt::format("excluded (tp x pp x dp shapes): {}\n",
+                       why.empty() ? std::string("none") : why);
+    if (!r.fits_memory) {
+        out += fmt::format(
+            "warning: no plan fits {:.3f} GiB of DRAM per chip; ranked are the plans with the "
+            "smallest footprint ({:.3f} GiB per chip), which the run warns about\n",
+            gib(r.capacity_bytes), gib(r.smallest_need_bytes));
+    }
+    out += format_search_choice(r) + "\n";
+    return out;
+}
+
+std::string format_search_csv(const PlanSearchResult& r) {
+    std::string out =
+        "tp,pp,dp,microbatches,chips,makespan_s,ttft_s,tpot_s,energy_j,throughput_tok_s,"
+        "objective\n";
+    for (const ScoredPlan& s : r.ranked) {
+        const PlanPrediction& p = s.prediction;
+        out += fmt::format("{},{},{},{},{},{:.9e},{:.9e},{:.9e},{:.9e},{:.9e},{:.9e}\n", s.plan.tp,
+                           s.plan.pp, s.plan.dp, s.plan.microbatches, s.plan.chips(), p.makespan_s,
+                           p.ttft_s, p.tpot_s, p.energy_j, p.throughput_tok_s, s.objective);
+    }
+    return out;
+}
+
+}  // namespace ltdes::cluster

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+// The plan search: its profile of a trace, its analytic score against hand sums and against the
+// DES run of every plan it ranks (docs/plan-search.md).
+#include "ltdes/cluster/plan_search.hpp"
+
+#include "unit/cluster/model_fixtures.hpp"
+
+#include "ltdes/cluster/cluster_run.hpp"
+#include "ltdes/cluster/stage_program.hpp"
+#include "ltdes/core/error.hpp"
+#include "ltdes/dist/loopback_transport.hpp"
+#include "ltdes/workload/op_graph.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+namespace ltdes::cluster {
+namespace {
+
+using workload::Op;
+using workload::OpKind;
+using workload::WorkloadSpec;
+
+/// Every op lasts 1000 ps and costs 1 pJ.
+OpTiming flat_cost(const Op&) {
+    OpTiming t;
+    t.duration = SimTime::from_ps(1000);
+    t.energy[EnergyComponent::digital] = 1.0;
+    return t;
+}
+
+/// Duration proportional to the shard's size, so tensor and data splits change timings.
+OpTiming size_cost(const Op& o) {
+    OpTiming t;
+    t.duration = SimTime::from_ps(static_cast<std::int64_t>(1 + o.m * o.n * o.count / 1000));
+    t.energy[EnergyComponent::digital] = static_cast<double>(o.m * o.n * o.count) * 1e-3;
+    return t;
+}
+
+std::vector<Op> workload_ops(const workload::ModelShape& m, const WorkloadSpec& w) {
+    return workload::build_workload_ops(m, w);
+}
+
+TraceProfile profile_of(const workload::ModelShape& m, const WorkloadSpec& w) {
+    TraceProfile p(m, w);
+    for (const Op& o : workload_ops(m, w)) {
+        p.add(o);
+    }
+    p.finish();
+    return p;
+}
+
+PlanSearchInputs inputs(std::uint32_t chips, OpCostFn cost, bool overlap = true) {
+    PlanSearchInputs in;
+    in.spec.chips = chips;
+    in.spec.overlap = overlap;
+    in.cost = std::move(cost);
+    return in;
+}
+
+/// Makespan of `c` simulated by the chip LPs on the DES kernel (one in-process rank).
+SimTime simulate(const workload::ModelShape& m,
+                 const WorkloadSpec& w,
+                 const PlanSearchInputs& in,
+                 const PlanCandidate& c) {
+    ClusterSpec spec = in.spec;
+    spec.plan = PlanSpec{false, c.tp, c.pp, c.dp};
+    spec.chips = c.chips();
+    spec.microbatches = c.microbatches;
+    const Plan plan(spec, m, w);
+    ProgramBuilder b(plan);
+    for (const Op& o : workload_ops(m, w)) {
+        b.add(o);
+    }
+    const std::vector<StageProgram> programs = b.finish();
+    ClusterRunInputs run;
+    run.spec = spec;
+    run.plan = &plan;
+    run.programs = &programs;
+    run.cost_of_chip = [&in](std::uint32_t) { return in.cost; };
+    dist::LoopbackHub hub(1);
+    dist::LoopbackTransport t(hub, RankId{0});
+    return run_cluster(run, t, des::BlockPartitioner{}).totals.makespan;
+}
+
+/// Spearman's rank correlation (ties share their mean rank).
+double spearman(const std::vector<double>& a, const std::vector<double>& b) {
+    const auto ranks = [](const std::vector<double>& v) {
+        std::vector<std::size_t> order(v.size());
+        std::iota(order.begin(), order.end(), 0U);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t x, std::size_t y) { return v[x] < v[y]; });
+        std::vector<double> r(v.size());
+        for (std::size_t i = 0; i < order.size();) {
+            std::size_t j = i;
+            while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) {
+                ++j;
+            }
+            for (std::size_t k = i; k <= j; ++k) {
+                r[order[k]] = static_cast<double>(i + j) / 2.0;
+            }
+            i = j + 1;
+        }
+        return r;
+    };
+    const std::vector<double> ra = ranks(a);
+    const std::vector<double> rb = ranks(b);
+    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / static_cast<double>(ra.size());
+    const double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / static_cast<double>(rb.size());
+    double cov = 0.0;
+    double va = 0.0;
+    double vb = 0.0;
+    for (std::size_t i = 0; i < ra.size(); ++i) {
+        cov += (ra[i] - ma) * (rb[i] - mb);
+        va += (ra[i] - ma) * (ra[i] - ma);
+        vb += (rb[i] - mb) * (rb[i] - mb);
+    }
+    return cov / std::sqrt(va * vb);
+}
+
+TEST(PlanSearch, ObjectiveNamesRoundTrip) {
+    for (std::size_t i = 0; i < kObjectiveNames.size(); ++i) {
+        const auto o = parse_objective(kObjectiveNames[i]);
+        ASSERT_TRUE(o.has_value());
+        EXPECT_EQ(objective_name(*o), kObjectiveNames[i]);
+    }
+    EXPECT_FALSE(parse_objective("latency").has_value());
+    PlanPrediction p;
+    p.throughput_tok_s = 5.0;
+    EXPECT_EQ(objective_value(p, Objective::throughput), -5.0);  // smaller is better
+}
+
+// gpt2 with 2 decode steps: 3 passes, each of 12 alike layers (one layer DAG per pass), the
+// embedding on the first stage, the LM head on the last, and every layer boundary crossed by
+// the residual stream.
+TEST(PlanSearch, ProfileKeepsOneLayerDagPerPass) {
+    const TraceProfile p = profile_of(testing::gpt2(), WorkloadSpec{2, 16, 2, 4});
+    ASSERT_EQ(p.passes().size(), 3U);
+    EXPECT_EQ(p.layer_shapes().size(), 3U);  // the context grows each pass
+    for (const auto& pass : p.passes()) {
+        EXPECT_TRUE(std::all_of(pass.layer_shape.begin(), pass.layer_shape.end(),
+                                [&](std::uint32_t s) { return s == pass.layer_shape[0]; }));
+        ASSERT_FALSE(pass.first_ops.empty());
+        EXPECT_EQ(p.shapes()[pass.first_ops[0] / TraceProfile::kEntryShape].kind, OpKind::lookup);
+        ASSERT_FALSE(pass.last_ops.empty());
+        EXPECT_EQ(p.shapes()[pass.last_ops.back() / TraceProfile::kEntryShape].name, "lm_head");
+        ASSERT_EQ(pass.boundary_ops.size(), 11U);
+        for (const auto& b : pass.boundary_ops) {
+            EXPECT_FALSE(b.empty());
+        }
+    }
+    EXPECT_TRUE(p.tp_capable());
+}
+
+// One chip, one op at a time, every op 1000 ps and 1 pJ: the makespan is 1000 ps per op and
+// the energy 1 pJ per op.
+TEST(PlanSearch, OneChipWithoutOverlapIsTheSumOfItsOps) {
+    const WorkloadSpec w{2, 16, 2, 4};
+    const auto ops = workload_ops(testing::gpt2(), w);
+    const TraceProfile p = profile_of(testing::gpt2(), w);
+    const PlanPrediction r = predict_plan(p, inputs(1, flat_cost, false), PlanCandidate{});
+    EXPECT_DOUBLE_EQ(r.makespan_s, static_cast<double>(ops.size()) * 1000e-12);
+    EXPECT_DOUBLE_EQ(r.energy_j, static_cast<double>(ops.size()) * 1e-12);
+}
+
+// Two stages, one micro-batch: the ops' sum plus, per pass, one activation transfer between
+// the stages, and per decode pass one token fed back. Ring of 2 chips, 1 hop each way: 100 ns +
+// 1 m of fibre (4.9 ns) = 104 900 ps, plus bytes·8 / 2 Tb/s.
+TEST(PlanSearch, PipelineAddsTransfersToTheChain) {
+    const WorkloadSpec w{2, 16, 2, 4};
+    const auto ops = workload_ops(testing::gpt2(), w);
+    const TraceProfile p = profile_of(testing::gpt2(), w);
+    const PlanPrediction r =
+        predict_plan(p, inputs(2, flat_cost, false), PlanCandidate{1, 2, 1, 1});
+    const auto xfer_ps = [](double bytes) { return 104900.0 + std::ceil(bytes * 8.0 / 2.0); };
+    // Activations: d_model values per token and request at 4 bits; prefill 16 tokens, decode 1.
+    const double prefill = xfer_ps(768.0 * 16 * 2 * 4 / 8);
+    const double decode = xfer_ps(768.0 * 2 * 4 / 8);
+    const double token = xfer_ps(4.0 * 2);  // 4-byte ids per request
+    const double expected = static_cast<double>(ops.size()) * 1000 + prefill + 2 * (decode + token);
+    EXPECT_DOUBLE_EQ(r.makespan_s, expected * 1e-12);
+}
+
+// The proof in small: gpt2 (batch 4, 2 decode steps) on up to 8 chips, every plan the search
+// ranks simulated by the DES. The chosen plan is within 5 % of the best simulated one (never
+// slower than fewer chips: the one-chip plan is among them), and the score ranks plans like
+// the DES (Spearman rho >= 0.9).
+TEST(PlanSearch, ChoosesWithinFivePercentOfTheBestSimulatedPlan) {
+    const workload::ModelShape m = testing::gpt2();
+    const WorkloadSpec w{4, 16, 2, 4};
+    const TraceProfile p = profile_of(m, w);
+    const PlanSearchInputs in = inputs(8, size_cost);
+    const PlanSearchResult r = search_plans(p, in);
+    ASSERT_GT(r.ranked.size(), 20U);
+    std::vector<double> predicted;
+    std::vector<double> simulated;
+    for (const ScoredPlan& s : r.ranked) {
+        predicted.push_back(s.prediction.makespan_s);
+        simulated.push_back(simulate(m, w, in, s.plan).in_seconds());
+        if (s.plan.microbatches == 1 && s.plan.tp == 1) {
+            // No all-reduce and no interleaving: the chain is exact.
+            EXPECT_NEAR(s.prediction.makespan_s, simulated.back(), 1e-9 * simulated.back())
+                << s.plan.tp << "x" << s.plan.pp << "x" << s.plan.dp;
+        }
+    }
+    const double best = *std::min_element(simulated.begin(), simulated.end());
+    EXPECT_LE(simulated.front(), 1.05 * best);
+    const double rho = spearman(predicted, simulated);
+    EXPECT_GE(rho, 0.9);
+    RecordProperty("spearman_rho", std::to_string(rho));
+}
+
+// Chips the search leaves idle are a choice it reports: with 64 chips and one request, more
+// replicas cannot help, and a plan on fewer chips wins.
+TEST(PlanSearch, MayLeaveChipsIdle) {
+    const TraceProfile p = profile_of(testing::gpt2(), WorkloadSpec{1, 16, 2, 4});
+    const PlanSearchResult r = search_plans(p, inputs(64, size_cost));
+    EXPECT_LT(r.best().plan.chips(), 64U);
+    EXPECT_EQ(r.chips, 64U);
+    EXPECT_NE(format_search_choice(r).find("idle"), std::string::npos);
+    const PlanPrediction one = predict_plan(p, inputs(64, size_cost), PlanCandidate{});
+    EXPECT_LE(r.best().prediction.makespan_s, one.makespan_s);
+}
+
+// gpt2 has 12 heads and 12 layers; with one request dp = 1, and on 8 chips tp·pp <= 8. The
+// factors 5, 7 and 8 do not divide 12: (5,1), (7,1), (8,1), (1,5), (1,7), (1,8) = 6 shapes.
+TEST(PlanSearch, CountsWhatItExcludes) {
+    const TraceProfile p = profile_of(testing::gpt2(), WorkloadSpec{1, 16, 2, 4});
+    PlanSearchInputs in = inputs(8, size_cost);
+    const PlanSearchResult r = search_plans(p, in);
+    EXPECT_EQ(r.excluded[static_cast<std::size_t>(Exclusion::divisibility)], 6U);
+    EXPECT_EQ(r.excluded[static_cast<std::size_t>(Exclusion::memory)], 0U);
+    // 1 MiB of DRAM holds no gpt2 shard: every remaining shape is excluded for memory (tp, pp
+    // in {1, 2, 3, 4, 6} with tp·pp <= 8: 5 + 4 + 2 + 2 + 1 = 14), and the plans of the
+    // smallest footprint are ranked instead, flagged.
+    in.spec.dram.capacity_gib = 1.0 / 1024;
+    const PlanSearchResult none = search_plans(p, in);
+    EXPECT_FALSE(none.fits_memory);
+    EXPECT_EQ(none.excluded[static_cast<std::size_t>(Exclusion::memory)], 14U);
+    for (const ScoredPlan& s : none.ranked) {
+        EXPECT_EQ(s.prediction.dram_bytes, none.smallest_need_bytes);
+        EXPECT_GT(s.prediction.dram_bytes, none.capacity_bytes);
+    }
+}
+
+TEST(PlanSearch, RejectsObjectivesTheTraceHasNoFigureFor) {
+    const TraceProfile decoder = profile_of(testing::gpt2(), WorkloadSpec{1, 16, 0, 4});
+    PlanSearchInputs in = inputs(4, size_cost);
+    in.objective = Objective::goodput;
+    EXPECT_THROW(search_plans(decoder, in), UsageError);
+    in.objective = Objective::tpot;
+    EXPECT_THROW(search_plans(decoder, in), UsageError);
+    in.objective = Objective::ttft;
+    EXPECT_NO_THROW(search_plans(decoder, in));
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
