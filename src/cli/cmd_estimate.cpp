@@ -136,7 +136,8 @@ int run_estimate(const cxxopts::ParseResult& args) {
         }
         report = sim::compat_report(est);
     } else {
-        report = sim::estimate_workload(input, archs.cost_model(0), archs.memory(), recorder.get());
+        report = sim::estimate_workload(input, archs.cost_model(0), archs.memory(),
+                                        archs.sram_bytes(0), recorder.get());
         if (args.count("breakdown") != 0) {
             write_breakdown(args["breakdown"].as<std::string>(), report);
         }

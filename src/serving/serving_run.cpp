@@ -193,7 +193,8 @@ private:
         for (const BatchSlice& b : plan_.slices) {
             shapes_.push_back(SliceShape{b.tokens, b.cached, b.emits});
         }
-        iteration_ = cost_.cost(shapes_);
+        iteration_ = cost_.cost(shapes_, !warm_);
+        warm_ = true;  // resident weights are read from DRAM in the first iteration only
         const StageCost& s0 = iteration_.stages[0];
         ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
     }
@@ -250,6 +251,7 @@ private:
     std::vector<trace::RequestRecord> own_;
     bool notify_router_;
     bool busy_ = false;
+    bool warm_ = false;
     SimTime started_;
     IterationPlan plan_;
     IterationCost iteration_;
@@ -427,7 +429,7 @@ ServingResult run_serving(const ServingInputs& in,
             }
             const std::uint32_t d = id - 1;
             IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
-                                    in.arch_key);
+                                    in.arch_key, in.sram_bytes_of_chip);
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
                                                dispatch, std::move(own[d]));
         });

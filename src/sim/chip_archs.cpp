@@ -42,9 +42,12 @@ cluster::OpCostFn ChipArchs::cost_fn(std::uint32_t chip) const {
     const photonic::CostModel* model = models_[chip_model_[chip]].get();
     const photonic::MemorySpec mem = mem_;
     return [model, mem](const workload::Op& op) {
-        const photonic::OpCost c = model->cost(op, mem);
-        return cluster::OpTiming{op_duration_from_seconds(c.latency_s), c.energy};
+        return cluster::op_timing(op, model->cost(op, mem), mem);
     };
+}
+
+std::uint64_t ChipArchs::sram_bytes(std::uint32_t chip) const {
+    return photonic::global_buffer_bytes(arch(chip));
 }
 
 std::vector<output::InputFile> ChipArchs::input_files() const {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/sim/estimate_report.hpp"
 
+#include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 #include "ltdes/workload/op_graph.hpp"
 
@@ -29,12 +30,20 @@ class RowAccumulator {
 public:
     RowAccumulator(const photonic::CostModel& model,
                    const photonic::MemorySpec& mem,
+                   std::uint64_t sram_bytes,
                    bool decoder,
                    EstimateRecorder* recorder = nullptr)
-        : model_(model), mem_(mem), decoder_(decoder), recorder_(recorder) {}
+        : model_(model),
+          mem_(mem),
+          residency_(sram_bytes),
+          decoder_(decoder),
+          recorder_(recorder) {}
 
     void add(const workload::Op& op) {
-        const photonic::OpCost c = model_.cost(op, mem_);
+        photonic::OpCost c = model_.cost(op, mem_);
+        if (op.kind == workload::OpKind::gemm) {
+            apply_residency(op, c);
+        }
         const std::size_t i = row_of(op);
         EstimateRow& row = report_.rows[i];
         row.count += 1;
@@ -58,6 +67,26 @@ public:
 
 private:
     static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+    /// The chip model's rule (cluster::WeightResidency): a weight matrix that fits the SRAM left
+    /// is read from DRAM at its first use only; later uses cost no DRAM energy and last their
+    /// compute time.
+    void apply_residency(const workload::Op& op, photonic::OpCost& c) {
+        const std::int32_t slot = residency_.admit(
+            op.layer, op.name, cluster::weight_bytes(op.n, op.k, model_.arch().in_bit));
+        if (slot == cluster::WeightResidency::kStreamed) {
+            return;
+        }
+        const auto i = static_cast<std::size_t>(slot);
+        if (i >= loaded_.size()) {
+            loaded_.resize(i + 1, false);
+        }
+        if (loaded_[i]) {
+            c.latency_s = c.compute_s;
+            c.energy[EnergyComponent::dram] = 0.0;
+        }
+        loaded_[i] = true;
+    }
 
     bool matches(std::size_t i, const workload::Op& op) const {
         return phases_[i] == op.phase && names_[i] == op.name;
@@ -96,6 +125,8 @@ private:
 
     const photonic::CostModel& model_;
     photonic::MemorySpec mem_;
+    cluster::WeightResidency residency_;
+    std::vector<bool> loaded_;  ///< per resident slot: read from DRAM already
     bool decoder_;
     EstimateRecorder* recorder_;  ///< --out: every costed op also becomes a timeline row
     EstimateReport report_;
@@ -126,8 +157,9 @@ EstimateReport compat_report(const photonic::Hpca24Estimate& est) {
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
+                                 std::uint64_t sram_bytes,
                                  EstimateRecorder* recorder) {
-    RowAccumulator rows(model, mem, !input.model.is_encoder(), recorder);
+    RowAccumulator rows(model, mem, sram_bytes, !input.model.is_encoder(), recorder);
     workload::Op op;
     if (input.trace) {
         trace::TraceReader reader(*input.trace);
