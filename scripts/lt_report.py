@@ -8,7 +8,9 @@ token, one point per complete run.
 
 Writes layer_energy.png (energy per layer stacked by component, one panel per phase),
 energy_breakdown.png (whole run by component), gantt_chip<k>.png (the timeline of chip k, at
-most --max-bars bars sampled evenly) and summary.txt. Reads /layers and /summary whole (they are
+most --max-bars bars sampled evenly) and summary.txt. A run of a request trace also gets
+latency_cdf.png, queue_throughput.png and serving_timeline.csv, and a sweep of serving runs
+load_sweep.png and load_sweep.csv (p99 TTFT against offered load): see lt_serving_plots.py. Reads /layers and /summary whole (they are
 small) and the timeline only in sampled slices, so multi-million-row files are fine.
 Needs h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib)."""
 import argparse
@@ -18,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lt_results  # noqa: E402
+import lt_serving_plots  # noqa: E402
 
 TOOL = "lt_report"
 
@@ -127,7 +130,7 @@ def fmt_seconds(v):
     return "undefined" if math.isnan(v) else f"{v * 1e3:.6g} ms"
 
 
-def write_summary(f, np, out):
+def write_summary(f, np, out, extra=()):
     s = f["summary"].attrs
     a = f.attrs
     lines = [
@@ -157,6 +160,7 @@ def write_summary(f, np, out):
         g = f["layers"][phase]
         lines.append(f"{phase}: {g['layer'].shape[0]} layers, {int(g['op_count'][:].sum())} ops, "
                      f"{float(g['energy/total'][:].sum()) * 1e3:.6g} mJ")
+    lines.extend(extra)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(out, "summary.txt"), "w") as fh:
         fh.write(text)
@@ -196,6 +200,8 @@ def plot_sweep(csv_path, plt, out):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "sweep.png"), dpi=120)
     plt.close(fig)
+    if rows and "offered_load_rps" in rows[0]:
+        lt_serving_plots.plot_sweep(rows, plt, out)
     return len(points)
 
 
@@ -208,6 +214,8 @@ def main(argv=None):
                                    "(default: the first 8 chips)")
     p.add_argument("--max-bars", type=int, default=20000,
                    help="most bars per Gantt chart; more rows are sampled evenly")
+    p.add_argument("--bins", type=int, default=50,
+                   help="time bins of queue_throughput.png (runs of request traces)")
     p.add_argument("--allow-incomplete", action="store_true",
                    help="read a file whose status is not complete")
     args = p.parse_args(argv)
@@ -227,6 +235,8 @@ def main(argv=None):
     if args.sweep:
         n = plot_sweep(args.sweep, plt, args.out)
         print(f"sweep: {n} point(s) in {os.path.join(args.out, 'sweep.png')}")
+        if os.path.exists(os.path.join(args.out, "load_sweep.csv")):
+            print(f"load sweep: {os.path.join(args.out, 'load_sweep.png')}")
         return 0
     with f:
         plot_layers(f, plt, np, args.out)
@@ -236,7 +246,9 @@ def main(argv=None):
             chips = lt_results.chips_in(f)[:8]
         for chip in chips:
             plot_gantt(f, plt, np, args.out, chip, args.max_bars)
-        sys.stdout.write(write_summary(f, np, args.out))
+        extra = (lt_serving_plots.plot_result(f, plt, np, args.out, max(1, args.bins))
+                 if lt_serving_plots.is_serving(f) else [])
+        sys.stdout.write(write_summary(f, np, args.out, extra))
     return 0
 
 

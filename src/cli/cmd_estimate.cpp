@@ -2,6 +2,7 @@
 // `lt-des estimate`: the analytical cost model on a workload, without the DES and without MPI
 // (docs/commands.md). `--compat hpca24` reproduces the reference simulator row by row.
 #include "cli/commands.hpp"
+#include "cli/estimate_output.hpp"
 #include "cli/estimate_print.hpp"
 #include "cli/options.hpp"
 
@@ -9,7 +10,6 @@
 #include "ltdes/core/error.hpp"
 #include "ltdes/sim/chip_archs.hpp"
 #include "ltdes/sim/estimate_report.hpp"
-#include "ltdes/sim/run_report.hpp"
 #include "ltdes/sim/workload_source.hpp"
 
 #include <fmt/format.h>
@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace ltdes::cli {
@@ -85,7 +86,7 @@ std::string title_of(const sim::ResolvedWorkload& in, const sim::EstimateReport&
                              w.prompt, w.decode, w.batch, m.layers, r.arch, r.opt);
 }
 
-int run_estimate(const cxxopts::ParseResult& args) {
+int run_estimate(const cxxopts::ParseResult& args, EstimateOutputOpener open_output) {
     if (args.count("out") != 0 && args.count("compat") != 0) {
         throw UsageError("--out cannot be combined with --compat");
     }
@@ -121,10 +122,12 @@ int run_estimate(const cxxopts::ParseResult& args) {
                    input.trace->string(), input.spec.bits, arch.name, arch.in_bit);
     }
     // --out: checks the path and starts MPI before the work.
-    std::unique_ptr<sim::EstimateRecorder> recorder;
+    std::unique_ptr<EstimateOutput> out;
     if (args.count("out") != 0) {
-        recorder = std::make_unique<sim::EstimateRecorder>(args["out"].as<std::string>(),
-                                                           args.count("force") != 0);
+        if (open_output == nullptr) {
+            throw std::logic_error("estimate --out reached an executable that cannot write HDF5");
+        }
+        out = open_output(args["out"].as<std::string>(), args.count("force") != 0);
     }
     sim::EstimateReport report;
     if (compat) {
@@ -137,7 +140,7 @@ int run_estimate(const cxxopts::ParseResult& args) {
         report = sim::compat_report(est);
     } else {
         report = sim::estimate_workload(input, archs.cost_model(0), archs.memory(),
-                                        archs.sram_bytes(0), recorder.get());
+                                        archs.sram_bytes(0), out ? &out->sink() : nullptr);
         if (args.count("breakdown") != 0) {
             write_breakdown(args["breakdown"].as<std::string>(), report);
         }
@@ -145,25 +148,9 @@ int run_estimate(const cxxopts::ParseResult& args) {
     report.model = input.model.name;
     report.arch = arch.name;
     report.opt = archs.reported_opt();
-    if (recorder) {
-        std::vector<output::InputFile> inputs;
-        for (const auto& [role, path] :
-             {std::pair{"trace", input.trace}, std::pair{"hf-config", input.hf_config}}) {
-            if (path) {
-                inputs.push_back({role, *path});
-            }
-        }
-        if (args.count("cluster") != 0) {
-            inputs.push_back({"cluster", args["cluster"].as<std::string>()});
-        }
-        const std::string yaml = fmt::format(
-            "command: estimate\nmodel: {}\nworkload: {{batch: {}, prompt: {}, decode: {}}}\n"
-            "arch: {}\nopt: {}\ndram: {{bandwidth_bps: {}, latency_ns: {}}}\n",
-            input.model.name, input.spec.batch, input.spec.prompt, input.spec.decode, arch.name,
-            report.opt, cluster.dram.bandwidth_bps, cluster.dram.latency_ns);
-        recorder->finish(
-            sim::make_metadata(input.model, input.spec, archs, yaml, std::move(inputs), 1),
-            input.model, input.spec);
+    if (out) {
+        out->finish(input, archs, cluster,
+                    args.count("cluster") != 0 ? args["cluster"].as<std::string>() : "", report);
     }
     if (format == "csv") {
         print_csv(report);
@@ -175,7 +162,7 @@ int run_estimate(const cxxopts::ParseResult& args) {
 
 }  // namespace
 
-int cmd_estimate(int argc, char** argv) {
+int cmd_estimate(int argc, char** argv, EstimateOutputOpener open_output) {
     auto options = estimate_options();
     return run_guarded([&] {
         const auto args = parse_or_throw(options, argc, argv);
@@ -183,7 +170,7 @@ int cmd_estimate(int argc, char** argv) {
             fmt::print("{}", options.help());
             return 0;
         }
-        return run_estimate(args);
+        return run_estimate(args, open_output);
     });
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// lt-des entry point: dispatches the subcommand before anything else, so that only `run`,
-// `bench` and `estimate --out` pay for MPI_Init.
+// lt-des-mpi, the executable with every command: dispatches the subcommand before anything else,
+// so that only `run`, `bench` and `estimate --out` pay for MPI_Init. Users call it through the
+// front end lt-des (front_main.cpp), which runs the MPI-free commands itself.
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
     if (first == "run")
         return shifted(cmd_run);
     if (first == "estimate")
-        return shifted(cmd_estimate);
+        return shifted(
+            [](int c, char** v) { return cmd_estimate(c, v, open_hdf5_estimate_output); });
     if (first == "profile")
         return shifted(cmd_profile);
     if (first == "trace")

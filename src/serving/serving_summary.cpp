@@ -53,6 +53,16 @@ ServingSummary summarize(const ServingResult& r, const ServingSpec& spec) {
     std::int64_t first_arrival = std::numeric_limits<std::int64_t>::max();
     std::int64_t last_completion = 0;
     std::uint64_t good = 0;
+    std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
+    std::int64_t latest = std::numeric_limits<std::int64_t>::min();
+    for (const RequestRow& q : r.requests) {
+        earliest = std::min(earliest, q.arrival);
+        latest = std::max(latest, q.arrival);
+    }
+    s.offered_load_rps =
+        r.requests.size() > 1 && latest > earliest
+            ? static_cast<double>(r.requests.size() - 1) / ps_to_s(latest - earliest)
+            : kNaN;
     for (const RequestRow& q : r.requests) {
         if (q.status == RequestStatus::rejected) {
             ++s.requests_rejected;
@@ -109,6 +119,7 @@ std::vector<std::pair<std::string, double>> ServingSummary::attributes() const {
     lat("tpot", tpot);
     lat("e2e", e2e);
     a.emplace_back("serving_duration_s", duration_s);
+    a.emplace_back("offered_load_rps", offered_load_rps);
     a.emplace_back("throughput_rps", throughput_rps);
     a.emplace_back("throughput_tps", throughput_tps);
     a.emplace_back("goodput_rps", goodput_rps);

@@ -32,12 +32,8 @@ public:
                    const photonic::MemorySpec& mem,
                    std::uint64_t sram_bytes,
                    bool decoder,
-                   EstimateRecorder* recorder = nullptr)
-        : model_(model),
-          mem_(mem),
-          residency_(sram_bytes),
-          decoder_(decoder),
-          recorder_(recorder) {}
+                   EstimateSink* sink = nullptr)
+        : model_(model), mem_(mem), residency_(sram_bytes), decoder_(decoder), sink_(sink) {}
 
     void add(const workload::Op& op) {
         photonic::OpCost c = model_.cost(op, mem_);
@@ -51,8 +47,8 @@ public:
         row.latency_ms += c.latency_s * 1e3;
         total_pj_ += c.energy.total();
         total_s_ += c.latency_s;
-        if (recorder_ != nullptr) {
-            recorder_->add(op, c.latency_s, c.energy);
+        if (sink_ != nullptr) {
+            sink_->add(op, c.latency_s, c.energy);
         }
     }
 
@@ -128,7 +124,7 @@ private:
     cluster::WeightResidency residency_;
     std::vector<bool> loaded_;  ///< per resident slot: read from DRAM already
     bool decoder_;
-    EstimateRecorder* recorder_;  ///< --out: every costed op also becomes a timeline row
+    EstimateSink* sink_;  ///< --out: every costed op also becomes a timeline row
     EstimateReport report_;
     std::vector<std::string> names_;       ///< op name of each row
     std::vector<workload::Phase> phases_;  ///< phase of each row
@@ -158,8 +154,8 @@ EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
                                  std::uint64_t sram_bytes,
-                                 EstimateRecorder* recorder) {
-    RowAccumulator rows(model, mem, sram_bytes, !input.model.is_encoder(), recorder);
+                                 EstimateSink* sink) {
+    RowAccumulator rows(model, mem, sram_bytes, !input.model.is_encoder(), sink);
     workload::Op op;
     if (input.trace) {
         trace::TraceReader reader(*input.trace);

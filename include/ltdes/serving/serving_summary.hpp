@@ -35,6 +35,9 @@ LatencyStats latency_stats(std::vector<double> values);
 struct ServingSummary {
     LatencyStats ttft, tpot, e2e;
     double duration_s = 0.0;
+    /// Arrival rate of the trace, every request counted: (n − 1) / (last − first arrival);
+    /// NaN with fewer than two distinct arrival times. The x axis of a load sweep.
+    double offered_load_rps = 0.0;
     double throughput_rps = 0.0;
     double throughput_tps = 0.0;  ///< generated tokens per second
     double goodput_rps = 0.0;     ///< completed requests meeting both SLOs per second

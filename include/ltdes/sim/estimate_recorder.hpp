@@ -9,6 +9,7 @@
 #include "ltdes/dist/mpi_session.hpp"
 #include "ltdes/output/hdf5_result_writer.hpp"
 #include "ltdes/output/run_metadata.hpp"
+#include "ltdes/sim/estimate_sink.hpp"
 #include "ltdes/stats/layer_accumulator.hpp"
 #include "ltdes/workload/model_shape.hpp"
 #include "ltdes/workload/op.hpp"
@@ -24,16 +25,16 @@ namespace ltdes::sim {
 /// starts when the previous one ends and lasts its latency rounded up to whole picoseconds, as
 /// in the DES, so its makespan, TTFT and TPOT are those of a one-chip `run` without overlap.
 /// A one-process command: under mpiexec only rank 0 records rows.
-class EstimateRecorder {
+class EstimateRecorder final : public EstimateSink {
 public:
     /// Checks `path` (OutputError before any work when it cannot be written), then starts MPI.
     EstimateRecorder(const std::filesystem::path& path, bool force);
-    ~EstimateRecorder();
+    ~EstimateRecorder() override;
     EstimateRecorder(const EstimateRecorder&) = delete;
     EstimateRecorder& operator=(const EstimateRecorder&) = delete;
 
     /// Records one op as `estimate` costed it (latency in s, energy in pJ).
-    void add(const workload::Op& op, double latency_s, const EnergyPj& energy);
+    void add(const workload::Op& op, double latency_s, const EnergyPj& energy) override;
 
     /// Writes the file: /summary from make_summary, `meta` from make_metadata (its op_names
     /// replaced by the names of the recorded ops).

@@ -6,7 +6,7 @@
 #include "ltdes/core/energy.hpp"
 #include "ltdes/photonic/cost_model.hpp"
 #include "ltdes/photonic/hpca24_estimate.hpp"
-#include "ltdes/sim/estimate_recorder.hpp"
+#include "ltdes/sim/estimate_sink.hpp"
 #include "ltdes/sim/workload_source.hpp"
 
 #include <cstdint>
@@ -38,13 +38,13 @@ struct EstimateReport {
 
 /// Costs every op of `input` (its trace, or the op graph of its model and workload) with
 /// `model` against `mem`, summing rows per op name (per phase/name for decoders); each costed op
-/// also goes to `recorder` when given (`estimate --out`). Weight matrices that fit `sram_bytes`
+/// also goes to `sink` when given (`estimate --out`). Weight matrices that fit `sram_bytes`
 /// (first fit in trace order, as on a chip of `run`) are read from DRAM at their first use only.
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
                                  std::uint64_t sram_bytes,
-                                 EstimateRecorder* recorder);
+                                 EstimateSink* sink);
 
 /// The rows of a `--compat hpca24` estimate.
 EstimateReport compat_report(const photonic::Hpca24Estimate& est);

@@ -388,6 +388,8 @@ TEST(ServingRun, RejectedRequestsGetRowsAndAreNeverDispatched) {
     const ServingSummary sum = summarize(r, s.in.serving);
     EXPECT_EQ(sum.requests_rejected, 1U);
     EXPECT_EQ(sum.requests_completed, 2U);
+    // Offered load counts the rejected request too: 3 arrivals over 2 ms = (3 − 1) / 0.002 s.
+    EXPECT_NEAR(sum.offered_load_rps, 1000.0, 1e-9);
 }
 
 TEST(ServingRun, UnfitReasonNamesTheLimit) {
