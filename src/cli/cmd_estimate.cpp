@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/estimate_output.hpp"
 #include "cli/estimate_print.hpp"
+#include "cli/estimate_sweep.hpp"
 #include "cli/options.hpp"
 
 #include "ltdes/config/cluster_config.hpp"
@@ -26,17 +27,22 @@ namespace {
 
 cxxopts::Options estimate_options() {
     cxxopts::Options o("lt-des estimate",
-                       "Analytical energy and latency of a workload on one photonic chip");
+                       "Analytical energy and latency of a workload on one chip (photonic or gpu)");
+    // Lists (comma-separated) of model, arch and the token counts make a sweep (estimate_sweep).
     o.add_options()("model", "model preset (deit-t, deit-s, deit-b, bert-b, bert-l, gpt2, ...)",
-                    cxxopts::value<std::string>())("hf-config", "Hugging Face config.json",
-                                                   cxxopts::value<std::string>())(
+                    cxxopts::value<std::vector<std::string>>())(
+        "hf-config", "Hugging Face config.json", cxxopts::value<std::string>())(
         "trace", "lt-trace file", cxxopts::value<std::string>())(
         "tokens", "encoder sequence length (DeiT: 197 when omitted; BERT: required)",
-        cxxopts::value<std::int64_t>())("prompt", "decoder prompt length",
-                                        cxxopts::value<std::int64_t>())(
-        "decode", "decoder generated tokens", cxxopts::value<std::int64_t>())(
-        "batch", "requests per batch (default 1)", cxxopts::value<std::int64_t>())(
+        cxxopts::value<std::vector<std::int64_t>>())("prompt", "decoder prompt length",
+                                                     cxxopts::value<std::vector<std::int64_t>>())(
+        "decode", "decoder generated tokens", cxxopts::value<std::vector<std::int64_t>>())(
+        "batch", "requests per batch (default 1)", cxxopts::value<std::vector<std::int64_t>>())(
         "arch", "arch YAML or built-in name (default: the cluster's, else Dota_B_4bit)",
+        cxxopts::value<std::vector<std::string>>())(
+        "cases",
+        "sweep: a CSV of cases (columns model, hf_config, arch, tokens, prompt, decode, "
+        "batch), one CSV row each",
         cxxopts::value<std::string>())("opt", "DOTA optimisation: arch_opt|crossbar|broadcast",
                                        cxxopts::value<std::string>()->default_value("arch_opt"))(
         "compat", "reproduce a reference simulator: hpca24", cxxopts::value<std::string>())(
@@ -51,13 +57,13 @@ cxxopts::Options estimate_options() {
 
 sim::WorkloadRequest to_request(const cxxopts::ParseResult& a) {
     sim::WorkloadRequest r;
-    r.model = optional_arg<std::string>(a, "model");
+    r.model = single_arg<std::string>(a, "model");
     r.hf_config = optional_arg<std::string>(a, "hf-config");
     r.trace = optional_arg<std::string>(a, "trace");
-    r.tokens = optional_arg<std::int64_t>(a, "tokens");
-    r.prompt = optional_arg<std::int64_t>(a, "prompt");
-    r.decode = optional_arg<std::int64_t>(a, "decode");
-    r.batch = optional_arg<std::int64_t>(a, "batch");
+    r.tokens = single_arg<std::int64_t>(a, "tokens");
+    r.prompt = single_arg<std::int64_t>(a, "prompt");
+    r.decode = single_arg<std::int64_t>(a, "decode");
+    r.batch = single_arg<std::int64_t>(a, "batch");
     return r;
 }
 
@@ -66,8 +72,8 @@ cluster::ClusterSpec one_chip_cluster(const cxxopts::ParseResult& args) {
     cluster::ClusterSpec c = args.count("cluster") != 0
                                  ? config::load_cluster(args["cluster"].as<std::string>())
                                  : config::builtin_cluster();
-    if (args.count("arch") != 0) {
-        c.arch = args["arch"].as<std::string>();
+    if (const auto arch = single_arg<std::string>(args, "arch")) {
+        c.arch = *arch;
     }
     return c;
 }
@@ -87,6 +93,9 @@ std::string title_of(const sim::ResolvedWorkload& in, const sim::EstimateReport&
 }
 
 int run_estimate(const cxxopts::ParseResult& args, EstimateOutputOpener open_output) {
+    if (is_sweep(args)) {
+        return run_estimate_sweep(args, one_chip_cluster(args));
+    }
     if (args.count("out") != 0 && args.count("compat") != 0) {
         throw UsageError("--out cannot be combined with --compat");
     }
@@ -115,6 +124,10 @@ int run_estimate(const cxxopts::ParseResult& args, EstimateOutputOpener open_out
     const cluster::ClusterSpec cluster = one_chip_cluster(args);
     const sim::ChipArchs archs(cluster, args["opt"].as<std::string>(), 1);
     const photonic::ArchSpec& arch = archs.arch(0);
+    if (compat && arch.core_type == photonic::CoreType::gpu) {
+        throw UsageError(fmt::format(
+            "--compat hpca24 reproduces the photonic reference simulator; {} is a gpu", arch.name));
+    }
     if (input.trace && input.spec.bits != arch.in_bit) {
         fmt::print(stderr,
                    "lt-des: warning: {} was generated for {} bits; the arch {} computes at {} "

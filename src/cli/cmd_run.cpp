@@ -175,7 +175,7 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
         }
         return 0;
     }
-    const auto fit = cluster::dram_fit(plan, bits, spec.cluster.dram.capacity_gib);
+    const auto fit = cluster::dram_fit(plan, bits, archs.min_capacity_gib());
     if (root && !fit.fits()) {
         fmt::print(stderr, "lt-des: warning: {}\n", cluster::format_dram_fit(fit, bits));
     }

@@ -193,15 +193,15 @@ const std::vector<Key>& schema() {
         const auto count = [&](std::string_view key, std::uint32_t ArchSpec::*f) {
             k.push_back({std::string(key), [f](ArchSpec& a, const Place& p) { a.*f = p.count(); }});
         };
-        k.push_back(
-            {"core.type", [](ArchSpec& a, const Place& p) {
-                 const std::string s = p.scalar();
-                 const auto t = photonic::parse_core_type(s);
-                 if (!t) {
-                     p.fail(fmt::format("expected dota, mrrbank or mzi, got '{}'", clip_value(s)));
-                 }
-                 a.core_type = *t;
-             }});
+        k.push_back({"core.type", [](ArchSpec& a, const Place& p) {
+                         const std::string s = p.scalar();
+                         const auto t = photonic::parse_core_type(s);
+                         if (!t) {
+                             p.fail(fmt::format("expected dota, mrrbank, mzi or gpu, got '{}'",
+                                                clip_value(s)));
+                         }
+                         a.core_type = *t;
+                     }});
         count("core.width", &ArchSpec::width);
         count("core.height", &ArchSpec::height);
         count("core.num_wavelength", &ArchSpec::num_wavelength);
@@ -243,6 +243,23 @@ const std::vector<Key>& schema() {
         dm("arch.datamovement.NoC", &DM::noc_mj);
         dm("arch.datamovement.RF", &DM::rf_mj);
         count("arch.memory_size.M2_buffer_size", &ArchSpec::m2_buffer_size_bytes);
+
+        // The electronic baseline (core.type: gpu); ranges are checked by validate().
+        using G = photonic::GpuSpec;
+        const auto gpu = [&](std::string_view key, double G::*f) {
+            k.push_back({fmt::format("gpu.{}", key),
+                         [f](ArchSpec& a, const Place& p) { a.gpu.*f = p.real(); }, 0.0, 1e12});
+        };
+        gpu("tensor_tflops_16", &G::tensor_tflops_16);
+        gpu("tensor_tops_8", &G::tensor_tops_8);
+        gpu("tensor_tops_4", &G::tensor_tops_4);
+        gpu("vector_tflops", &G::vector_tflops);
+        gpu("hbm_bandwidth_gbs", &G::hbm_bandwidth_gbs);
+        gpu("hbm_capacity_gib", &G::hbm_capacity_gib);
+        gpu("launch_overhead_us", &G::launch_overhead_us);
+        gpu("pj_per_flop", &G::pj_per_flop);
+        gpu("pj_per_byte", &G::pj_per_byte);
+        gpu("static_power_w", &G::static_power_w);
         return k;
     }();
     return keys;
@@ -321,6 +338,9 @@ std::string_view builtin_text(std::string_view name) {
 /// The link budget turns insertion losses (dB) into a laser power through 10^(dB/10): in-range
 /// values can still sum to an infinite power. Refuse the file rather than report `inf J`.
 void check_derived_powers(const ArchSpec& spec, std::string_view where) {
+    if (spec.core_type == photonic::CoreType::gpu) {
+        return;  // no optics
+    }
     const photonic::DeviceEnergies e = photonic::DeviceEnergies::from(spec);
     constexpr double kMaxDerived = 1e30;  // mW or pJ: far past any device, far below overflow
     const std::array<double, 8> values = {e.laser_power_mw, e.laser_pj,     e.dac_power_mw,
@@ -336,9 +356,9 @@ void check_derived_powers(const ArchSpec& spec, std::string_view where) {
     }
 }
 
-constexpr std::array<std::string_view, 8> kBuiltinNames = {
-    "Dota_B_4bit",      "Dota_B_8bit",      "Dota_L_4bit", "Dota_L_8bit",
-    "Bs_mrr_bank_4bit", "Bs_mrr_bank_8bit", "Bs_mzi_4bit", "Bs_mzi_8bit"};
+constexpr std::array<std::string_view, 10> kBuiltinNames = {
+    "Dota_B_4bit",      "Dota_B_8bit", "Dota_L_4bit", "Dota_L_8bit", "Bs_mrr_bank_4bit",
+    "Bs_mrr_bank_8bit", "Bs_mzi_4bit", "Bs_mzi_8bit", "a100-sxm",    "h100-sxm"};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 
 #include "config/yaml_document.hpp"
 
+#include "ltdes/config/arch_loader.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/error_text.hpp"
 #include "ltdes/core/input_file.hpp"
@@ -13,6 +14,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <initializer_list>
 #include <limits>
 #include <set>
@@ -267,6 +269,16 @@ std::string resolve_arch_path(const std::string& arch, const std::filesystem::pa
     const std::filesystem::path p(arch);
     if (p.is_absolute()) {
         return arch;
+    }
+    std::error_code ec;
+    if (!p.has_parent_path() && !std::filesystem::exists(base / p, ec)) {
+        // A bare built-in name (`arch: a100-sxm`) with no such file beside the cluster file.
+        const std::string stem = p.extension() == ".yaml" ? p.stem().string() : arch;
+        for (const std::string_view name : builtin_arch_names()) {
+            if (name == stem) {
+                return arch;
+            }
+        }
     }
     return (base / p).lexically_normal().string();
 }

@@ -12,7 +12,7 @@ namespace ltdes::photonic {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> kCoreTypeNames = {"dota", "mrrbank", "mzi"};
+constexpr std::array<std::string_view, 4> kCoreTypeNames = {"dota", "mrrbank", "mzi", "gpu"};
 constexpr std::array<std::string_view, 3> kOptFlagNames = {"arch_opt", "crossbar", "broadcast"};
 
 // Reference sample rates of the only ADC/DAC models defined (docs/model.md): a faster work
@@ -68,6 +68,40 @@ public:
 private:
     std::string_view where_;
 };
+
+// The roofline's figures (docs/model.md): peaks and bandwidths must be positive, bounded far
+// above any real part so that no cost overflows.
+void validate_gpu(const ArchSpec& a, const Checker& c) {
+    const GpuSpec& gpu = a.gpu;
+    const std::uint32_t in_bit = a.in_bit;
+    if (in_bit != 16 && in_bit != 8 && in_bit != 4) {
+        c.fail("core.precision.in_bit",
+               fmt::format("a gpu computes at 16, 8 or 4 bits (got {})", in_bit));
+    }
+    if (!(a.gpu_tensor_flops() > 0.0)) {
+        c.fail(in_bit == 16 ? "gpu.tensor_tflops_16" : fmt::format("gpu.tensor_tops_{}", in_bit),
+               fmt::format("must be given (> 0) for a gpu at {} bits", in_bit));
+    }
+    const auto bounded = [&c](std::string_view key, double v, double hi) {
+        if (v > hi) {
+            c.fail(key, fmt::format("must be <= {} (got {})", hi, v));
+        }
+    };
+    bounded("gpu.tensor_tflops_16", gpu.tensor_tflops_16, 1e6);
+    bounded("gpu.tensor_tops_8", gpu.tensor_tops_8, 1e6);
+    bounded("gpu.tensor_tops_4", gpu.tensor_tops_4, 1e6);
+    c.positive("gpu.vector_tflops", gpu.vector_tflops);
+    bounded("gpu.vector_tflops", gpu.vector_tflops, 1e6);
+    c.positive("gpu.hbm_bandwidth_gbs", gpu.hbm_bandwidth_gbs);
+    bounded("gpu.hbm_bandwidth_gbs", gpu.hbm_bandwidth_gbs, 1e7);
+    c.positive("gpu.hbm_capacity_gib", gpu.hbm_capacity_gib);
+    bounded("gpu.hbm_capacity_gib", gpu.hbm_capacity_gib, 1e7);
+    c.at_least("gpu.launch_overhead_us", gpu.launch_overhead_us, 0.0);
+    bounded("gpu.launch_overhead_us", gpu.launch_overhead_us, 1e6);
+    c.at_least("gpu.pj_per_flop", gpu.pj_per_flop, 0.0);
+    c.at_least("gpu.pj_per_byte", gpu.pj_per_byte, 0.0);
+    c.at_least("gpu.static_power_w", gpu.static_power_w, 0.0);
+}
 
 }  // namespace
 
@@ -147,9 +181,13 @@ void ArchSpec::validate(std::string_view where) const {
     c.range("core.interface.DAC.choice", dac_choice, 1, 1);
     c.at_least("core.interface.TIA.power", tia_power_mw, 0.0);
     c.at_least("core.interface.TIA.area", tia_area_um2, 0.0);
-    c.range("core.precision.in_bit", in_bit, 1, kMaxBits);
-    c.range("core.precision.w_bit", w_bit, 1, kMaxBits);
-    c.range("core.precision.act_bit", act_bit, 1, kMaxBits);
+    if (core_type == CoreType::gpu) {
+        validate_gpu(*this, c);
+    } else {
+        c.range("core.precision.in_bit", in_bit, 1, kMaxBits);
+        c.range("core.precision.w_bit", w_bit, 1, kMaxBits);
+        c.range("core.precision.act_bit", act_bit, 1, kMaxBits);
+    }
 
     c.range("arch.num_tiles", num_tiles, 1, kMaxDim);
     c.range("arch.num_pe_per_tile", num_pe_per_tile, 1, kMaxDim);
@@ -174,6 +212,19 @@ void ArchSpec::validate(std::string_view where) const {
     c.at_least("arch.datamovement.NoC", datamovement.noc_mj, 0.0);
     c.at_least("arch.datamovement.RF", datamovement.rf_mj, 0.0);
     c.range("arch.memory_size.M2_buffer_size", m2_buffer_size_bytes, 1, 1u << 30);
+}
+
+double ArchSpec::gpu_tensor_flops() const {
+    switch (in_bit) {
+        case 16:
+            return gpu.tensor_tflops_16 * 1e12;
+        case 8:
+            return gpu.tensor_tops_8 * 1e12;
+        case 4:
+            return gpu.tensor_tops_4 * 1e12;
+        default:
+            return 0.0;
+    }
 }
 
 void ArchSpec::apply_opt(OptFlag flag) {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/photonic/area_power.hpp"
 
+#include "ltdes/core/error.hpp"
 #include "ltdes/photonic/device_energies.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -173,11 +176,19 @@ AreaPowerReport area_power(const ArchSpec& arch) {
             return mrr_bank(arch);
         case CoreType::mzi:
             return mzi(arch);
+        case CoreType::gpu:
+            break;
     }
-    return {};
+    throw UsageError(fmt::format(
+        "{} is a gpu: area and power are reported for photonic chips only (the gpu's figures "
+        "are in its arch file)",
+        arch.name));
 }
 
 double chip_laser_power_mw(const ArchSpec& arch) {
+    if (arch.core_type == CoreType::gpu) {
+        return 0.0;  // no laser: the GPU's power is charged per op (GpuSpec::static_power_w)
+    }
     return static_cast<double>(arch.num_tiles) * static_cast<double>(arch.num_pe_per_tile) *
            DeviceEnergies::from(arch).laser_power_mw;
 }

@@ -6,6 +6,7 @@
 #include "ltdes/core/error.hpp"
 #include "ltdes/photonic/dota.hpp"
 #include "ltdes/photonic/element_costs.hpp"
+#include "ltdes/photonic/gpu_roofline.hpp"
 #include "ltdes/photonic/mrr_bank.hpp"
 #include "ltdes/photonic/mzi.hpp"
 
@@ -68,6 +69,8 @@ std::unique_ptr<CostModel> make_cost_model(const ArchSpec& arch, CostOptions opt
             return std::make_unique<MrrBankCostModel>(arch, options);
         case CoreType::mzi:
             return std::make_unique<MziCostModel>(arch, options);
+        case CoreType::gpu:
+            return std::make_unique<GpuRooflineCostModel>(arch, options);
     }
     throw InternalError("make_cost_model: unknown core type");
 }

@@ -48,6 +48,8 @@ double link_budget_laser_mw(const ArchSpec& a) {
             il_comp = a.mzi.insertion_loss_db * (h + w) + a.mzi.insertion_loss_db;
             fanout = w;
             break;
+        case CoreType::gpu:
+            return 0.0;  // no optics
     }
     const double dbm =
         a.photodetector.sensitivity_dbm + il_mod + il_comp + 10.0 * std::log10(fanout);
@@ -92,6 +94,8 @@ DeviceEnergies DeviceEnergies::from(const ArchSpec& a) {
             break;
         case CoreType::mzi:
             e.tx_pj = (e.mod_dyn_power_mw + a.mzi_modulator.static_power_mw) / f;
+            break;
+        case CoreType::gpu:
             break;
     }
     e.pd_pj = 2.0 * a.photodetector.power_mw / f;

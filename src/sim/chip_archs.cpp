@@ -5,6 +5,7 @@
 #include "ltdes/core/checked_time.hpp"
 #include "ltdes/photonic/area_power.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace ltdes::sim {
@@ -14,7 +15,8 @@ ChipArchs::ChipArchs(const cluster::ClusterSpec& cluster,
                      std::uint32_t chips)
     : opt_(photonic::parse_opt_option(opt)),
       chip_model_(chips, 0),
-      mem_{cluster.dram.bandwidth_bps, cluster.dram.latency_ns * 1e-9} {
+      mem_{cluster.dram.bandwidth_bps, cluster.dram.latency_ns * 1e-9},
+      dram_capacity_gib_(cluster.dram.capacity_gib) {
     add(cluster.arch);
     for (const auto& o : cluster.chip_arch) {
         if (o.chip < chips) {
@@ -36,6 +38,19 @@ std::size_t ChipArchs::add(const std::string& path) {
     models_.push_back(photonic::make_cost_model(archs_.back(), photonic::CostOptions{false}));
     laser_mw_.push_back(photonic::chip_laser_power_mw(archs_.back()));
     return archs_.size() - 1;
+}
+
+double ChipArchs::capacity_gib(std::uint32_t chip) const {
+    const photonic::ArchSpec& a = arch(chip);
+    return a.core_type == photonic::CoreType::gpu ? a.gpu.hbm_capacity_gib : dram_capacity_gib_;
+}
+
+double ChipArchs::min_capacity_gib() const {
+    double c = capacity_gib(0);
+    for (std::uint32_t chip = 1; chip < chip_model_.size(); ++chip) {
+        c = std::min(c, capacity_gib(chip));
+    }
+    return c;
 }
 
 cluster::OpCostFn ChipArchs::cost_fn(std::uint32_t chip) const {

@@ -150,6 +150,33 @@ EstimateReport compat_report(const photonic::Hpca24Estimate& est) {
     return r;
 }
 
+EstimateTotals estimate_totals(const ResolvedWorkload& input,
+                               const photonic::CostModel& model,
+                               const photonic::MemorySpec& mem) {
+    double total_pj = 0.0;
+    double total_s = 0.0;
+    std::uint64_t ops = 0;
+    const auto add = [&](const workload::Op& op) {
+        const photonic::OpCost c = model.cost(op, mem);
+        total_pj += c.energy.total();
+        total_s += c.latency_s;
+        ++ops;
+    };
+    workload::Op op;
+    if (input.trace) {
+        trace::TraceReader reader(*input.trace);
+        while (reader.next(op)) {
+            add(op);
+        }
+    } else {
+        workload::OpGraph graph = workload::build_workload(input.model, input.spec);
+        while (graph.next(op)) {
+            add(op);
+        }
+    }
+    return EstimateTotals{ops, total_pj * 1e-9, total_s * 1e3};
+}
+
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,

@@ -199,6 +199,7 @@ ServingSetup plan_serving(const config::RunSpec& spec, const serving::ServingSpe
         setup.cluster, setup.model, workload::WorkloadSpec{setup.cluster.chips, 1, 1, 4}, where);
     setup.archs = std::make_unique<ChipArchs>(setup.cluster, spec.opt, setup.plan->chips());
     const std::uint32_t bits = setup.archs->arch(0).in_bit;
+    setup.cluster.dram.capacity_gib = setup.archs->min_capacity_gib();  // a gpu's own HBM
     setup.kv_capacity_blocks = UINT64_MAX;
     for (std::uint32_t d = 0; d < setup.plan->dp(); ++d) {
         setup.kv_capacity_blocks = std::min(

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# one_chip_vs_estimate.sh LT_DES OUT_DIR TRACE
+# one_chip_vs_estimate.sh LT_DES OUT_DIR TRACE [ARCH]
 # Issue 7 validation (a): one chip, one request, no overlap. The run's energy must equal
 # `lt-des estimate` within 1e-12 relative, and its makespan must exceed the estimate's latency
 # by at least 0 and at most 1 ps per op (docs/units.md).
 set -u
-lt=$1 dir=$2 trace=$3
+lt=$1 dir=$2 trace=$3 arch=${4:-}
 mkdir -p "$dir"
-csv=$("$lt" estimate --trace "$trace" --format csv) || { echo "FAIL: estimate"; exit 1; }
-"$lt" run --trace "$trace" --tp 1 --set overlap=false --out "$dir/one_chip.h5" --force \
+csv=$("$lt" estimate --trace "$trace" ${arch:+--arch "$arch"} --format csv 2>/dev/null) \
+    || { echo "FAIL: estimate"; exit 1; }
+"$lt" run --trace "$trace" ${arch:+--arch "$arch"} --tp 1 --set overlap=false \
+    --out "$dir/one_chip.h5" --force \
     >/dev/null || { echo "FAIL: run"; exit 1; }
 /usr/bin/python3 - "$dir/one_chip.h5" "$csv" <<'PY'
 import sys, h5py

@@ -21,7 +21,7 @@ photonic::ArchSpec load_arch(const std::string& path);
 /// A built-in arch (compiled from configs/arch/), or nullopt for an unknown name.
 std::optional<photonic::ArchSpec> builtin_arch(std::string_view name);
 
-/// Names of the built-in arch configs (the eight of the paper).
+/// Names of the built-in arch configs (the eight of the paper, then the GPU baselines).
 std::span<const std::string_view> builtin_arch_names();
 
 /// The built-in default arch: DOTA-B 4-bit (docs/commands.md).

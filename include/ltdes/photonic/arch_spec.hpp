@@ -8,10 +8,11 @@
 
 namespace ltdes::photonic {
 
-/// Which photonic tensor core an arch config describes (YAML `core.type`).
-enum class CoreType : std::uint8_t { dota, mrrbank, mzi };
+/// Which tensor core an arch config describes (YAML `core.type`): one of the photonic cores, or
+/// `gpu`, the electronic baseline costed as a roofline (GpuSpec, docs/model.md).
+enum class CoreType : std::uint8_t { dota, mrrbank, mzi, gpu };
 
-/// Name of a core type as written in YAML ("dota", "mrrbank", "mzi").
+/// Name of a core type as written in YAML ("dota", "mrrbank", "mzi", "gpu").
 std::string_view core_type_name(CoreType t);
 
 /// Parses a YAML `core.type` value; nullopt when unknown.
@@ -87,6 +88,23 @@ struct DataMovementSpec {
     bool operator==(const DataMovementSpec&) const = default;
 };
 
+/// An electronic accelerator (YAML section `gpu:`, used when `core.type: gpu`): the roofline
+/// figures of its data sheet plus the energy model of docs/model.md. Zero = not given.
+struct GpuSpec {
+    double tensor_tflops_16 = 0.0;    ///< dense FP16/BF16 tensor-core peak, TFLOP/s
+    double tensor_tops_8 = 0.0;       ///< dense INT8 (or FP8) tensor-core peak, TOP/s; 0 = none
+    double tensor_tops_4 = 0.0;       ///< dense INT4 tensor-core peak, TOP/s; 0 = none
+    double vector_tflops = 0.0;       ///< FP16 non-tensor peak (element-wise ops), TFLOP/s
+    double hbm_bandwidth_gbs = 0.0;   ///< HBM bandwidth, GB/s (1e9 bytes/s)
+    double hbm_capacity_gib = 0.0;    ///< HBM capacity, GiB
+    double launch_overhead_us = 0.0;  ///< added to every kernel (op), µs
+    double pj_per_flop = 0.0;         ///< dynamic energy per FLOP (tensor or vector), pJ
+    double pj_per_byte = 0.0;         ///< HBM access energy per byte, pJ
+    double static_power_w = 0.0;      ///< power charged for every second an op runs, W
+
+    bool operator==(const GpuSpec&) const = default;
+};
+
 /// One photonic chip's configuration in the authors' schema (`device:`, `core:`, `arch:`).
 /// Plain struct: member defaults equal the reference's `default.yaml`, which the loader merges
 /// first anyway. Invariants are checked by validate().
@@ -131,6 +149,12 @@ struct ArchSpec {
     bool disable_crossbar_topology = false;  ///< set by `--opt broadcast`, not by YAML
     DataMovementSpec datamovement{62.4e-9, 62.4e-9, 1.655e-9, 0.92e-9, 2.0e-9, 0.073e-9};
     std::uint32_t m2_buffer_size_bytes = 4096;
+
+    GpuSpec gpu;  ///< `gpu:` (only read when core_type is gpu)
+
+    /// Dense tensor peak at the arch precision `in_bit` (16, 8 or 4 bits), in FLOP/s; 0 when
+    /// the GPU has no tensor path at that precision. Only meaningful for a gpu core.
+    double gpu_tensor_flops() const;
 
     /// Throws ConfigError naming `where` (a file) and the offending key path when a value is
     /// out of the range the model supports (e.g. 0 wavelengths, 9-bit ADC, negative power).

@@ -36,8 +36,8 @@ public:
 
     /// Any op of a trace (docs/model.md): gemm, bmm (qk/sv, `count` heads), element-wise
     /// kinds (per-element digital + SRAM energy), lookup and kv_read/kv_write through DRAM.
-    /// Throws ltdes::TraceError for a bmm without role.
-    OpCost cost(const workload::Op& op, const MemorySpec& mem) const;
+    /// Throws ltdes::TraceError for a bmm without role. Virtual: the GPU roofline replaces it.
+    virtual OpCost cost(const workload::Op& op, const MemorySpec& mem) const;
 
     /// The reference operand shape of a trace matmul (docs/model.md table).
     static MatmulShape matmul_shape(const workload::Op& op);
@@ -54,7 +54,7 @@ protected:
     CostOptions options_;
 };
 
-/// Builds the cost model named by `arch.core_type` (explicit registration, STYLE R7).
+/// Builds the cost model named by `arch.core_type` (a gpu core: GpuRooflineCostModel).
 std::unique_ptr<CostModel> make_cost_model(const ArchSpec& arch, CostOptions options = {});
 
 }  // namespace ltdes::photonic

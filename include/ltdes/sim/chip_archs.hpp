@@ -35,6 +35,13 @@ public:
     /// The DRAM every chip's memory ops are costed against.
     const photonic::MemorySpec& memory() const { return mem_; }
 
+    /// Memory capacity a chip holds weights and KV cache in, GiB: a gpu arch's own HBM, else
+    /// the cluster's `dram.capacity_gib`.
+    double capacity_gib(std::uint32_t chip) const;
+
+    /// The smallest capacity_gib of any chip: what the memory-fit checks assume of every chip.
+    double min_capacity_gib() const;
+
     /// Peak laser power of a chip's arch in mW (photonic::chip_laser_power_mw).
     double laser_mw(std::uint32_t chip) const { return laser_mw_[chip_model_[chip]]; }
 
@@ -63,6 +70,7 @@ private:
     std::vector<std::unique_ptr<photonic::CostModel>> models_;
     std::vector<double> laser_mw_;
     photonic::MemorySpec mem_;
+    double dram_capacity_gib_;
 };
 
 }  // namespace ltdes::sim

@@ -46,6 +46,19 @@ EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  std::uint64_t sram_bytes,
                                  EstimateSink* sink);
 
+/// Totals of an estimate without its rows (the sweep's fast path).
+struct EstimateTotals {
+    std::uint64_t ops = 0;
+    double energy_mj = 0.0;
+    double latency_ms = 0.0;
+};
+
+/// The totals estimate_workload reports for the same input, summed in the same order (so
+/// bit-identical), without building rows.
+EstimateTotals estimate_totals(const ResolvedWorkload& input,
+                               const photonic::CostModel& model,
+                               const photonic::MemorySpec& mem);
+
 /// The rows of a `--compat hpca24` estimate.
 EstimateReport compat_report(const photonic::Hpca24Estimate& est);
 
