@@ -21,7 +21,7 @@ OpTiming op_timing(const workload::Op& op,
     OpTiming t;
     t.duration = op_duration_from_seconds(cost.latency_s);
     t.energy = cost.energy;
-    if (op.kind == OpKind::gemm) {
+    if (op.kind == OpKind::gemm && cost.compute_s > 0.0) {
         // duration = max(compute, weight preload): each part rounded up alone, and the larger
         // one set to the rounded whole so that both stay ≤ duration with one of them equal.
         t.streams_weights = true;

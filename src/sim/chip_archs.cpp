@@ -62,7 +62,9 @@ cluster::OpCostFn ChipArchs::cost_fn(std::uint32_t chip) const {
 }
 
 std::uint64_t ChipArchs::sram_bytes(std::uint32_t chip) const {
-    return photonic::global_buffer_bytes(arch(chip));
+    // A GPU's weights live in HBM (its roofline reads them at every use): nothing resident.
+    const photonic::ArchSpec& a = arch(chip);
+    return a.core_type == photonic::CoreType::gpu ? 0 : photonic::global_buffer_bytes(a);
 }
 
 std::vector<output::InputFile> ChipArchs::input_files() const {

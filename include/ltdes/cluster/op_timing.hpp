@@ -36,7 +36,8 @@ using OpCostFn = std::function<OpTiming(const workload::Op&)>;
 
 /// The chip-level timing of `op` from its photonic cost against `mem`: FC GEMMs hold the DRAM
 /// channel for their weight-preload time, memory ops (lookup, kv_read, kv_write) for their
-/// transfer; everything else stays on chip.
+/// transfer; everything else stays on chip. A GEMM cost without a compute part (the GPU
+/// roofline leaves compute_s 0) stays a plain op: no channel time, never resident.
 OpTiming op_timing(const workload::Op& op,
                    const photonic::OpCost& cost,
                    const photonic::MemorySpec& mem);

@@ -57,7 +57,8 @@ struct EstimateTotals {
 /// bit-identical), without building rows.
 EstimateTotals estimate_totals(const ResolvedWorkload& input,
                                const photonic::CostModel& model,
-                               const photonic::MemorySpec& mem);
+                               const photonic::MemorySpec& mem,
+                               std::uint64_t sram_bytes);
 
 /// The rows of a `--compat hpca24` estimate.
 EstimateReport compat_report(const photonic::Hpca24Estimate& est);
