@@ -153,7 +153,7 @@ int run_estimate(const cxxopts::ParseResult& args, EstimateOutputOpener open_out
         report = sim::compat_report(est);
     } else {
         report = sim::estimate_workload(input, archs.cost_model(0), archs.memory(),
-                                        out ? &out->sink() : nullptr);
+                                        archs.sram_bytes(0), out ? &out->sink() : nullptr);
         if (args.count("breakdown") != 0) {
             write_breakdown(args["breakdown"].as<std::string>(), report);
         }

@@ -2,6 +2,7 @@
 #include "ltdes/cluster/chip_model.hpp"
 
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
 
@@ -68,6 +69,25 @@ ChipModel::Resource ChipModel::resource_of(std::uint32_t entry) const {
                : Resource::cores;
 }
 
+void ChipModel::set_sram_capacity(std::uint64_t bytes, bool loaded) {
+    // Admission in trace order (the order of first use), keyed by (layer, GEMM name): the
+    // same matrix recurs in every micro-batch and decode step.
+    WeightResidency residency(bytes);
+    weight_slot_.assign(entries_, WeightResidency::kStreamed);
+    for (std::uint32_t e = 0; e < entries_; ++e) {
+        const workload::Op& op = program_->entries()[e].op;
+        if (op.kind != workload::OpKind::gemm || microbatches_ == 0) {
+            continue;
+        }
+        const OpShard s = shard(e, 0);
+        if (s.runs) {
+            weight_slot_[e] = residency.admit(op.layer, op.name, weight_bytes(s.n, s.k, bits_));
+        }
+    }
+    weight_loaded_.assign(static_cast<std::size_t>(residency.slots()), loaded);
+    totals_.resident_weight_bytes = residency.resident_bytes();
+}
+
 void ChipModel::start(SimTime now, std::vector<Outgoing>& out) {
     for (std::uint32_t mb = 0; mb < microbatches_; ++mb) {
         for (const std::uint32_t e : program_->roots()) {
@@ -95,9 +115,23 @@ void ChipModel::dispatch(Resource r, SimTime now, std::vector<Outgoing>& out) {
     busy_[ri] = true;
     started_at_[ri] = now;
     running_shard_[ri] = shard(entry, mb);
-    running_timing_[ri] = cost_(apply_shard(program_->entries()[entry].op, running_shard_[ri]));
-    LTDES_ASSERT(running_timing_[ri].duration >= SimTime::zero(), "negative op duration");
-    out.push_back(Outgoing{chip_, running_timing_[ri].duration, OpDoneMsg{entry, mb}});
+    OpTiming t = cost_(apply_shard(program_->entries()[entry].op, running_shard_[ri]));
+    LTDES_ASSERT(t.duration >= SimTime::zero(), "negative op duration");
+    const std::int32_t slot =
+        weight_slot_.empty() ? WeightResidency::kStreamed : weight_slot_[entry];
+    if (slot != WeightResidency::kStreamed) {
+        // A resident matrix is read from DRAM at its first use only.
+        const auto i = static_cast<std::size_t>(slot);
+        if (weight_loaded_[i]) {
+            t = resident_use(t);
+        }
+        weight_loaded_[i] = true;
+    }
+    running_timing_[ri] = t;
+    // The DRAM part queues on the chip's one channel behind every other stream.
+    const SimTime end = dram_channel_.run(t, now);
+    totals_.dram_busy = dram_channel_.busy();
+    out.push_back(Outgoing{chip_, end - now, OpDoneMsg{entry, mb}});
 }
 
 void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out) {

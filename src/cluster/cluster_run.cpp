@@ -75,6 +75,9 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
             ChipModel model(id, plan, (*in.programs)[stage], topology, in.spec, in.bits,
                             in.cost_of_chip(id), in.keep_records);
             model.set_keep_layers(in.keep_layers);
+            if (in.sram_bytes_of_chip) {
+                model.set_sram_capacity(in.sram_bytes_of_chip(id));
+            }
             return std::make_unique<ChipLp>(std::move(model));
         },
         &graph);

@@ -163,6 +163,11 @@ AreaPowerReport mzi(const ArchSpec& a) {
 
 }  // namespace
 
+std::uint64_t global_buffer_bytes(const ArchSpec& arch) {
+    return std::uint64_t{arch.num_tiles} * (std::uint64_t{2} << 20) /
+           4;  // kGbAreaMm2's 2 MiB / 4 tiles
+}
+
 AreaPowerReport area_power(const ArchSpec& arch) {
     switch (arch.core_type) {
         case CoreType::dota:

@@ -31,6 +31,7 @@ OpCost GemmCost::to_op_cost() const {
     c.compute_cycles = compute_cycles;
     c.memory_cycles = memory_cycles;
     c.latency_s = latency_ms * 1e-3;
+    c.compute_s = compute_ms * 1e-3;
     EnergyPj& e = c.energy;
     e[C::laser] = g[R::laser];
     e[C::dac] = g[R::dac_1] + g[R::dac_2];

@@ -3,10 +3,12 @@
 
 #include "ltdes/cluster/collective.hpp"
 #include "ltdes/cluster/op_shard.hpp"
+#include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/core/assert.hpp"
 #include "ltdes/serving/pass_schedule.hpp"
 
 #include <algorithm>
+#include <array>
 #include <tuple>
 
 namespace ltdes::serving {
@@ -72,7 +74,8 @@ IterationCostModel::IterationCostModel(
     std::uint32_t bits,
     bool overlap,
     std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip,
-    std::function<std::uint32_t(std::uint32_t chip)> arch_key)
+    std::function<std::uint32_t(std::uint32_t chip)> arch_key,
+    std::function<std::uint64_t(std::uint32_t chip)> sram_bytes)
     : plan_(plan), topology_(topology), replica_(replica), bits_(bits), overlap_(overlap) {
     const std::uint32_t tp = plan.tp();
     for (std::uint32_t s = 0; s < plan.pp(); ++s) {
@@ -84,7 +87,7 @@ IterationCostModel::IterationCostModel(
                 const std::uint32_t c = plan.chip(cluster::ChipCoord{replica, s, r});
                 return std::tuple(plan.heads(r).count, plan.kv_heads(r).count,
                                   plan.ffn_columns(r).count, plan.vocab_columns(r).count,
-                                  arch_key(c));
+                                  arch_key(c), sram_bytes ? sram_bytes(c) : 0);
             };
             std::uint32_t rep = t;
             for (std::uint32_t r = 0; r < t; ++r) {
@@ -117,6 +120,53 @@ IterationCostModel::IterationCostModel(
             groups_.emplace_back(topology, std::move(chips), overlap);
         }
     }
+    resident_.resize(cost_.size());
+    if (!sram_bytes) {
+        return;
+    }
+    // The op-level chip admits weights in trace order: embedding, its layers, the LM head.
+    const std::array one{SliceShape{1, 0, true}};
+    const IterationOps sample = build_iteration_ops(plan.model(), bits, one);
+    for (std::uint32_t s = 0; s < plan.pp(); ++s) {
+        for (std::uint32_t t = 0; t < tp; ++t) {
+            const std::uint32_t chip = plan.chip(cluster::ChipCoord{replica, s, t});
+            cluster::WeightResidency residency(sram_bytes(chip));
+            auto& set = resident_[std::size_t{s} * tp + t];
+            const auto admit = [&](const std::vector<workload::Op>& ops, std::int32_t layer) {
+                for (workload::Op op : ops) {
+                    op.layer = layer;
+                    if (op.kind != workload::OpKind::gemm) {
+                        continue;
+                    }
+                    const cluster::OpShard sh =
+                        cluster::shard_op(op, plan, chip, plan.workload().batch);
+                    if (sh.runs &&
+                        residency.admit(layer, op.name, cluster::weight_bytes(sh.n, sh.k, bits)) !=
+                            cluster::WeightResidency::kStreamed) {
+                        set.emplace(layer, op.name);
+                    }
+                }
+            };
+            if (s == 0) {
+                admit(sample.head, -1);
+            }
+            const cluster::Range layers = plan.layers(s);
+            for (std::uint32_t l = 0; l < layers.count; ++l) {
+                admit(sample.layer, static_cast<std::int32_t>(layers.begin + l));
+            }
+            if (s + 1 == plan.pp()) {
+                admit(sample.tail, -1);
+            }
+        }
+    }
+}
+
+bool IterationCostModel::resident(std::uint32_t stage,
+                                  std::uint32_t t,
+                                  std::int32_t layer,
+                                  const std::string& name) const {
+    const auto& set = resident_[std::size_t{stage} * plan_.tp() + t];
+    return !set.empty() && set.contains({layer, name});
 }
 
 std::size_t IterationCostModel::OpKeyHash::operator()(const OpKey& k) const {
@@ -128,14 +178,15 @@ std::size_t IterationCostModel::OpKeyHash::operator()(const OpKey& k) const {
     mix(k.n);
     mix(k.k);
     mix(k.count);
-    mix((std::uint64_t{k.stage_rank} << 24) | (std::uint64_t{k.kind} << 16) |
-        (std::uint64_t{k.role} << 8) | k.tp_role);
+    mix((std::uint64_t{k.stage_rank} << 32) | (std::uint64_t{k.resident} << 24) |
+        (std::uint64_t{k.kind} << 16) | (std::uint64_t{k.role} << 8) | k.tp_role);
     return static_cast<std::size_t>(h);
 }
 
 const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::Op& op,
                                                                std::uint32_t stage,
-                                                               std::uint32_t t) const {
+                                                               std::uint32_t t,
+                                                               bool resident) const {
     const std::uint32_t tp = plan_.tp();
     const OpKey key{op.m,
                     op.n,
@@ -144,7 +195,8 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
                     stage * tp + t,
                     static_cast<std::uint8_t>(op.kind),
                     static_cast<std::uint8_t>(op.role),
-                    static_cast<std::uint8_t>(cluster::tp_role(op))};
+                    static_cast<std::uint8_t>(cluster::tp_role(op)),
+                    static_cast<std::uint8_t>(resident ? 1 : 0)};
     const auto found = memo_.find(key);
     if (found != memo_.end()) {
         return found->second;
@@ -155,8 +207,7 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
     const cluster::OpTiming timing =
         cost_[std::size_t{stage} * tp + t](cluster::apply_shard(op, shard));
     OpValue v;
-    v.duration = timing.duration;
-    v.energy = timing.energy;
+    v.timing = resident ? cluster::resident_use(timing) : timing;
     if (shard.all_reduce_after && tp > 1) {
         std::vector<std::uint32_t> group;
         for (std::uint32_t r = 0; r < tp; ++r) {
@@ -173,7 +224,8 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
 IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<workload::Op>& ops,
                                                             std::uint32_t stage,
                                                             std::uint32_t t,
-                                                            std::int32_t layer) const {
+                                                            std::int32_t layer,
+                                                            bool cold) const {
     Segment seg;
     if (ops.empty()) {
         return seg;
@@ -189,22 +241,24 @@ IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<wo
         op.n = ops[i].n;
         op.k = ops[i].k;
         op.count = ops[i].count;
-        const OpValue& v = op_cost(op, stage, t);
+        const bool res =
+            !cold && op.kind == workload::OpKind::gemm && resident(stage, t, layer, ops[i].name);
+        const OpValue& v = op_cost(op, stage, t, res);
         ScheduledOp& s = sched[i];
-        s.duration = v.duration;
+        s.timing = v.timing;
         s.after = v.all_reduce;
         s.dram = is_memory_op(op.kind);
         for (const std::uint64_t d : ops[i].deps) {
             s.deps.push_back(static_cast<std::uint32_t>(d));
         }
-        seg.energy += v.energy;
+        seg.energy += v.timing.energy;
         seg.all_reduce_pj += v.all_reduce_pj;
     }
     seg.duration = schedule_makespan(sched, overlap_);
     return seg;
 }
 
-IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const {
+IterationCost IterationCostModel::cost(std::span<const SliceShape> batch, bool cold) const {
     const IterationOps ops = build_iteration_ops(plan_.model(), bits_, batch);
     const std::uint32_t tp = plan_.tp();
     const std::uint32_t pp = plan_.pp();
@@ -236,14 +290,29 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const 
                 total.all_reduce_pj += seg.all_reduce_pj * static_cast<double>(times);
             };
             if (s == 0) {
-                add(run_segment(ops.head, s, t, -1), 1);
+                add(run_segment(ops.head, s, t, -1, cold), 1);
             }
-            if (layers.count > 0) {
-                add(run_segment(ops.layer, s, t, static_cast<std::int32_t>(layers.begin)),
-                    layers.count);
+            // Consecutive layers whose weights are resident alike cost alike: one block each.
+            const auto pattern = [&](std::uint32_t l) {
+                std::vector<bool> p;
+                for (const workload::Op& o : ops.layer) {
+                    if (!cold && o.kind == workload::OpKind::gemm) {
+                        p.push_back(resident(s, t, static_cast<std::int32_t>(l), o.name));
+                    }
+                }
+                return p;
+            };
+            for (std::uint32_t l = layers.begin; l < layers.begin + layers.count;) {
+                const std::vector<bool> p = pattern(l);
+                std::uint32_t run = 1;
+                while (l + run < layers.begin + layers.count && pattern(l + run) == p) {
+                    ++run;
+                }
+                add(run_segment(ops.layer, s, t, static_cast<std::int32_t>(l), cold), run);
+                l += run;
             }
             if (s + 1 == pp) {
-                add(run_segment(ops.tail, s, t, -1), 1);
+                add(run_segment(ops.tail, s, t, -1, cold), 1);
             }
             per_rank[t] = total;
         }
@@ -272,7 +341,7 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch) const 
         }
     }
     if (!groups_.empty()) {
-        group_durations(ops, tokens, emitting, r);
+        group_durations(ops, tokens, emitting, cold, r);
     }
     return r;
 }
@@ -281,13 +350,15 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
                                    std::uint32_t stage,
                                    std::int32_t layer,
                                    std::uint64_t times,
+                                   bool cold,
                                    std::vector<MemberClock>& clocks) const {
     if (ops.empty() || times == 0) {
         return;
     }
     const std::uint32_t tp = plan_.tp();
     std::vector<GroupOp> group(ops.size());
-    std::vector<std::vector<SimTime>> durations(tp, std::vector<SimTime>(ops.size()));
+    std::vector<std::vector<cluster::OpTiming>> timings(tp,
+                                                        std::vector<cluster::OpTiming>(ops.size()));
     workload::Op op;
     for (std::size_t i = 0; i < ops.size(); ++i) {
         op.kind = ops[i].kind;
@@ -301,11 +372,13 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
         for (std::uint32_t t = 0; t < tp; ++t) {
             const std::uint32_t rep = representative_[std::size_t{stage} * tp + t];
             if (rep != t) {
-                durations[t][i] = durations[rep][i];  // same shares and arch: same cost
+                timings[t][i] = timings[rep][i];  // same shares, arch and SRAM: same cost
                 continue;
             }
-            const OpValue& v = op_cost(op, stage, t);
-            durations[t][i] = v.duration;
+            const bool res = !cold && op.kind == workload::OpKind::gemm &&
+                             resident(stage, t, layer, ops[i].name);
+            const OpValue& v = op_cost(op, stage, t, res);
+            timings[t][i] = v.timing;
             group[i].all_reduce = v.all_reduce_bytes > 0;
             group[i].all_reduce_bytes = v.all_reduce_bytes;
         }
@@ -314,12 +387,13 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
             group[i].deps.push_back(static_cast<std::uint32_t>(d));
         }
     }
-    groups_[stage].run(group, durations, clocks, times);
+    groups_[stage].run(group, timings, clocks, times);
 }
 
 void IterationCostModel::group_durations(const IterationOps& ops,
                                          std::uint64_t tokens,
                                          std::uint64_t emitting,
+                                         bool cold,
                                          IterationCost& r) const {
     const std::uint32_t tp = plan_.tp();
     const std::uint32_t pp = plan_.pp();
@@ -330,11 +404,31 @@ void IterationCostModel::group_durations(const IterationOps& ops,
         const cluster::Range layers = plan_.layers(s);
         const bool last = s + 1 == pp;
         if (s == 0) {
-            run_group(ops.head, s, -1, 1, clocks);
+            run_group(ops.head, s, -1, 1, cold, clocks);
         }
-        run_group(ops.layer, s, static_cast<std::int32_t>(layers.begin), layers.count, clocks);
+        // Consecutive layers whose weights are resident alike on every rank run alike.
+        const auto pattern = [&](std::uint32_t l) {
+            std::vector<bool> p;
+            for (std::uint32_t t = 0; t < tp && !cold; ++t) {
+                for (const workload::Op& o : ops.layer) {
+                    if (o.kind == workload::OpKind::gemm) {
+                        p.push_back(resident(s, t, static_cast<std::int32_t>(l), o.name));
+                    }
+                }
+            }
+            return p;
+        };
+        for (std::uint32_t l = layers.begin; l < layers.begin + layers.count;) {
+            const std::vector<bool> p = pattern(l);
+            std::uint32_t run = 1;
+            while (l + run < layers.begin + layers.count && pattern(l + run) == p) {
+                ++run;
+            }
+            run_group(ops.layer, s, static_cast<std::int32_t>(l), run, cold, clocks);
+            l += run;
+        }
         if (last) {
-            run_group(ops.tail, s, -1, 1, clocks);
+            run_group(ops.tail, s, -1, 1, cold, clocks);
         }
         SimTime end;
         for (const MemberClock& c : clocks) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/serving/pass_schedule.hpp"
 
+#include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/core/assert.hpp"
 
 #include <algorithm>
@@ -74,7 +75,7 @@ private:
         const std::uint32_t op = ready_[r].top();
         ready_[r].pop();
         busy_[r] = true;
-        push(now + ops_[op].duration, kDone, op);
+        push(channel_.run(ops_[op].timing, now), kDone, op);
     }
 
     void complete(std::uint32_t op, SimTime now) {
@@ -94,6 +95,7 @@ private:
     std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events_;
     std::uint64_t seq_ = 0;
     SimTime end_;
+    cluster::DramChannel channel_;
 };
 
 }  // namespace

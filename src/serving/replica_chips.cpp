@@ -55,20 +55,22 @@ ReplicaChips::ReplicaChips(const cluster::Plan& plan,
                            const cluster::ClusterSpec& spec,
                            std::uint32_t replica,
                            std::uint32_t bits,
-                           const std::function<cluster::OpCostFn(std::uint32_t chip)>& cost_of_chip)
+                           const std::function<cluster::OpCostFn(std::uint32_t chip)>& cost_of_chip,
+                           std::function<std::uint64_t(std::uint32_t chip)> sram_bytes)
     : plan_(plan),
       spec_(spec),
       topology_(spec, plan.chips()),
       bus_(plan, topology_),
       replica_(replica),
       bits_(bits),
-      first_chip_(plan.chip(cluster::ChipCoord{replica, 0, 0})) {
+      first_chip_(plan.chip(cluster::ChipCoord{replica, 0, 0})),
+      sram_bytes_(std::move(sram_bytes)) {
     for (std::uint32_t i = 0; i < plan.tp() * plan.pp(); ++i) {
         cost_.push_back(memoised(cost_of_chip(first_chip_ + i)));
     }
 }
 
-void ReplicaChips::start(std::span<const SliceShape> batch, des::Context& ctx) {
+void ReplicaChips::start(std::span<const SliceShape> batch, bool cold, des::Context& ctx) {
     LTDES_ASSERT(chips_.empty() || finished(), "replica {}: iteration started during another",
                  replica_);
     chips_.clear();
@@ -87,6 +89,9 @@ void ReplicaChips::start(std::span<const SliceShape> batch, des::Context& ctx) {
         chips_.emplace_back(chip, plan_, programs_[plan_.coord(chip).pp], topology_, spec_, bits_,
                             cost_[i], false);
         chips_.back().run_whole_batch();
+        if (sram_bytes_) {
+            chips_.back().set_sram_capacity(sram_bytes_(chip), !cold);
+        }
     }
     for (cluster::ChipModel& c : chips_) {
         c.start(ctx.now(), out_);

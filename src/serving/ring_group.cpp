@@ -2,6 +2,7 @@
 #include "ltdes/serving/ring_group.hpp"
 
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/core/assert.hpp"
 
 #include <algorithm>
@@ -20,13 +21,13 @@ public:
                 std::span<const std::uint32_t> chips,
                 bool overlap,
                 std::span<const GroupOp> ops,
-                std::span<const std::vector<SimTime>> durations,
+                std::span<const std::vector<cluster::OpTiming>> timings,
                 std::vector<MemberClock>& clocks)
         : topo_(topo),
           chips_(chips),
           overlap_(overlap),
           ops_(ops),
-          durations_(durations),
+          timings_(timings),
           clocks_(clocks),
           p_(static_cast<std::uint32_t>(chips.size())),
           dependents_(ops.size()),
@@ -113,6 +114,7 @@ private:
         std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready[2];
         bool busy[2] = {false, false};
         SimTime end;
+        cluster::DramChannel channel;  ///< shared by its weight streams and memory ops
     };
 
     int resource(std::uint32_t op) const { return overlap_ && ops_[op].dram ? 1 : 0; }
@@ -135,7 +137,7 @@ private:
         const std::uint32_t op = me.ready[r].top();
         me.ready[r].pop();
         me.busy[r] = true;
-        push(now + durations_[m][op], kDone, m, op, 0);
+        push(me.channel.run(timings_[m][op], now), kDone, m, op, 0);
     }
 
     void complete(std::uint32_t m, std::uint32_t op, SimTime now) {
@@ -182,7 +184,7 @@ private:
     std::span<const std::uint32_t> chips_;
     bool overlap_;
     std::span<const GroupOp> ops_;
-    std::span<const std::vector<SimTime>> durations_;
+    std::span<const std::vector<cluster::OpTiming>> timings_;
     std::vector<MemberClock>& clocks_;
     std::uint32_t p_;
     std::vector<std::vector<std::uint32_t>> dependents_;
@@ -203,16 +205,16 @@ RingGroup::RingGroup(const cluster::Topology& topology,
     : topology_(topology), chips_(std::move(chips)), overlap_(overlap) {}
 
 void RingGroup::run(std::span<const GroupOp> ops,
-                    std::span<const std::vector<SimTime>> durations,
+                    std::span<const std::vector<cluster::OpTiming>> timings,
                     std::vector<MemberClock>& clocks,
                     std::uint64_t times) const {
-    LTDES_ASSERT(durations.size() == chips_.size() && clocks.size() == chips_.size(),
-                 "{} members, {} duration lists, {} clocks", chips_.size(), durations.size(),
+    LTDES_ASSERT(timings.size() == chips_.size() && clocks.size() == chips_.size(),
+                 "{} members, {} timing lists, {} clocks", chips_.size(), timings.size(),
                  clocks.size());
     if (ops.empty() || times == 0) {
         return;
     }
-    GroupRunner runner(topology_, chips_, overlap_, ops, durations, clocks);
+    GroupRunner runner(topology_, chips_, overlap_, ops, timings, clocks);
     // The members' offsets after each run (the state before the first included): once a
     // state recurs k runs later the group cycles with period k (decode steps on a ring often
     // alternate between two), and every further k runs shift every clock by the same amount.

@@ -227,6 +227,7 @@ private:
     /// An iteration worked out ahead by predict_completion(), used when the real one matches.
     struct Ahead {
         std::vector<SliceShape> shapes;
+        bool cold = false;  // the replica's first iteration (weights read from DRAM)
         IterationCost cost;
     };
 
@@ -237,16 +238,18 @@ private:
         }
     }
 
-    /// The cost of an iteration of `shapes`, from ahead_ when predicted (costs depend on the
-    /// shapes only), else from the cost model.
-    IterationCost cost_of(const std::vector<SliceShape>& shapes, std::deque<Ahead>& ahead) const {
-        if (!ahead.empty() && ahead.front().shapes == shapes) {
+    /// The cost of an iteration of `shapes` (`cold`: the replica's first), from ahead_ when
+    /// predicted (costs depend on the shapes and the cold flag only), else from the cost model.
+    IterationCost cost_of(const std::vector<SliceShape>& shapes,
+                          bool cold,
+                          std::deque<Ahead>& ahead) const {
+        if (!ahead.empty() && ahead.front().shapes == shapes && ahead.front().cold == cold) {
             IterationCost c = std::move(ahead.front().cost);
             ahead.pop_front();
             return c;
         }
         ahead.clear();
-        return cost_.cost(shapes);
+        return cost_.cost(shapes, cold);
     }
 
     /// End of the first iteration that completes a request if no request arrives any more
@@ -276,10 +279,13 @@ private:
                 return SimTime::max();
             }
             shapes_of(plan, shapes);
-            IterationCost cost = cost_of(shapes, old);
+            // Only the replica's first iteration is cold; the one predicted here follows it
+            // unless nothing has started yet.
+            const bool cold = !warm_ && ahead_.empty();
+            IterationCost cost = cost_of(shapes, cold, old);
             t += cost.duration();
             const SimTime feedback = cost.feedback;
-            ahead_.push_back(Ahead{shapes, std::move(cost)});
+            ahead_.push_back(Ahead{shapes, cold, std::move(cost)});
             future.finish(plan, t, 0.0, done);
             if (!done.empty()) {
                 return t;
@@ -297,11 +303,13 @@ private:
         busy_ = true;
         started_ = ctx.now();
         shapes_of(plan_, shapes_);
+        const bool cold = !warm_;
+        warm_ = true;  // resident weights are read from DRAM in the first iteration only
         if (chips_) {
-            chips_->start(shapes_, ctx);
+            chips_->start(shapes_, cold, ctx);
             return;
         }
-        iteration_ = cost_of(shapes_, ahead_);
+        iteration_ = cost_of(shapes_, cold, ahead_);
         const StageCost& s0 = iteration_.stages[0];
         ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
     }
@@ -369,6 +377,7 @@ private:
     bool notify_router_;
     bool busy_ = false;      // an iteration runs, or its tokens travel back (resuming_)
     bool resuming_ = false;  // between an iteration and the ResumeMsg at resume_at_
+    bool warm_ = false;      // an iteration has started: resident weights are in SRAM
     SimTime resume_at_;
     bool completion_known_ = false;  // next_completion_ is up to date
     SimTime next_completion_;
@@ -559,11 +568,11 @@ ServingResult run_serving(const ServingInputs& in,
             }
             const std::uint32_t d = id - 1;
             IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
-                                    in.arch_key);
+                                    in.arch_key, in.sram_bytes_of_chip);
             std::unique_ptr<ReplicaChips> chips;
             if (in.serving.fidelity == Fidelity::op) {
-                chips =
-                    std::make_unique<ReplicaChips>(plan, in.cluster, d, in.bits, in.cost_of_chip);
+                chips = std::make_unique<ReplicaChips>(plan, in.cluster, d, in.bits,
+                                                       in.cost_of_chip, in.sram_bytes_of_chip);
             }
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
                                                std::move(chips), dispatch, std::move(own[d]));

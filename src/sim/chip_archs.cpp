@@ -57,9 +57,14 @@ cluster::OpCostFn ChipArchs::cost_fn(std::uint32_t chip) const {
     const photonic::CostModel* model = models_[chip_model_[chip]].get();
     const photonic::MemorySpec mem = mem_;
     return [model, mem](const workload::Op& op) {
-        const photonic::OpCost c = model->cost(op, mem);
-        return cluster::OpTiming{op_duration_from_seconds(c.latency_s), c.energy};
+        return cluster::op_timing(op, model->cost(op, mem), mem);
     };
+}
+
+std::uint64_t ChipArchs::sram_bytes(std::uint32_t chip) const {
+    // A GPU's weights live in HBM (its roofline reads them at every use): nothing resident.
+    const photonic::ArchSpec& a = arch(chip);
+    return a.core_type == photonic::CoreType::gpu ? 0 : photonic::global_buffer_bytes(a);
 }
 
 std::vector<output::InputFile> ChipArchs::input_files() const {

@@ -127,6 +127,7 @@ RunOutcome simulate(const config::RunSpec& spec,
     in.programs = &planned.programs;
     in.cost_of_chip = [&archs](std::uint32_t chip) { return archs.cost_fn(chip); };
     in.laser_power_mw = [&archs](std::uint32_t chip) { return archs.laser_mw(chip); };
+    in.sram_bytes_of_chip = [&archs](std::uint32_t chip) { return archs.sram_bytes(chip); };
     in.bits = archs.arch(0).in_bit;
     in.threads = static_cast<int>(spec.threads);
     in.keep_records = spec.timeline == config::TimelineMode::full;

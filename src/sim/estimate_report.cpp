@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/sim/estimate_report.hpp"
 
+#include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 #include "ltdes/workload/op_graph.hpp"
 
@@ -22,6 +23,40 @@ std::string kind_label(const workload::Op& op) {
     return std::string(workload::kOpKindNames[static_cast<std::size_t>(op.kind)]);
 }
 
+/// The chip model's rule (cluster::WeightResidency) for the one chip of an estimate: a weight
+/// matrix that fits the SRAM left is read from DRAM at its first use only; later uses cost no
+/// DRAM energy and last their compute time.
+class ResidentWeights {
+public:
+    ResidentWeights(std::uint64_t sram_bytes, std::uint32_t bits)
+        : residency_(sram_bytes), bits_(bits) {}
+
+    void apply(const workload::Op& op, photonic::OpCost& c) {
+        if (op.kind != workload::OpKind::gemm || c.compute_s <= 0.0) {
+            return;  // not a weight GEMM, or a cost without a compute part (GPU roofline)
+        }
+        const std::int32_t slot =
+            residency_.admit(op.layer, op.name, cluster::weight_bytes(op.n, op.k, bits_));
+        if (slot == cluster::WeightResidency::kStreamed) {
+            return;
+        }
+        const auto i = static_cast<std::size_t>(slot);
+        if (i >= loaded_.size()) {
+            loaded_.resize(i + 1, false);
+        }
+        if (loaded_[i]) {
+            c.latency_s = c.compute_s;
+            c.energy[EnergyComponent::dram] = 0.0;
+        }
+        loaded_[i] = true;
+    }
+
+private:
+    cluster::WeightResidency residency_;
+    std::uint32_t bits_;
+    std::vector<bool> loaded_;  ///< per resident slot: read from DRAM already
+};
+
 /// Sums op costs into rows keyed by op name (prefixed by the phase for decoders, whose prefill
 /// and decode passes repeat the same names). Fast path for long decoder traces: ops come in a
 /// repeating order, so the row that followed the previous op's row last time is tried first.
@@ -29,12 +64,18 @@ class RowAccumulator {
 public:
     RowAccumulator(const photonic::CostModel& model,
                    const photonic::MemorySpec& mem,
+                   std::uint64_t sram_bytes,
                    bool decoder,
                    EstimateSink* sink = nullptr)
-        : model_(model), mem_(mem), decoder_(decoder), sink_(sink) {}
+        : model_(model),
+          mem_(mem),
+          resident_(sram_bytes, model.arch().in_bit),
+          decoder_(decoder),
+          sink_(sink) {}
 
     void add(const workload::Op& op) {
-        const photonic::OpCost c = model_.cost(op, mem_);
+        photonic::OpCost c = model_.cost(op, mem_);
+        resident_.apply(op, c);
         const std::size_t i = row_of(op);
         EstimateRow& row = report_.rows[i];
         row.count += 1;
@@ -96,6 +137,7 @@ private:
 
     const photonic::CostModel& model_;
     photonic::MemorySpec mem_;
+    ResidentWeights resident_;
     bool decoder_;
     EstimateSink* sink_;  ///< --out: every costed op also becomes a timeline row
     EstimateReport report_;
@@ -125,12 +167,15 @@ EstimateReport compat_report(const photonic::Hpca24Estimate& est) {
 
 EstimateTotals estimate_totals(const ResolvedWorkload& input,
                                const photonic::CostModel& model,
-                               const photonic::MemorySpec& mem) {
+                               const photonic::MemorySpec& mem,
+                               std::uint64_t sram_bytes) {
     double total_pj = 0.0;
     double total_s = 0.0;
     std::uint64_t ops = 0;
+    ResidentWeights resident(sram_bytes, model.arch().in_bit);
     const auto add = [&](const workload::Op& op) {
-        const photonic::OpCost c = model.cost(op, mem);
+        photonic::OpCost c = model.cost(op, mem);
+        resident.apply(op, c);
         total_pj += c.energy.total();
         total_s += c.latency_s;
         ++ops;
@@ -153,8 +198,9 @@ EstimateTotals estimate_totals(const ResolvedWorkload& input,
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
+                                 std::uint64_t sram_bytes,
                                  EstimateSink* sink) {
-    RowAccumulator rows(model, mem, !input.model.is_encoder(), sink);
+    RowAccumulator rows(model, mem, sram_bytes, !input.model.is_encoder(), sink);
     workload::Op op;
     if (input.trace) {
         trace::TraceReader reader(*input.trace);

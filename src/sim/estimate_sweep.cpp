@@ -153,7 +153,7 @@ std::vector<SweepRow> run_sweep(const std::vector<SweepCase>& cases,
     for (std::size_t i = 0; i < cases.size(); ++i) {
         const ResolvedWorkload& in = inputs[i];
         const ChipArchs& a = *case_archs[i];
-        const EstimateTotals t = estimate_totals(in, a.cost_model(0), a.memory());
+        const EstimateTotals t = estimate_totals(in, a.cost_model(0), a.memory(), a.sram_bytes(0));
         rows[i] = SweepRow{in.model.name,  a.arch(0).name, in.spec.batch, in.spec.prompt,
                            in.spec.decode, t.ops,          t.energy_mj,   t.latency_ms};
     }

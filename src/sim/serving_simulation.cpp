@@ -237,6 +237,7 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
     in.requests = setup.requests;
     in.bits = archs.arch(0).in_bit;
     in.cost_of_chip = [&archs](std::uint32_t chip) { return archs.cost_fn(chip); };
+    in.sram_bytes_of_chip = [&archs](std::uint32_t chip) { return archs.sram_bytes(chip); };
     in.arch_key = [&archs](std::uint32_t chip) {
         return static_cast<std::uint32_t>(archs.model_index(chip));
     };

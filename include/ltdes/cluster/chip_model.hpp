@@ -5,7 +5,9 @@
 #pragma once
 
 #include "ltdes/cluster/cluster_spec.hpp"
+#include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/cluster/op_shard.hpp"
+#include "ltdes/cluster/op_timing.hpp"
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/stage_program.hpp"
 #include "ltdes/cluster/topology.hpp"
@@ -23,15 +25,6 @@
 #include <vector>
 
 namespace ltdes::cluster {
-
-/// Duration (rounded up to whole ps, docs/units.md) and energy of one op shard on a chip.
-struct OpTiming {
-    SimTime duration;
-    EnergyPj energy;
-};
-
-/// Costs one sharded op; pure and deterministic (wraps photonic::CostModel::cost).
-using OpCostFn = std::function<OpTiming(const workload::Op&)>;
 
 /// Self-message: the op shard (entry, micro-batch) finished computing.
 struct OpDoneMsg {
@@ -97,6 +90,8 @@ struct ChipTotals {
     SimTime cores_work;   ///< sum of the durations of its compute ops
     SimTime dram_work;    ///< sum of the durations of its memory ops (0 without overlap)
     SimTime prefill_end;  ///< completion of its last prefill op (0 without prefill)
+    SimTime dram_busy;    ///< time its DRAM channel was held (every stream)
+    std::uint64_t resident_weight_bytes = 0;  ///< weights kept in SRAM (docs/cluster.md)
     EnergyPj energy;
 };
 
@@ -122,6 +117,12 @@ public:
     /// keep the batch dimension of the ops whole) instead of the replica's share: a serving
     /// iteration's ops already carry its batch. Call before start().
     void run_whole_batch();
+
+    /// Gives the chip `bytes` of SRAM for weights (before start()): weight matrices that fit, in
+    /// first-use order, are read from DRAM once and reused (WeightResidency); the others stream
+    /// at every use. Without a call nothing is resident. `loaded`: the resident weights are in
+    /// SRAM already (a serving replica's iterations after its first).
+    void set_sram_capacity(std::uint64_t bytes, bool loaded = false);
 
     /// At time 0: starts the ops that wait on nothing.
     void start(SimTime now, std::vector<Outgoing>& out);
@@ -239,6 +240,9 @@ private:
     OpShard running_shard_[2];    ///< its shard
     OpTiming running_timing_[2];  ///< its cost
     std::map<std::uint32_t, SimTime> link_free_;
+    DramChannel dram_channel_;
+    std::vector<std::int32_t> weight_slot_;  ///< per entry: resident slot, or kStreamed
+    std::vector<bool> weight_loaded_;        ///< per slot: read from DRAM already
     std::uint64_t completed_ = 0;
     ChipTotals totals_;
     std::vector<stats::TimelineRow> records_;

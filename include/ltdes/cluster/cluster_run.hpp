@@ -27,6 +27,8 @@ struct ClusterRunInputs {
     std::function<OpCostFn(std::uint32_t chip)> cost_of_chip;
     /// Laser power of a chip's arch in mW (for static.enabled); may be empty when disabled.
     std::function<double(std::uint32_t chip)> laser_power_mw;
+    /// SRAM bytes a chip keeps weights in (docs/cluster.md, "Memory"); empty: none resident.
+    std::function<std::uint64_t(std::uint32_t chip)> sram_bytes_of_chip;
     std::uint32_t bits = 4;  ///< arch precision, for bytes on links
     int threads = 1;
     bool keep_records = false;  ///< every op and transfer record (for /timeline)

@@ -3,6 +3,7 @@
 
 #include "ltdes/photonic/arch_spec.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ struct AreaPowerReport {
     std::optional<double> total_power_mw;  ///< DOTA only
     double peak_tops = 0.0;                ///< 2 · MACs per cycle (all cores) · f, tera-ops/s
 };
+
+/// Capacity of the chip's global buffer (SRAM) in bytes: the 2 MiB per 4 tiles that the area
+/// and power model sizes (2 MiB for DOTA-B, 4 MiB for DOTA-L).
+std::uint64_t global_buffer_bytes(const ArchSpec& arch);
 
 /// Area and power with the YAML's own flags (the reference's area entry has no `--opt`).
 AreaPowerReport area_power(const ArchSpec& arch);

@@ -23,6 +23,9 @@ struct OpCost {
     std::uint64_t memory_cycles = 0;
     /// Duration of the op in seconds: max(compute (+ MZI reprogramming), memory).
     double latency_s = 0.0;
+    /// Matmuls: the compute part of latency_s (cores, MZI reprogramming included), seconds;
+    /// latency_s = max(compute_s, memory term). 0 for other ops.
+    double compute_s = 0.0;
     EnergyPj energy;  ///< per component, pJ
 };
 

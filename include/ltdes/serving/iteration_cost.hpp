@@ -13,8 +13,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <span>
+#include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ltdes::serving {
@@ -46,6 +49,8 @@ struct IterationCost {
 /// share agree are costed once. Each stage: the embedding (first stage), its layers (one block
 /// costed and multiplied: every block starts with both resources free), the final norm and LM
 /// head (last stage). An all-reduce after an op takes its unloaded collective time and energy.
+/// Weights that fit a chip's `sram_bytes` (first fit in trace order, as the op-level chip model
+/// decides) are read from DRAM in the replica's first (cold) iteration only; empty: none fit.
 /// Where the tensor ranks of a stage would not run in lockstep (a ring whose wrap-around
 /// message crosses more than one link, or ranks with unequal shares), the durations come from
 /// the ranks run side by side instead (RingGroup): each rank starts its next op when its own
@@ -58,9 +63,11 @@ public:
                        std::uint32_t bits,
                        bool overlap,
                        std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip,
-                       std::function<std::uint32_t(std::uint32_t chip)> arch_key);
+                       std::function<std::uint32_t(std::uint32_t chip)> arch_key,
+                       std::function<std::uint64_t(std::uint32_t chip)> sram_bytes = {});
 
-    IterationCost cost(std::span<const SliceShape> batch) const;
+    /// `cold`: the replica's first iteration, which reads its resident weights from DRAM.
+    IterationCost cost(std::span<const SliceShape> batch, bool cold = false) const;
 
 private:
     struct Segment {
@@ -69,18 +76,26 @@ private:
         double all_reduce_pj = 0.0;  ///< its all-reduces, for the whole tensor group
     };
 
-    /// Time and energy of `ops` on the chip of (stage, tensor rank), all-reduces included.
+    /// Time and energy of `ops` on the chip of (stage, tensor rank), all-reduces included; the
+    /// weights of `layer` found resident (and not `cold`) come from SRAM.
     Segment run_segment(const std::vector<workload::Op>& ops,
                         std::uint32_t stage,
                         std::uint32_t t,
-                        std::int32_t layer) const;
+                        std::int32_t layer,
+                        bool cold) const;
+
+    /// The weight matrix (layer, name) stays in the SRAM of (stage, tensor rank).
+    bool resident(std::uint32_t stage,
+                  std::uint32_t t,
+                  std::int32_t layer,
+                  const std::string& name) const;
 
     /// What an op costs on one (stage, tensor rank), memoised: the same shapes recur in almost
     /// every iteration (every weight GEMM of a decode step), so the cost model runs once each.
     struct OpKey {
         std::uint64_t m, n, k, count;
         std::uint32_t stage_rank;
-        std::uint8_t kind, role, tp_role;
+        std::uint8_t kind, role, tp_role, resident;
 
         friend bool operator==(const OpKey&, const OpKey&) = default;
     };
@@ -90,22 +105,26 @@ private:
     };
 
     struct OpValue {
-        SimTime duration;
-        EnergyPj energy;
+        cluster::OpTiming timing;
         SimTime all_reduce;  ///< 0 when the op needs none
         double all_reduce_pj = 0.0;
         std::uint64_t all_reduce_bytes = 0;  ///< each rank's contribution (0: none)
     };
 
-    const OpValue& op_cost(const workload::Op& op, std::uint32_t stage, std::uint32_t t) const;
+    const OpValue& op_cost(const workload::Op& op,
+                           std::uint32_t stage,
+                           std::uint32_t t,
+                           bool resident) const;
 
-    /// `times` back-to-back runs of `ops` (all of one block shape) on the tensor group of
-    /// `stage`, from and into `clocks`: simulated until the members' offsets repeat, then
-    /// extrapolated (the group's dynamics do not depend on absolute time).
+    /// `times` back-to-back runs of `ops` (all of one block shape, and of `layer`'s weight
+    /// residency unless `cold`) on the tensor group of `stage`, from and into `clocks`:
+    /// simulated until the members' offsets repeat, then extrapolated (the group's dynamics do
+    /// not depend on absolute time).
     void run_group(const std::vector<workload::Op>& ops,
                    std::uint32_t stage,
                    std::int32_t layer,
                    std::uint64_t times,
+                   bool cold,
                    std::vector<MemberClock>& clocks) const;
 
     /// Durations of the stages, transfers and feedback of `r` from the tensor ranks run side
@@ -113,6 +132,7 @@ private:
     void group_durations(const IterationOps& ops,
                          std::uint64_t tokens,
                          std::uint64_t emitting,
+                         bool cold,
                          IterationCost& r) const;
 
     mutable std::unordered_map<OpKey, OpValue, OpKeyHash> memo_;
@@ -123,7 +143,9 @@ private:
     bool overlap_;
     std::vector<cluster::OpCostFn> cost_;        ///< by chip of the replica, (stage, t) row-major
     std::vector<std::uint32_t> representative_;  ///< tensor rank costed in place of each rank
-    std::vector<RingGroup> groups_;              ///< by stage, when the ranks are run side by side
+    /// Resident weight matrices (layer, name) of each (stage, t), row-major.
+    std::vector<std::set<std::pair<std::int32_t, std::string>>> resident_;
+    std::vector<RingGroup> groups_;  ///< by stage, when the ranks are run side by side
 };
 
 }  // namespace ltdes::serving

@@ -68,11 +68,14 @@ public:
                  const cluster::ClusterSpec& spec,
                  std::uint32_t replica,
                  std::uint32_t bits,
-                 const std::function<cluster::OpCostFn(std::uint32_t chip)>& cost_of_chip);
+                 const std::function<cluster::OpCostFn(std::uint32_t chip)>& cost_of_chip,
+                 std::function<std::uint64_t(std::uint32_t chip)> sram_bytes = {});
 
     /// Starts an iteration over `batch` at ctx.now(): every chip of the first stage starts its
-    /// ops that wait on nothing (the token embedding), as chips start a static pass.
-    void start(std::span<const SliceShape> batch, des::Context& ctx);
+    /// ops that wait on nothing (the token embedding), as chips start a static pass. Weights
+    /// that fit a chip's SRAM are read from DRAM when `cold` (the replica's first iteration)
+    /// and used from SRAM otherwise.
+    void start(std::span<const SliceShape> batch, bool cold, des::Context& ctx);
 
     /// Handles one of the events above; false when `ev` is not one of them.
     bool on_event(const des::Event& ev, des::Context& ctx);
@@ -102,7 +105,8 @@ private:
     std::uint32_t replica_;
     std::uint32_t bits_;
     std::uint32_t first_chip_;
-    std::vector<cluster::OpCostFn> cost_;  ///< by local chip, memoised
+    std::vector<cluster::OpCostFn> cost_;                          ///< by local chip, memoised
+    std::function<std::uint64_t(std::uint32_t chip)> sram_bytes_;  ///< empty: nothing resident
     std::vector<cluster::StageProgram> programs_;
     std::vector<cluster::ChipModel> chips_;  ///< by local chip (stage-major)
     std::vector<cluster::Outgoing> out_;

@@ -8,6 +8,7 @@
 // the iteration cost uses when one synchronised member schedule would not be exact.
 #pragma once
 
+#include "ltdes/cluster/op_timing.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/sim_time.hpp"
 
@@ -17,7 +18,7 @@
 
 namespace ltdes::serving {
 
-/// One op of the group's DAG (the same on every member; durations differ per member).
+/// One op of the group's DAG (the same on every member; timings differ per member).
 struct GroupOp {
     bool dram = false;                   ///< runs on the DRAM channel (with overlap)
     bool all_reduce = false;             ///< a ring all-reduce of its partial sums follows
@@ -41,12 +42,13 @@ public:
     std::uint32_t members() const { return static_cast<std::uint32_t>(chips_.size()); }
 
     /// Runs `ops` `times` times back to back on every member m from clocks[m] with
-    /// durations[m][op]; every op of the segment must be an ancestor of its last op. On return
-    /// clocks[m].ready is when member m's last op is done and clocks[m].link_free when its link
-    /// is free again. Once the members' offsets recur (period up to 4 runs) the remaining runs
-    /// are extrapolated: the dynamics do not depend on absolute time.
+    /// timings[m][op] (the DRAM parts queue on the member's one cluster::DramChannel); every op of
+    /// the segment must be an ancestor of its last op. On return clocks[m].ready is when member m's
+    /// last op is done and clocks[m].link_free when its link is free again. Once the members'
+    /// offsets recur (period up to 4 runs) the remaining runs are extrapolated: the dynamics do not
+    /// depend on absolute time.
     void run(std::span<const GroupOp> ops,
-             std::span<const std::vector<SimTime>> durations,
+             std::span<const std::vector<cluster::OpTiming>> timings,
              std::vector<MemberClock>& clocks,
              std::uint64_t times = 1) const;
 

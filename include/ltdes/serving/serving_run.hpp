@@ -70,6 +70,8 @@ struct ServingInputs {
     std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip;
     /// Chips with the same key have the same cost model (lets tensor ranks share costs).
     std::function<std::uint32_t(std::uint32_t chip)> arch_key;
+    /// SRAM bytes a chip keeps weights in (empty: none resident).
+    std::function<std::uint64_t(std::uint32_t chip)> sram_bytes_of_chip;
     int threads = 1;
     des::ProgressCallback progress;
 };

@@ -45,6 +45,9 @@ public:
     /// Peak laser power of a chip's arch in mW (photonic::chip_laser_power_mw).
     double laser_mw(std::uint32_t chip) const { return laser_mw_[chip_model_[chip]]; }
 
+    /// SRAM bytes the chip keeps weights in: its arch's global buffer (0 for a GPU).
+    std::uint64_t sram_bytes(std::uint32_t chip) const;
+
     /// The chip's op cost in simulated time: the model's latency rounded up to whole ps.
     cluster::OpCostFn cost_fn(std::uint32_t chip) const;
 

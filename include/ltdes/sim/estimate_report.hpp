@@ -38,10 +38,12 @@ struct EstimateReport {
 
 /// Costs every op of `input` (its trace, or the op graph of its model and workload) with
 /// `model` against `mem`, summing rows per op name (per phase/name for decoders); each costed op
-/// also goes to `sink` when given (`estimate --out`).
+/// also goes to `sink` when given (`estimate --out`). Weight matrices that fit `sram_bytes`
+/// (first fit in trace order, as on a chip of `run`) are read from DRAM at their first use only.
 EstimateReport estimate_workload(const ResolvedWorkload& input,
                                  const photonic::CostModel& model,
                                  const photonic::MemorySpec& mem,
+                                 std::uint64_t sram_bytes,
                                  EstimateSink* sink);
 
 /// Totals of an estimate without its rows (the sweep's fast path).
@@ -55,7 +57,8 @@ struct EstimateTotals {
 /// bit-identical), without building rows.
 EstimateTotals estimate_totals(const ResolvedWorkload& input,
                                const photonic::CostModel& model,
-                               const photonic::MemorySpec& mem);
+                               const photonic::MemorySpec& mem,
+                               std::uint64_t sram_bytes);
 
 /// The rows of a `--compat hpca24` estimate.
 EstimateReport compat_report(const photonic::Hpca24Estimate& est);

@@ -4,7 +4,9 @@
 #include "unit/cluster/model_fixtures.hpp"
 
 #include "ltdes/cluster/bus_model.hpp"
+#include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
+#include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/core/error.hpp"
 
 #include <gtest/gtest.h>
@@ -24,7 +26,12 @@ using workload::OpKind;
 /// kernel, so the chip behaviour can be checked without it.
 class MiniSim {
 public:
-    MiniSim(const Plan& plan, const ClusterSpec& spec, std::vector<Op> ops, OpCostFn cost)
+    /// `sram_bytes` > 0: every chip keeps weights that fit (ChipModel::set_sram_capacity).
+    MiniSim(const Plan& plan,
+            const ClusterSpec& spec,
+            std::vector<Op> ops,
+            OpCostFn cost,
+            std::uint64_t sram_bytes = 0)
         : plan_(plan), topo_(spec, plan.chips()), bus_(plan, topo_) {
         ProgramBuilder b(plan);
         for (const Op& op : ops) {
@@ -34,6 +41,9 @@ public:
         for (std::uint32_t c = 0; c < plan.chips(); ++c) {
             chips_.push_back(std::make_unique<ChipModel>(c, plan, programs_[plan.coord(c).pp],
                                                          topo_, spec, 4, cost, true));
+            if (sram_bytes > 0) {
+                chips_.back()->set_sram_capacity(sram_bytes);
+            }
         }
     }
 
@@ -333,6 +343,82 @@ TEST(ChipModel, PrefillEndIsTheCompletionOfTheLastPrefillOp) {
     MiniSim sim(plan, spec, ops, flat_cost);
     EXPECT_EQ(sim.run(), SimTime::from_ps(3000));
     EXPECT_EQ(sim.chip(0).totals().prefill_end, SimTime::from_ps(2000));
+}
+
+/// Memory model (docs/cluster.md "Memory"): a GEMM streams its weights for 1000 ps over 200 ps
+/// of compute (duration max = 1000); a memory op moves data for 500 ps, then 100 ps of latency.
+OpTiming channel_cost(const Op& o) {
+    OpTiming t;
+    if (o.kind == OpKind::gemm) {
+        t.duration = SimTime::from_ps(1000);
+        t.compute = SimTime::from_ps(200);
+        t.dram = SimTime::from_ps(1000);
+        t.streams_weights = true;
+        t.energy[EnergyComponent::dram] = 7.0;
+        t.energy[EnergyComponent::laser] = 1.0;
+    } else {
+        t.duration = SimTime::from_ps(600);
+        t.dram = SimTime::from_ps(500);
+        t.dram_tail = SimTime::from_ps(100);
+        t.energy[EnergyComponent::dram] = 2.0;
+    }
+    return t;
+}
+
+TEST(DramChannel, TransfersQueueFirstComeFirstServed) {
+    DramChannel ch;
+    const OpTiming gemm = channel_cost(op(0, 0, OpKind::gemm, "qkv", 1, 1, 1, {}));
+    const OpTiming kv = channel_cost(op(1, 0, OpKind::kv_read, "kv_read", 1, 1, 1, {}));
+    EXPECT_EQ(ch.run(gemm, SimTime::zero()), SimTime::from_ps(1000));  // channel 0-1000
+    // Ready at 100, its transfer waits for the weight stream: 1000-1500, + 100 latency.
+    EXPECT_EQ(ch.run(kv, SimTime::from_ps(100)), SimTime::from_ps(1600));
+    // At 1200 the channel is busy until 1500: the stream ends at 2500, compute alone at 1400.
+    EXPECT_EQ(ch.run(gemm, SimTime::from_ps(1200)), SimTime::from_ps(2500));
+    // An op without DRAM part lasts its duration whatever the channel does.
+    EXPECT_EQ(ch.run(OpTiming{SimTime::from_ps(30), {}}, SimTime::from_ps(1300)),
+              SimTime::from_ps(1330));
+    EXPECT_EQ(ch.busy(), SimTime::from_ps(2500));
+    // A resident GEMM computes only, with no DRAM energy.
+    const OpTiming r = resident_use(gemm);
+    EXPECT_EQ(ch.run(r, SimTime::from_ps(1300)), SimTime::from_ps(1500));
+    EXPECT_DOUBLE_EQ(r.energy[EnergyComponent::dram], 0.0);
+    EXPECT_DOUBLE_EQ(r.energy[EnergyComponent::laser], 1.0);
+}
+
+TEST(WeightResidency, FirstFitInFirstUseOrder) {
+    WeightResidency w(100);
+    EXPECT_EQ(w.admit(0, "qkv", 60), 0);
+    EXPECT_EQ(w.admit(0, "proj", 50), WeightResidency::kStreamed);  // 40 left
+    EXPECT_EQ(w.admit(0, "ffn2", 40), 1);                           // a smaller one still fits
+    EXPECT_EQ(w.admit(1, "qkv", 1), WeightResidency::kStreamed);    // full
+    EXPECT_EQ(w.admit(0, "qkv", 60), 0);                            // same key, same answer
+    EXPECT_EQ(w.admit(0, "proj", 1), WeightResidency::kStreamed);
+    EXPECT_EQ(w.resident_bytes(), 100U);
+    EXPECT_EQ(WeightResidency(0).admit(0, "qkv", 1), WeightResidency::kStreamed);
+}
+
+// qkv and a kv_read ready at 0: the KV read runs on the DRAM unit beside the cores but its
+// transfer waits for qkv's weight stream (0-1000): 1000-1500, done at 1600. Then layer 0's qkv
+// again (a later decode step): resident with SRAM, 200 ps of compute and no DRAM energy.
+TEST(ChipModel, OneDramChannelAndResidentWeights) {
+    const std::vector<Op> ops = {op(0, 0, OpKind::gemm, "qkv", 8, 2304, 768, {}),
+                                 op(1, 0, OpKind::kv_read, "kv_read", 8, 1536, 1, {}),
+                                 op(2, 0, OpKind::gemm, "qkv", 8, 2304, 768, {0, 1})};
+    const ClusterSpec spec = plan_spec(1, 1, 1);
+    const Plan plan(spec, testing::gpt2(), testing::gpt2_workload());
+    MiniSim streamed(plan, spec, ops, channel_cost);
+    EXPECT_EQ(streamed.run(), SimTime::from_ps(1600 + 1000));
+    EXPECT_DOUBLE_EQ(streamed.chip(0).totals().energy[EnergyComponent::dram], 7.0 + 2.0 + 7.0);
+    EXPECT_EQ(streamed.chip(0).totals().dram_busy, SimTime::from_ps(2500));
+    EXPECT_EQ(streamed.chip(0).totals().resident_weight_bytes, 0U);
+    // qkv's shard is 2304 × 768 values at 4 bits = 884736 B: it fits 1 MiB.
+    MiniSim resident(plan, spec, ops, channel_cost, 1U << 20);
+    EXPECT_EQ(resident.run(), SimTime::from_ps(1600 + 200));
+    EXPECT_DOUBLE_EQ(resident.chip(0).totals().energy[EnergyComponent::dram], 7.0 + 2.0);
+    EXPECT_EQ(resident.chip(0).totals().resident_weight_bytes, 884736U);
+    // Too small for it: streamed at every use, as without SRAM.
+    MiniSim small(plan, spec, ops, channel_cost, 884735);
+    EXPECT_EQ(small.run(), SimTime::from_ps(1600 + 1000));
 }
 
 }  // namespace

@@ -191,7 +191,7 @@ ScheduledOp sop(std::int64_t d,
                 std::vector<std::uint32_t> deps,
                 std::int64_t after = 0) {
     ScheduledOp o;
-    o.duration = ps(d);
+    o.timing.duration = ps(d);
     o.after = ps(after);
     o.dram = dram;
     o.deps = std::move(deps);
