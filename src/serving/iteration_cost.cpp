@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <tuple>
 
 namespace ltdes::serving {
@@ -47,6 +48,19 @@ SimTime all_reduce_time(const cluster::Topology& topo,
 bool is_memory_op(workload::OpKind k) {
     return k == workload::OpKind::lookup || k == workload::OpKind::kv_read ||
            k == workload::OpKind::kv_write;
+}
+
+/// The fields of `from` that an op's cost depends on (those op_cost memoises on, and the name
+/// for residency), placed in `layer`; the rest of `to` is left as it is.
+void copy_costed_fields(const workload::Op& from, std::int32_t layer, workload::Op& to) {
+    to.kind = from.kind;
+    to.role = from.role;
+    to.name = from.name;
+    to.layer = layer;
+    to.m = from.m;
+    to.n = from.n;
+    to.k = from.k;
+    to.count = from.count;
 }
 
 }  // namespace
@@ -221,6 +235,37 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
     return memo_.emplace(key, v).first->second;
 }
 
+void IterationCostModel::for_each_residency_run(
+    const std::vector<workload::Op>& ops,
+    std::uint32_t stage,
+    std::uint32_t t_begin,
+    std::uint32_t t_end,
+    const cluster::Range& layers,
+    bool cold,
+    const std::function<void(std::uint32_t, std::uint32_t)>& f) const {
+    const auto pattern = [&](std::uint32_t l) {
+        std::vector<bool> p;
+        for (std::uint32_t t = t_begin; t < t_end && !cold; ++t) {
+            for (const workload::Op& o : ops) {
+                if (o.kind == workload::OpKind::gemm) {
+                    p.push_back(resident(stage, t, static_cast<std::int32_t>(l), o.name));
+                }
+            }
+        }
+        return p;
+    };
+    const std::uint32_t end = layers.begin + layers.count;
+    for (std::uint32_t l = layers.begin; l < end;) {
+        const std::vector<bool> p = pattern(l);
+        std::uint32_t run = 1;
+        while (l + run < end && pattern(l + run) == p) {
+            ++run;
+        }
+        f(l, run);
+        l += run;
+    }
+}
+
 IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<workload::Op>& ops,
                                                             std::uint32_t stage,
                                                             std::uint32_t t,
@@ -233,14 +278,7 @@ IterationCostModel::Segment IterationCostModel::run_segment(const std::vector<wo
     std::vector<ScheduledOp> sched(ops.size());
     workload::Op op;
     for (std::size_t i = 0; i < ops.size(); ++i) {
-        op.kind = ops[i].kind;
-        op.role = ops[i].role;
-        op.name = ops[i].name;
-        op.layer = layer;
-        op.m = ops[i].m;
-        op.n = ops[i].n;
-        op.k = ops[i].k;
-        op.count = ops[i].count;
+        copy_costed_fields(ops[i], layer, op);
         const bool res =
             !cold && op.kind == workload::OpKind::gemm && resident(stage, t, layer, ops[i].name);
         const OpValue& v = op_cost(op, stage, t, res);
@@ -293,24 +331,10 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch, bool c
                 add(run_segment(ops.head, s, t, -1, cold), 1);
             }
             // Consecutive layers whose weights are resident alike cost alike: one block each.
-            const auto pattern = [&](std::uint32_t l) {
-                std::vector<bool> p;
-                for (const workload::Op& o : ops.layer) {
-                    if (!cold && o.kind == workload::OpKind::gemm) {
-                        p.push_back(resident(s, t, static_cast<std::int32_t>(l), o.name));
-                    }
-                }
-                return p;
-            };
-            for (std::uint32_t l = layers.begin; l < layers.begin + layers.count;) {
-                const std::vector<bool> p = pattern(l);
-                std::uint32_t run = 1;
-                while (l + run < layers.begin + layers.count && pattern(l + run) == p) {
-                    ++run;
-                }
-                add(run_segment(ops.layer, s, t, static_cast<std::int32_t>(l), cold), run);
-                l += run;
-            }
+            for_each_residency_run(
+                ops.layer, s, t, t + 1, layers, cold, [&](std::uint32_t l, std::uint32_t run) {
+                    add(run_segment(ops.layer, s, t, static_cast<std::int32_t>(l), cold), run);
+                });
             if (s + 1 == pp) {
                 add(run_segment(ops.tail, s, t, -1, cold), 1);
             }
@@ -361,14 +385,7 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
                                                         std::vector<cluster::OpTiming>(ops.size()));
     workload::Op op;
     for (std::size_t i = 0; i < ops.size(); ++i) {
-        op.kind = ops[i].kind;
-        op.role = ops[i].role;
-        op.name = ops[i].name;
-        op.layer = layer;
-        op.m = ops[i].m;
-        op.n = ops[i].n;
-        op.k = ops[i].k;
-        op.count = ops[i].count;
+        copy_costed_fields(ops[i], layer, op);
         for (std::uint32_t t = 0; t < tp; ++t) {
             const std::uint32_t rep = representative_[std::size_t{stage} * tp + t];
             if (rep != t) {
@@ -407,26 +424,10 @@ void IterationCostModel::group_durations(const IterationOps& ops,
             run_group(ops.head, s, -1, 1, cold, clocks);
         }
         // Consecutive layers whose weights are resident alike on every rank run alike.
-        const auto pattern = [&](std::uint32_t l) {
-            std::vector<bool> p;
-            for (std::uint32_t t = 0; t < tp && !cold; ++t) {
-                for (const workload::Op& o : ops.layer) {
-                    if (o.kind == workload::OpKind::gemm) {
-                        p.push_back(resident(s, t, static_cast<std::int32_t>(l), o.name));
-                    }
-                }
-            }
-            return p;
-        };
-        for (std::uint32_t l = layers.begin; l < layers.begin + layers.count;) {
-            const std::vector<bool> p = pattern(l);
-            std::uint32_t run = 1;
-            while (l + run < layers.begin + layers.count && pattern(l + run) == p) {
-                ++run;
-            }
-            run_group(ops.layer, s, static_cast<std::int32_t>(l), run, cold, clocks);
-            l += run;
-        }
+        for_each_residency_run(
+            ops.layer, s, 0, tp, layers, cold, [&](std::uint32_t l, std::uint32_t run) {
+                run_group(ops.layer, s, static_cast<std::int32_t>(l), run, cold, clocks);
+            });
         if (last) {
             run_group(ops.tail, s, -1, 1, cold, clocks);
         }

@@ -84,6 +84,16 @@ private:
                         std::int32_t layer,
                         bool cold) const;
 
+    /// Calls f(first layer, layers) for each run of consecutive `layers` of `stage` whose GEMMs
+    /// in `ops` are resident alike on tensor ranks [t_begin, t_end) (one run when `cold`).
+    void for_each_residency_run(const std::vector<workload::Op>& ops,
+                                std::uint32_t stage,
+                                std::uint32_t t_begin,
+                                std::uint32_t t_end,
+                                const cluster::Range& layers,
+                                bool cold,
+                                const std::function<void(std::uint32_t, std::uint32_t)>& f) const;
+
     /// The weight matrix (layer, name) stays in the SRAM of (stage, tensor rank).
     bool resident(std::uint32_t stage,
                   std::uint32_t t,
