@@ -2,6 +2,8 @@
 // Op fidelity (every op of every iteration on the chip models) against the static op-level run
 // it reuses, and the iteration fidelity against the op fidelity on a matrix of batch
 // compositions, stage counts, tensor sizes and topologies.
+#include "serving_fixture.hpp"
+
 #include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/cluster/op_timing.hpp"
 #include "ltdes/config/arch_loader.hpp"
@@ -25,45 +27,9 @@
 namespace ltdes::serving {
 namespace {
 
+using namespace fixture;
+
 using workload::Op;
-
-cluster::OpCostFn real_cost(const photonic::CostModel& model) {
-    const photonic::MemorySpec mem;
-    return [&model, mem](const Op& op) {
-        const photonic::OpCost c = model.cost(op, mem);
-        cluster::OpTiming t;
-        t.duration = SimTime::from_ps(static_cast<std::int64_t>(std::ceil(c.latency_s * 1e12)));
-        t.energy = c.energy;
-        return t;
-    };
-}
-
-/// tp × pp × dp chips of `topology` serving `model_name` with the photonic cost model.
-struct Served {
-    std::unique_ptr<photonic::CostModel> model =
-        photonic::make_cost_model(*config::builtin_arch("Dota_B_4bit"));
-    cluster::OpCostFn cost = real_cost(*model);
-    cluster::ClusterSpec spec;
-    std::unique_ptr<cluster::Plan> plan;
-    ServingInputs in;
-
-    Served(const char* model_name,
-           std::uint32_t tp,
-           std::uint32_t pp,
-           std::uint32_t dp,
-           cluster::TopologyKind topology) {
-        spec.plan = cluster::PlanSpec{false, tp, pp, dp};
-        spec.chips = tp * pp * dp;
-        spec.topology = topology;
-        spec.microbatches = 1;
-        plan = std::make_unique<cluster::Plan>(spec, *workload::find_preset(model_name),
-                                               workload::WorkloadSpec{dp, 1, 1, 4});
-        in.cluster = spec;
-        in.plan = plan.get();
-        in.cost_of_chip = [c = cost](std::uint32_t) { return c; };
-        in.arch_key = [](std::uint32_t) { return 0U; };
-    }
-};
 
 ServingResult run(const ServingInputs& in, Fidelity fidelity) {
     ServingInputs mine = in;
@@ -71,37 +37,6 @@ ServingResult run(const ServingInputs& in, Fidelity fidelity) {
     dist::LoopbackTransport transport;
     const des::BlockPartitioner part;
     return run_serving(mine, {}, transport, part);
-}
-
-trace::RequestRecord req(std::uint64_t id, double t_s, std::uint64_t prompt, std::uint64_t decode) {
-    return {id, SimTime::from_ps(std::llround(t_s * 1e12)), prompt, decode};
-}
-
-struct StaticTimes {
-    SimTime ttft;
-    SimTime makespan;
-};
-
-/// One request of (prompt, decode) by the op-level path on one replica of `s`'s tp × pp.
-StaticTimes static_run(const Served& s, std::uint32_t prompt, std::uint32_t decode) {
-    cluster::ClusterSpec spec = s.spec;
-    spec.plan = cluster::PlanSpec{false, s.plan->tp(), s.plan->pp(), 1};
-    spec.chips = s.plan->tp() * s.plan->pp();
-    const cluster::Plan plan(spec, s.plan->model(), {1, prompt, decode - 1, 4});
-    cluster::ProgramBuilder builder(plan);
-    for (const Op& o : workload::build_workload_ops(plan.model(), plan.workload())) {
-        builder.add(o);
-    }
-    const auto programs = builder.finish();
-    cluster::ClusterRunInputs in;
-    in.spec = spec;
-    in.plan = &plan;
-    in.programs = &programs;
-    in.cost_of_chip = [&s](std::uint32_t) { return s.cost; };
-    dist::LoopbackTransport transport;
-    const des::BlockPartitioner part;
-    const auto r = cluster::run_cluster(in, transport, part);
-    return {r.totals.prefill_end, r.totals.makespan};
 }
 
 // Requests 1 s apart never meet, so at op fidelity each one runs its lone static pass on the

@@ -3,6 +3,8 @@
 // on other rank and thread counts.
 #include "ltdes/serving/serving_run.hpp"
 
+#include "serving_fixture.hpp"
+
 #include "ltdes/cluster/chip_memory.hpp"
 #include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/config/arch_loader.hpp"
@@ -24,6 +26,8 @@
 
 namespace ltdes::serving {
 namespace {
+
+using namespace fixture;
 
 using workload::Op;
 
@@ -52,49 +56,6 @@ private:
     std::uint64_t s_;
 };
 
-cluster::OpCostFn real_cost(const photonic::CostModel& model) {
-    const photonic::MemorySpec mem;
-    return [&model, mem](const Op& op) {
-        const photonic::OpCost c = model.cost(op, mem);
-        cluster::OpTiming t;
-        t.duration = SimTime::from_ps(static_cast<std::int64_t>(std::ceil(c.latency_s * 1e12)));
-        t.energy = c.energy;
-        return t;
-    };
-}
-
-/// A cluster, its plan and cost model; inputs for a serving run.
-struct Served {
-    std::unique_ptr<photonic::CostModel> model =
-        photonic::make_cost_model(*config::builtin_arch("Dota_B_4bit"));
-    cluster::OpCostFn cost = real_cost(*model);
-    cluster::ClusterSpec spec;
-    std::unique_ptr<cluster::Plan> plan;
-    ServingInputs in;
-
-    Served(const char* model_name,
-           std::uint32_t tp,
-           std::uint32_t pp,
-           std::uint32_t dp,
-           cluster::TopologyKind topology = cluster::TopologyKind::fully_connected) {
-        spec.plan = cluster::PlanSpec{false, tp, pp, dp};
-        spec.chips = tp * pp * dp;
-        spec.topology = topology;
-        spec.microbatches = 1;
-        plan = std::make_unique<cluster::Plan>(spec, *workload::find_preset(model_name),
-                                               workload::WorkloadSpec{dp, 1, 1, 4});
-        in.cluster = spec;
-        in.plan = plan.get();
-        in.cost_of_chip = [c = cost](std::uint32_t) { return c; };
-        in.arch_key = [](std::uint32_t) { return 0U; };
-    }
-
-    void set_capacity_gib(double gib) {
-        spec.dram.capacity_gib = gib;
-        in.cluster = spec;
-    }
-};
-
 ServingResult run_on(const ServingInputs& in,
                      int ranks,
                      int threads,
@@ -115,38 +76,6 @@ ServingResult run_on(const ServingInputs& in,
         w.join();
     }
     return results[0];
-}
-
-struct StaticTimes {
-    SimTime ttft;
-    SimTime makespan;
-};
-
-/// One request of (prompt, decode) run by the op-level path: decode − 1 decode steps, since
-/// the prefill produces the first token.
-StaticTimes static_run(const Served& s, std::uint32_t prompt, std::uint32_t decode) {
-    cluster::ClusterSpec spec = s.spec;
-    spec.plan = cluster::PlanSpec{false, s.plan->tp(), s.plan->pp(), 1};
-    spec.chips = s.plan->tp() * s.plan->pp();
-    const cluster::Plan plan(spec, s.plan->model(), {1, prompt, decode - 1, 4});
-    cluster::ProgramBuilder builder(plan);
-    for (const Op& o : workload::build_workload_ops(plan.model(), plan.workload())) {
-        builder.add(o);
-    }
-    const auto programs = builder.finish();
-    cluster::ClusterRunInputs in;
-    in.spec = spec;
-    in.plan = &plan;
-    in.programs = &programs;
-    in.cost_of_chip = [&s](std::uint32_t) { return s.cost; };
-    dist::LoopbackTransport transport;
-    const des::BlockPartitioner part;
-    const auto r = cluster::run_cluster(in, transport, part);
-    return {r.totals.prefill_end, r.totals.makespan};
-}
-
-trace::RequestRecord req(std::uint64_t id, double t_s, std::uint64_t prompt, std::uint64_t decode) {
-    return {id, SimTime::from_ps(std::llround(t_s * 1e12)), prompt, decode};
 }
 
 // Requests 1 s apart never meet: each one's TTFT and end-to-end time are the dispatch latency
