@@ -16,6 +16,7 @@
 #include <string>
 #include <system_error>
 #include <tuple>
+#include <unistd.h>
 
 namespace ltdes::output {
 
@@ -35,19 +36,17 @@ bool row_less(const TimelineRow& a, const TimelineRow& b) {
     return stats::timeline_less(a, b);
 }
 
-/// Buffered sequential reader of one sorted run file.
+/// Buffered sequential reader of one sorted run file; owns the run, so destroying the reader
+/// closes the file and frees its space.
 class RowSpool::RunReader {
 public:
-    RunReader(const fs::path& path, std::size_t buffer_rows)
-        : path_(path), file_(std::fopen(path.c_str(), "rb")), buffer_(buffer_rows) {
-        if (file_ == nullptr) {
-            throw OutputError(
-                fmt::format("{}: cannot reopen a spill file: {}", path.string(), errno_text()));
+    RunReader(Run run, std::size_t buffer_rows) : run_(std::move(run)), buffer_(buffer_rows) {
+        if (std::fseek(run_.file.get(), 0, SEEK_SET) != 0) {
+            throw OutputError(fmt::format("{}: cannot rewind a spill file: {}", run_.name.string(),
+                                          errno_text()));
         }
         refill();
     }
-
-    ~RunReader() { std::fclose(file_); }
 
     RunReader(const RunReader&) = delete;
     RunReader& operator=(const RunReader&) = delete;
@@ -65,14 +64,13 @@ public:
 private:
     void refill() {
         pos_ = 0;
-        end_ = std::fread(buffer_.data(), sizeof(TimelineRow), buffer_.size(), file_);
-        if (end_ == 0 && std::ferror(file_) != 0) {
-            throw OutputError(fmt::format("{}: cannot read a spill file", path_.string()));
+        end_ = std::fread(buffer_.data(), sizeof(TimelineRow), buffer_.size(), run_.file.get());
+        if (end_ == 0 && std::ferror(run_.file.get()) != 0) {
+            throw OutputError(fmt::format("{}: cannot read a spill file", run_.name.string()));
         }
     }
 
-    fs::path path_;
-    std::FILE* file_;
+    Run run_;
     std::vector<TimelineRow> buffer_;
     std::size_t pos_ = 0;
     std::size_t end_ = 0;
@@ -94,13 +92,7 @@ RowSpool::RowSpool(fs::path dir, std::string stem, SpoolLimits limits)
     }
 }
 
-RowSpool::~RowSpool() {
-    readers_.clear();
-    for (const auto& f : all_files_) {
-        std::error_code ec;
-        fs::remove(f, ec);
-    }
-}
+RowSpool::~RowSpool() = default;
 
 void RowSpool::add(const TimelineRow& row) {
     LTDES_ASSERT(!reading_, "RowSpool::add after finish_input");
@@ -115,25 +107,32 @@ void RowSpool::add(const TimelineRow& row) {
 
 namespace {
 
-/// Closes a spill file and throws when any write or the close failed (a full disk).
-void close_spill(std::FILE* f, bool wrote_all, const fs::path& path) {
-    const bool closed = std::fclose(f) == 0;
-    if (!wrote_all || !closed) {
-        throw OutputError(fmt::format("{}: cannot write a spill file (disk full?)", path.string()));
+/// Flushes a spill file's writes and throws when any write or the flush failed (a full disk).
+/// The file stays open: it has no name, closing it would lose it.
+void flush_spill(std::FILE* f, bool wrote_all, const fs::path& name) {
+    const bool flushed = std::fflush(f) == 0;
+    if (!wrote_all || !flushed) {
+        throw OutputError(fmt::format("{}: cannot write a spill file (disk full?)", name.string()));
     }
 }
 
 }  // namespace
 
-std::pair<fs::path, std::FILE*> RowSpool::create_spill() {
-    fs::path path = dir_ / fmt::format("{}.{}.spill", stem_, runs_written_++);
-    all_files_.push_back(path);
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) {
+RowSpool::Run RowSpool::create_spill() {
+    Run run;
+    run.name = dir_ / fmt::format("{}.{}.spill", stem_, runs_written_++);
+    run.file.reset(std::fopen(run.name.c_str(), "w+b"));
+    if (run.file == nullptr) {
         throw OutputError(
-            fmt::format("{}: cannot create a spill file: {}", path.string(), errno_text()));
+            fmt::format("{}: cannot create a spill file: {}", run.name.string(), errno_text()));
     }
-    return {std::move(path), f};
+    // Unlinked while open: the data stay reachable through the stream, the name is gone, and
+    // the kernel frees the space when the stream is closed or the process ends, however it ends.
+    if (::unlink(run.name.c_str()) != 0) {
+        throw OutputError(
+            fmt::format("{}: cannot unlink a spill file: {}", run.name.string(), errno_text()));
+    }
+    return run;
 }
 
 RowSpool::RunReader* RowSpool::smallest(std::span<const std::unique_ptr<RunReader>> readers) {
@@ -146,22 +145,23 @@ RowSpool::RunReader* RowSpool::smallest(std::span<const std::unique_ptr<RunReade
     return best;
 }
 
-fs::path RowSpool::spill_run(std::span<const TimelineRow> rows) {
-    auto [path, f] = create_spill();
-    const bool ok =
-        !fault_ && std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(), f) == rows.size();
-    close_spill(f, ok, path);
-    return path;
+RowSpool::Run RowSpool::spill_run(std::span<const TimelineRow> rows) {
+    Run run = create_spill();
+    const bool ok = !fault_ && std::fwrite(rows.data(), sizeof(TimelineRow), rows.size(),
+                                           run.file.get()) == rows.size();
+    flush_spill(run.file.get(), ok, run.name);
+    return run;
 }
 
-fs::path RowSpool::merge_runs(std::span<const fs::path> runs) {
+RowSpool::Run RowSpool::merge_runs(std::span<Run> runs) {
     std::vector<std::unique_ptr<RunReader>> readers;
-    for (const auto& r : runs) {
-        readers.push_back(std::make_unique<RunReader>(r, limits_.read_rows));
+    for (auto& r : runs) {
+        readers.push_back(std::make_unique<RunReader>(std::move(r), limits_.read_rows));
     }
     std::vector<TimelineRow> out;
     out.reserve(limits_.read_rows);
-    auto [path, f] = create_spill();
+    Run merged = create_spill();
+    std::FILE* f = merged.file.get();
     bool ok = true;
     for (RunReader* best = smallest(readers); best != nullptr; best = smallest(readers)) {
         out.push_back(best->front());
@@ -172,13 +172,8 @@ fs::path RowSpool::merge_runs(std::span<const fs::path> runs) {
         }
     }
     ok = ok && std::fwrite(out.data(), sizeof(TimelineRow), out.size(), f) == out.size();
-    close_spill(f, ok, path);
-    readers.clear();
-    for (const auto& r : runs) {
-        std::error_code ec;
-        fs::remove(r, ec);
-    }
-    return path;
+    flush_spill(f, ok, merged.name);
+    return merged;  // the readers close (and so free) the merged inputs
 }
 
 void RowSpool::finish_input() {
@@ -195,16 +190,18 @@ void RowSpool::finish_input() {
     buffer_.shrink_to_fit();
     // Merge passes keep the number of open runs (and their read buffers) at most fan_in.
     while (runs_.size() > limits_.fan_in) {
-        std::vector<fs::path> next;
+        std::vector<Run> next;
         for (std::size_t i = 0; i < runs_.size(); i += limits_.fan_in) {
             const std::size_t n = std::min(limits_.fan_in, runs_.size() - i);
-            next.push_back(n == 1 ? runs_[i] : merge_runs(std::span(runs_).subspan(i, n)));
+            next.push_back(n == 1 ? std::move(runs_[i])
+                                  : merge_runs(std::span(runs_).subspan(i, n)));
         }
         runs_ = std::move(next);
     }
-    for (const auto& r : runs_) {
-        readers_.push_back(std::make_unique<RunReader>(r, limits_.read_rows));
+    for (auto& r : runs_) {
+        readers_.push_back(std::make_unique<RunReader>(std::move(r), limits_.read_rows));
     }
+    runs_.clear();
 }
 
 std::size_t RowSpool::next(std::span<TimelineRow> out) {

@@ -29,10 +29,12 @@ struct SpoolLimits {
     std::size_t read_rows = 2048;                    ///< rows buffered per run while merging
 };
 
-/// Not thread-safe; one spool per rank. Spill files are removed by the destructor.
+/// Not thread-safe; one spool per rank.
 class RowSpool {
 public:
-    /// Spill files are `<dir>/<stem>.<n>.spill`.
+    /// Spill files are created as `<dir>/<stem>.<n>.spill` and unlinked at once: they live on
+    /// as open, nameless files, so no end of the process (a second signal, SIGKILL) leaves one
+    /// behind. The name only appears in messages and, on Linux, in `/proc/<pid>/fd`.
     RowSpool(std::filesystem::path dir, std::string stem, SpoolLimits limits = {});
     ~RowSpool();
     RowSpool(const RowSpool&) = delete;
@@ -56,17 +58,27 @@ public:
 private:
     class RunReader;
 
-    std::pair<std::filesystem::path, std::FILE*> create_spill();
+    /// Closes a spill file (its space is freed then: it has no name).
+    struct FileCloser {
+        void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+
+    /// One sorted run: an open spill file with no name, and the name it was created under.
+    struct Run {
+        std::unique_ptr<std::FILE, FileCloser> file;
+        std::filesystem::path name;
+    };
+
+    Run create_spill();
     static RunReader* smallest(std::span<const std::unique_ptr<RunReader>> readers);
-    std::filesystem::path spill_run(std::span<const stats::TimelineRow> rows);
-    std::filesystem::path merge_runs(std::span<const std::filesystem::path> runs);
+    Run spill_run(std::span<const stats::TimelineRow> rows);
+    Run merge_runs(std::span<Run> runs);
 
     std::filesystem::path dir_;
     std::string stem_;
     SpoolLimits limits_;
     std::vector<stats::TimelineRow> buffer_;
-    std::vector<std::filesystem::path> runs_;
-    std::vector<std::filesystem::path> all_files_;
+    std::vector<Run> runs_;
     std::uint64_t total_rows_ = 0;
     std::size_t runs_written_ = 0;
     bool reading_ = false;

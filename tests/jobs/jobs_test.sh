@@ -41,7 +41,10 @@ SLURM_JOB_ID=4343 SLURM_CPUS_PER_TASK=1 LTDES="$ltdes" TRACE="$work/long.trace" 
     OUTDIR="$work/slurm-usr1" EXTRA="--pp 8" bash jobs/slurm/run.sbatch >"$work/usr1.log" 2>&1 &
 job=$!
 for _ in $(seq 1 600); do
-    compgen -G "$work/slurm-usr1/.lt-des-4343.h5.r0.*.spill" >/dev/null && break
+    # The first spill file (unlinked at creation: seen in /proc/<pid>/fd) means the run is going.
+    [ -n "$(find /proc/[0-9]*/fd -maxdepth 1 \
+        -lname "$work/slurm-usr1/.lt-des-4343.h5.r0.*.spill (deleted)" -print -quit 2>/dev/null)" ] \
+        && break
     sleep 0.1
 done
 kill -USR1 $job

@@ -4,7 +4,7 @@
 #   h5-write-n1   an HDF5 data write fails (LTDES_FAULT_H5_WRITE=0, as on a full disk), one rank
 #   h5-write-n2   the same on rank 1 of two: no deadlock in the collective writes or H5Fclose
 #   kill-n2       rank 1 of two is killed with SIGKILL mid-run: the job ends (Open MPI's own
-#                 detection), and no file claims to be complete
+#                 detection), no file claims to be complete, and no spill file is left
 # Every rank's exit code is recorded by a wrapper; a hang is caught by a 60 s watchdog.
 set -u
 lt=$1 mpiexec=$2 case=$3
@@ -13,6 +13,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 out="$dir/f.h5"
 fail() { echo "FAIL ($case): $*"; [ -f "$dir/err" ] && cat "$dir/err"; exit 1; }
+# True while some process holds a spill file of this run open (they are unlinked at creation).
+spilling() { [ -n "$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$dir/.f.h5.r*.spill (deleted)" -print -quit 2>/dev/null)" ]; }
 
 # Runs lt-des under mpirun with NP ranks; each rank writes its exit code to $dir/code.<rank>.
 wrapped() {
@@ -63,7 +65,7 @@ kill-n2)
         >/dev/null 2>"$dir/err" &
     pid=$!
     for _ in $(seq 1 600); do
-        compgen -G "$dir/.f.h5.r*.spill" >/dev/null && break
+        spilling && break
         kill -0 $pid 2>/dev/null || fail "the run ended before the kill"
         sleep 0.1
     done
@@ -88,6 +90,7 @@ except OSError:
 assert status != "complete", status
 PY
     fi
+    ! compgen -G "$dir/.*.spill" >/dev/null || fail "spill files left: $(ls -A "$dir")"
     echo "ok: the job ended; left: $(ls -A "$dir" | tr '\n' ' ')"
     ;;
 *) fail "unknown case" ;;

@@ -9,13 +9,20 @@
 #   after-run      SIGTERM after the result file is complete (LTDES_FAULT_SELF_SIGNAL)
 # A stopped run must exit 128+signal within a few seconds, print one error line, leave
 # <out>.partial with status=interrupted, no <out> and no .spill file (the second signal of
-# twice-n1 ends at once and may leave spill files; only its exit code and time are checked).
+# twice-n1 ends at once: its exit code, time and the absence of spill files are checked).
 set -u
 lt=$1 mpiexec=$2 case=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 out="$dir/sig.h5"
 fail() { echo "FAIL ($case): $*"; [ -f "$dir/err" ] && cat "$dir/err"; exit 1; }
+# True while some process holds a spill file of this run open. Spill files are unlinked as soon
+# as they are created, so they are seen through /proc/<pid>/fd ("... (deleted)"), not the folder.
+spilling() { [ -n "$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$dir/.sig.h5.r*.spill (deleted)" -print -quit 2>/dev/null)" ]; }
+no_spill_left() {
+    ! compgen -G "$dir/*.spill" >/dev/null && ! compgen -G "$dir/.*.spill" >/dev/null \
+        || fail "spill files left: $(ls -a "$dir")"
+}
 
 if [ "$case" = after-run ]; then
     LTDES_FAULT_SELF_SIGNAL=after_run "$lt" run --trace "$(dirname "$0")/../../traces/tiny.trace" \
@@ -31,7 +38,7 @@ fi
 
 # A run long enough to be signalled mid-simulation: gpt2, 8 x 768 prompt tokens and 256 decode
 # steps on 8 chips with the full timeline (minutes on one core). Its rows overflow the writer's
-# in-memory buffer early, so the first .spill file proves the kernel is running.
+# in-memory buffer early, so the first spill file proves the kernel is running.
 "$lt" trace gen --model gpt2 --prompt 768 --decode 256 --batch 8 -o "$dir/long.trace" >/dev/null \
     || fail "trace gen"
 args=(run --trace "$dir/long.trace" --pp 8 --out "$out")
@@ -41,11 +48,11 @@ case $case in
 esac
 pid=$!
 for _ in $(seq 1 600); do
-    compgen -G "$dir/.sig.h5.r*.spill" >/dev/null && break
+    spilling && break
     kill -0 $pid 2>/dev/null || fail "the run ended before it was signalled"
     sleep 0.1
 done
-compgen -G "$dir/.sig.h5.r*.spill" >/dev/null || fail "no spill file after 60 s"
+spilling || fail "no spill file after 60 s"
 
 # The lt-des processes: the run itself, or mpirun's children with their MPI rank.
 rank_pid() {
@@ -76,12 +83,11 @@ echo "SIG$sig: exit $code after $took s"
 [ $code -eq $want ] || fail "exit $code, want $want"
 [ "$(echo "$took < 10" | bc)" -eq 1 ] || fail "took $took s"
 [ ! -e "$out" ] || fail "$out exists"
+no_spill_left
 if [ "$case" = twice-n1 ]; then
-    echo "ok: the second signal ended the run at once"
+    echo "ok: the second signal ended the run at once and left no spill file"
     exit 0
 fi
-! compgen -G "$dir/*.spill" >/dev/null && ! compgen -G "$dir/.*.spill" >/dev/null \
-    || fail "spill files left: $(ls -a "$dir")"
 [ "$(grep -c 'lt-des: error: ' "$dir/err")" -eq 1 ] || fail "want one error line"
 grep -q "lt-des: error: interrupted by SIG$sig at simulated time" "$dir/err" || fail "message"
 /usr/bin/python3 - "$out.partial" "SIG$sig" <<'PY' || fail "partial file"

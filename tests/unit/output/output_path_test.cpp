@@ -64,6 +64,13 @@ TEST(CheckOutputPath, ForceNeverReplacesAFifoOrADevice) {
     fs::remove_all(dir);
 }
 
+TEST(CheckOutputPath, ForceNeverReplacesDevNull) {
+    // The case as root: `--out /dev/null --force`. The check only looks (stat), so
+    // asking it about the real /dev/null is safe; it must refuse and leave the device alone.
+    EXPECT_NE(message_of("/dev/null", true).find("is a device"), std::string::npos);
+    EXPECT_TRUE(fs::is_character_file("/dev/null"));
+}
+
 TEST(CheckOutputPath, RejectsAnEmptyName) {
     EXPECT_NE(message_of("", false).find("empty"), std::string::npos);
 }
