@@ -167,6 +167,12 @@ arch_second_document) printf 'core:\n  width: 8\n---\ncore:\n  width: 16\n' >a.y
 arch_complex_key) printf 'core:\n  ? {a: 1}\n  : 2\n' >a.yaml
     expect "a.yaml:2: key 'core': expected a plain key name" -- \
         --trace "$trace" --arch a.yaml --out "$out" ;;
+# ---- more chips than the documented maximum (2^20): refused before anything is built ----------
+chips_over_limit_cli) expect "1048577 chips is more than 1048576" -- \
+        --trace "$trace" --dp 1048577 --out "$out" ;;
+chips_over_limit_yaml) printf 'chips: 1048577\nplan: {tp: 1, pp: 1, dp: 1048577}\n' >c.yaml
+    expect "c\.yaml: chips: must be between 1 and 1048576 \(got 1048577\)" -- \
+        --trace "$trace" --cluster c.yaml --out "$out" ;;
 # ---- messages: long values clipped, CR/LF escaped ----------------------------------------------
 long_value_clipped) long=$(head -c 100000 /dev/zero | tr '\0' 'x')
     expect "overlap: expected true or false, got 'x{80}…'$" -- \
