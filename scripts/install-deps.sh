@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs, idempotently and non-interactively, the Debian 12 packages that lt-des needs to
 # build, test and post-process. Nothing is downloaded from anywhere but Debian's archive.
+# clang and libclang-rt-dev (libFuzzer, the sanitizer runtimes) build the `fuzz` preset;
+# dpkg-dev unpacks oneTBB's source package for the `tsan` preset (scripts/build-tbb-tsan.sh).
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,7 @@ packages=(
     libtbb-dev libcxxopts-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     clang-format
+    clang libclang-rt-dev dpkg-dev
     python3 python3-h5py python3-numpy python3-matplotlib python3-pandas
 )
 
