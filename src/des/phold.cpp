@@ -25,8 +25,10 @@ void require(bool ok, const char* flag, double value, const char* what) {
     }
 }
 
-// std::llround for the delays of PHOLD (x >= 0), inline: the libm call was about 45
-// instructions per event. x - trunc(x) is exact, so the result is llround's bit for bit.
+}  // namespace
+
+// The libm call was about 45 instructions per event. x - trunc(x) is exact (Sterbenz for
+// x >= 1), so the comparison with 0.5 gives llround's result bit for bit.
 std::int64_t round_half_up(double x) {
     if (!(x >= 0.0 && x < 0x1p62)) {
         return std::llround(x);
@@ -34,8 +36,6 @@ std::int64_t round_half_up(double x) {
     const auto whole = static_cast<std::int64_t>(x);
     return whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0);
 }
-
-}  // namespace
 
 void PholdSpec::validate() const {
     if (lps < 1) {
