@@ -360,10 +360,7 @@ constexpr std::array<std::string_view, 10> kBuiltinNames = {
     "Dota_B_4bit",      "Dota_B_8bit", "Dota_L_4bit", "Dota_L_8bit", "Bs_mrr_bank_4bit",
     "Bs_mrr_bank_8bit", "Bs_mzi_4bit", "Bs_mzi_8bit", "a100-sxm",    "h100-sxm"};
 
-}  // namespace
-
-void overlay_arch_yaml(ArchSpec& spec, std::string_view text, std::string_view where) {
-    const YAML::Node root = load_single_document(text, where, "an arch file holds one mapping");
+void overlay_arch_root(ArchSpec& spec, const YAML::Node& root, std::string_view where) {
     if (root.IsNull()) {
         return;
     }
@@ -379,6 +376,20 @@ void overlay_arch_yaml(ArchSpec& spec, std::string_view text, std::string_view w
     }
 }
 
+/// A built-in file over `spec`: parsed once, no second-document check (see
+/// load_builtin_document).
+void overlay_builtin(ArchSpec& spec, std::string_view name) {
+    const std::string where = fmt::format("<built-in>/{}.yaml", name);
+    overlay_arch_root(spec, load_builtin_document(builtin_text(name), where), where);
+}
+
+}  // namespace
+
+void overlay_arch_yaml(ArchSpec& spec, std::string_view text, std::string_view where) {
+    overlay_arch_root(spec, load_single_document(text, where, "an arch file holds one mapping"),
+                      where);
+}
+
 std::span<const std::string_view> builtin_arch_names() {
     return kBuiltinNames;
 }
@@ -389,9 +400,9 @@ std::optional<ArchSpec> builtin_arch(std::string_view name) {
         return std::nullopt;
     }
     ArchSpec spec;
-    overlay_arch_yaml(spec, builtin_text("default"), "<built-in>/default.yaml");
+    overlay_builtin(spec, "default");
+    overlay_builtin(spec, name);
     const std::string where = fmt::format("<built-in>/{}.yaml", name);
-    overlay_arch_yaml(spec, text, where);
     spec.name = std::string(name);
     spec.validate(where);
     return spec;
@@ -434,7 +445,7 @@ photonic::ArchSpec load_arch(const std::string& path) {
         dir = dir.parent_path();
     }
     if (!merged_default) {
-        overlay_arch_yaml(spec, builtin_text("default"), "<built-in>/default.yaml");
+        overlay_builtin(spec, "default");
     }
     overlay_arch_yaml(spec, text, path);
     spec.name = file.stem().string();

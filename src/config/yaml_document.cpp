@@ -49,6 +49,11 @@ private:
     YAML::Mark mark_;
 };
 
+ConfigError invalid_yaml(const YAML::Exception& e, std::string_view where) {
+    return ConfigError(
+        fmt::format("{}:{}: invalid YAML: {}", where, e.mark.line + 1, clip_value(e.msg)));
+}
+
 }  // namespace
 
 YAML::Node load_single_document(std::string_view text,
@@ -70,8 +75,15 @@ YAML::Node load_single_document(std::string_view text,
         }
         return root;
     } catch (const YAML::Exception& e) {
-        throw ConfigError(
-            fmt::format("{}:{}: invalid YAML: {}", where, e.mark.line + 1, clip_value(e.msg)));
+        throw invalid_yaml(e, where);
+    }
+}
+
+YAML::Node load_builtin_document(std::string_view text, std::string_view where) {
+    try {
+        return YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+        throw invalid_yaml(e, where);
     }
 }
 

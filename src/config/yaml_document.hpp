@@ -19,4 +19,10 @@ YAML::Node load_single_document(std::string_view text,
                                 std::string_view where,
                                 std::string_view kind);
 
+/// The first document of a text known to hold one: the arch files compiled into lt-des, which
+/// tests load through load_single_document from configs/arch/. Parses once (the check above
+/// parses the text a second time, about half of the cost). A syntax error throws like
+/// load_single_document.
+YAML::Node load_builtin_document(std::string_view text, std::string_view where);
+
 }  // namespace ltdes::config

@@ -10,6 +10,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 namespace ltdes::des {
@@ -101,6 +102,9 @@ Engine::Engine(const SimulationSpec& spec,
     }
     lps_per_shard_ =
         spec.lps_per_shard > 0 ? spec.lps_per_shard : auto_lps_per_shard(lps_.size(), spec.threads);
+    if (std::has_single_bit(lps_per_shard_)) {
+        shard_shift_ = std::countr_zero(lps_per_shard_);
+    }
     const std::size_t shard_count = (lps_.size() + lps_per_shard_ - 1) / lps_per_shard_;
     shards_.resize(shard_count);
     for (std::size_t s = 0; s < shard_count; ++s) {

@@ -16,7 +16,8 @@ namespace ltdes::trace {
 LineReader::LineReader(const std::filesystem::path& path, std::size_t max_line)
     : path_(path.string()),
       max_line_(max_line),
-      buf_(std::max<std::size_t>(1 << 20, 2 * max_line + 2)) {
+      capacity_(std::max<std::size_t>(1 << 20, 2 * max_line + 2)),
+      buf_(std::make_unique_for_overwrite<char[]>(capacity_)) {
     // stat only: opening a FIFO would block, and a FIFO or device cannot be read twice.
     if (const auto why = not_a_regular_file(path)) {
         throw TraceError(
@@ -51,11 +52,11 @@ bool LineReader::refill() {
         return false;
     }
     if (begin_ > 0) {
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    const std::size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
+    const std::size_t got = std::fread(buf_.get() + end_, 1, capacity_ - end_, file_);
     if (got == 0) {
         if (std::ferror(file_) != 0) {
             fail_at(line_ + 1, "read error");
@@ -70,11 +71,11 @@ bool LineReader::refill() {
 std::optional<std::string_view> LineReader::next() {
     std::size_t scanned = begin_;  // bytes before this offset hold no newline
     for (;;) {
-        const void* nl = std::memchr(buf_.data() + scanned, '\n', end_ - scanned);
+        const void* nl = std::memchr(buf_.get() + scanned, '\n', end_ - scanned);
         if (nl != nullptr) {
             const std::size_t pos =
-                static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data());
-            std::string_view line(buf_.data() + begin_, pos - begin_);
+                static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.get());
+            std::string_view line(buf_.get() + begin_, pos - begin_);
             begin_ = pos + 1;
             ++line_;
             if (line.size() > max_line_) {

@@ -5,10 +5,10 @@
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace ltdes::trace {
 
@@ -41,7 +41,9 @@ private:
     std::string path_;
     std::FILE* file_ = nullptr;
     std::size_t max_line_;
-    std::vector<char> buf_;
+    // Not zeroed: a fresh 1 MiB buffer costs page faults only where read() writes.
+    std::size_t capacity_;
+    std::unique_ptr<char[]> buf_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     bool eof_ = false;

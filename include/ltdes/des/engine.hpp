@@ -147,14 +147,17 @@ private:
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
 
     Shard& shard_of_local(std::uint32_t local_index) {
-        return shards_[local_index / lps_per_shard_];
+        // Every send asks: a shift instead of a division when the shard size allows.
+        return shards_[shard_shift_ >= 0 ? local_index >> shard_shift_
+                                         : local_index / lps_per_shard_];
     }
 
     SimulationSpec spec_;
     RankId rank_;
     std::uint32_t lp_count_ = 0;
     std::uint32_t lps_per_shard_ = 1;
-    std::vector<std::int32_t> owner_;         // global LP -> rank
+    int shard_shift_ = -1;             // log2(lps_per_shard_) when it is a power of two, else -1
+    std::vector<std::int32_t> owner_;  // global LP -> rank
     std::vector<std::uint32_t> local_index_;  // global LP -> local index (or kNotLocal)
     std::vector<LpSlot> lps_;
     std::vector<Shard> shards_;

@@ -10,6 +10,10 @@
 
 namespace ltdes::des {
 
+/// std::llround(x) for PHOLD's delays in ps (x >= 0), without the libm call on every event; other
+/// values go to std::llround.
+std::int64_t round_half_up(double x);
+
 /// Parameters of the PHOLD benchmark, in the units of `lt-des bench phold` (docs/commands.md):
 /// times in abstract units, 1 unit = 1 µs = 1e6 ps.
 struct PholdSpec {

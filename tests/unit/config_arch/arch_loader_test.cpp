@@ -99,6 +99,8 @@ TEST(ArchLoader, AuthorsFilesLoadUnchangedAndEqualOurs) {
     }
 }
 
+// load_arch reads these files (and their default.yaml) with the full single-document check;
+// builtin_arch parses the same texts once, without it, so this test is that check for them.
 TEST(ArchLoader, ShippedFilesEqualTheBuiltins) {
     const fs::path dir = fs::path(LTDES_SOURCE_DIR) / "configs" / "arch";
     for (std::string_view name : builtin_arch_names()) {

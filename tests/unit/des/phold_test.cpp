@@ -199,6 +199,25 @@ TEST(PholdSpec, OneUnitIsOneMicrosecond) {
     EXPECT_EQ(PholdSpec::to_time(2.5e-6).in_ps(), 3);  // rounded to the nearest ps
 }
 
+TEST(PholdDelay, RoundHalfUpIsLlroundBitForBit) {
+    // Halves go up, the largest double below 0.5 goes down (x + 0.5 would round it up), and
+    // past 2^52 every double is already whole.
+    EXPECT_EQ(round_half_up(0.0), 0);
+    EXPECT_EQ(round_half_up(-0.0), 0);
+    EXPECT_EQ(round_half_up(0.5), 1);
+    EXPECT_EQ(round_half_up(2.5), 3);
+    EXPECT_EQ(round_half_up(0.49999999999999994), 0);
+    EXPECT_EQ(round_half_up(4503599627370495.5), 4503599627370496);
+    EXPECT_EQ(round_half_up(9007199254740993.0), 9007199254740992);  // 2^53 + 1 is not a double
+    EXPECT_EQ(round_half_up(-2.5), -3);                              // std::llround's path
+    // The delays PHOLD draws, against the libm function.
+    LpRandom r(5, LpId{1});
+    for (int i = 0; i < 200000; ++i) {
+        const double x = -9e5 * std::log(r.next_unit()) * (i % 7 == 0 ? 1e9 : 1.0);
+        ASSERT_EQ(round_half_up(x), std::llround(x)) << x;
+    }
+}
+
 TEST(LpRandom, UnitDrawsStayInTheHalfOpenInterval) {
     LpRandom r(1, LpId{0});
     double sum = 0.0;
