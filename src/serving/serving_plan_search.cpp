@@ -112,6 +112,13 @@ public:
         return interpolated(tokens, [&](std::uint64_t x) { return step(1, x, 0, 0); });
     }
 
+    /// `n` decodes of `cached` context, interpolated in both between powers of two.
+    Step decodes(double n, double cached) {
+        return interpolated(n, [&](std::uint64_t x) {
+            return interpolated(cached, [&](std::uint64_t c) { return step(x, 1, c, 0); });
+        });
+    }
+
     /// `n` decodes of `cached` context with a prefill chunk of `chunk` tokens, interpolated
     /// in the chunk between powers of two.
     Step mixed(std::uint64_t n, std::uint64_t cached, double chunk) {
@@ -263,18 +270,29 @@ ServingPrediction predict(ReplicaCosts& costs,
     std::uint64_t good = 0;
     std::uint64_t tokens = 0;
     double energy = 0.0;
-    const Step dstep = decode(std::max<std::uint64_t>(n, 1));
-    const double decode_e = dstep.e / static_cast<double>(std::max<std::uint64_t>(n, 1));
+    // A request's decode steps take the iteration time of the requests running when it starts
+    // (itself included), stretched by the others' prefills as in the model's TPOT.
+    const double stretch = tpot / decode(std::max<std::uint64_t>(n, 1)).t;
     for (std::size_t i = 0; i < rq.size(); ++i) {
         const auto& r = rq[i];
         const double a = r.arrival.in_seconds();
         MinHeap& h = free_at[i % c.dp];
         double start = a + dispatch;
+        while (!h.empty() && h.top() <= start) {
+            h.pop();
+        }
         if (h.size() >= slots) {
             start = std::max(start, h.top());
             h.pop();
         }
         const auto prompt = static_cast<double>(r.prompt_tokens);
+        const double running = static_cast<double>(std::min<std::uint64_t>(h.size() + 1, slots));
+        // Its own mid-life context, the others' at the trace's mean (attention is linear in it).
+        const double own = prompt + static_cast<double>(r.decode_tokens) / 2.0;
+        const Step dstep =
+            costs.decodes(running, (own + (running - 1.0) * static_cast<double>(ctx)) / running);
+        const double my_tpot = dstep.t * stretch;
+        const double decode_e = dstep.e / running;
         const Step pre = costs.prefill(prompt);
         double first_latency = pre.tokens;
         if (c.chunked_prefill) {
@@ -290,18 +308,18 @@ ServingPrediction predict(ReplicaCosts& costs,
         }
         const double t1 = start - a + wait + first_latency;
         const auto steps = static_cast<double>(r.decode_tokens - 1);
-        const double done = start + wait + first_latency + steps * tpot;
+        const double done = start + wait + first_latency + steps * my_tpot;
         h.push(done);
         ttft.push_back(t1);
         if (r.decode_tokens > 1) {
-            tpots.push_back(tpot);
+            tpots.push_back(my_tpot);
         }
         e2e += done - a;
         last = std::max(last, done);
         const bool ok =
             (in.spec.scheduler.slo_ttft_s <= 0.0 || t1 <= in.spec.scheduler.slo_ttft_s) &&
             (in.spec.scheduler.slo_tpot_s <= 0.0 || r.decode_tokens <= 1 ||
-             tpot <= in.spec.scheduler.slo_tpot_s);
+             my_tpot <= in.spec.scheduler.slo_tpot_s);
         good += ok ? 1 : 0;
         tokens += r.decode_tokens;
         energy += pre.e + steps * decode_e;
