@@ -198,8 +198,8 @@ ServingPrediction predict(ReplicaCosts& costs,
         const auto len = static_cast<std::uint64_t>(std::llround(ts.mean_prompt));
         return costs.step(k, len, 0, 0).t / static_cast<double>(k);
     };
-    // Stable when some n ≤ cap running requests sustain the load: Little's law n = λ·gen·TPOT(n)
-    // with TPOT(n) = t_decode(n) / (1 − λ·prefill work).
+    // Little's law n = λ·gen·TPOT(n) with TPOT(n) = t_decode(n) / (1 − λ·prefill work), n ≤ cap;
+    // overloaded (every slot busy, below) only when the prefills alone exceed the replica.
     std::uint64_t n = 0;
     double tau = 0.0;
     double tpot = 0.0;
@@ -213,10 +213,9 @@ ServingPrediction predict(ReplicaCosts& costs,
         const auto h = [&](std::uint64_t m) {
             return static_cast<double>(m) - lambda * gen * decode(m).t / (1.0 - f);
         };
-        if (h(cap) < 0.0) {
-            continue;
-        }
-        std::uint64_t lo = 1;
+        // h(cap) < 0: the decodes alone outgrow the running places; the requests then queue
+        // for them in the per-request pass below (their prefills still keep up).
+        std::uint64_t lo = h(cap) < 0.0 ? cap : 1;
         std::uint64_t hi = cap;
         while (lo < hi) {  // smallest m with h(m) >= 0 (h grows with m)
             const std::uint64_t mid = (lo + hi) / 2;
