@@ -18,12 +18,15 @@
 #include "ltdes/sim/cluster_simulation.hpp"
 #include "ltdes/sim/plan_search_run.hpp"
 #include "ltdes/sim/run_report.hpp"
+#include "ltdes/trace/request_record.hpp"
+#include "ltdes/trace/trace_reader.hpp"
 
 #include <fmt/format.h>
 
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace ltdes::cli {
 
@@ -54,8 +57,8 @@ cxxopts::Options run_options() {
         "plan", "auto|search (the same: score every plan that fits, run the best)",
         cxxopts::value<std::string>())(
         "objective",
-        "what the plan search optimises: makespan|energy|edp|ttft|tpot|throughput (default "
-        "makespan)",
+        "what the plan search optimises: makespan|energy|edp|ttft|tpot|throughput|goodput "
+        "(default makespan; goodput for request traces)",
         cxxopts::value<std::string>())(
         "search-csv", "write every plan the search scored, best first, to this CSV file",
         cxxopts::value<std::string>())("h,help", "print this help");
@@ -83,6 +86,7 @@ config::RunArgs to_run_args(const cxxopts::ParseResult& a) {
         r.sets = a["set"].as<std::vector<std::string>>();
     }
     r.dry_run = a.count("dry-run") != 0;
+    r.flag_sets = serving_flag_sets(a);
     return r;
 }
 
@@ -154,7 +158,8 @@ std::string format_summary(const config::RunSpec& spec,
 }
 
 /// `--plan` and `--objective`: a plan search when the plan is automatic (the default, `--plan
-/// auto` or `--plan search`), for the objective given (default makespan).
+/// auto` or `--plan search`), for the objective given (default makespan, goodput for a request
+/// trace).
 std::optional<cluster::Objective> search_objective(const cxxopts::ParseResult& args,
                                                    config::RunSpec& spec,
                                                    bool request_trace) {
@@ -169,14 +174,6 @@ std::optional<cluster::Objective> search_objective(const cxxopts::ParseResult& a
         }
         spec.cluster.plan.automatic = true;
     }
-    if (request_trace) {
-        if ((plan && *plan == "search") || objective) {
-            throw UsageError(
-                "--plan search/--objective: the plan search covers static traces; a request trace "
-                "keeps the auto plan (docs/plan-search.md)");
-        }
-        return std::nullopt;
-    }
     if (!spec.cluster.plan.automatic) {
         if (objective) {
             throw UsageError(
@@ -186,12 +183,13 @@ std::optional<cluster::Objective> search_objective(const cxxopts::ParseResult& a
         return std::nullopt;
     }
     if (!objective) {
-        return cluster::Objective::makespan;
+        return request_trace ? cluster::Objective::goodput : cluster::Objective::makespan;
     }
     const auto o = cluster::parse_objective(*objective);
     if (!o) {
         throw UsageError(fmt::format(
-            "--objective: expected makespan, energy, edp, ttft, tpot or throughput, got '{}'",
+            "--objective: expected makespan, energy, edp, ttft, tpot, throughput or goodput, got "
+            "'{}'",
             *objective));
     }
     return o;
@@ -226,10 +224,12 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     if (!spec.dry_run) {
         output::check_output_path(spec.out, spec.force);  // before any work
     }
-    const bool request_trace = is_request_trace(spec.trace);
+    // The header (and a request trace's requests) read once; a static trace's ops are not.
+    trace::RequestTrace trace = trace::read_request_trace(spec.trace);
+    const bool request_trace = trace.header.version == trace::kRequestTraceFormatVersion;
     const auto objective = search_objective(args, spec, request_trace);
     if (request_trace) {
-        return run_serving_command(spec, args, mpi);
+        return run_serving_command(spec, std::move(trace), objective, args, mpi);
     }
     const bool root = to_underlying(mpi.rank()) == 0;
     std::optional<sim::SearchedPlan> searched;
@@ -260,6 +260,9 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
             const cluster::Topology topology(spec.cluster, plan.chips());
             cluster::PlanReportInputs in{spec.trace.string(), spec.cluster_source, mpi.size(), bits,
                                          planned.census.get()};
+            if (searched) {
+                in.searched_budget = searched->result.chips;
+            }
             if (searched) {
                 fmt::print("{}\n",
                            cluster::format_search_report(searched->result, *searched->profile));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/cmd_serve.hpp"
 
+#include "cli/options.hpp"
+
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/config/cluster_config.hpp"
@@ -8,71 +10,21 @@
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/serving/serving_run.hpp"
 #include "ltdes/serving/serving_summary.hpp"
+#include "ltdes/sim/serving_search_run.hpp"
 #include "ltdes/sim/serving_simulation.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 
 #include <fmt/format.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ltdes::cli {
 
 namespace {
-
-template <std::size_t N>
-std::size_t parse_name(const std::string& flag,
-                       const std::string& value,
-                       const std::array<std::string_view, N>& names) {
-    for (std::size_t i = 0; i < N; ++i) {
-        if (names[i] == value) {
-            return i;
-        }
-    }
-    throw UsageError(
-        fmt::format("--{}: expected {}, got '{}'", flag, fmt::join(names, " or "), value));
-}
-
-/// The scheduler of the cluster spec with the command line's serving flags applied.
-cluster::SchedulerSpec resolve_scheduler(const cluster::SchedulerSpec& base,
-                                         const cxxopts::ParseResult& a) {
-    cluster::SchedulerSpec s = base;
-    if (a.count("scheduler") != 0) {
-        s.scheduler = static_cast<cluster::SchedulerMode>(parse_name(
-            "scheduler", a["scheduler"].as<std::string>(), cluster::kSchedulerModeNames));
-    }
-    if (a.count("max-batch") != 0) {
-        s.max_batch = a["max-batch"].as<unsigned>();
-    }
-    if (a.count("max-batched-tokens") != 0) {
-        s.max_batched_tokens = a["max-batched-tokens"].as<unsigned>();
-    }
-    if (a.count("chunked-prefill") != 0) {
-        s.chunked_prefill = true;
-    }
-    if (a.count("router") != 0) {
-        s.router = static_cast<cluster::RouterPolicy>(
-            parse_name("router", a["router"].as<std::string>(), cluster::kRouterPolicyNames));
-    }
-    if (a.count("dispatch-latency") != 0) {
-        s.dispatch_latency_ns = a["dispatch-latency"].as<double>() * 1e3;
-    }
-    if (a.count("fidelity") != 0) {
-        s.fidelity = static_cast<cluster::Fidelity>(
-            parse_name("fidelity", a["fidelity"].as<std::string>(), cluster::kFidelityNames));
-    }
-    if (a.count("skip-unfit") != 0) {
-        s.skip_unfit = true;
-    }
-    if (a.count("slo-ttft") != 0) {
-        s.slo_ttft_s = a["slo-ttft"].as<double>();
-    }
-    if (a.count("slo-tpot") != 0) {
-        s.slo_tpot_s = a["slo-tpot"].as<double>();
-    }
-    s.validate("command line");
-    return s;
-}
 
 std::string format_serving_summary(const config::RunSpec& spec,
                                    const cluster::Plan& plan,
@@ -138,29 +90,91 @@ void add_serving_options(cxxopts::Options& options) {
         "slo-tpot", "goodput SLO on time per output token, s", cxxopts::value<double>());
 }
 
-bool is_request_trace(const std::filesystem::path& trace) {
-    if (!std::ifstream(trace)) {
-        return false;  // the run path reports the unreadable file
+std::vector<config::FlagSet> serving_flag_sets(const cxxopts::ParseResult& a) {
+    std::vector<config::FlagSet> out;
+    const auto add = [&](const char* flag, const char* key, const std::string& value) {
+        out.push_back(config::FlagSet{fmt::format("scheduler.{}={}", key, value),
+                                      fmt::format("--{} {}", flag, value)});
+    };
+    if (a.count("scheduler") != 0) {
+        add("scheduler", "mode", a["scheduler"].as<std::string>());
     }
-    const trace::TraceReader reader(trace);
-    return reader.header().version == trace::kRequestTraceFormatVersion;
+    if (a.count("max-batch") != 0) {
+        add("max-batch", "max_batch", std::to_string(a["max-batch"].as<unsigned>()));
+    }
+    if (a.count("max-batched-tokens") != 0) {
+        add("max-batched-tokens", "max_batched_tokens",
+            std::to_string(a["max-batched-tokens"].as<unsigned>()));
+    }
+    if (a.count("chunked-prefill") != 0) {
+        out.push_back({"scheduler.chunked_prefill=true", "--chunked-prefill"});
+    }
+    if (a.count("router") != 0) {
+        add("router", "router", a["router"].as<std::string>());
+    }
+    if (a.count("dispatch-latency") != 0) {
+        // The flag is in microseconds, the key in nanoseconds.
+        out.push_back(config::FlagSet{
+            fmt::format("scheduler.dispatch_latency_ns={}",
+                        a["dispatch-latency"].as<double>() * 1e3),
+            fmt::format("--dispatch-latency {}", a["dispatch-latency"].as<double>())});
+    }
+    if (a.count("fidelity") != 0) {
+        add("fidelity", "fidelity", a["fidelity"].as<std::string>());
+    }
+    if (a.count("skip-unfit") != 0) {
+        out.push_back({"scheduler.skip_unfit=true", "--skip-unfit"});
+    }
+    if (a.count("slo-ttft") != 0) {
+        add("slo-ttft", "slo_ttft_s", fmt::format("{}", a["slo-ttft"].as<double>()));
+    }
+    if (a.count("slo-tpot") != 0) {
+        add("slo-tpot", "slo_tpot_s", fmt::format("{}", a["slo-tpot"].as<double>()));
+    }
+    return out;
 }
 
-int run_serving_command(const config::RunSpec& spec,
+int run_serving_command(const config::RunSpec& run_spec,
+                        trace::RequestTrace trace,
+                        std::optional<cluster::Objective> objective,
                         const cxxopts::ParseResult& args,
                         const dist::MpiSession& mpi) {
     const bool root = to_underlying(mpi.rank()) == 0;
-    const sim::ServingSetup setup =
-        sim::plan_serving(spec, resolve_scheduler(spec.cluster.scheduler, args));
+    config::RunSpec spec = run_spec;
+    std::optional<serving::ServingSearchResult> searched;
+    if (objective) {
+        searched = sim::search_serving_plan(spec, trace, *objective);
+        spec = sim::with_searched_serving_plan(spec, *searched);
+        if (root) {
+            if (const auto csv = optional_arg<std::string>(args, "search-csv")) {
+                std::ofstream f(*csv);
+                f << serving::format_serving_search_csv(*searched);
+                if (!f) {
+                    throw OutputError(fmt::format("{}: cannot write the plan search CSV", *csv));
+                }
+            }
+        }
+    }
+    const sim::ServingSetup setup = sim::plan_serving(spec, std::move(trace));
     const serving::ServingSpec& s = setup.cluster.scheduler;
     const cluster::Plan& plan = *setup.plan;
     if (spec.dry_run) {
         if (root) {
+            if (searched) {
+                fmt::print("{}\n", serving::format_serving_search_report(*searched));
+            }
+            const std::uint32_t budget = run_spec.cluster.chips;
             fmt::print(
-                "{}: {} requests, model {}; plan tp {} x pp {} x dp {}; KV {} blocks of {} tokens "
-                "per replica; {} unfit\neffective cluster config (YAML):\n{}",
+                "{}: {} requests, model {}; plan tp {} x pp {} x dp {} ({}{}); KV {} blocks of {} "
+                "tokens per replica; {} unfit\neffective cluster config (YAML):\n{}",
                 spec.trace.string(), setup.requests.size(), setup.model.name, plan.tp(), plan.pp(),
-                plan.dp(), setup.kv_capacity_blocks, s.kv_block_tokens, setup.rejected.size(),
+                plan.dp(),
+                searched ? "searched" : (run_spec.cluster.plan.automatic ? "auto" : "explicit"),
+                searched && budget > plan.chips()
+                    ? fmt::format("; {} of {} chips busy, {} idle", plan.chips(), budget,
+                                  budget - plan.chips())
+                    : std::string(),
+                setup.kv_capacity_blocks, s.kv_block_tokens, setup.rejected.size(),
                 config::dump_cluster_yaml(setup.cluster));
         }
         return 0;
@@ -174,6 +188,18 @@ int run_serving_command(const config::RunSpec& spec,
     if (root) {
         fmt::print("{}",
                    format_serving_summary(spec, plan, s, out.result, out.summary, mpi.size()));
+        if (searched) {
+            const cluster::Objective o = searched->objective;
+            const double predicted =
+                serving::serving_objective_display(searched->best().prediction, o);
+            const double simulated = sim::simulated_serving_objective(out.summary, o);
+            fmt::print(
+                "{}\nplan search     {}: predicted {:.6g} {}, simulated {:.6g} {} ({:+.2f} %)\n",
+                serving::format_serving_search_choice(*searched), cluster::objective_name(o),
+                predicted, serving::serving_objective_unit(o), simulated,
+                serving::serving_objective_unit(o),
+                simulated != 0.0 ? 100.0 * (predicted - simulated) / simulated : 0.0);
+        }
     }
     return 0;
 }

@@ -109,17 +109,25 @@ std::string format_plan_report(const ClusterSpec& spec,
     line(fmt::format(
         "cluster    {}: {} chips, topology {}, {} Gb/s per direction, {} ns per hop "
         "+ {} m fibre, {} pJ/bit; arch {}",
-        in.cluster_source, plan.chips(), topology_name(spec.topology),
+        in.cluster_source, in.searched_budget > 0 ? in.searched_budget : plan.chips(),
+        topology_name(spec.topology),
         spec.topology == TopologyKind::bus ? spec.bcast.bandwidth_gbps : spec.link.bandwidth_gbps,
         spec.topology == TopologyKind::bus ? spec.bcast.latency_ns : spec.link.latency_ns,
         spec.link.fiber_m, spec.link.energy_pj_per_bit,
         spec.arch.empty() ? std::string("built-in DOTA-B 4-bit") : spec.arch));
-    line(
-        fmt::format("plan       {}: tp {} x pp {} x dp {} = {} chips, {} busy; {} micro-batch(es) "
-                    "per replica; overlap {}",
-                    plan.automatic() ? "auto" : "explicit", plan.tp(), plan.pp(), plan.dp(),
-                    plan.chips(), plan.tp() * plan.pp() * plan.active_replicas(),
-                    plan.microbatches(), spec.overlap ? "on" : "off"));
+    const std::uint32_t busy = plan.tp() * plan.pp() * plan.active_replicas();
+    const std::uint32_t budget = in.searched_budget > 0 ? in.searched_budget : plan.chips();
+    line(fmt::format(
+        "plan       {}: tp {} x pp {} x dp {} = {} chips, {}; {} micro-batch(es) per replica; "
+        "overlap {}",
+        in.searched_budget > 0 ? "searched"
+        : plan.automatic()     ? "auto"
+                               : "explicit",
+        plan.tp(), plan.pp(), plan.dp(), plan.chips(),
+        in.searched_budget > 0
+            ? fmt::format("{} of {} chips busy; {} idle", busy, budget, budget - busy)
+            : fmt::format("{} busy", busy),
+        plan.microbatches(), spec.overlap ? "on" : "off"));
     const auto lps = plan.chips() + (spec.topology == TopologyKind::bus ? 1U : 0U);
     {
         // LPs: the chips, then the bus LP (if any); contiguous blocks per rank.

@@ -95,6 +95,7 @@ struct PassTable {
 struct CostTable {
     std::vector<PassTable> passes;
     double op_energy_pj = 0.0;          ///< all ops of all passes on one tensor rank
+    std::int64_t core_ps = 0;           ///< their time on the cores (the lasers' busy time)
     double all_reduce_energy_pj = 0.0;  ///< all all-reduces of all passes, whole group
 };
 
@@ -223,7 +224,7 @@ public:
                                   ? static_cast<double>(w.batch) * w.prompt
                                   : static_cast<double>(w.batch) * (w.decode + 1.0);
         p.throughput_tok_s = p.makespan_s > 0 ? tokens / p.makespan_s : 0.0;
-        p.energy_j = energy_pj(c, topo) * 1e-12;
+        p.energy_j = energy_pj(c, topo, total) * 1e-12;
         return p;
     }
 
@@ -394,18 +395,23 @@ public:
 private:
     /// Energy of every micro-batch of every replica: its ops on each tensor rank, its
     /// all-reduces, its pipeline transfers and its fed-back tokens.
-    double energy_pj(const PlanCandidate& c, const Topology& topo) {
+    /// Every micro-batch of every replica; with static.enabled also the static power of the
+    /// plan's chips over `makespan_ps`, as the chips charge it: the laser while the cores idle
+    /// (chips × makespan − their busy time) and each link direction's idle power.
+    double energy_pj(const PlanCandidate& c, const Topology& topo, std::int64_t makespan_ps) {
         const WorkloadSpec& w = profile_.workload();
         const bool closed = c.chips() == c.tp;
         const std::uint32_t last_stage_chip = (c.pp - 1) * c.tp;
         const auto passes = static_cast<double>(profile_.passes().size());
         double e = 0.0;
+        double busy_ps = 0.0;
         const auto add_microbatch = [&](std::uint32_t r, std::uint32_t times) {
             if (r == 0 || times == 0) {
                 return;
             }
             const CostTable& t = table(c.tp, r, closed);
             double one = c.tp * t.op_energy_pj + (c.tp > 1 ? t.all_reduce_energy_pj : 0.0);
+            busy_ps += static_cast<double>(c.tp) * static_cast<double>(t.core_ps) * times;
             if (c.pp > 1) {
                 const StageSummary& st = summary(c.tp, r, closed, c.pp);
                 one += c.tp *
@@ -428,6 +434,18 @@ private:
         const std::uint32_t extra = w.batch % c.dp;
         add_replica(q + 1, extra);
         add_replica(q, c.dp - extra);
+        if (in_.spec.static_power.enabled) {
+            const std::uint32_t n = c.chips();
+            const double directions = n <= 1                                   ? 0.0
+                                      : in_.spec.topology == TopologyKind::bus ? 1.0
+                                      : in_.spec.topology == TopologyKind::ring
+                                          ? (n == 2 ? 1.0 : 2.0)
+                                          : n - 1.0;
+            const auto span = static_cast<double>(makespan_ps);
+            // mW × ps = 1e-3 pJ; W × ps = 1 pJ.
+            e += in_.laser_mw * 1e-3 * std::max(n * span - busy_ps, 0.0) +
+                 in_.spec.link.idle_power_w * directions * n * span;
+        }
         return e;
     }
 
@@ -531,6 +549,7 @@ private:
                 const ShapeCost& c = costs[entry / TraceProfile::kEntryShape];
                 lat += c.duration_ps + (tp > 1 ? c.all_reduce_ps : 0);
                 (c.dram && in_.spec.overlap ? dram : core) += c.duration_ps;
+                t.core_ps += c.dram && in_.spec.overlap ? 0 : c.duration_ps;
                 t.op_energy_pj += c.energy_pj;
                 t.all_reduce_energy_pj += c.all_reduce_energy_pj;
             }
@@ -557,6 +576,7 @@ private:
                     std::tie(pt.xfer_ps, pt.xfer_bytes) = bounds[0];
                 }
                 t.op_energy_pj += layers_ * pt.layer.energy_pj;
+                t.core_ps += std::int64_t{layers_} * pt.layer.core_ps;
                 t.all_reduce_energy_pj += layers_ * pt.layer.all_reduce_energy_pj;
             } else {
                 pt.lat.assign(layers_ + 1, 0);
@@ -569,6 +589,7 @@ private:
                     pt.dram[l + 1] = pt.dram[l] + lc.dram_ps;
                     pt.layer_tail.push_back(lc.tail_ps);
                     t.op_energy_pj += lc.energy_pj;
+                    t.core_ps += lc.core_ps;
                     t.all_reduce_energy_pj += lc.all_reduce_energy_pj;
                 }
                 for (const auto& [ps, bytes] : bounds) {

@@ -344,10 +344,13 @@ void merge_scheduler(const Where& w, const YAML::Node& n, cluster::SchedulerSpec
                     to_enum(w, v, p, cluster::kSchedulerModeNames));
             } else if (k == "max_batch") {
                 s.max_batch = to_u32(w, v, p, kMaxBatch);
+                s.given |= cluster::SchedulerSpec::kGivenMaxBatch;
             } else if (k == "max_batched_tokens") {
                 s.max_batched_tokens = to_u32(w, v, p, kMaxBatchedTokens);
+                s.given |= cluster::SchedulerSpec::kGivenMaxBatchedTokens;
             } else if (k == "chunked_prefill") {
                 s.chunked_prefill = to_bool(w, v, p);
+                s.given |= cluster::SchedulerSpec::kGivenChunkedPrefill;
             } else if (k == "kv_block_tokens") {
                 s.kv_block_tokens = to_u32(w, v, p, kMaxKvBlockTokens);
             } else if (k == "router") {
@@ -492,8 +495,11 @@ void merge_cluster_yaml(cluster::ClusterSpec& spec,
     merge_node(spec, parse_text(yaml_text, source), source, with_lines, {});
 }
 
-void apply_cluster_set(cluster::ClusterSpec& spec, std::string_view key_value) {
-    const auto source = fmt::format("--set {}", clip_value(key_value));
+void apply_cluster_set(cluster::ClusterSpec& spec,
+                       std::string_view key_value,
+                       std::string_view flag) {
+    const auto source =
+        flag.empty() ? fmt::format("--set {}", clip_value(key_value)) : std::string(flag);
     const auto eq = key_value.find('=');
     if (eq == std::string_view::npos || eq == 0) {
         throw UsageError(fmt::format("{}: expected KEY=VALUE (e.g. --set overlap=false)", source));

@@ -19,6 +19,9 @@ cluster::ClusterSpec resolve_cluster(const RunArgs& args) {
     if (!args.sets.empty()) {
         spec.validate("--set");
     }
+    for (const auto& f : args.flag_sets) {
+        apply_cluster_set(spec, f.key_value, f.flag);
+    }
     if (args.tp || args.pp || args.dp) {
         for (const auto* f : {&args.tp, &args.pp, &args.dp}) {
             if (*f && **f == 0) {

@@ -34,6 +34,7 @@ SearchedPlan search_run_plan(const config::RunSpec& spec, cluster::Objective obj
     in.bits = archs.arch(0).in_bit;
     in.objective = objective;
     in.microbatches = spec.cluster.microbatches;
+    in.laser_mw = archs.laser_mw(0);
     s.result = cluster::search_plans(*s.profile, in);
     return s;
 }

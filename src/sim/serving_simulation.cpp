@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ltdes::sim {
@@ -177,20 +178,16 @@ stats::RunSummary run_summary(const serving::ServingResult& r, const serving::Se
 
 }  // namespace
 
-ServingSetup plan_serving(const config::RunSpec& spec, const serving::ServingSpec& scheduler) {
+ServingSetup plan_serving(const config::RunSpec& spec, trace::RequestTrace trace) {
     ServingSetup setup;
     setup.cluster = spec.cluster;
-    setup.cluster.scheduler = scheduler;
-    trace::TraceReader reader(spec.trace);
-    setup.model = reader.header().model;
+    const serving::ServingSpec& scheduler = spec.cluster.scheduler;
+    setup.model = trace.header.model;
     if (setup.model.is_encoder()) {
         throw TraceError(fmt::format("{}: serving needs a decoder model, {} is an encoder",
                                      spec.trace.string(), setup.model.name));
     }
-    trace::RequestRecord rec;
-    while (reader.next_request(rec)) {
-        setup.requests.push_back(rec);
-    }
+    setup.requests = std::move(trace.requests);
     const std::string where = spec.cluster_source == "built-in" ? "plan" : spec.cluster_source;
     setup.plan = std::make_unique<cluster::Plan>(
         setup.cluster, setup.model, workload::WorkloadSpec{setup.cluster.chips, 1, 1, 4}, where);

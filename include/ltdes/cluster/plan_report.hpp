@@ -19,6 +19,9 @@ struct PlanReportInputs {
     int ranks = 1;                     ///< MPI ranks of the run
     std::uint32_t bits = 4;            ///< arch precision for the DRAM fit
     const OpCensus* census = nullptr;  ///< op counts (null: not printed)
+    /// > 0: the plan search chose the plan within this chip budget (reported as the
+    /// cluster's chips, the plan as "searched" with the chips it leaves idle).
+    std::uint32_t searched_budget = 0;
 };
 
 /// Rank owning `chip` of `chips` among `ranks` ranks: contiguous blocks, the first

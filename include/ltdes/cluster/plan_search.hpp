@@ -146,7 +146,7 @@ struct PlanPrediction {
     double makespan_s = 0.0;
     double ttft_s = 0.0;    ///< end of the prefill pass (decoders)
     double tpot_s = 0.0;    ///< (makespan − TTFT) / decode steps (decoders with decode > 0)
-    double energy_j = 0.0;  ///< ops, all-reduces and pipeline transfers (no static power)
+    double energy_j = 0.0;  ///< ops, all-reduces, pipeline transfers, static power if enabled
     double throughput_tok_s = 0.0;  ///< generated tokens/s (encoders: processed tokens/s)
     std::uint64_t dram_bytes = 0;   ///< the fullest chip's weights and KV cache
 };
@@ -178,6 +178,10 @@ struct PlanSearchInputs {
     std::uint32_t bits = 4;  ///< arch precision (bytes on links, DRAM footprint)
     Objective objective = Objective::makespan;
     std::uint32_t microbatches = 0;  ///< 0: search them; else only this many
+    /// A chip's laser power, mW: with spec.static_power.enabled the energy score charges it
+    /// while a plan chip's cores idle, plus link idle power (chips left out of the plan are
+    /// not in the run's cluster and cost nothing).
+    double laser_mw = 0.0;
 };
 
 /// A plan with its prediction.

@@ -47,6 +47,13 @@ struct SchedulerSpec {
     bool skip_unfit = false;  ///< a request that can never fit is rejected instead of an error
     double slo_ttft_s = 0.0;  ///< goodput SLO on time to first token; 0 = none
     double slo_tpot_s = 0.0;  ///< goodput SLO on time per output token; 0 = none
+    /// kGiven* bits of the limits the YAML, a --set or a flag gave (the plan search keeps
+    /// them fixed instead of trying its candidates).
+    std::uint8_t given = 0;
+
+    static constexpr std::uint8_t kGivenMaxBatch = 1;
+    static constexpr std::uint8_t kGivenMaxBatchedTokens = 2;
+    static constexpr std::uint8_t kGivenChunkedPrefill = 4;
 
     /// Throws ConfigError("<where>: scheduler.<key>: ...") on the first bad value.
     void validate(std::string_view where) const;

@@ -29,8 +29,12 @@ void merge_cluster_yaml(cluster::ClusterSpec& spec,
                         bool with_lines = true);
 
 /// Applies one `--set KEY=VALUE`: KEY is a dotted path into the cluster YAML (`overlap`,
-/// `link.bandwidth_gbps`, `plan.tp`), VALUE a YAML value. No validation.
-void apply_cluster_set(cluster::ClusterSpec& spec, std::string_view key_value);
+/// `link.bandwidth_gbps`, `plan.tp`), VALUE a YAML value. No validation. `flag` names the
+/// source in errors when the pair stands for a dedicated flag (`--max-batch 0`); empty: the
+/// `--set` itself.
+void apply_cluster_set(cluster::ClusterSpec& spec,
+                       std::string_view key_value,
+                       std::string_view flag = {});
 
 /// The effective spec as YAML with every key, loadable by load_cluster (round trip exact:
 /// doubles are printed shortest-round-trip).

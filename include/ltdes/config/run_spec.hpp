@@ -16,6 +16,13 @@ namespace ltdes::config {
 /// How much of the timeline a run records.
 enum class TimelineMode : std::uint8_t { full, layers, none };
 
+/// A flag that stands for a cluster key (`--max-batch 8` is `scheduler.max_batch=8`): applied
+/// as a `--set` after every `--set`, so it goes through the YAML parser's checks.
+struct FlagSet {
+    std::string key_value;  ///< "scheduler.max_batch=8"
+    std::string flag;       ///< "--max-batch 8", for errors
+};
+
 /// The raw `run` command line, before any defaults are applied (unset = not given).
 struct RunArgs {
     std::optional<std::string> trace;
@@ -29,6 +36,7 @@ struct RunArgs {
     bool force = false;
     std::string timeline = "full";
     std::vector<std::string> sets;
+    std::vector<FlagSet> flag_sets;  ///< after `sets` (flags > --set)
     bool dry_run = false;
 };
 
@@ -47,8 +55,8 @@ struct RunSpec {
 
 /// Resolves the cluster spec: built-in defaults, then the YAML (validated alone: a file whose
 /// chips differ from its tp·pp·dp is an error even when flags replace the plan), then each
-/// `--set` in order, then the flags. Any of --tp/--pp/--dp defines the whole plan (omitted
-/// factors are 1, chips = tp·pp·dp); --arch replaces every chip's arch.
+/// `--set` in order, then the flags (`flag_sets` first). Any of --tp/--pp/--dp defines the whole
+/// plan (omitted factors are 1, chips = tp·pp·dp); --arch replaces every chip's arch.
 cluster::ClusterSpec resolve_cluster(const RunArgs& args);
 
 /// Resolves and validates the whole command line; throws UsageError/ConfigError (exit 2).

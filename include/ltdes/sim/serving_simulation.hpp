@@ -31,11 +31,12 @@ struct ServingSetup {
     std::vector<std::size_t> rejected;     ///< indices of requests no replica can ever hold
 };
 
-/// Reads the requests of `spec.trace`, resolves the plan (auto: as many requests as chips, so
-/// every replica is busy) and the chips' archs, and finds the requests that can never fit a
-/// replica: an error (ConfigError naming the trace) unless `scheduler.skip_unfit`. Throws
-/// UsageError for `--fidelity op` (not implemented) and TraceError for an encoder model.
-ServingSetup plan_serving(const config::RunSpec& spec, const serving::ServingSpec& scheduler);
+/// Takes the requests of `trace` (read once from `spec.trace`), resolves the plan (auto: as
+/// many requests as chips, so every replica is busy; `run` searches instead) and the chips'
+/// archs with `spec.cluster.scheduler`, and finds the requests that can never fit a replica: an
+/// error (ConfigError naming the trace) unless `scheduler.skip_unfit`. Throws TraceError for an
+/// encoder model.
+ServingSetup plan_serving(const config::RunSpec& spec, trace::RequestTrace trace);
 
 /// The outcome of a serving run, for the stdout summary.
 struct ServingOutcome {

@@ -260,3 +260,51 @@ TEST(PlanSearch, RejectsObjectivesTheTraceHasNoFigureFor) {
 
 }  // namespace
 }  // namespace ltdes::cluster
+
+namespace ltdes::cluster {
+namespace {
+
+// With static.enabled the energy score adds the static power the chips charge: each plan
+// chip's laser while its cores idle and every link direction's idle power over the makespan.
+// For tp = 1 the score's timing is the DES's (see above), so its static energy must equal the
+// `static` component of the simulated run.
+TEST(PlanSearch, StaticPowerIsWhatTheChipsCharge) {
+    const WorkloadSpec w{2, 16, 2, 4};
+    const TraceProfile p = profile_of(testing::gpt2(), w);
+    PlanSearchInputs in = inputs(4, size_cost, false);
+    in.laser_mw = 150.0;
+    in.spec.link.idle_power_w = 0.25;
+    for (const PlanCandidate c :
+         {PlanCandidate{1, 2, 1, 1}, PlanCandidate{1, 1, 2, 1}, PlanCandidate{1, 4, 1, 1}}) {
+        in.spec.static_power.enabled = false;
+        const double dynamic_j = predict_plan(p, in, c).energy_j;
+        in.spec.static_power.enabled = true;
+        const double static_j = predict_plan(p, in, c).energy_j - dynamic_j;
+
+        ClusterSpec spec = in.spec;
+        spec.plan = PlanSpec{false, c.tp, c.pp, c.dp};
+        spec.chips = c.chips();
+        spec.microbatches = c.microbatches;
+        const Plan plan(spec, testing::gpt2(), w);
+        ProgramBuilder b(plan);
+        for (const Op& o : workload_ops(testing::gpt2(), w)) {
+            b.add(o);
+        }
+        const std::vector<StageProgram> programs = b.finish();
+        ClusterRunInputs run;
+        run.spec = spec;
+        run.plan = &plan;
+        run.programs = &programs;
+        run.cost_of_chip = [&in](std::uint32_t) { return in.cost; };
+        run.laser_power_mw = [&in](std::uint32_t) { return in.laser_mw; };
+        dist::LoopbackHub hub(1);
+        dist::LoopbackTransport t(hub, RankId{0});
+        const auto r = run_cluster(run, t, des::BlockPartitioner{});
+        const double simulated_j = r.totals.energy[EnergyComponent::static_power] * 1e-12;
+        EXPECT_GT(simulated_j, 0.0);
+        EXPECT_NEAR(static_j, simulated_j, 1e-9 * simulated_j) << "pp " << c.pp << " dp " << c.dp;
+    }
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
