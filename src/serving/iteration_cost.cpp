@@ -13,35 +13,6 @@ namespace ltdes::serving {
 
 namespace {
 
-/// Time from a simultaneous start until the last member of `group` holds the reduced sum of a
-/// ring all-reduce of `bytes`, replaying the chip model's rule: member i sends step s as soon
-/// as it has received step s−1 from member i−1, FIFO on its own outgoing link. The bus and
-/// one-member groups use the unloaded step-synchronous cost.
-SimTime all_reduce_time(const cluster::Topology& topo,
-                        std::span<const std::uint32_t> group,
-                        std::uint64_t bytes) {
-    const auto p = static_cast<std::uint32_t>(group.size());
-    if (p <= 1 || topo.kind() == cluster::TopologyKind::bus) {
-        return cluster::all_reduce_cost(topo, group, bytes).time;
-    }
-    std::vector<SimTime> link_free(p);
-    std::vector<SimTime> arrived(p);  // arrival at member i of the chunk of the previous step
-    std::vector<SimTime> next(p);
-    for (std::uint32_t s = 0; s < 2 * (p - 1); ++s) {
-        for (std::uint32_t i = 0; i < p; ++i) {
-            const std::uint32_t chunk =
-                s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
-            const std::uint32_t j = (i + 1) % p;
-            const SimTime depart = std::max(link_free[i], arrived[i]);
-            link_free[i] = depart + topo.serialization(cluster::chunk_bytes(bytes, p, chunk));
-            next[j] = link_free[i] +
-                      SimTime::from_ps(topo.hop_latency().in_ps() * topo.hops(group[i], group[j]));
-        }
-        arrived.swap(next);
-    }
-    return *std::max_element(arrived.begin(), arrived.end());
-}
-
 bool is_memory_op(workload::OpKind k) {
     return k == workload::OpKind::lookup || k == workload::OpKind::kv_read ||
            k == workload::OpKind::kv_write;
@@ -72,8 +43,14 @@ IterationCostModel::IterationCostModel(
     std::uint32_t bits,
     bool overlap,
     std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip,
-    std::function<std::uint32_t(std::uint32_t chip)> arch_key)
-    : plan_(plan), topology_(topology), replica_(replica), bits_(bits), overlap_(overlap) {
+    std::function<std::uint32_t(std::uint32_t chip)> arch_key,
+    cluster::CollectiveSpec collective)
+    : plan_(plan),
+      topology_(topology),
+      replica_(replica),
+      bits_(bits),
+      overlap_(overlap),
+      collective_(collective) {
     const std::uint32_t tp = plan.tp();
     for (std::uint32_t s = 0; s < plan.pp(); ++s) {
         for (std::uint32_t t = 0; t < tp; ++t) {
@@ -142,8 +119,11 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
             group.push_back(plan_.chip(cluster::ChipCoord{replica_, stage, r}));
         }
         const std::uint64_t bytes = (shard.all_reduce_elements * bits_ + 7) / 8;
-        v.all_reduce = all_reduce_time(topology_, group, bytes);
-        v.all_reduce_pj = cluster::all_reduce_cost(topology_, group, bytes).energy_pj;
+        // The chip LPs' own rules on an idle network (links, ports, routes, the algorithm).
+        const auto schedule = cluster::all_reduce_schedule(topology_, collective_, bytes, tp);
+        const cluster::CollectiveCost c = cluster::replay_collective(topology_, group, schedule);
+        v.all_reduce = c.time;
+        v.all_reduce_pj = c.energy_pj;
     }
     return memo_.emplace(key, v).first->second;
 }

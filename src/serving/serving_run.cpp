@@ -427,7 +427,7 @@ ServingResult run_serving(const ServingInputs& in,
             }
             const std::uint32_t d = id - 1;
             IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
-                                    in.arch_key);
+                                    in.arch_key, in.cluster.collective);
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
                                                dispatch, std::move(own[d]));
         });

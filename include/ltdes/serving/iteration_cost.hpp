@@ -53,7 +53,8 @@ public:
                        std::uint32_t bits,
                        bool overlap,
                        std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip,
-                       std::function<std::uint32_t(std::uint32_t chip)> arch_key);
+                       std::function<std::uint32_t(std::uint32_t chip)> arch_key,
+                       cluster::CollectiveSpec collective = {});
 
     IterationCost cost(std::span<const SliceShape> batch) const;
 
@@ -99,6 +100,7 @@ private:
     std::uint32_t replica_;
     std::uint32_t bits_;
     bool overlap_;
+    cluster::CollectiveSpec collective_;         ///< the all-reduce the chip LPs would replay
     std::vector<cluster::OpCostFn> cost_;        ///< by chip of the replica, (stage, t) row-major
     std::vector<std::uint32_t> representative_;  ///< tensor rank costed in place of each rank
 };

@@ -50,7 +50,8 @@ TEST(ClusterConfig, BuiltinMatchesClusterParamsSection6) {
     EXPECT_EQ(s.dram.bandwidth_bps, 1024.0 * 1024.0 * 1024.0 * 1024.0 * 8.0);
     EXPECT_DOUBLE_EQ(s.dram.latency_ns, 100.0);
     EXPECT_DOUBLE_EQ(s.dram.capacity_gib, 24.0);
-    EXPECT_EQ(s.collective.all_reduce, "ring");
+    EXPECT_EQ(s.collective.algorithm, cluster::CollectiveAlgorithm::automatic);
+    EXPECT_EQ(s.collective.chunking, 1U);
     EXPECT_FALSE(s.static_power.enabled);
     EXPECT_NO_THROW(s.validate("built-in"));
 }
