@@ -97,8 +97,8 @@ TEST(ClusterConfig, WrongTypesNameTheKey) {
               }).find("overlap: expected true or false"),
               std::string::npos);
     EXPECT_NE(error_of([&] {
-                  load_cluster(write_file("t4.yaml", "topology: torus\n"));
-              }).find("topology: expected ring, fully_connected or bus"),
+                  load_cluster(write_file("t4.yaml", "topology: mesh\n"));
+              }).find("topology: expected ring, fully_connected, bus, torus or switch, got 'mesh'"),
               std::string::npos);
     EXPECT_NE(error_of([&] {
                   load_cluster(write_file("t5.yaml", "link: 3\n"));
