@@ -29,11 +29,16 @@ MemberSchedule::MemberSchedule(std::span<const CollectiveMessage> schedule, std:
     }
 }
 
-CollectiveProgress::CollectiveProgress(const MemberSchedule& schedule)
-    : schedule_(&schedule),
-      received_(schedule.lanes()),
-      complete_through_(schedule.lanes(), 0),
-      next_send_(schedule.lanes(), 0) {
+CollectiveProgress::CollectiveProgress(const MemberSchedule& schedule) {
+    reset(schedule);
+}
+
+void CollectiveProgress::reset(const MemberSchedule& schedule) {
+    schedule_ = &schedule;
+    ready_ = false;
+    received_.resize(schedule.lanes());
+    complete_through_.assign(schedule.lanes(), 0);
+    next_send_.assign(schedule.lanes(), 0);
     for (std::uint32_t l = 0; l < schedule.lanes(); ++l) {
         received_[l].assign(schedule.steps(l), 0);
         advance(l);

@@ -5,8 +5,6 @@
 #include "ltdes/core/assert.hpp"
 
 #include <algorithm>
-#include <functional>
-#include <queue>
 #include <tuple>
 
 namespace ltdes::cluster {
@@ -25,19 +23,37 @@ struct Ev {
     std::uint32_t id = 0;
     bool ported = false;
     bool ready = false;
+    std::uint64_t bytes = 0;
 
     bool operator>(const Ev& o) const {
         return std::tie(time, src, seq) > std::tie(o.time, o.src, o.seq);
     }
 };
 
-using EventQueue = std::priority_queue<Ev, std::vector<Ev>, std::greater<>>;
+/// Buffers reused from one replay to the next (replays are not re-entrant; one per thread).
+struct Scratch {
+    std::vector<Ev> heap;  ///< a min-heap on (time, src, seq)
+    std::vector<CollectiveMessage> sent;
+    std::vector<CollectiveMessage> out;
+    std::vector<CollectiveProgress> progress;
+};
+
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
 
 /// The moves every replay shares: sending, passing on, and the receive port.
 class ReplayLoop {
 public:
-    ReplayLoop(const Topology& topo, std::function<ChipNetwork&(std::uint32_t)> net)
-        : topo_(topo), net_(std::move(net)) {}
+    ReplayLoop(const Topology& topo, std::map<std::uint32_t, ChipNetwork>& nets)
+        : topo_(topo), nets_(nets), heap_(scratch().heap) {
+        heap_.clear();
+    }
+
+    ChipNetwork& net(std::uint32_t chip) {
+        return nets_.try_emplace(chip, topo_, chip).first->second;
+    }
 
     /// Puts message `id` of `bytes` from `src` towards `dst` at `now`; returns its link energy.
     double send(std::uint32_t src,
@@ -48,14 +64,14 @@ public:
                 SimTime now) {
         if (topo_.kind() == TopologyKind::bus) {
             // Sender → bus → reader: the tail plus both legs; readers take it in at once.
-            const SimTime arrive = net_(src).send_bus(bytes, readers, now) +
+            const SimTime arrive = net(src).send_bus(bytes, readers, now) +
                                    topo_.serialization(bytes) + topo_.hop_latency();
-            last_bus_ = Ev{arrive, topo_.hub(), seq_++, dst, dst, id, true, false};
-            queue_.push(last_bus_);
+            last_bus_ = Ev{arrive, topo_.hub(), seq_++, dst, dst, id, true, false, bytes};
+            push(last_bus_);
             return static_cast<double>(bytes) * 8.0 * topo_.bus_energy_pj_per_bit(readers);
         }
-        const ChipNetwork::Hop hop = net_(src).send(dst, bytes, now);
-        queue_.push(Ev{now + hop.delay, src, seq_++, hop.to, dst, id, false, false});
+        const ChipNetwork::Hop hop = net(src).send(dst, bytes, now);
+        push(Ev{now + hop.delay, src, seq_++, hop.to, dst, id, false, false, bytes});
         return topo_.transfer_energy_pj(src, dst, bytes);
     }
 
@@ -66,35 +82,36 @@ public:
         e.final_dst = dst;
         e.id = id;
         e.seq = seq_++;
-        queue_.push(e);
+        push(e);
     }
 
     void push_ready(SimTime t, std::uint32_t chip, std::uint32_t member) {
-        queue_.push(Ev{t, chip, seq_++, chip, chip, member, true, true});
+        push(Ev{t, chip, seq_++, chip, chip, member, true, true});
     }
 
     /// The next event that a model must handle (a ready member, or a message taken in at its
     /// destination); passes messages on and holds them at busy ports on the way. False when
     /// nothing is left.
-    bool next(Ev& out, const std::function<std::uint64_t(std::uint32_t id)>& bytes_of) {
-        while (!queue_.empty()) {
-            Ev ev = queue_.top();
-            queue_.pop();
+    bool next(Ev& out) {
+        while (!heap_.empty()) {
+            std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
+            const Ev ev = heap_.back();
+            heap_.pop_back();
             if (ev.ready) {
                 out = ev;
                 return true;
             }
-            const std::uint64_t bytes = bytes_of(ev.id);
             if (ev.at != ev.final_dst) {
-                const ChipNetwork::Hop hop = net_(ev.at).send(ev.final_dst, bytes, ev.time);
-                queue_.push(
-                    Ev{ev.time + hop.delay, ev.at, seq_++, hop.to, ev.final_dst, ev.id, false});
+                const ChipNetwork::Hop hop = net(ev.at).send(ev.final_dst, ev.bytes, ev.time);
+                push(Ev{ev.time + hop.delay, ev.at, seq_++, hop.to, ev.final_dst, ev.id, false,
+                        false, ev.bytes});
                 continue;
             }
             if (!ev.ported) {
-                const SimTime done = net_(ev.at).receive(bytes, ev.time);
+                const SimTime done = net(ev.at).receive(ev.bytes, ev.time);
                 if (done > ev.time) {
-                    queue_.push(Ev{done, ev.at, seq_++, ev.at, ev.final_dst, ev.id, true});
+                    push(
+                        Ev{done, ev.at, seq_++, ev.at, ev.final_dst, ev.id, true, false, ev.bytes});
                     continue;
                 }
             }
@@ -105,47 +122,64 @@ public:
     }
 
 private:
+    void push(const Ev& e) {
+        heap_.push_back(e);
+        std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
+    }
+
     const Topology& topo_;
-    std::function<ChipNetwork&(std::uint32_t)> net_;
-    EventQueue queue_;
+    std::map<std::uint32_t, ChipNetwork>& nets_;
+    std::vector<Ev>& heap_;
     std::uint64_t seq_ = 0;
     Ev last_bus_;  ///< the last bus transmission sent
 };
 
 }  // namespace
 
-ChipNetwork& NetworkReplay::net(std::uint32_t chip) {
-    return nets_.try_emplace(chip, topology_, chip).first->second;
-}
-
-std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> group,
-                                               std::span<const CollectiveMessage> schedule,
-                                               std::span<const SimTime> ready) {
-    const auto p = static_cast<std::uint32_t>(group.size());
-    LTDES_ASSERT(ready.size() == p, "{} members, {} ready times", p, ready.size());
-    std::vector<SimTime> done(ready.begin(), ready.end());
-    if (schedule.empty()) {
-        return done;
-    }
-    const bool bus = topology_.kind() == TopologyKind::bus;
+std::vector<MemberSchedule> member_views(std::span<const CollectiveMessage> schedule,
+                                         std::uint32_t p) {
     std::vector<MemberSchedule> views;
     views.reserve(p);
     for (std::uint32_t i = 0; i < p; ++i) {
         views.emplace_back(schedule, i);
     }
-    std::vector<CollectiveProgress> progress;
-    progress.reserve(p);
+    return views;
+}
+
+std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> group,
+                                               std::span<const CollectiveMessage> schedule,
+                                               std::span<const SimTime> ready) {
+    const std::vector<MemberSchedule> views =
+        member_views(schedule, static_cast<std::uint32_t>(group.size()));
+    return collective(group, views, ready);
+}
+
+std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> group,
+                                               std::span<const MemberSchedule> views,
+                                               std::span<const SimTime> ready) {
+    const auto p = static_cast<std::uint32_t>(group.size());
+    LTDES_ASSERT(ready.size() == p && views.size() == p, "{} members, {} ready times, {} views", p,
+                 ready.size(), views.size());
+    std::vector<SimTime> done(ready.begin(), ready.end());
+    const bool bus = topology_.kind() == TopologyKind::bus;
+    Scratch& buf = scratch();
+    std::vector<CollectiveProgress>& progress = buf.progress;
     for (std::uint32_t i = 0; i < p; ++i) {
-        progress.emplace_back(views[i]);
+        if (i < progress.size()) {
+            progress[i].reset(views[i]);
+        } else {
+            progress.emplace_back(views[i]);
+        }
     }
-    std::map<std::uint32_t, std::uint32_t> member_of;
-    for (std::uint32_t i = 0; i < p; ++i) {
-        member_of[group[i]] = i;
-    }
+    const auto member_of = [&group](std::uint32_t chip) {
+        return static_cast<std::uint32_t>(std::find(group.begin(), group.end(), chip) -
+                                          group.begin());
+    };
     // Message ids index `sent`; a unicast copy of a point-to-point "broadcast" is its own id.
-    std::vector<CollectiveMessage> sent;
-    ReplayLoop loop(topology_, [this](std::uint32_t c) -> ChipNetwork& { return net(c); });
-    std::vector<CollectiveMessage> out;
+    std::vector<CollectiveMessage>& sent = buf.sent;
+    sent.clear();
+    ReplayLoop loop(topology_, nets_);
+    std::vector<CollectiveMessage>& out = buf.out;
     const auto send_all = [&](std::uint32_t member, SimTime now) {
         out.clear();
         progress[member].take_sendable(out);
@@ -188,14 +222,13 @@ std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> gr
         loop.push_ready(ready[i], group[i], i);
     }
     Ev ev;
-    const auto bytes_of = [&sent](std::uint32_t id) { return sent[id].bytes; };
-    while (loop.next(ev, bytes_of)) {
+    while (loop.next(ev)) {
         if (ev.ready) {
             progress[ev.id].set_ready();
             send_all(ev.id, ev.time);
             continue;
         }
-        const std::uint32_t member = member_of.at(ev.at);
+        const std::uint32_t member = member_of(ev.at);
         progress[member].on_receive(sent[ev.id].lane, sent[ev.id].step);
         send_all(member, ev.time);
     }
@@ -207,15 +240,14 @@ std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> gr
 
 std::vector<SimTime> NetworkReplay::transfers(std::span<const Transfer> transfers) {
     std::vector<SimTime> arrival(transfers.size());
-    ReplayLoop loop(topology_, [this](std::uint32_t c) -> ChipNetwork& { return net(c); });
+    ReplayLoop loop(topology_, nets_);
     // Each transfer leaves when its sender is "ready" (a DES self-event), in time order.
     for (std::uint32_t i = 0; i < transfers.size(); ++i) {
         loop.push_ready(transfers[i].depart, transfers[i].src, i);
     }
     const std::uint32_t n = static_cast<std::uint32_t>(transfers.size());
     Ev ev;
-    const auto bytes_of = [&](std::uint32_t id) { return transfers[id - n].bytes; };
-    while (loop.next(ev, bytes_of)) {
+    while (loop.next(ev)) {
         if (ev.ready) {
             const Transfer& t = transfers[ev.id];
             bytes_sent_ += t.bytes;

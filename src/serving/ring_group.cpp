@@ -20,6 +20,7 @@ class GroupRunner {
 public:
     GroupRunner(const cluster::Topology& topo,
                 const cluster::CollectiveSpec& collective,
+                std::map<std::uint64_t, std::vector<cluster::MemberSchedule>>& views,
                 std::span<const std::uint32_t> chips,
                 bool overlap,
                 std::span<const GroupOp> ops,
@@ -28,6 +29,7 @@ public:
                 cluster::NetworkReplay& net)
         : topo_(topo),
           collective_(collective),
+          views_(views),
           chips_(chips),
           overlap_(overlap),
           ops_(ops),
@@ -155,16 +157,14 @@ private:
     /// (it needs every member's data, so none is before `now`).
     void reduce(std::uint32_t op, SimTime now) {
         const std::uint64_t bytes = ops_[op].all_reduce_bytes;
-        auto schedule = schedules_.find(bytes);
-        if (schedule == schedules_.end()) {
-            schedule =
-                schedules_
-                    .emplace(bytes, cluster::all_reduce_schedule(topo_, collective_, bytes, p_))
-                    .first;
+        auto views = views_.find(bytes);
+        if (views == views_.end()) {
+            const auto schedule = cluster::all_reduce_schedule(topo_, collective_, bytes, p_);
+            views = views_.emplace(bytes, cluster::member_views(schedule, p_)).first;
         }
         const auto first = computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p_);
         const std::vector<SimTime> at(first, first + p_);
-        const std::vector<SimTime> done = net_.collective(chips_, schedule->second, at);
+        const std::vector<SimTime> done = net_.collective(chips_, views->second, at);
         for (std::uint32_t i = 0; i < p_; ++i) {
             push(std::max(done[i], now), kReduced, i, op, 0);
         }
@@ -172,6 +172,7 @@ private:
 
     const cluster::Topology& topo_;
     const cluster::CollectiveSpec& collective_;
+    std::map<std::uint64_t, std::vector<cluster::MemberSchedule>>& views_;  ///< by bytes
     std::span<const std::uint32_t> chips_;
     bool overlap_;
     std::span<const GroupOp> ops_;
@@ -183,7 +184,6 @@ private:
     std::vector<Member> members_;
     std::vector<SimTime> computed_at_;           ///< (op, member): its partial sums exist
     std::vector<std::uint32_t> computed_count_;  ///< by op: members that computed it
-    std::map<std::uint64_t, std::vector<cluster::CollectiveMessage>> schedules_;  ///< by bytes
     std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events_;
     std::uint64_t seq_ = 0;
 };
@@ -207,7 +207,7 @@ void RingGroup::run(std::span<const GroupOp> ops,
     if (ops.empty() || times == 0) {
         return;
     }
-    GroupRunner runner(topology_, collective_, chips_, overlap_, ops, timings, ready, net);
+    GroupRunner runner(topology_, collective_, views_, chips_, overlap_, ops, timings, ready, net);
     // The members' offsets and the links' state after each run (the state before the first
     // included): once a state recurs k runs later the group cycles with period k (decode steps
     // on a ring often alternate between two), and every further k runs shift everything by

@@ -43,6 +43,9 @@ class CollectiveProgress {
 public:
     explicit CollectiveProgress(const MemberSchedule& schedule);
 
+    /// Starts over on `schedule` (nothing ready, sent or received), keeping the allocations.
+    void reset(const MemberSchedule& schedule);
+
     /// The member's own data is ready (its partial sums exist).
     void set_ready() { ready_ = true; }
 
@@ -58,7 +61,7 @@ public:
 private:
     void advance(std::uint32_t lane);
 
-    const MemberSchedule* schedule_;
+    const MemberSchedule* schedule_ = nullptr;
     bool ready_ = false;
     std::vector<std::vector<std::uint32_t>> received_;  ///< [lane][step]
     std::vector<std::uint32_t> complete_through_;       ///< per lane: steps < this fully received

@@ -9,6 +9,7 @@
 
 #include "ltdes/cluster/chip_network.hpp"
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/collective_progress.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/sim_time.hpp"
 
@@ -27,6 +28,10 @@ struct Transfer {
     SimTime depart;
 };
 
+/// Every member's view of `schedule` among p members (MemberSchedule i is member i's).
+std::vector<MemberSchedule> member_views(std::span<const CollectiveMessage> schedule,
+                                         std::uint32_t p);
+
 /// A network whose links remember what they carry (docs/cluster.md, "Links").
 class NetworkReplay {
 public:
@@ -37,6 +42,12 @@ public:
     /// messages and taken in every message for it (at least ready[i]).
     std::vector<SimTime> collective(std::span<const std::uint32_t> group,
                                     std::span<const CollectiveMessage> schedule,
+                                    std::span<const SimTime> ready);
+
+    /// The same with every member's view of the schedule built already (member_views), for
+    /// callers that replay one schedule many times.
+    std::vector<SimTime> collective(std::span<const std::uint32_t> group,
+                                    std::span<const MemberSchedule> views,
                                     std::span<const SimTime> ready);
 
     /// Replays `transfers` (all at once, in time order); returns when each was taken in at its
@@ -61,8 +72,6 @@ public:
     void shift(SimTime origin, SimTime by);
 
 private:
-    ChipNetwork& net(std::uint32_t chip);
-
     const Topology& topology_;
     std::map<std::uint32_t, ChipNetwork> nets_;
     double energy_pj_ = 0.0;

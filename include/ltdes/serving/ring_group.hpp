@@ -17,6 +17,7 @@
 #include "ltdes/core/sim_time.hpp"
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -57,6 +58,9 @@ private:
     std::vector<std::uint32_t> chips_;
     bool overlap_;
     cluster::CollectiveSpec collective_;
+    /// Every member's view of the all-reduce schedule, by bytes per member (a cache: one
+    /// RingGroup serves one LP's iteration cost, never two threads at once).
+    mutable std::map<std::uint64_t, std::vector<cluster::MemberSchedule>> views_;
 };
 
 }  // namespace ltdes::serving
