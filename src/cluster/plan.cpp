@@ -84,6 +84,12 @@ Plan::Plan(const ClusterSpec& spec,
             "{}: tp = {} needs bus all-gathers to {} readers, more than bcast.max_readers = {}",
             where, tp_, tp_ - 1, spec.bcast.max_readers));
     }
+    if (spec.collective.algorithm == CollectiveAlgorithm::halving_doubling &&
+        (tp_ & (tp_ - 1)) != 0) {
+        throw ConfigError(fmt::format(
+            "{}: collective.algorithm halving_doubling needs a power-of-two tp (got tp = {})",
+            where, tp_));
+    }
     const std::uint32_t most_requests = requests(0).count;  // replica 0 has the most
     if (spec.microbatches == 0) {
         microbatches_ = std::max(1U, std::min(pp_, most_requests));
