@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/cmd_serve.hpp"
 
+#include "cli/checkpoint_options.hpp"
+
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/config/cluster_config.hpp"
@@ -169,8 +171,14 @@ int run_serving_command(const config::RunSpec& spec,
         fmt::print(stderr, "lt-des: warning: {} request(s) can never fit a replica: rejected\n",
                    setup.rejected.size());
     }
+    const sim::CheckpointRequest checkpoint = checkpoint_request(args);
+    if (checkpoint.any() && s.fidelity == cluster::Fidelity::op) {
+        throw UsageError(
+            "--checkpoint/--restart: a serving run at --fidelity op cannot be checkpointed yet "
+            "(use --fidelity iteration)");
+    }
     dist::MpiTransport transport(mpi);
-    const sim::ServingOutcome out = sim::simulate_serving(setup, spec, transport);
+    const sim::ServingOutcome out = sim::simulate_serving(setup, spec, transport, checkpoint);
     if (root) {
         fmt::print("{}",
                    format_serving_summary(spec, plan, s, out.result, out.summary, mpi.size()));
