@@ -2,7 +2,8 @@
 # checkpoint_size.sh [LT_DES] : snapshot size and write time (docs/performance.md,
 # "Checkpoints"). For gpt2 on the 64-chip cluster (tp 4 x pp 4 x dp 4, --timeline full and
 # layers) and traces/serving-small.trace (default plan), on RANKS ranks (1): one plain run and
-# one with --checkpoint-every a tenth of the makespan, RUNS times (3) each. Prints the medians of
+# one with --checkpoint-every 1/SNAPS of the makespan (SNAPS = 4), RUNS times (3) each;
+# CASES picks cases (default "gpt2-64-layers serving-small gpt2-64-full"). Prints the medians of
 # the wall time of both (whole command), the snapshots taken, the size of the last one, and
 # (checkpointed - plain) / snapshots = the cost of one snapshot. Note `uptime`.
 set -eu
@@ -21,7 +22,7 @@ run_case() {
     mpirun --oversubscribe -n "$ranks" "$lt" run "$@" --out "$out/r.h5" --force >/dev/null
     local makespan every plain=() ckpt=() n bytes
     makespan=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['summary'].attrs['makespan_s'])" "$out/r.h5")
-    every=$(/usr/bin/python3 -c "print(repr($makespan / 10))")
+    every=$(/usr/bin/python3 -c "print(repr($makespan / ${SNAPS:-4}))")
     for ((i = 0; i < runs; i++)); do
         plain+=("$(wall mpirun --oversubscribe -n "$ranks" "$lt" run "$@" --out "$out/r.h5" --force)")
         rm -rf "$out/ck"
@@ -36,6 +37,10 @@ run_case() {
     printf '%-22s %10.3f %10.3f %6d %12d %12.4f\n' "$name" "$p" "$c" "$n" "$bytes" \
         "$(echo "($c - $p) / $n" | bc -l)"
 }
-run_case gpt2-64-full --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 --timeline full
-run_case gpt2-64-layers --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 --timeline layers
-run_case serving-small --trace traces/serving-small.trace
+for c in ${CASES:-gpt2-64-layers serving-small gpt2-64-full}; do
+    case $c in
+        gpt2-64-full) run_case "$c" --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 --timeline full ;;
+        gpt2-64-layers) run_case "$c" --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 --timeline layers ;;
+        serving-small) run_case "$c" --trace traces/serving-small.trace ;;
+    esac
+done
