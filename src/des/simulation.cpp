@@ -273,7 +273,8 @@ RunStats Simulation::run() {
         }
         if (checkpoint_ && round.min_time < spec_.end_time &&
             checkpoint_due(round.min_time, elapsed())) {
-            write_checkpoint(round.min_time);  // a cut: every event exchanged and queued
+            write_checkpoint(round.min_time);   // a cut: every event exchanged and queued
+            last_checkpoint_wall_ = elapsed();  // the wall period counts from its end
         }
         if (round.min_time >= spec_.end_time) {
             break;

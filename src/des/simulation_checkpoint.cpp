@@ -72,11 +72,7 @@ bool Simulation::checkpoint_due(SimTime min_time, double wall_seconds) {
     }
     // Wall clocks differ between ranks: rank 0 decides for all.
     const bool mine = wall_seconds - last_checkpoint_wall_ >= checkpoint_->wall_seconds;
-    const bool due = transport_.broadcast(mine ? "1" : "0", RankId{0}) == "1";
-    if (due) {
-        last_checkpoint_wall_ = wall_seconds;
-    }
-    return due;
+    return transport_.broadcast(mine ? "1" : "0", RankId{0}) == "1";
 }
 
 void Simulation::write_checkpoint(SimTime at) {
