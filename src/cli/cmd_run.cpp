@@ -2,6 +2,7 @@
 // `lt-des [run]`: simulate a trace on a cluster of photonic chips. Parses the options, calls the
 // run layer (sim/) on every rank and prints on rank 0; ranks agree on the exit code in
 // run_parallel.
+#include "cli/checkpoint_options.hpp"
 #include "cli/cmd_serve.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
@@ -63,6 +64,7 @@ cxxopts::Options run_options() {
         "search-csv", "write every plan the search scored, best first, to this CSV file",
         cxxopts::value<std::string>())("h,help", "print this help");
     add_serving_options(o);
+    add_checkpoint_options(o);
     return o;
 }
 
@@ -224,6 +226,7 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     if (!spec.dry_run) {
         output::check_output_path(spec.out, spec.force);  // before any work
     }
+    const sim::CheckpointRequest checkpoint = checkpoint_request(args);
     // The header (and a request trace's requests) read once; a static trace's ops are not.
     trace::RequestTrace trace = trace::read_request_trace(spec.trace);
     const bool request_trace = trace.header.version == trace::kRequestTraceFormatVersion;
@@ -282,7 +285,7 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
                                               spec.cluster.collective));
     const sim::RunOutcome outcome = sim::simulate(
         spec, planned, archs, mpi, [&progress](const des::WindowProgress& p) { progress(p); },
-        partition);
+        partition, checkpoint);
     progress.done();
     if (root) {
         fmt::print("{}", format_summary(spec, planned, outcome, mpi.size()));

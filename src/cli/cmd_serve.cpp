@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/cmd_serve.hpp"
 
+#include "cli/checkpoint_options.hpp"
 #include "cli/options.hpp"
 
 #include "ltdes/cluster/plan.hpp"
@@ -183,8 +184,14 @@ int run_serving_command(const config::RunSpec& run_spec,
         fmt::print(stderr, "lt-des: warning: {} request(s) can never fit a replica: rejected\n",
                    setup.rejected.size());
     }
+    const sim::CheckpointRequest checkpoint = checkpoint_request(args);
+    if (checkpoint.any() && s.fidelity == cluster::Fidelity::op) {
+        throw UsageError(
+            "--checkpoint/--restart: a serving run at --fidelity op cannot be checkpointed yet "
+            "(use --fidelity iteration)");
+    }
     dist::MpiTransport transport(mpi);
-    const sim::ServingOutcome out = sim::simulate_serving(setup, spec, transport);
+    const sim::ServingOutcome out = sim::simulate_serving(setup, spec, transport, checkpoint);
     if (root) {
         fmt::print("{}",
                    format_serving_summary(spec, plan, s, out.result, out.summary, mpi.size()));

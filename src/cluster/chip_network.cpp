@@ -3,6 +3,8 @@
 
 #include "ltdes/core/assert.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace ltdes::cluster {
@@ -90,6 +92,29 @@ std::vector<LinkUse> ChipNetwork::links() const {
         out.push_back(port_);
     }
     return out;
+}
+
+void ChipNetwork::save(des::StateWriter& out) const {
+    out.put_vector(links_);
+    out.put(port_free_);
+    out.put(port_);
+}
+
+void ChipNetwork::restore(des::StateReader& in) {
+    const std::vector<Link> links = in.get_vector<Link>(links_.size());
+    in.check(links.size() == links_.size(),
+             fmt::format("chip {}: {} links saved, the topology gives {}", chip_, links.size(),
+                         links_.size()));
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        in.check(links[i].use.from == links_[i].use.from && links[i].use.to == links_[i].use.to,
+                 fmt::format("chip {}: a saved link is not the topology's", chip_));
+    }
+    links_ = links;
+    port_free_ = in.get<SimTime>();
+    const LinkUse port = in.get<LinkUse>();
+    in.check(port.from == port_.from && port.to == port_.to,
+             fmt::format("chip {}: the saved receive port is not the topology's", chip_));
+    port_ = port;
 }
 
 }  // namespace ltdes::cluster

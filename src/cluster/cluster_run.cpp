@@ -124,6 +124,12 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     if (in.progress) {
         sim.set_progress(in.progress);
     }
+    if (!in.checkpoint.dir.empty()) {
+        sim.enable_checkpoints(in.checkpoint);
+    }
+    if (!in.restart.dir.empty()) {
+        sim.restart_from(in.restart);
+    }
     ClusterRunResult r;
     r.stats = sim.run();
 

@@ -86,4 +86,31 @@ bool CollectiveProgress::done() const {
     return true;
 }
 
+void CollectiveProgress::save(des::StateWriter& out) const {
+    out.put(static_cast<std::uint8_t>(ready_ ? 1 : 0));
+    out.put_vector(complete_through_);
+    out.put_vector(next_send_);
+    for (const auto& lane : received_) {
+        out.put_vector(lane);
+    }
+}
+
+void CollectiveProgress::restore(des::StateReader& in) {
+    const auto ready = in.get<std::uint8_t>();
+    in.check(ready <= 1, "collective ready flag");
+    ready_ = ready == 1;
+    const std::size_t lanes = received_.size();
+    complete_through_ = in.get_vector<std::uint32_t>(lanes);
+    next_send_ = in.get_vector<std::uint32_t>(lanes);
+    in.check(complete_through_.size() == lanes && next_send_.size() == lanes,
+             "collective lane count");
+    for (std::size_t l = 0; l < lanes; ++l) {
+        const std::size_t steps = received_[l].size();
+        received_[l] = in.get_vector<std::uint32_t>(steps);
+        in.check(
+            received_[l].size() == steps && complete_through_[l] <= steps && next_send_[l] <= steps,
+            "collective step count");
+    }
+}
+
 }  // namespace ltdes::cluster

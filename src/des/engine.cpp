@@ -202,13 +202,15 @@ void Engine::start() {
     for (Shard& sh : shards_) {
         active_.push_back(&sh);
     }
-    for_shards(active_, [this](Shard& sh) {
-        for (std::uint32_t i = sh.first_lp; i < sh.end_lp; ++i) {
-            LpSlot& slot = lps_[i];
-            sh.ctx->enter(slot, SimTime::zero());
-            slot.lp->on_start(*sh.ctx);
-        }
-    });
+    if (!restored_) {
+        for_shards(active_, [this](Shard& sh) {
+            for (std::uint32_t i = sh.first_lp; i < sh.end_lp; ++i) {
+                LpSlot& slot = lps_[i];
+                sh.ctx->enter(slot, SimTime::zero());
+                slot.lp->on_start(*sh.ctx);
+            }
+        });
+    }
     lps_bound_output_ = !lps_.empty() && std::all_of(lps_.begin(), lps_.end(), [](const LpSlot& s) {
         return s.lp->bounds_output();
     });

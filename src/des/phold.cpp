@@ -108,6 +108,20 @@ void PholdLp::on_start(Context& ctx) {
     }
 }
 
+void PholdLp::save(StateWriter& out) const {
+    out.put(random_.state());
+    out.put(received_);
+    out.put(sent_remote_);
+    out.put(time_digest_);
+}
+
+void PholdLp::restore(StateReader& in) {
+    random_.set_state(in.get<std::uint64_t>());
+    received_ = in.get<std::uint64_t>();
+    sent_remote_ = in.get<std::uint64_t>();
+    time_digest_ = in.get<std::uint64_t>();
+}
+
 void PholdLp::on_event(const Event& ev, Context& ctx) {
     ++received_;
     time_digest_ += static_cast<std::uint64_t>(ev.time.in_ps());

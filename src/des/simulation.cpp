@@ -40,6 +40,19 @@ std::string describe(const std::exception_ptr& error) {
     }
 }
 
+/// The stop's message, plus where its snapshot is.
+std::exception_ptr with_snapshot_note(const std::exception_ptr& stop, const std::string& dir) {
+    try {
+        std::rethrow_exception(stop);
+    } catch (const Interrupted& e) {
+        return std::make_exception_ptr(Interrupted(
+            e.signal(), fmt::format("{}; a snapshot is in {} (continue with --restart {})",
+                                    e.what(), dir, dir)));
+    } catch (...) {
+        return stop;
+    }
+}
+
 }  // namespace
 
 void SimulationSpec::validate() const {
@@ -172,7 +185,7 @@ RunStats Simulation::run() {
     // A stop request (a signal) counts as this rank's failure from the next window boundary on,
     // so the ranks agree on it like on an error and stop together.
     std::exception_ptr stop_error;
-    SimTime reached = SimTime::zero();  // end of the last window run here
+    SimTime reached = resumed_at_;  // end of the last window run here
     const auto poll_stop = [&] {
         if (stop_error == nullptr) {
             if (const int sig = stop_signal(); sig != 0) {
@@ -192,6 +205,7 @@ RunStats Simulation::run() {
                : window_end_error_ != nullptr ? window_end_error_
                                               : stop_error;
     };
+    const bool wall_checkpoints = checkpoint_ && checkpoint_->wall_seconds > 0.0;
     while (true) {
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
@@ -229,7 +243,7 @@ RunStats Simulation::run() {
         poll_stop();
         const auto sync_started = Clock::now();
         RoundResult round;
-        if (group_transport_) {
+        if (group_transport_ && !checkpoint_) {
             // The group's ranks, renumbered: no event or bound goes outside the group.
             const std::size_t m = group_members_.size();
             group_bound_.resize(m);
@@ -252,13 +266,22 @@ RunStats Simulation::run() {
         if (round.failed_rank >= 0) {
             // Reported below, collectively over every rank (other groups may still be running).
             failed_in_loop = true;
+            if (checkpoint_ && checkpoint_on_stop() && stop_error != nullptr) {
+                stop_error = with_snapshot_note(stop_error, checkpoint_->dir.string());
+            }
             break;
+        }
+        if (checkpoint_ && round.min_time < spec_.end_time &&
+            checkpoint_due(round.min_time, elapsed())) {
+            write_checkpoint(round.min_time);   // a cut: every event exchanged and queued
+            last_checkpoint_wall_ = elapsed();  // the wall period counts from its end
         }
         if (round.min_time >= spec_.end_time) {
             break;
         }
         ++rounds;
-        const SimTime safe = std::min(round.bound, spec_.end_time);
+        // A due snapshot needs a round: windows stop at the next snapshot time.
+        const SimTime safe = std::min({round.bound, spec_.end_time, next_checkpoint_});
         const std::uint64_t events_at_round = engine.events_executed();
         while (!failed()) {
             const SimTime start = engine.next_event_time();
@@ -284,6 +307,10 @@ RunStats Simulation::run() {
                                          windows, rounds, elapsed(), sync_seconds});
             }
             poll_stop();
+            if (wall_checkpoints &&
+                elapsed() - last_checkpoint_wall_ >= checkpoint_->wall_seconds) {
+                break;  // to the round, where rank 0 decides for every rank
+            }
         }
     }
 

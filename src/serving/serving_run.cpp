@@ -63,6 +63,13 @@ struct ResumeMsg {
 
 static_assert(des::Payload<RequestMsg>);
 
+/// The per-chip state of op fidelity (ReplicaChips) has no save/restore yet.
+[[noreturn]] void refuse_op_fidelity_checkpoint() {
+    throw UsageError(
+        "--checkpoint/--restart: a serving run at --fidelity op cannot be checkpointed yet (use "
+        "--fidelity iteration)");
+}
+
 class RouterLp final : public des::LogicalProcess {
 public:
     RouterLp(std::vector<trace::RequestRecord> requests,
@@ -104,6 +111,20 @@ public:
             ctx.send(ctx.self(), requests_[m.index + 1].arrival - ctx.now(),
                      ArrivalMsg{m.index + 1});
         }
+    }
+
+    void save(des::StateWriter& out) const override {
+        out.put_vector(outstanding_);
+        out.put(routed_);
+        out.put(next_arrival_);
+    }
+
+    void restore(des::StateReader& in) override {
+        const auto outstanding = in.get_vector<std::uint64_t>(outstanding_.size());
+        in.check(outstanding.size() == outstanding_.size(), "router: replica count differs");
+        outstanding_ = outstanding;
+        routed_ = in.get<std::uint64_t>();
+        next_arrival_ = in.get<SimTime>();
     }
 
 private:
@@ -213,6 +234,54 @@ public:
             completion_known_ = true;
         }
         return std::min(input_from, next_completion_);
+    }
+
+    /// Checkpoints (iteration fidelity). Not saved: the predictions (ahead_, next_completion_),
+    /// a cache recomputed on demand with the same result.
+    void save(des::StateWriter& out) const override {
+        if (chips_) {
+            refuse_op_fidelity_checkpoint();
+        }
+        scheduler_.save(out);
+        out.put(static_cast<std::uint8_t>((busy_ ? 1 : 0) | (resuming_ ? 2 : 0) | (warm_ ? 4 : 0)));
+        out.put(resume_at_);
+        out.put(started_);
+        out.put_vector(plan_.slices);
+        out.put(plan_.prefill_tokens);
+        out.put(plan_.decode_tokens);
+        out.put(plan_.kv_blocks);
+        out.put_vector(iteration_.stages);
+        out.put(iteration_.feedback);
+        out.put_vector(shapes_);
+        out.put_vector(requests_);
+        out.put_vector(iterations_);
+        out.put(energy_);
+    }
+
+    void restore(des::StateReader& in) override {
+        if (chips_) {
+            refuse_op_fidelity_checkpoint();
+        }
+        scheduler_.restore(in);
+        const auto flags = in.get<std::uint8_t>();
+        in.check(flags < 8, "replica flags");
+        busy_ = (flags & 1) != 0;
+        resuming_ = (flags & 2) != 0;
+        warm_ = (flags & 4) != 0;
+        resume_at_ = in.get<SimTime>();
+        started_ = in.get<SimTime>();
+        plan_.slices = in.get_vector<BatchSlice>(std::uint64_t{1} << 32);
+        plan_.prefill_tokens = in.get<std::uint64_t>();
+        plan_.decode_tokens = in.get<std::uint64_t>();
+        plan_.kv_blocks = in.get<std::uint64_t>();
+        iteration_.stages = in.get_vector<StageCost>(std::uint64_t{1} << 20);
+        iteration_.feedback = in.get<SimTime>();
+        shapes_ = in.get_vector<SliceShape>(std::uint64_t{1} << 32);
+        requests_ = in.get_vector<RequestRow>(std::uint64_t{1} << 40);
+        iterations_ = in.get_vector<IterationRow>(std::uint64_t{1} << 40);
+        energy_ = in.get<EnergyPj>();
+        ahead_.clear();
+        completion_known_ = false;
     }
 
     std::vector<RequestRow>& requests() { return requests_; }
@@ -579,6 +648,12 @@ ServingResult run_serving(const ServingInputs& in,
         });
     if (in.progress) {
         sim.set_progress(in.progress);
+    }
+    if (!in.checkpoint.dir.empty()) {
+        sim.enable_checkpoints(in.checkpoint);
+    }
+    if (!in.restart.dir.empty()) {
+        sim.restart_from(in.restart);
     }
     result.stats = sim.run();
 

@@ -132,7 +132,8 @@ RunOutcome simulate(const config::RunSpec& spec,
                     const ChipArchs& archs,
                     const dist::MpiSession& mpi,
                     des::ProgressCallback progress,
-                    cluster::PartitionKind partition) {
+                    cluster::PartitionKind partition,
+                    const CheckpointRequest& checkpoint) {
     const cluster::Plan& plan = planned.plan;
     if (partition == cluster::PartitionKind::round_robin &&
         spec.timeline == config::TimelineMode::full && mpi.size() > 1) {
@@ -157,12 +158,45 @@ RunOutcome simulate(const config::RunSpec& spec,
     in.threads = static_cast<int>(spec.threads);
     in.keep_records = spec.timeline == config::TimelineMode::full;
     in.keep_layers = true;
-    in.record_sink = [&writer](std::vector<stats::TimelineRow>&& rows) {
+    // With snapshots, the rows handed to the writer are kept too: a snapshot holds them.
+    const bool keep_rows = !checkpoint.dir.empty() && in.keep_records;
+    RowKeeper<stats::TimelineRow> kept;
+    in.record_sink = [&writer, &kept, keep_rows](std::vector<stats::TimelineRow>&& rows) {
         for (const stats::TimelineRow& row : rows) {
             writer.add_row(row);
+            if (keep_rows) {
+                kept.add(row.chip, row);
+            }
         }
     };
-    in.progress = std::move(progress);
+    if (checkpoint.any()) {
+        const des::SnapshotInputs inputs = snapshot_inputs(
+            metadata_of(spec, planned, archs),
+            fmt::format("timeline={} opt={}", static_cast<int>(spec.timeline), spec.opt));
+        if (!checkpoint.dir.empty()) {
+            in.checkpoint.dir = checkpoint.dir;
+            in.checkpoint.every = checkpoint.every;
+            in.checkpoint.wall_seconds = checkpoint.wall_seconds;
+            in.checkpoint.inputs = inputs;
+            in.checkpoint.save_extra = [&kept](LpId lp) { return kept.save(to_underlying(lp)); };
+        }
+        if (!checkpoint.restart.empty()) {
+            in.restart.dir = checkpoint.restart;
+            in.restart.inputs = inputs;
+            in.restart.restore_extra = [&](LpId lp, std::string_view bytes) {
+                for (const auto& row : kept.restore(to_underlying(lp), bytes, keep_rows)) {
+                    if (row.chip != to_underlying(lp)) {
+                        throw des::SnapshotError(fmt::format(
+                            "--restart: LP {} holds a result row of chip {} (the snapshot is "
+                            "corrupt)",
+                            lp, row.chip));
+                    }
+                    writer.add_row(row);
+                }
+            };
+        }
+    }
+    in.progress = with_fault_signal(std::move(progress), to_underlying(mpi.rank()));
     dist::MpiTransport transport(mpi);
     const auto partitioner = cluster::make_partitioner(partition, plan);
     RunOutcome out;

@@ -218,7 +218,8 @@ ServingSetup plan_serving(const config::RunSpec& spec, trace::RequestTrace trace
 
 ServingOutcome simulate_serving(const ServingSetup& setup,
                                 const config::RunSpec& spec,
-                                des::Transport& transport) {
+                                des::Transport& transport,
+                                const CheckpointRequest& checkpoint) {
     output::Hdf5WriterOptions wopts;
     wopts.path = spec.out;
     wopts.force = spec.force;
@@ -239,6 +240,17 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
         return static_cast<std::uint32_t>(archs.model_index(chip));
     };
     in.threads = static_cast<int>(spec.threads);
+    in.progress = with_fault_signal({}, to_underlying(transport.rank()));
+    if (checkpoint.any()) {
+        // The scheduler settings are part of the effective configuration.
+        const des::SnapshotInputs inputs = snapshot_inputs(meta, "serving opt=" + spec.opt);
+        in.checkpoint.dir = checkpoint.dir;
+        in.checkpoint.every = checkpoint.every;
+        in.checkpoint.wall_seconds = checkpoint.wall_seconds;
+        in.checkpoint.inputs = inputs;
+        in.restart.dir = checkpoint.restart;
+        in.restart.inputs = inputs;
+    }
     const des::BlockPartitioner partitioner;
     ServingOutcome out;
     try {

@@ -30,4 +30,11 @@ std::vector<LayerStats> LayerAccumulator::partials() const {
     return out;
 }
 
+void LayerAccumulator::reset_to(const std::vector<LayerStats>& partials) {
+    by_key_.clear();
+    for (const LayerStats& p : partials) {
+        by_key_[std::tuple(p.phase, p.layer, p.chip)] = p;
+    }
+}
+
 }  // namespace ltdes::stats

@@ -54,6 +54,51 @@ wait $job || code=$?
 /usr/bin/python3 -c "import h5py,sys; assert h5py.File(sys.argv[1]).attrs['status']=='interrupted'" \
     "$work/slurm-usr1/lt-des-4343.h5.partial" || fail "run.sbatch after SIGUSR1: not interrupted"
 
+# Requeue at the time limit: with CHECKPOINT, a step stopped by the limit's signal leaves a
+# snapshot and the script requeues the job (scontrol requeue / qrerun, shims logging their
+# arguments); the requeued job resumes from the snapshot (--restart) and ends with the results
+# of an uninterrupted run. The signal is raised by the rank itself at half the makespan
+# (LTDES_FAULT_SIGNAL_AT), the point Slurm's warning would hit.
+for cmd in scontrol qrerun; do
+    printf '#!/usr/bin/env bash\necho "%s $*" >>"$SHIM_LOG"\n' "$cmd" >"$work/bin/$cmd"
+    chmod +x "$work/bin/$cmd"
+done
+export SHIM_LOG="$work/shim.log"
+plan=(--tp 2 --pp 2 --dp 2)
+"$ltdes" run --trace traces/tiny.trace "${plan[@]}" --out "$work/ref.h5" >/dev/null
+half=$(/usr/bin/python3 -c "import h5py,sys; print(repr(h5py.File(sys.argv[1])['summary'].attrs['makespan_s'] / 2))" "$work/ref.h5")
+same_as_ref() {
+    for g in /timeline /layers /summary; do
+        h5diff "$work/ref.h5" "$1" "$g" >/dev/null || fail "$2: $g differs from the uninterrupted run"
+    done
+}
+code=0
+LTDES_FAULT_SIGNAL_AT="$half:0:USR1" SLURM_JOB_ID=4545 SLURM_CPUS_PER_TASK=1 LTDES="$ltdes" \
+    TRACE=traces/tiny.trace OUTDIR="$work/rq" EXTRA="${plan[*]}" CHECKPOINT="$work/rq-ckpt" \
+    bash jobs/slurm/run.sbatch >"$work/rq1.log" 2>&1 || code=$?
+[ $code -eq 138 ] || { cat "$work/rq1.log"; fail "run.sbatch stopped by its limit: exit $code, want 138"; }
+grep -qx "scontrol requeue 4545" "$SHIM_LOG" || fail "run.sbatch did not requeue the job"
+SLURM_JOB_ID=4545 SLURM_CPUS_PER_TASK=2 LTDES="$ltdes" TRACE=traces/tiny.trace OUTDIR="$work/rq" \
+    EXTRA="${plan[*]}" CHECKPOINT="$work/rq-ckpt" bash jobs/slurm/run.sbatch >"$work/rq2.log" 2>&1 \
+    || { cat "$work/rq2.log"; fail "the requeued run.sbatch failed"; }
+grep -q "^resuming from $work/rq-ckpt/snap-" "$work/rq2.log" || fail "the requeued job did not resume"
+[ "$(grep -c requeue "$SHIM_LOG")" -eq 1 ] || fail "a complete job was requeued"
+same_as_ref "$work/rq/lt-des-4545.h5" "run.sbatch requeued"
+code=0
+echo localhost >"$work/nodes"
+LTDES_FAULT_SIGNAL_AT="$half:0:USR1" PBS_JOBID=88.server PBS_NODEFILE="$work/nodes" \
+    PBS_O_WORKDIR="$repo" LTDES="$ltdes" TRACE=traces/tiny.trace OUTDIR="$work/rq-pbs" RANKS=2 \
+    THREADS=1 EXTRA="${plan[*]}" CHECKPOINT="$work/rq-pbs-ckpt" bash jobs/pbs/run.pbs \
+    >"$work/rqp1.log" 2>&1 || code=$?
+[ $code -eq 138 ] || { cat "$work/rqp1.log"; fail "run.pbs stopped by its limit: exit $code, want 138"; }
+grep -qx "qrerun 88.server" "$SHIM_LOG" || fail "run.pbs did not rerun the job"
+PBS_JOBID=88.server PBS_NODEFILE="$work/nodes" PBS_O_WORKDIR="$repo" LTDES="$ltdes" \
+    TRACE=traces/tiny.trace OUTDIR="$work/rq-pbs" RANKS=1 THREADS=1 EXTRA="${plan[*]}" \
+    CHECKPOINT="$work/rq-pbs-ckpt" bash jobs/pbs/run.pbs >"$work/rqp2.log" 2>&1 \
+    || { cat "$work/rqp2.log"; fail "the rerun run.pbs failed"; }
+grep -q "^resuming from" "$work/rqp2.log" || fail "the rerun PBS job did not resume"
+same_as_ref "$work/rq-pbs/lt-des-88.h5" "run.pbs rerun on 1 rank"
+
 # PBS, one run through the real mpirun with 2 ranks and a node file.
 echo localhost >"$work/nodes"
 PBS_JOBID=77.server PBS_NODEFILE="$work/nodes" PBS_O_WORKDIR="$repo" LTDES="$ltdes" \

@@ -6,6 +6,7 @@
 #include "ltdes/cluster/chip_model.hpp"
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/topology.hpp"
+#include "ltdes/des/state_bytes.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -24,6 +25,11 @@ public:
     void on_chunk(const BusChunkMsg& m, std::vector<Outgoing>& out);
 
     std::uint64_t deliveries() const { return deliveries_; }
+
+    /// Checkpoints: the counters (everything else comes from the plan).
+    void save(des::StateWriter& out) const { out.put(deliveries_); }
+
+    void restore(des::StateReader& in) { deliveries_ = in.get<std::uint64_t>(); }
 
 private:
     Plan plan_;

@@ -20,6 +20,10 @@ public:
 
     void on_event(const des::Event& ev, des::Context& ctx) override;
 
+    void save(des::StateWriter& out) const override { model_.save(out); }
+
+    void restore(des::StateReader& in) override { model_.restore(in); }
+
     const ChipModel& model() const { return model_; }
 
     ChipModel& model() { return model_; }
@@ -35,6 +39,10 @@ public:
     explicit BusLp(BusModel model) : model_(std::move(model)) {}
 
     void on_event(const des::Event& ev, des::Context& ctx) override;
+
+    void save(des::StateWriter& out) const override { model_.save(out); }
+
+    void restore(des::StateReader& in) override { model_.restore(in); }
 
     const BusModel& model() const { return model_; }
 

@@ -15,6 +15,7 @@
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/energy.hpp"
 #include "ltdes/core/sim_time.hpp"
+#include "ltdes/des/state_bytes.hpp"
 #include "ltdes/stats/layer_accumulator.hpp"
 #include "ltdes/stats/timeline_row.hpp"
 
@@ -171,6 +172,13 @@ public:
     /// since the cost model already charges them for busy cycles) and every outgoing link
     /// direction draws link.idle_power_w for the whole makespan. No-op otherwise.
     void finish(SimTime makespan, double laser_power_mw);
+
+    /// Checkpoints: every field that changes during the run (chip_model_checkpoint.cpp; a new
+    /// mutable field is added there, once). What the constructor derives from the inputs is
+    /// rebuilt, and checked against the saved sizes on restore (SnapshotError).
+    void save(des::StateWriter& out) const;
+
+    void restore(des::StateReader& in);
 
 private:
     enum class Resource : std::uint8_t { cores = 0, dram = 1 };

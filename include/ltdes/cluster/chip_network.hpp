@@ -6,6 +6,7 @@
 
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/sim_time.hpp"
+#include "ltdes/des/state_bytes.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -57,6 +58,11 @@ public:
     /// Links and port that are busy after `origin` become free `by` later; free ones at
     /// origin + by.
     void shift(SimTime origin, SimTime by);
+
+    /// Checkpoints: the links' and the port's free times and what went over them.
+    void save(des::StateWriter& out) const;
+    /// Restores what save() wrote for the same chip of the same topology.
+    void restore(des::StateReader& in);
 
 private:
     struct Link {

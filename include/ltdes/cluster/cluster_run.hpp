@@ -11,6 +11,7 @@
 #include "ltdes/cluster/stage_program.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/des/simulation.hpp"
+#include "ltdes/des/snapshot.hpp"
 #include "ltdes/des/transport.hpp"
 
 #include <cstdint>
@@ -39,6 +40,10 @@ struct ClusterRunInputs {
     /// then stops with that error, des::WindowEndCallback). Records it has not received are
     /// returned in ClusterRunResult::local_records.
     std::function<void(std::vector<stats::TimelineRow>&&)> record_sink;
+    /// Snapshots during the run (dir empty: none) and the snapshot to start from (dir empty:
+    /// start at time 0); see des::Simulation::enable_checkpoints and restart_from.
+    des::CheckpointOptions checkpoint;
+    des::RestartOptions restart;
 };
 
 /// What a run produced; identical on every rank except `local_records` and `stats.local_*`.

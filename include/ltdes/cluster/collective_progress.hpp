@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/des/state_bytes.hpp"
 
 #include <cstdint>
 #include <span>
@@ -57,6 +58,11 @@ public:
 
     /// Everything sent and received.
     bool done() const;
+
+    /// Checkpoints: what is ready, sent and received (the schedule is the owner's to rebuild).
+    void save(des::StateWriter& out) const;
+    /// Restores what save() wrote, after reset() on the same schedule.
+    void restore(des::StateReader& in);
 
 private:
     void advance(std::uint32_t lane);

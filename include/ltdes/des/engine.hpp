@@ -10,6 +10,7 @@
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/des/partitioner.hpp"
 #include "ltdes/des/simulation.hpp"
+#include "ltdes/des/snapshot.hpp"
 
 #include <cstdint>
 #include <exception>
@@ -111,6 +112,14 @@ public:
     /// Counters of a local LP; throws InternalError for an LP of another rank.
     const LpStats& lp_stats(LpId lp) const;
 
+    /// Checkpoints: this rank's LPs with their pending events, in id order. Only between rounds,
+    /// after the exchange: nothing may be in flight (InternalError otherwise).
+    std::vector<LpSnapshot> capture() const;
+
+    /// Restart: gives this rank's LPs (exactly those it owns) their saved state and events
+    /// (before start(), which then skips on_start). `last_event`: the run's last event so far.
+    void restore(std::vector<LpSnapshot> lps, SimTime last_event);
+
     /// Number of shards (speed only; results never depend on it).
     std::uint32_t shard_count() const { return static_cast<std::uint32_t>(shards_.size()); }
 
@@ -171,6 +180,7 @@ private:
     std::vector<SimTime> input_from_;  // output_bound(): per LP of a shard
     std::exception_ptr build_error_;
     std::unique_ptr<Workers> workers_;
+    bool restored_ = false;  // restore() ran: start() skips on_start
 };
 
 }  // namespace ltdes::des

@@ -33,6 +33,19 @@ public:
         return any_ ? mix64(chain_ + static_cast<std::uint64_t>(to_underlying(lp))) : 0;
     }
 
+    /// The chain so far and whether any event was folded in (checkpoints).
+    std::uint64_t chain() const { return chain_; }
+
+    bool any() const { return any_; }
+
+    /// Resumes a chain saved from chain() and any().
+    static LpFingerprint resume(std::uint64_t chain, bool any) {
+        LpFingerprint f;
+        f.chain_ = chain;
+        f.any_ = any;
+        return f;
+    }
+
 private:
     std::uint64_t chain_ = 0;
     bool any_ = false;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ltdes/core/error.hpp"
 #include "ltdes/core/sim_time.hpp"
 #include "ltdes/des/event.hpp"
+#include "ltdes/des/state_bytes.hpp"
 
 namespace ltdes::des {
 
@@ -40,6 +42,18 @@ public:
     /// Called once after the last window. ctx.now() is the time of the last event executed
     /// anywhere (0 if none); sending from here is an error.
     virtual void on_finish(Context& /*ctx*/) {}
+
+    /// Checkpoints: appends every field that changes while the run goes on (what the factory
+    /// builds from the inputs is not saved; it is rebuilt). Called between windows.
+    virtual void save(StateWriter& /*out*/) const {
+        throw InternalError("this LP type cannot be checkpointed (no save())");
+    }
+
+    /// Restores what save() wrote onto an LP fresh from the factory (on_start is then not
+    /// called). Range-checks every field against the LP's own inputs (SnapshotError).
+    virtual void restore(StateReader& /*in*/) {
+        throw InternalError("this LP type cannot be restarted (no restore())");
+    }
 };
 
 }  // namespace ltdes::des

@@ -61,6 +61,11 @@ public:
     /// Uniform in (0, 1] (53 bits).
     double next_unit();
 
+    /// The stream's position (checkpoints).
+    std::uint64_t state() const { return state_; }
+
+    void set_state(std::uint64_t state) { state_ = state; }
+
 private:
     std::uint64_t state_;
 };
@@ -74,6 +79,10 @@ public:
     void on_start(Context& ctx) override;
 
     void on_event(const Event& ev, Context& ctx) override;
+
+    void save(StateWriter& out) const override;
+
+    void restore(StateReader& in) override;
 
     /// Events this LP received.
     std::uint64_t received() const { return received_; }

@@ -7,6 +7,7 @@
 #include "ltdes/des/delay_graph.hpp"
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/des/partitioner.hpp"
+#include "ltdes/des/snapshot.hpp"
 #include "ltdes/des/transport.hpp"
 
 #include <cstdint>
@@ -126,6 +127,15 @@ public:
     /// Installs a hook called after every window whose exceptions all ranks agree on.
     void set_window_end(WindowEndCallback callback);
 
+    /// Writes snapshots during run() as `options` says, and one when a stop signal ends the run
+    /// (docs/robustness.md). Call before run(). Ranks then synchronise as one group.
+    void enable_checkpoints(CheckpointOptions options);
+
+    /// Collective, before run(): continues from the latest snapshot in `options.dir` (taken
+    /// with any rank and thread count) instead of on_start. Throws SnapshotError on every rank
+    /// when it cannot be used.
+    void restart_from(const RestartOptions& options);
+
     /// Collective. Runs on_start, all windows, on_finish. May be called once. An exception on
     /// any rank (bad model input, a lookahead violation) is rethrown on every rank with the
     /// same type class (ltdes::Error or InternalError) and the message of the lowest failing
@@ -154,6 +164,18 @@ private:
     WindowEndCallback window_end_;
     std::exception_ptr window_end_error_;  ///< what window_end_ threw on this rank
     bool ran_ = false;
+    std::unique_ptr<CheckpointOptions> checkpoint_;  ///< null: checkpoints off
+    SimTime resumed_at_;                             ///< restart: the snapshot's cut time
+    SimTime next_checkpoint_ = SimTime::max();
+    double last_checkpoint_wall_ = 0.0;
+
+    /// Between rounds, every rank: is a snapshot due (same answer on every rank)?
+    bool checkpoint_due(SimTime min_time, double wall_seconds);
+    /// Collective: writes a snapshot of the cut at `at`.
+    void write_checkpoint(SimTime at);
+    /// Collective, after a stop agreed in a round: writes a snapshot unless some rank failed
+    /// otherwise (an LP error leaves no consistent state). True when one was written.
+    bool checkpoint_on_stop();
 };
 
 }  // namespace ltdes::des

@@ -40,6 +40,16 @@ public:
     /// The largest `used()` seen so far.
     std::uint64_t peak() const { return peak_; }
 
+    /// Checkpoints: the blocks in use and the peak (false when they do not fit the capacity).
+    bool restore_usage(std::uint64_t used, std::uint64_t peak) {
+        if (used > capacity_ || peak > capacity_ || used > peak) {
+            return false;
+        }
+        used_ = used;
+        peak_ = peak;
+        return true;
+    }
+
 private:
     std::uint64_t capacity_;
     std::uint32_t block_tokens_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ltdes/core/sim_time.hpp"
+#include "ltdes/des/state_bytes.hpp"
 #include "ltdes/serving/kv_block_manager.hpp"
 #include "ltdes/serving/serving_spec.hpp"
 #include "ltdes/trace/request_record.hpp"
@@ -87,6 +88,12 @@ public:
 
     /// Preemptions so far.
     std::uint64_t preemptions() const { return preemptions_; }
+
+    /// Checkpoints: requests, queues and KV use (replica_scheduler_checkpoint.cpp).
+    void save(des::StateWriter& out) const;
+
+    /// Restores what save() wrote; checks slots and KV use (SnapshotError).
+    void restore(des::StateReader& in);
 
 private:
     void preempt_last();

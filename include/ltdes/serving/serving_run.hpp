@@ -74,6 +74,10 @@ struct ServingInputs {
     std::function<std::uint64_t(std::uint32_t chip)> sram_bytes_of_chip;
     int threads = 1;
     des::ProgressCallback progress;
+    /// Snapshots during the run and the snapshot to start from (dir empty: none); see
+    /// des::Simulation::enable_checkpoints and restart_from.
+    des::CheckpointOptions checkpoint;
+    des::RestartOptions restart;
 };
 
 /// What a serving run produced; identical on every rank except `stats.local_*` and

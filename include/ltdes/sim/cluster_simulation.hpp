@@ -11,6 +11,7 @@
 #include "ltdes/config/run_spec.hpp"
 #include "ltdes/des/simulation.hpp"
 #include "ltdes/dist/mpi_session.hpp"
+#include "ltdes/sim/checkpoint_request.hpp"
 #include "ltdes/sim/chip_archs.hpp"
 #include "ltdes/sim/workload_source.hpp"
 #include "ltdes/stats/run_summary.hpp"
@@ -50,6 +51,7 @@ RunOutcome simulate(const config::RunSpec& spec,
                     const ChipArchs& archs,
                     const dist::MpiSession& mpi,
                     des::ProgressCallback progress,
-                    cluster::PartitionKind partition = cluster::PartitionKind::locality);
+                    cluster::PartitionKind partition = cluster::PartitionKind::locality,
+                    const CheckpointRequest& checkpoint = {});
 
 }  // namespace ltdes::sim

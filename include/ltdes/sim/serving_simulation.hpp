@@ -10,6 +10,7 @@
 #include "ltdes/des/transport.hpp"
 #include "ltdes/serving/serving_run.hpp"
 #include "ltdes/serving/serving_summary.hpp"
+#include "ltdes/sim/checkpoint_request.hpp"
 #include "ltdes/sim/chip_archs.hpp"
 #include "ltdes/trace/request_record.hpp"
 #include "ltdes/workload/model_shape.hpp"
@@ -49,6 +50,7 @@ struct ServingOutcome {
 /// failed and is rethrown.
 ServingOutcome simulate_serving(const ServingSetup& setup,
                                 const config::RunSpec& spec,
-                                des::Transport& transport);
+                                des::Transport& transport,
+                                const CheckpointRequest& checkpoint = {});
 
 }  // namespace ltdes::sim

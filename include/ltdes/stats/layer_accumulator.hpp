@@ -20,6 +20,9 @@ public:
     /// The partials, ordered by (phase, layer, chip).
     std::vector<LayerStats> partials() const;
 
+    /// Replaces the aggregates by `partials` (as partials() gave them: a checkpoint).
+    void reset_to(const std::vector<LayerStats>& partials);
+
 private:
     std::map<std::tuple<std::uint8_t, std::int32_t, std::uint32_t>, LayerStats> by_key_;
 };
