@@ -8,6 +8,7 @@
 #include "ltdes/des/context.hpp"
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/iteration_cost_cache.hpp"
 #include "ltdes/serving/replica_chips.hpp"
 #include "ltdes/serving/replica_scheduler.hpp"
 
@@ -239,10 +240,10 @@ private:
     }
 
     /// The cost of an iteration of `shapes` (`cold`: the replica's first), from ahead_ when
-    /// predicted (costs depend on the shapes and the cold flag only), else from the cost model.
+    /// predicted (costs depend on the shapes and the cold flag only), else from the cache.
     IterationCost cost_of(const std::vector<SliceShape>& shapes,
                           bool cold,
-                          std::deque<Ahead>& ahead) const {
+                          std::deque<Ahead>& ahead) {
         if (!ahead.empty() && ahead.front().shapes == shapes && ahead.front().cold == cold) {
             IterationCost c = std::move(ahead.front().cost);
             ahead.pop_front();
@@ -370,7 +371,7 @@ private:
 
     std::uint32_t replica_;
     ReplicaScheduler scheduler_;
-    IterationCostModel cost_;
+    IterationCostCache cost_;
     std::unique_ptr<ReplicaChips> chips_;
     SimTime dispatch_;
     std::vector<trace::RequestRecord> own_;

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/serving/iteration_cost_cache.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+namespace ltdes::serving {
+
+IterationCostCache::IterationCostCache(IterationCostModel model, std::size_t capacity)
+    : model_(std::move(model)), capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+std::size_t IterationCostCache::KeyHash::operator()(const Key& k) const {
+    std::uint64_t h = k.cold ? 0x84222325cbf29ce4ULL : 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::uint64_t v) {
+        h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    };
+    for (const SliceShape& s : k.shapes) {
+        mix(s.tokens);
+        mix((s.cached << 1) | (s.emits ? 1U : 0U));
+    }
+    return static_cast<std::size_t>(h);
+}
+
+const IterationCost& IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
+    // The cost depends on the composition only (the ops group requests by shape), so the
+    // order of the batch is not part of the key.
+    probe_.shapes.assign(batch.begin(), batch.end());
+    std::sort(
+        probe_.shapes.begin(), probe_.shapes.end(), [](const SliceShape& a, const SliceShape& b) {
+            return std::tie(a.tokens, a.cached, a.emits) < std::tie(b.tokens, b.cached, b.emits);
+        });
+    probe_.cold = cold;
+    if (const auto found = table_.find(probe_); found != table_.end()) {
+        ++hits_;
+        return found->second;
+    }
+    ++misses_;
+    if (table_.size() >= capacity_) {
+        table_.clear();
+    }
+    IterationCost c = model_.cost(batch, cold);
+    return table_.emplace(probe_, std::move(c)).first->second;
+}
+
+}  // namespace ltdes::serving
