@@ -23,6 +23,22 @@ std::size_t IterationCostCache::KeyHash::operator()(const Key& k) const {
 }
 
 const IterationCost& IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
+    // Contexts past the model's longest are not expected; bounded so the table stays small.
+    constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
+    if (batch.size() == 1 && !cold && batch[0].tokens == 1 && batch[0].emits &&
+        batch[0].cached < kDirectContexts) {
+        const auto c = static_cast<std::size_t>(batch[0].cached);
+        if (c >= decode_steps_.size()) {
+            decode_steps_.resize(c + 1);
+        }
+        if (!decode_steps_[c].stages.empty()) {
+            ++hits_;
+            return decode_steps_[c];
+        }
+        ++misses_;
+        decode_steps_[c] = model_.cost(batch, cold);
+        return decode_steps_[c];
+    }
     // The cost depends on the composition only (the ops group requests by shape), so the
     // order of the batch is not part of the key.
     probe_.shapes.assign(batch.begin(), batch.end());
@@ -36,6 +52,10 @@ const IterationCost& IterationCostCache::cost(std::span<const SliceShape> batch,
         return found->second;
     }
     ++misses_;
+    return insert(batch, cold);
+}
+
+const IterationCost& IterationCostCache::insert(std::span<const SliceShape> batch, bool cold) {
     if (table_.size() >= capacity_) {
         table_.clear();
     }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/iteration_ops.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -43,8 +44,14 @@ private:
         std::size_t operator()(const Key& k) const;
     };
 
+    /// The model's cost, kept in table_ (emptied first when full).
+    const IterationCost& insert(std::span<const SliceShape> batch, bool cold);
+
     IterationCostModel model_;
     std::size_t capacity_;
+    /// Warm one-request decode steps (1 token, emits) by context: the commonest iteration at
+    /// light load, looked up without hashing; valid entries have stages.
+    std::vector<IterationCost> decode_steps_;
     std::unordered_map<Key, IterationCost, KeyHash> table_;
     Key probe_;  ///< reused for lookups: no allocation on a hit
     std::uint64_t hits_ = 0;
