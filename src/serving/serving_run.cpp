@@ -19,6 +19,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -87,6 +88,8 @@ public:
     /// The router sends only when a request arrives (completions just update its counts), and
     /// arrivals come from the trace: its next arrival, whatever it receives.
     SimTime earliest_output(SimTime /*input_from*/) override { return next_arrival_; }
+
+    bool output_ignores_input() const override { return true; }
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         if (ev.kind == CompletionMsg::kKind) {
@@ -215,6 +218,9 @@ public:
         }
         return std::min(input_from, next_completion_);
     }
+
+    /// Completion notices go to the router only.
+    std::optional<LpId> sole_target() const override { return LpId{0}; }
 
     std::vector<RequestRow>& requests() { return requests_; }
 
