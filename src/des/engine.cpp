@@ -214,6 +214,15 @@ void Engine::start() {
     lps_bound_output_ = !lps_.empty() && std::all_of(lps_.begin(), lps_.end(), [](const LpSlot& s) {
         return s.lp->bounds_output();
     });
+    outside_bound_.assign(lps_.size(), 0);
+    for (std::size_t i = 0; i < lps_.size(); ++i) {
+        const std::optional<LpId> to = lps_[i].lp->sole_target();
+        if (!to || to_underlying(*to) >= lp_count_) {
+            continue;
+        }
+        const std::uint32_t local = local_index_[to_underlying(*to)];
+        outside_bound_[i] = local != kNotLocal && lps_[local].lp->output_ignores_input() ? 1 : 0;
+    }
 }
 
 void Engine::run_shard(Shard& shard, SimTime window_end) {
@@ -343,8 +352,10 @@ SimTime Engine::output_bound() {
             }
             try {
                 for (std::uint32_t i = sh.first_lp; i < sh.end_lp; ++i) {
-                    lps_bound = std::min(lps_bound,
-                                         lps_[i].lp->earliest_output(input_from_[i - sh.first_lp]));
+                    if (outside_bound_[i] == 0) {
+                        lps_bound = std::min(
+                            lps_bound, lps_[i].lp->earliest_output(input_from_[i - sh.first_lp]));
+                    }
                 }
             } catch (...) {
                 sh.error = std::current_exception();  // reported at the coming round

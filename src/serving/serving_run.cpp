@@ -8,6 +8,7 @@
 #include "ltdes/des/context.hpp"
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/iteration_cost_cache.hpp"
 #include "ltdes/serving/replica_chips.hpp"
 #include "ltdes/serving/replica_scheduler.hpp"
 
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -93,6 +95,8 @@ public:
     /// The router sends only when a request arrives (completions just update its counts), and
     /// arrivals come from the trace: its next arrival, whatever it receives.
     SimTime earliest_output(SimTime /*input_from*/) override { return next_arrival_; }
+
+    bool output_ignores_input() const override { return true; }
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         if (ev.kind == CompletionMsg::kKind) {
@@ -236,7 +240,11 @@ public:
         return std::min(input_from, next_completion_);
     }
 
-    /// Checkpoints (iteration fidelity). Not saved: the predictions (ahead_, next_completion_),
+    /// Completion notices go to the router only.
+    std::optional<LpId> sole_target() const override { return LpId{0}; }
+
+    /// Checkpoints (iteration fidelity). Not saved: the predictions (ahead_, next_completion_)
+    /// and the iteration-cost cache,
     /// a cache recomputed on demand with the same result.
     void save(des::StateWriter& out) const override {
         if (chips_) {
@@ -308,10 +316,10 @@ private:
     }
 
     /// The cost of an iteration of `shapes` (`cold`: the replica's first), from ahead_ when
-    /// predicted (costs depend on the shapes and the cold flag only), else from the cost model.
+    /// predicted (costs depend on the shapes and the cold flag only), else from the cache.
     IterationCost cost_of(const std::vector<SliceShape>& shapes,
                           bool cold,
-                          std::deque<Ahead>& ahead) const {
+                          std::deque<Ahead>& ahead) {
         if (!ahead.empty() && ahead.front().shapes == shapes && ahead.front().cold == cold) {
             IterationCost c = std::move(ahead.front().cost);
             ahead.pop_front();
@@ -439,7 +447,7 @@ private:
 
     std::uint32_t replica_;
     ReplicaScheduler scheduler_;
-    IterationCostModel cost_;
+    IterationCostCache cost_;
     std::unique_ptr<ReplicaChips> chips_;
     SimTime dispatch_;
     std::vector<trace::RequestRecord> own_;

@@ -176,6 +176,7 @@ private:
     std::vector<SimTime> remote_delay_;
     SimTime outgoing_min_ = SimTime::max();
     bool lps_bound_output_ = false;    // every local LP implements earliest_output()
+    std::vector<char> outside_bound_;  // by local LP: left out of output_bound() (sole_target())
     SimTime promised_output_;          // the last output_bound(), checked on remote sends
     std::vector<SimTime> input_from_;  // output_bound(): per LP of a shard
     std::exception_ptr build_error_;

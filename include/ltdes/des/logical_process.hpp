@@ -6,6 +6,8 @@
 #include "ltdes/des/event.hpp"
 #include "ltdes/des/state_bytes.hpp"
 
+#include <optional>
+
 namespace ltdes::des {
 
 class Context;
@@ -38,6 +40,16 @@ public:
     /// than the bound given is reported as a model bug (InternalError). Speed only: the ranks
     /// wait for each other less, results are the same.
     virtual SimTime earliest_output(SimTime /*input_from*/) { return SimTime::zero(); }
+
+    /// True when earliest_output() never depends on `input_from` (what this LP receives cannot
+    /// make it send sooner). Asked once, after on_start.
+    virtual bool output_ignores_input() const { return false; }
+
+    /// The one LP this LP ever sends to besides itself, or std::nullopt (any). When that LP is
+    /// on the same rank and its output ignores its input, nothing this LP sends can make the
+    /// rank send sooner, so the rank leaves this LP out of its output bound (a replica whose
+    /// completion notices go only to a router on the same rank). Asked once, after on_start.
+    virtual std::optional<LpId> sole_target() const { return std::nullopt; }
 
     /// Called once after the last window. ctx.now() is the time of the last event executed
     /// anywhere (0 if none); sending from here is an error.

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -170,6 +172,155 @@ TEST(EarliestOutput, ASendBeforeThePromisedTimeFailsEveryRank) {
             ADD_FAILURE() << "not an InternalError";
         }
     }
+}
+
+/// LP 0 (rank 0): dispatches one job to LP 2 at 200 (arriving at 210) whatever it receives.
+class Dispatcher final : public LogicalProcess {
+public:
+    void on_start(Context& ctx) override { ctx.send(ctx.self(), ps(200), Tick{0}); }
+
+    void on_event(const Event& ev, Context& ctx) override {
+        seen.emplace_back(ev.time.in_ps(), ev.kind);
+        if (ev.kind == Tick::kKind) {
+            ctx.send(LpId{2}, ps(kLookahead), Job{});
+            sent_ = true;
+        }
+    }
+
+    bool bounds_output() const override { return true; }
+
+    SimTime earliest_output(SimTime /*input_from*/) override {
+        return sent_ ? SimTime::max() : ps(200);
+    }
+
+    bool output_ignores_input() const override { return true; }
+
+    std::vector<std::pair<std::int64_t, std::uint16_t>> seen;
+
+private:
+    bool sent_ = false;
+};
+
+/// LP 1 (rank 0, with the dispatcher): sends one note to LP 0 at 50 (arriving at 60); with
+/// `sole`, declares LP 0 its only target.
+class Reporter final : public LogicalProcess {
+public:
+    explicit Reporter(bool sole) : sole_(sole) {}
+
+    void on_start(Context& ctx) override { ctx.send(ctx.self(), ps(50), Tick{0}); }
+
+    void on_event(const Event& /*ev*/, Context& ctx) override {
+        ctx.send(LpId{0}, ps(kLookahead), Job{});
+        sent_ = true;
+    }
+
+    bool bounds_output() const override { return true; }
+
+    SimTime earliest_output(SimTime /*input_from*/) override {
+        return sent_ ? SimTime::max() : ps(50);
+    }
+
+    std::optional<LpId> sole_target() const override {
+        return sole_ ? std::optional<LpId>(LpId{0}) : std::nullopt;
+    }
+
+private:
+    bool sole_;
+    bool sent_ = false;
+};
+
+/// LP 2 (rank 1): ticks at 1, 2, ..., 300; pings LP 0 at tick 100 (arriving at 110) and
+/// answers each job at once.
+class Ticker final : public LogicalProcess {
+public:
+    void on_start(Context& ctx) override { ctx.send(ctx.self(), ps(1), Tick{1}); }
+
+    void on_event(const Event& ev, Context& ctx) override {
+        seen.emplace_back(ev.time.in_ps(), ev.kind);
+        if (ev.kind == Job::kKind) {
+            ctx.send(LpId{0}, ps(kLookahead), Job{});
+            return;
+        }
+        const std::uint32_t n = ev.as<Tick>().n;
+        if (n == 100) {
+            ctx.send(LpId{0}, ps(kLookahead), Job{});
+            pinged_ = true;
+        }
+        if (n < 300) {
+            ctx.send(ctx.self(), ps(1), Tick{n + 1});
+        }
+    }
+
+    bool bounds_output() const override { return true; }
+
+    SimTime earliest_output(SimTime input_from) override {
+        return std::min(input_from, pinged_ ? SimTime::max() : ps(100));
+    }
+
+    std::vector<std::pair<std::int64_t, std::uint16_t>> seen;
+
+private:
+    bool pinged_ = false;
+};
+
+Outcome run_trio(bool sole) {
+    SimulationSpec spec;
+    spec.lookahead = ps(kLookahead);
+    Outcome out;
+    out.ranks = run_loopback(
+        2, spec, BlockPartitioner{}, 3,  // LPs 0 and 1 on rank 0, LP 2 on rank 1
+        [&](LpId id) -> std::unique_ptr<LogicalProcess> {
+            switch (to_underlying(id)) {
+                case 0:
+                    return std::make_unique<Dispatcher>();
+                case 1:
+                    return std::make_unique<Reporter>(sole);
+                default:
+                    return std::make_unique<Ticker>();
+            }
+        },
+        [&](int, Simulation& sim) {
+            sim.for_each_local_lp([&](LpId id, LogicalProcess& lp) {
+                if (to_underlying(id) == 0) {
+                    out.worker = static_cast<Dispatcher&>(lp).seen;
+                } else if (to_underlying(id) == 2) {
+                    out.server = static_cast<Ticker&>(lp).seen;
+                }
+            });
+        });
+    return out;
+}
+
+TEST(EarliestOutput, AnLpWhoseOnlyTargetIgnoresItsInputDoesNotBoundTheRank) {
+    // With the reporter left out (its note goes only to the dispatcher on its own rank, which
+    // dispatches at 200 whatever it receives), rank 0 promises 200 and rank 1 100 (the ping); a
+    // rank's own output may also come back to it two lookaheads later:
+    //   1: rank 0 runs to 110 (tick 50, note 60); rank 1 to 120 (the ping leaves at tick 100).
+    //   2: the ping in transit bounds both at 120: rank 0 runs it.
+    //   3: rank 1 promises nothing more: rank 0 runs to 220 (tick 200, the job for 210 leaves),
+    //      rank 1 to 210.
+    //   4: the job bounds both at 220: rank 1 runs ticks 210-219 and the job (answer at 220).
+    //   5: the answer bounds both at 230: rank 0 runs it, rank 1 ticks to 229.
+    //   6: nothing can reach rank 1 any more: it runs its last ticks.
+    // With the reporter in the bound, rank 0 promises 50 in round 1, so rank 0 stops at 70 and
+    // rank 1 at 60, and one more round is needed to reach the state after round 1 above: 7.
+    // The same events either way.
+    const Outcome sole = run_trio(true);
+    const Outcome any = run_trio(false);
+    for (const RankResult& r : sole.ranks) {
+        ASSERT_FALSE(r.error);
+        EXPECT_EQ(r.stats.rounds, 6U);
+        // LP 2's 300 ticks, the two other ticks, the note, the ping, the job and its answer.
+        EXPECT_EQ(r.stats.global_events, 306U);
+    }
+    for (const RankResult& r : any.ranks) {
+        ASSERT_FALSE(r.error);
+        EXPECT_EQ(r.stats.rounds, 7U);
+        EXPECT_EQ(r.stats.fingerprint, sole.ranks[0].stats.fingerprint);
+    }
+    EXPECT_EQ(sole.worker, any.worker);
+    EXPECT_EQ(sole.server, any.server);
+    EXPECT_EQ(sole.worker.size(), 4U);  // note 60, ping 110, tick 200, answer 220
 }
 
 }  // namespace

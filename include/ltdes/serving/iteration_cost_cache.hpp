@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Whole-iteration costs remembered by batch composition. An iteration's cost is a pure function
+// of the multiset of its requests' (tokens, cached, emits) and of whether it is the replica's
+// first (cold) iteration, and the same compositions recur all the time: at light load most
+// iterations are one request's decode step, and the step at context c is the same whichever
+// request takes it. The cached value is the cost model's own result, so runs are unchanged.
+#pragma once
+
+#include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/iteration_ops.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+namespace ltdes::serving {
+
+/// IterationCostModel::cost() behind a table keyed by the canonical (sorted) composition.
+class IterationCostCache {
+public:
+    /// At most `capacity` compositions are kept; the table is emptied when it would hold more
+    /// (a workload whose compositions never recur then costs what it did without the cache).
+    explicit IterationCostCache(IterationCostModel model, std::size_t capacity = 1U << 14);
+
+    /// The cost of an iteration of `batch` (`cold`: the replica's first), as model.cost() gives.
+    const IterationCost& cost(std::span<const SliceShape> batch, bool cold = false);
+
+    /// Lookups answered from the table and those that ran the model.
+    std::uint64_t hits() const { return hits_; }
+
+    std::uint64_t misses() const { return misses_; }
+
+private:
+    struct Key {
+        std::vector<SliceShape> shapes;  ///< sorted by (tokens, cached, emits)
+        bool cold = false;
+
+        friend bool operator==(const Key&, const Key&) = default;
+    };
+
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const;
+    };
+
+    /// The model's cost, kept in table_ (emptied first when full).
+    const IterationCost& insert(std::span<const SliceShape> batch, bool cold);
+
+    IterationCostModel model_;
+    std::size_t capacity_;
+    /// Warm one-request decode steps (1 token, emits) by context: the commonest iteration at
+    /// light load, looked up without hashing; valid entries have stages.
+    std::vector<IterationCost> decode_steps_;
+    std::unordered_map<Key, IterationCost, KeyHash> table_;
+    Key probe_;  ///< reused for lookups: no allocation on a hit
+    std::uint64_t hits_ = 0;
+    std::uint64_t misses_ = 0;
+};
+
+}  // namespace ltdes::serving

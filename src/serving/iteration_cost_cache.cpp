@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/serving/iteration_cost_cache.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+namespace ltdes::serving {
+
+IterationCostCache::IterationCostCache(IterationCostModel model, std::size_t capacity)
+    : model_(std::move(model)), capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+std::size_t IterationCostCache::KeyHash::operator()(const Key& k) const {
+    std::uint64_t h = k.cold ? 0x84222325cbf29ce4ULL : 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::uint64_t v) {
+        h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    };
+    for (const SliceShape& s : k.shapes) {
+        mix(s.tokens);
+        mix((s.cached << 1) | (s.emits ? 1U : 0U));
+    }
+    return static_cast<std::size_t>(h);
+}
+
+const IterationCost& IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
+    // Contexts past the model's longest are not expected; bounded so the table stays small.
+    constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
+    if (batch.size() == 1 && !cold && batch[0].tokens == 1 && batch[0].emits &&
+        batch[0].cached < kDirectContexts) {
+        const auto c = static_cast<std::size_t>(batch[0].cached);
+        if (c >= decode_steps_.size()) {
+            decode_steps_.resize(c + 1);
+        }
+        if (!decode_steps_[c].stages.empty()) {
+            ++hits_;
+            return decode_steps_[c];
+        }
+        ++misses_;
+        decode_steps_[c] = model_.cost(batch, cold);
+        return decode_steps_[c];
+    }
+    // The cost depends on the composition only (the ops group requests by shape), so the
+    // order of the batch is not part of the key.
+    probe_.shapes.assign(batch.begin(), batch.end());
+    std::sort(
+        probe_.shapes.begin(), probe_.shapes.end(), [](const SliceShape& a, const SliceShape& b) {
+            return std::tie(a.tokens, a.cached, a.emits) < std::tie(b.tokens, b.cached, b.emits);
+        });
+    probe_.cold = cold;
+    if (const auto found = table_.find(probe_); found != table_.end()) {
+        ++hits_;
+        return found->second;
+    }
+    ++misses_;
+    return insert(batch, cold);
+}
+
+const IterationCost& IterationCostCache::insert(std::span<const SliceShape> batch, bool cold) {
+    if (table_.size() >= capacity_) {
+        table_.clear();
+    }
+    IterationCost c = model_.cost(batch, cold);
+    return table_.emplace(probe_, std::move(c)).first->second;
+}
+
+}  // namespace ltdes::serving
