@@ -244,8 +244,7 @@ public:
     std::optional<LpId> sole_target() const override { return LpId{0}; }
 
     /// Checkpoints (iteration fidelity). Not saved: the predictions (ahead_, next_completion_)
-    /// and the iteration-cost cache,
-    /// a cache recomputed on demand with the same result.
+    /// and the iteration-cost cache, both recomputed on demand with the same result.
     void save(des::StateWriter& out) const override {
         if (chips_) {
             refuse_op_fidelity_checkpoint();
