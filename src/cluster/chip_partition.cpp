@@ -100,6 +100,12 @@ void ChipDelayGraph::for_each_target(LpId src,
             send(plan_.chip(ChipCoord{me.dp, stage, me.tp}));
         }
     }
+    // Expert parallelism: the all-to-all reaches every other lane of the expert group.
+    for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
+        if (lane != me.dp % plan_.ep()) {
+            send(plan_.chip(ChipCoord{me.dp - me.dp % plan_.ep() + lane, me.pp, me.tp}));
+        }
+    }
 }
 
 }  // namespace ltdes::cluster

@@ -2,6 +2,7 @@
 #include "ltdes/sim/cluster_simulation.hpp"
 
 #include "ltdes/cluster/chip_partition.hpp"
+#include "ltdes/cluster/moe_figures.hpp"
 #include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/plan_report.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
@@ -71,6 +72,37 @@ output::RunMetadata metadata_of(const config::RunSpec& spec,
                       std::move(inputs), spec.threads);
     m.op_names = planned.op_names;
     return m;
+}
+
+/// Expert parallelism: /summary moe_* attributes and the per-chip /moe table (docs/output.md).
+output::ExtraOutput moe_output(const cluster::Plan& plan,
+                               const std::vector<cluster::ChipTotals>& chips) {
+    const cluster::MoeFigures f = cluster::moe_figures(plan, chips);
+    output::ExtraOutput x;
+    output::ColumnTable t{"moe", "chip", {}, chips.size()};
+    std::vector<std::uint32_t> id;
+    std::vector<std::uint64_t> rows;
+    std::vector<std::uint64_t> dropped;
+    std::vector<std::uint64_t> bytes;
+    for (std::uint32_t c = 0; c < chips.size(); ++c) {
+        id.push_back(c);
+        rows.push_back(chips[c].moe_expert_rows);
+        dropped.push_back(chips[c].moe_picks_dropped);
+        bytes.push_back(chips[c].moe_bytes_sent);
+    }
+    t.columns.push_back({"chip", "1", "chip id", std::move(id), {}});
+    t.columns.push_back(
+        {"expert_tokens", "1", "token picks its experts computed", std::move(rows), {}});
+    t.columns.push_back(
+        {"tokens_dropped", "1", "picks of its tokens over capacity", std::move(dropped), {}});
+    t.columns.push_back(
+        {"all_to_all_bytes", "B", "dispatch and combine bytes it sent", std::move(bytes), {}});
+    x.tables.push_back(std::move(t));
+    x.summary_i64.emplace_back("moe_tokens_dropped", static_cast<std::int64_t>(f.picks_dropped));
+    x.summary_i64.emplace_back("moe_expert_tokens", static_cast<std::int64_t>(f.expert_rows));
+    x.summary_i64.emplace_back("moe_all_to_all_bytes", static_cast<std::int64_t>(f.bytes_sent));
+    x.summary_f64.emplace_back("moe_load_imbalance", f.load_imbalance);
+    return x;
 }
 
 /// Static energy has no op to belong to: one row per chip of this rank over the whole run.
@@ -178,6 +210,9 @@ RunOutcome simulate(const config::RunSpec& spec,
     out.summary =
         make_summary(planned.input.model, planned.input.spec, result.totals.makespan.in_seconds(),
                      result.totals.prefill_end.in_seconds(), std::move(utilization));
+    if (plan.ep() > 1) {
+        writer.set_extra(moe_output(plan, result.chips));
+    }
     output::RankReport report;
     report.events = result.stats.local_events;
     const auto me = static_cast<std::size_t>(to_underlying(mpi.rank()));
