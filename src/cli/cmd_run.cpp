@@ -293,7 +293,9 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     if (root && !fit.fits()) {
         fmt::print(stderr, "lt-des: warning: {}\n", cluster::format_dram_fit(fit, bits));
     }
-    ProgressLine progress(root, planned.census->expected_events(spec.cluster.topology));
+    ProgressLine progress(
+        root, planned.census->expected_events(cluster::Topology(spec.cluster, plan.chips()),
+                                              spec.cluster.collective));
     const sim::RunOutcome outcome = sim::simulate(
         spec, planned, archs, mpi, [&progress](const des::WindowProgress& p) { progress(p); },
         partition);

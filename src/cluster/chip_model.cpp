@@ -33,6 +33,8 @@ ChipModel::ChipModel(std::uint32_t chip,
       bus_(topology.kind() == TopologyKind::bus),
       static_enabled_(spec.static_power.enabled),
       link_idle_power_w_(spec.link.idle_power_w),
+      net_(topology_, chip),
+      collective_(spec.collective),
       entries_(static_cast<std::uint32_t>(program.entries().size())),
       moe_(spec.moe) {
     if (plan.ep() > 1) {
@@ -251,110 +253,103 @@ void ChipModel::complete(std::uint32_t entry,
     xfer_mb_ = mb;
     for (const std::uint32_t stage : e.consumer_stages) {
         const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, stage, coord_.tp});
-        const ActivationMsg msg{e.op.id, bytes, mb, chip_};
+        const ActivationMsg msg{e.op.id, bytes, mb, chip_, dst, 0};
         if (bus_) {
             out.push_back(
                 Outgoing{plan_.chips(), bus_transfer(bytes, 1, now), BusActivationMsg{msg, dst}});
         } else {
-            out.push_back(Outgoing{dst, transfer(dst, bytes, now), msg});
+            transfer(dst, bytes, msg, now, out);
         }
     }
 }
 
+template <typename Msg>
+bool ChipModel::route_in(const Msg& m, SimTime now, std::vector<Outgoing>& out) {
+    if (bus_) {
+        return false;  // readers take every channel in at once (docs/cluster.md)
+    }
+    if (m.final_dst != chip_) {
+        const ChipNetwork::Hop hop = net_.send(m.final_dst, m.bytes, now);
+        out.push_back(Outgoing{hop.to, hop.delay, m});
+        return true;
+    }
+    if (m.ported == 0) {
+        const SimTime done = net_.receive(m.bytes, now);
+        if (done > now) {
+            Msg held = m;
+            held.ported = 1;
+            out.push_back(Outgoing{chip_, done - now, held});
+            return true;
+        }
+    }
+    totals_.last_end = std::max(totals_.last_end, now);
+    return false;
+}
+
 void ChipModel::on_activation(const ActivationMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    if (route_in(m, now, out)) {
+        return;
+    }
     totals_.bytes_received += m.bytes;
     for (const auto& [producer, local] : program_->consumers_of(m.producer_id)) {
         satisfy(local, m.microbatch, now, out);
     }
 }
 
+CollectiveProgress& ChipModel::progress_of(std::uint32_t entry, std::uint32_t mb) {
+    const std::size_t key = index(entry, mb);
+    const auto it = active_.find(key);
+    if (it != active_.end()) {
+        return it->second;
+    }
+    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    auto view = schedules_.find(total);
+    if (view == schedules_.end()) {
+        const auto schedule = all_reduce_schedule(topology_, collective_, total, plan_.tp());
+        view = schedules_.emplace(total, MemberSchedule(schedule, coord_.tp)).first;
+    }
+    return active_.emplace(key, CollectiveProgress(view->second)).first->second;
+}
+
 void ChipModel::try_send_chunks(std::uint32_t entry,
                                 std::uint32_t mb,
                                 SimTime now,
                                 std::vector<Outgoing>& out) {
-    if (bus_) {
-        try_send_bus_chunks(entry, mb, now, out);
-        return;
+    CollectiveProgress& progress = progress_of(entry, mb);
+    if (state_[index(entry, mb)].computed) {
+        progress.set_ready();
     }
-    Instance& st = state_[index(entry, mb)];
-    const std::uint32_t p = plan_.tp();
-    const std::uint32_t steps = 2 * (p - 1);
-    const std::uint32_t i = coord_.tp;
-    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
+    std::vector<CollectiveMessage> sends;
+    progress.take_sendable(sends);
     xfer_entry_ = entry;
     xfer_mb_ = mb;
-    // Step s may go once the partial sums exist and step s-1's chunk has arrived.
-    while (st.computed && st.ar_sent < steps && st.ar_sent <= st.ar_received) {
-        const std::uint32_t s = st.ar_sent;
-        const std::uint32_t chunk =
-            s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
-        const std::uint64_t bytes = chunk_bytes(total, p, chunk);
-        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, (i + 1) % p});
-        const SimTime delay = transfer(dst, bytes, now);
-        out.push_back(Outgoing{dst, delay, ReduceChunkMsg{bytes, entry, mb, s, chip_}});
-        ++st.ar_sent;
-    }
-}
-
-void ChipModel::try_send_bus_chunks(std::uint32_t entry,
-                                    std::uint32_t mb,
-                                    SimTime now,
-                                    std::vector<Outgoing>& out) {
-    // Direct schedule: step 0 sends member j its chunk j; step 1 broadcasts the reduced own
-    // chunk once all p-1 contributions to it have arrived.
-    Instance& st = state_[index(entry, mb)];
     const std::uint32_t p = plan_.tp();
-    const std::uint32_t i = coord_.tp;
-    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
-    xfer_entry_ = entry;
-    xfer_mb_ = mb;
-    if (st.computed && st.ar_sent == 0) {
-        for (std::uint32_t j = 0; j < p; ++j) {
-            if (j == i) {
-                continue;
-            }
-            const std::uint64_t bytes = chunk_bytes(total, p, j);
-            const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, j});
-            out.push_back(
-                Outgoing{plan_.chips(), bus_transfer(bytes, 1, now),
-                         BusChunkMsg{ReduceChunkMsg{bytes, entry, mb, 0, chip_}, dst, 0}});
+    for (const CollectiveMessage& m : sends) {
+        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, m.dst});
+        ReduceChunkMsg msg{m.bytes, entry, mb, m.step, chip_, m.lane, dst, 0, 0};
+        if (bus_) {
+            const std::uint32_t readers = m.all_readers ? p - 1 : 1;
+            out.push_back(Outgoing{plan_.chips(), bus_transfer(m.bytes, readers, now),
+                                   BusChunkMsg{msg, dst, m.all_readers ? 1U : 0U}});
+        } else {
+            LTDES_ASSERT(!m.all_readers, "a broadcast off the bus");
+            transfer(dst, m.bytes, msg, now, out);
         }
-        st.ar_sent = 1;
     }
-    if (st.ar_sent == 1 && st.ar_received == p - 1) {
-        const std::uint64_t bytes = chunk_bytes(total, p, i);
-        out.push_back(Outgoing{plan_.chips(), bus_transfer(bytes, p - 1, now),
-                               BusChunkMsg{ReduceChunkMsg{bytes, entry, mb, 1, chip_}, 0, 1}});
-        st.ar_sent = 2;
-    }
-    if (st.ar_sent == 2 && st.ar_bcast_received == p - 1 && !st.complete) {
+    if (progress.done()) {
+        active_.erase(index(entry, mb));
         ++totals_.all_reduces_completed;
         complete(entry, mb, now, out);
     }
 }
 
 void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vector<Outgoing>& out) {
-    Instance& st = state_[index(m.entry, m.microbatch)];
-    if (bus_) {
-        if (m.step == 0) {
-            ++st.ar_received;
-        } else {
-            ++st.ar_bcast_received;
-        }
-        totals_.bytes_received += m.bytes;
-        try_send_bus_chunks(m.entry, m.microbatch, now, out);
+    if (route_in(m, now, out)) {
         return;
     }
-    LTDES_ASSERT(m.step == st.ar_received, "chip {}: all-reduce step {} arrived, expected {}",
-                 chip_, m.step, st.ar_received);
-    ++st.ar_received;
     totals_.bytes_received += m.bytes;
+    progress_of(m.entry, m.microbatch).on_receive(m.lane, m.step);
     try_send_chunks(m.entry, m.microbatch, now, out);
-    if (st.ar_received == 2 * (plan_.tp() - 1)) {
-        LTDES_ASSERT(st.computed, "chip {}: all-reduce finished before its op", chip_);
-        ++totals_.all_reduces_completed;
-        complete(m.entry, m.microbatch, now, out);
-    }
 }
 
 void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_pj) {
@@ -415,49 +410,37 @@ void ChipModel::finish(SimTime makespan, double laser_power_mw) {
     }
     // mW × ps = 1e-3 J/s × 1e-12 s = 1e-15 J = 1e-3 pJ; W × ps = 1 pJ.
     const double idle_ps = static_cast<double>((makespan - cores_busy_).in_ps());
-    const std::uint32_t c = topology_.chips();
-    const double directions = c <= 1                                   ? 0.0
-                              : bus_                                   ? 1.0
-                              : topology_.kind() == TopologyKind::ring ? (c == 2 ? 1.0 : 2.0)
-                                                                       : c - 1.0;
+    const auto directions = static_cast<double>(topology_.out_links(chip_).size());
     totals_.energy[EnergyComponent::static_power] +=
         laser_power_mw * 1e-3 * std::max(idle_ps, 0.0) +
         link_idle_power_w_ * directions * static_cast<double>(makespan.in_ps());
 }
 
 SimTime ChipModel::bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now) {
-    SimTime& free_at = link_free_[0];
-    const SimTime depart = std::max(now, free_at);
-    free_at = depart + topology_.serialization(bytes);
+    const SimTime depart = net_.send_bus(bytes, readers, now);
+    const SimTime tail = depart + topology_.serialization(bytes);
     // A broadcast counts once per reader, as each reader counts what it receives.
     totals_.bytes_sent += bytes * readers;
     const double energy =
         static_cast<double>(bytes) * 8.0 * topology_.bus_energy_pj_per_bit(readers);
     totals_.energy[EnergyComponent::link] += energy;
-    totals_.last_end = std::max(totals_.last_end, free_at + topology_.hop_latency());
-    record_transfer(depart, free_at + topology_.hop_latency(), energy);
-    return free_at + topology_.bus_first_leg() - now;
+    totals_.last_end = std::max(totals_.last_end, tail + topology_.hop_latency());
+    record_transfer(depart, tail + topology_.hop_latency(), energy);
+    return tail + topology_.bus_first_leg() - now;
 }
 
-SimTime ChipModel::transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now) {
-    // One FIFO queue per outgoing direction (ring) or per destination (fully connected).
-    std::uint32_t key = dst;
-    if (topology_.kind() == TopologyKind::ring) {
-        const std::uint32_t c = topology_.chips();
-        const std::uint32_t forward = (dst + c - chip_) % c;
-        key = forward <= c - forward ? 0 : 1;
-    }
-    SimTime& free_at = link_free_[key];
-    const SimTime depart = std::max(now, free_at);
-    free_at = depart + topology_.serialization(bytes);
-    const SimTime arrival =
-        free_at + SimTime::from_ps(topology_.hop_latency().in_ps() * topology_.hops(chip_, dst));
+template <typename Msg>
+void ChipModel::transfer(
+    std::uint32_t dst, std::uint64_t bytes, Msg msg, SimTime now, std::vector<Outgoing>& out) {
+    const ChipNetwork::Hop hop = net_.send(dst, bytes, now);
     totals_.bytes_sent += bytes;
+    // The sender is charged the whole route's link energy; /links shows where it went.
     const double energy = topology_.transfer_energy_pj(chip_, dst, bytes);
     totals_.energy[EnergyComponent::link] += energy;
-    totals_.last_end = std::max(totals_.last_end, arrival);
-    record_transfer(depart, arrival, energy);
-    return arrival - now;
+    // The row spans the transfer as it would go if no later link or port held it up.
+    const SimTime unloaded = hop.depart + topology_.transfer_time(chip_, dst, bytes);
+    record_transfer(hop.depart, unloaded, energy);
+    out.push_back(Outgoing{hop.to, hop.delay, msg});
 }
 
 void ChipModel::init_moe_roles() {
@@ -496,8 +479,8 @@ void ChipModel::moe_send(std::uint32_t entry,
     xfer_mb_ = mb;
     totals_.moe_bytes_sent += bytes;
     // Sent even when empty: the receiver counts one message per peer (a header-only transfer).
-    out.push_back(Outgoing{dst, transfer(dst, bytes, now),
-                           MoeTokensMsg{bytes, entry, mb, chip_, combine ? 1U : 0U}});
+    transfer(dst, bytes, MoeTokensMsg{bytes, entry, mb, chip_, combine ? 1U : 0U, dst, 0}, now,
+             out);
 }
 
 void ChipModel::moe_route(std::uint32_t entry,
@@ -614,6 +597,9 @@ void ChipModel::moe_try_finish(std::uint32_t entry,
 }
 
 void ChipModel::on_moe_tokens(const MoeTokensMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    if (route_in(m, now, out)) {
+        return;
+    }
     totals_.bytes_received += m.bytes;
     MoeLayer& layer = moe_layers_[{m.entry, m.microbatch}];
     if (m.combine != 0) {

@@ -68,6 +68,45 @@ std::unique_ptr<des::Partitioner> make_partitioner(PartitionKind kind, const Pla
     return nullptr;
 }
 
+ChipDelayGraph::ChipDelayGraph(const Plan& plan, const Topology& topology)
+    : plan_(plan), topology_(topology) {
+    if (topology.kind() == TopologyKind::bus) {
+        return;
+    }
+    const std::uint32_t chips = plan.chips();
+    next_.resize(chips);
+    const auto walk = [&](std::uint32_t src, std::uint32_t dst) {
+        for (std::uint32_t at = src; at != dst;) {
+            const std::uint32_t to = topology.next_hop(at, dst);
+            next_[at].push_back(to);
+            at = to;
+        }
+    };
+    for (std::uint32_t c = 0; c < chips; ++c) {
+        const ChipCoord me = plan.coord(c);
+        for (std::uint32_t t = 0; t < plan.tp(); ++t) {
+            if (t != me.tp) {
+                walk(c, plan.chip(ChipCoord{me.dp, me.pp, t}));
+            }
+        }
+        for (std::uint32_t stage = 0; stage < plan.pp(); ++stage) {
+            if (stage != me.pp) {
+                walk(c, plan.chip(ChipCoord{me.dp, stage, me.tp}));
+            }
+        }
+        // Expert parallelism: the all-to-all reaches every other lane of the expert group.
+        for (std::uint32_t lane = 0; lane < plan.ep(); ++lane) {
+            if (lane != me.dp % plan.ep()) {
+                walk(c, plan.chip(ChipCoord{me.dp - me.dp % plan.ep() + lane, me.pp, me.tp}));
+            }
+        }
+    }
+    for (auto& v : next_) {
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+}
+
 void ChipDelayGraph::for_each_target(LpId src,
                                      const std::function<void(LpId, SimTime)>& visit) const {
     const std::uint32_t id = to_underlying(src);
@@ -84,27 +123,9 @@ void ChipDelayGraph::for_each_target(LpId src,
         }
         return;
     }
-    // Ring all-reduce chunks go to the next tensor rank of the same stage; activations and
-    // tokens go to the same tensor rank of other stages of the same replica (ChipModel).
-    const ChipCoord me = plan_.coord(id);
-    const auto send = [&](std::uint32_t dst) {
-        const SimTime latency =
-            SimTime::from_ps(topology_.hop_latency().in_ps() * topology_.hops(id, dst));
-        visit(LpId{dst}, std::max(topology_.lookahead(), latency));
-    };
-    if (plan_.tp() > 1) {
-        send(plan_.chip(ChipCoord{me.dp, me.pp, (me.tp + 1) % plan_.tp()}));
-    }
-    for (std::uint32_t stage = 0; stage < plan_.pp(); ++stage) {
-        if (stage != me.pp) {
-            send(plan_.chip(ChipCoord{me.dp, stage, me.tp}));
-        }
-    }
-    // Expert parallelism: the all-to-all reaches every other lane of the expert group.
-    for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
-        if (lane != me.dp % plan_.ep()) {
-            send(plan_.chip(ChipCoord{me.dp - me.dp % plan_.ep() + lane, me.pp, me.tp}));
-        }
+    // Every hop, the last one included, is at least one hop latency after the send.
+    for (const std::uint32_t to : next_[id]) {
+        visit(LpId{to}, topology_.hop_latency());
     }
 }
 

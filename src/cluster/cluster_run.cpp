@@ -6,9 +6,11 @@
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/assert.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 
 namespace ltdes::cluster {
@@ -40,6 +42,28 @@ void unpack(const std::string& s, std::vector<ChipTotals>& all, std::vector<bool
         std::memcpy(&all[id], s.data() + off + sizeof id, sizeof(ChipTotals));
         seen[id] = true;
     }
+}
+
+static_assert(std::is_trivially_copyable_v<LinkUse>);
+
+std::string pack_links(const std::vector<LinkUse>& links) {
+    std::string s(links.size() * sizeof(LinkUse), '\0');
+    if (!links.empty()) {
+        std::memcpy(s.data(), links.data(), s.size());
+    }
+    return s;
+}
+
+std::vector<LinkUse> unpack_links(const std::string& s) {
+    LTDES_ASSERT(s.size() % sizeof(LinkUse) == 0, "link uses of {} bytes", s.size());
+    std::vector<LinkUse> links(s.size() / sizeof(LinkUse));
+    if (!links.empty()) {
+        std::memcpy(links.data(), s.data(), s.size());
+    }
+    std::sort(links.begin(), links.end(), [](const LinkUse& a, const LinkUse& b) {
+        return std::tie(a.from, a.to) < std::tie(b.from, b.to);
+    });
+    return links;
 }
 
 }  // namespace
@@ -119,6 +143,7 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     const SimTime makespan = SimTime::from_ps(static_cast<std::int64_t>(makespan_ps));
 
     std::vector<std::pair<std::uint32_t, ChipTotals>> mine;
+    std::vector<LinkUse> my_links;
     sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
         const auto id = to_underlying(lp);
         if (id >= plan.chips()) {
@@ -127,6 +152,8 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
         auto& chip = static_cast<ChipLp&>(p);
         chip.model().finish(makespan, in.laser_power_mw ? in.laser_power_mw(id) : 0.0);
         mine.emplace_back(id, chip.model().totals());
+        const auto links = chip.model().links();
+        my_links.insert(my_links.end(), links.begin(), links.end());
         const auto& recs = chip.model().records();
         r.local_records.insert(r.local_records.end(), recs.begin(), recs.end());
         const auto partials = chip.model().layer_partials();
@@ -135,6 +162,7 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
     r.chips.assign(plan.chips(), ChipTotals{});
     std::vector<bool> seen(plan.chips(), false);
     unpack(transport.all_gather_bytes(pack(mine)), r.chips, seen);
+    r.links = unpack_links(transport.all_gather_bytes(pack_links(my_links)));
     for (std::uint32_t c = 0; c < plan.chips(); ++c) {
         LTDES_ASSERT(seen[c], "chip {} reported by no rank", c);
         check_chip_invariants(c, r.chips[c]);

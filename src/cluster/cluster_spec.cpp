@@ -102,14 +102,22 @@ void ClusterSpec::validate(std::string_view where) const {
     require_positive(where, "dram.bandwidth_bps", dram.bandwidth_bps);
     require_non_negative(where, "dram.latency_ns", dram.latency_ns);
     require_positive(where, "dram.capacity_gib", dram.capacity_gib);
-    if (collective.all_reduce != "ring") {
-        fail(where, "collective.all_reduce",
-             fmt::format("must be ring (got '{}')", collective.all_reduce));
+    if (collective.chunking == 0 || collective.chunking > kMaxChunking) {
+        fail(where, "collective.chunking",
+             fmt::format("must be between 1 and {} (got {})", kMaxChunking, collective.chunking));
     }
-    if (collective.on_bcast_topology != "direct") {
-        fail(where, "collective.on_bcast_topology",
-             fmt::format("must be direct (got '{}')", collective.on_bcast_topology));
+    if (!plan.automatic && collective.algorithm == CollectiveAlgorithm::halving_doubling &&
+        (plan.tp & (plan.tp - 1)) != 0) {
+        fail(where, "collective.algorithm",
+             fmt::format("halving_doubling needs a power-of-two plan.tp (got {})", plan.tp));
     }
+    if (topology == TopologyKind::torus && torus.columns != 0 && chips % torus.columns != 0) {
+        fail(where, "torus.columns",
+             fmt::format("must divide chips = {} (got {})", chips, torus.columns));
+    }
+    require_positive(where, "switch.port_bandwidth_gbps", switch_spec.port_bandwidth_gbps);
+    require_non_negative(where, "switch.latency_ns", switch_spec.latency_ns);
+    require_non_negative(where, "switch.energy_pj_per_bit", switch_spec.energy_pj_per_bit);
     // The lookahead is the smallest hop delay; in whole picoseconds it must stay > 0 (a bus hop
     // carries half the latency).
     const double fiber_ns = link.fiber_m * 4.9;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/cluster/collective.hpp"
 
+#include "ltdes/cluster/network_replay.hpp"
 #include "ltdes/core/assert.hpp"
 
 #include <algorithm>
 #include <map>
+#include <queue>
+#include <tuple>
 
 namespace ltdes::cluster {
 
@@ -31,29 +34,213 @@ std::vector<CollectiveMessage> ring_all_reduce_schedule(std::uint64_t bytes, std
     return out;
 }
 
-std::vector<CollectiveMessage> bus_all_reduce_schedule(std::uint64_t bytes, std::uint32_t p) {
+std::vector<CollectiveMessage> ring_all_reduce_schedule(std::uint64_t bytes,
+                                                        std::uint32_t p,
+                                                        std::uint32_t chunking) {
+    LTDES_ASSERT(chunking >= 1, "chunking 0");
+    const auto whole = ring_all_reduce_schedule(bytes, p);
+    if (chunking == 1) {
+        return whole;
+    }
+    std::vector<CollectiveMessage> out;
+    out.reserve(whole.size() * chunking);
+    for (std::uint32_t lane = 0; lane < chunking; ++lane) {
+        for (CollectiveMessage m : whole) {
+            m.bytes = chunk_bytes(m.bytes, chunking, lane);
+            m.lane = lane;
+            out.push_back(m);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+/// Step `step`: member i sends member (i + r) mod p, slot r = 1..p−1, the bytes `size(j)`.
+template <typename Size>
+void rotated_unicasts(std::vector<CollectiveMessage>& out,
+                      std::uint32_t p,
+                      std::uint32_t step,
+                      Size size,
+                      bool chunk_is_src) {
+    for (std::uint32_t r = 1; r < p; ++r) {
+        for (std::uint32_t i = 0; i < p; ++i) {
+            const std::uint32_t j = (i + r) % p;
+            const std::uint32_t chunk = chunk_is_src ? i : j;
+            out.push_back({step, i, j, chunk, size(chunk), false, 0});
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<CollectiveMessage> direct_all_reduce_schedule(std::uint64_t bytes,
+                                                          std::uint32_t p,
+                                                          bool broadcast) {
     std::vector<CollectiveMessage> out;
     if (p <= 1) {
         return out;
     }
-    for (std::uint32_t i = 0; i < p; ++i) {
-        for (std::uint32_t j = 0; j < p; ++j) {
-            if (j != i) {
-                out.push_back({0, i, j, j, chunk_bytes(bytes, p, j), false});
-            }
+    const auto size = [&](std::uint32_t c) { return chunk_bytes(bytes, p, c); };
+    rotated_unicasts(out, p, 0, size, false);
+    if (broadcast) {
+        for (std::uint32_t i = 0; i < p; ++i) {
+            out.push_back({1, i, i, i, size(i), true, 0});
         }
-    }
-    for (std::uint32_t i = 0; i < p; ++i) {
-        out.push_back({1, i, i, i, chunk_bytes(bytes, p, i), true});
+    } else {
+        rotated_unicasts(out, p, 1, size, true);
     }
     return out;
+}
+
+std::vector<CollectiveMessage> bus_all_reduce_schedule(std::uint64_t bytes, std::uint32_t p) {
+    return direct_all_reduce_schedule(bytes, p, true);
+}
+
+std::vector<CollectiveMessage> halving_doubling_all_reduce_schedule(std::uint64_t bytes,
+                                                                    std::uint32_t p) {
+    LTDES_ASSERT(p > 0 && (p & (p - 1)) == 0, "halving-doubling over {} members", p);
+    std::vector<CollectiveMessage> out;
+    std::uint32_t levels = 0;
+    while ((1U << levels) < p) {
+        ++levels;
+    }
+    // Member i's range of chunks [lo, lo + width) after each halving step.
+    std::vector<std::uint32_t> lo(p, 0);
+    std::uint32_t width = p;
+    const auto range_bytes = [&](std::uint32_t first, std::uint32_t n) {
+        std::uint64_t b = 0;
+        for (std::uint32_t c = first; c < first + n; ++c) {
+            b += chunk_bytes(bytes, p, c);
+        }
+        return b;
+    };
+    for (std::uint32_t k = 0; k < levels; ++k) {
+        const std::uint32_t d = p >> (k + 1);
+        width /= 2;
+        std::vector<std::uint32_t> next = lo;
+        for (std::uint32_t i = 0; i < p; ++i) {
+            const bool upper = (i & d) != 0;
+            const std::uint32_t send_lo = upper ? lo[i] : lo[i] + width;
+            next[i] = upper ? lo[i] + width : lo[i];
+            out.push_back({k, i, i ^ d, send_lo, range_bytes(send_lo, width), false, 0});
+        }
+        lo = next;
+    }
+    for (std::uint32_t k = 0; k < levels; ++k) {
+        const std::uint32_t d = 1U << k;
+        std::vector<std::uint32_t> next = lo;
+        for (std::uint32_t i = 0; i < p; ++i) {
+            out.push_back({levels + k, i, i ^ d, lo[i], range_bytes(lo[i], width), false, 0});
+            next[i] = std::min(lo[i], lo[i ^ d]);
+        }
+        lo = next;
+        width *= 2;
+    }
+    return out;
+}
+
+std::vector<CollectiveMessage> ring_all_gather_schedule(std::uint64_t bytes, std::uint32_t p) {
+    std::vector<CollectiveMessage> out;
+    for (std::uint32_t s = 0; p > 1 && s < p - 1; ++s) {
+        for (std::uint32_t i = 0; i < p; ++i) {
+            const std::uint32_t chunk = (i + p - s) % p;
+            out.push_back({s, i, (i + 1) % p, chunk, chunk_bytes(bytes, p, chunk), false, 0});
+        }
+    }
+    return out;
+}
+
+std::vector<CollectiveMessage> direct_all_gather_schedule(std::uint64_t bytes,
+                                                          std::uint32_t p,
+                                                          bool broadcast) {
+    std::vector<CollectiveMessage> out;
+    if (p <= 1) {
+        return out;
+    }
+    const auto size = [&](std::uint32_t c) { return chunk_bytes(bytes, p, c); };
+    if (broadcast) {
+        for (std::uint32_t i = 0; i < p; ++i) {
+            out.push_back({0, i, i, i, size(i), true, 0});
+        }
+    } else {
+        rotated_unicasts(out, p, 0, size, true);
+    }
+    return out;
+}
+
+std::vector<CollectiveMessage> ring_reduce_scatter_schedule(std::uint64_t bytes, std::uint32_t p) {
+    std::vector<CollectiveMessage> out;
+    for (std::uint32_t s = 0; p > 1 && s < p - 1; ++s) {
+        for (std::uint32_t i = 0; i < p; ++i) {
+            const std::uint32_t chunk = (i + p - s) % p;
+            out.push_back({s, i, (i + 1) % p, chunk, chunk_bytes(bytes, p, chunk), false, 0});
+        }
+    }
+    return out;
+}
+
+std::vector<CollectiveMessage> direct_reduce_scatter_schedule(std::uint64_t bytes,
+                                                              std::uint32_t p) {
+    std::vector<CollectiveMessage> out;
+    if (p > 1) {
+        rotated_unicasts(
+            out, p, 0, [&](std::uint32_t c) { return chunk_bytes(bytes, p, c); }, false);
+    }
+    return out;
+}
+
+std::vector<CollectiveMessage> broadcast_schedule(std::uint64_t bytes,
+                                                  std::uint32_t p,
+                                                  bool broadcast,
+                                                  std::uint32_t chunking) {
+    std::vector<CollectiveMessage> out;
+    if (p <= 1) {
+        return out;
+    }
+    if (broadcast) {
+        out.push_back({0, 0, 0, 0, bytes, true, 0});
+        return out;
+    }
+    for (std::uint32_t lane = 0; lane < chunking; ++lane) {
+        for (std::uint32_t s = 0; s + 1 < p; ++s) {
+            out.push_back({s, s, s + 1, lane, chunk_bytes(bytes, chunking, lane), false, lane});
+        }
+    }
+    return out;
+}
+
+std::vector<CollectiveMessage> all_to_all_schedule(std::uint64_t bytes, std::uint32_t p) {
+    return direct_reduce_scatter_schedule(bytes, p);
+}
+
+CollectiveAlgorithm resolve_algorithm(const Topology& topo, const CollectiveSpec& spec) {
+    if (spec.algorithm != CollectiveAlgorithm::automatic) {
+        return spec.algorithm;
+    }
+    return topo.kind() == TopologyKind::bus ? CollectiveAlgorithm::direct
+                                            : CollectiveAlgorithm::ring;
 }
 
 std::vector<CollectiveMessage> all_reduce_schedule(const Topology& topo,
                                                    std::uint64_t bytes,
                                                    std::uint32_t p) {
-    return topo.kind() == TopologyKind::bus ? bus_all_reduce_schedule(bytes, p)
-                                            : ring_all_reduce_schedule(bytes, p);
+    return all_reduce_schedule(topo, CollectiveSpec{}, bytes, p);
+}
+
+std::vector<CollectiveMessage> all_reduce_schedule(const Topology& topo,
+                                                   const CollectiveSpec& spec,
+                                                   std::uint64_t bytes,
+                                                   std::uint32_t p) {
+    switch (resolve_algorithm(topo, spec)) {
+        case CollectiveAlgorithm::halving_doubling:
+            return p <= 1 ? std::vector<CollectiveMessage>{}
+                          : halving_doubling_all_reduce_schedule(bytes, p);
+        case CollectiveAlgorithm::direct:
+            return direct_all_reduce_schedule(bytes, p, topo.kind() == TopologyKind::bus);
+        default:
+            return ring_all_reduce_schedule(bytes, p, spec.chunking);
+    }
 }
 
 CollectiveCost schedule_cost(const Topology& topo,
@@ -104,6 +291,103 @@ CollectiveCost all_reduce_cost(const Topology& topo,
     const auto schedule =
         all_reduce_schedule(topo, bytes, static_cast<std::uint32_t>(group.size()));
     return schedule_cost(topo, group, schedule);
+}
+
+CollectiveCost replay_collective(const Topology& topo,
+                                 std::span<const std::uint32_t> group,
+                                 std::span<const CollectiveMessage> schedule) {
+    CollectiveCost c;
+    if (schedule.empty()) {
+        return c;
+    }
+    NetworkReplay replay(topo);
+    const std::vector<SimTime> zero(group.size());
+    for (const SimTime done : replay.collective(group, schedule, zero)) {
+        c.time = std::max(c.time, done);
+    }
+    c.energy_pj = replay.energy_pj();
+    c.bytes_sent = replay.bytes_sent();
+    c.steps = replay.steps();
+    return c;
+}
+
+namespace {
+
+std::int64_t ser_ps(const Topology& t, std::uint64_t bytes) {
+    return t.serialization(bytes).in_ps();
+}
+
+}  // namespace
+
+SimTime ring_all_reduce_time(const Topology& topo,
+                             std::uint64_t bytes,
+                             std::uint32_t p,
+                             std::uint32_t chunking) {
+    if (p <= 1) {
+        return SimTime::zero();
+    }
+    const std::int64_t a = topo.hop_latency().in_ps();
+    const std::int64_t s = ser_ps(topo, bytes / p / chunking);
+    const std::int64_t k = chunking;
+    const std::int64_t steps = 2 * (std::int64_t{p} - 1);
+    return SimTime::from_ps(std::max(steps * (a + s) + (k - 1) * s, steps * k * s + a));
+}
+
+SimTime direct_all_reduce_time(const Topology& topo, std::uint64_t bytes, std::uint32_t p) {
+    if (p <= 1) {
+        return SimTime::zero();
+    }
+    const std::int64_t a = topo.hop_latency().in_ps();
+    const std::int64_t s = ser_ps(topo, bytes / p);
+    if (topo.kind() == TopologyKind::bus) {
+        return SimTime::from_ps(2 * a + std::int64_t{p} * s);
+    }
+    return SimTime::from_ps(2 * (a + (std::int64_t{p} - 1) * s));
+}
+
+SimTime halving_doubling_all_reduce_time(const Topology& topo,
+                                         std::uint64_t bytes,
+                                         std::uint32_t p) {
+    std::int64_t t = 0;
+    for (std::uint64_t d = 2; d <= p; d *= 2) {
+        t += 2 * (topo.hop_latency().in_ps() + ser_ps(topo, bytes / d));
+    }
+    return SimTime::from_ps(t);
+}
+
+SimTime ring_gather_time(const Topology& topo, std::uint64_t bytes, std::uint32_t p) {
+    if (p <= 1) {
+        return SimTime::zero();
+    }
+    return SimTime::from_ps((std::int64_t{p} - 1) *
+                            (topo.hop_latency().in_ps() + ser_ps(topo, bytes / p)));
+}
+
+SimTime direct_gather_time(const Topology& topo,
+                           std::uint64_t bytes,
+                           std::uint32_t p,
+                           bool broadcast) {
+    if (p <= 1) {
+        return SimTime::zero();
+    }
+    const std::int64_t pieces = broadcast ? 1 : std::int64_t{p} - 1;
+    return SimTime::from_ps(topo.hop_latency().in_ps() + pieces * ser_ps(topo, bytes / p));
+}
+
+SimTime broadcast_time(const Topology& topo,
+                       std::uint64_t bytes,
+                       std::uint32_t p,
+                       bool broadcast,
+                       std::uint32_t chunking) {
+    if (p <= 1) {
+        return SimTime::zero();
+    }
+    const std::int64_t a = topo.hop_latency().in_ps();
+    if (broadcast) {
+        return SimTime::from_ps(a + ser_ps(topo, bytes));
+    }
+    const std::int64_t s = ser_ps(topo, bytes / chunking);
+    return SimTime::from_ps((std::int64_t{p} - 1) * (a + s) + (std::int64_t{chunking} - 1) * s);
 }
 
 CollectiveCost p2p_cost(const Topology& topo,

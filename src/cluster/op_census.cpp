@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/cluster/op_census.hpp"
 
+#include "ltdes/cluster/collective.hpp"
 #include "ltdes/cluster/op_shard.hpp"
+
+#include <algorithm>
 
 namespace ltdes::cluster {
 
@@ -57,17 +60,37 @@ std::uint64_t OpCensus::pipeline_transfers() const {
     return passes_ * (plan_.pp() - 1) * plan_.tp() * busy_microbatches(plan_);
 }
 
-std::uint64_t OpCensus::expected_events(TopologyKind topology) const {
-    if (topology == TopologyKind::bus) {
+std::uint64_t OpCensus::expected_events(const Topology& topology,
+                                        const CollectiveSpec& collective) const {
+    if (topology.kind() == TopologyKind::bus) {
         return 0;
     }
-    const std::uint64_t p = plan_.tp();
-    const std::uint64_t chunks = all_reduce_instances() * 2 * (p - 1) * p;
-    const std::uint64_t boundaries = plan_.pp() - 1;
-    const std::uint64_t transfers = pipeline_transfers();
-    const std::uint64_t feedback =
-        (boundaries == 0 || passes_ == 0) ? 0 : transfers / boundaries / passes_ * (passes_ - 1);
-    return op_instances() + chunks + transfers + feedback;
+    const std::uint32_t p = plan_.tp();
+    const auto schedule =
+        p > 1 ? all_reduce_schedule(topology, collective, p, p) : std::vector<CollectiveMessage>{};
+    std::uint64_t events = op_instances();
+    for (std::uint32_t d = 0; d < plan_.dp(); ++d) {
+        const std::uint32_t requests = plan_.requests(d).count;
+        const std::uint64_t mbs = std::min(requests, plan_.microbatches());
+        for (std::uint32_t s = 0; s < plan_.pp(); ++s) {
+            const auto chip = [&](std::uint32_t stage, std::uint32_t t) {
+                return plan_.chip(ChipCoord{d, stage, t});
+            };
+            std::uint64_t hops = 0;
+            for (const CollectiveMessage& m : schedule) {
+                hops += topology.hops(chip(s, m.src), chip(s, m.dst));
+            }
+            events += stage_all_reduces_[s] * mbs * hops;
+            for (std::uint32_t t = 0; t < p; ++t) {
+                if (s + 1 < plan_.pp()) {
+                    events += passes_ * mbs * topology.hops(chip(s, t), chip(s + 1, t));
+                } else if (plan_.pp() > 1 && passes_ > 0) {
+                    events += (passes_ - 1) * mbs * topology.hops(chip(s, t), chip(0, t));
+                }
+            }
+        }
+    }
+    return events;
 }
 
 }  // namespace ltdes::cluster

@@ -84,6 +84,12 @@ Plan::Plan(const ClusterSpec& spec,
             "{}: tp = {} needs bus all-gathers to {} readers, more than bcast.max_readers = {}",
             where, tp_, tp_ - 1, spec.bcast.max_readers));
     }
+    if (spec.collective.algorithm == CollectiveAlgorithm::halving_doubling &&
+        (tp_ & (tp_ - 1)) != 0) {
+        throw ConfigError(fmt::format(
+            "{}: collective.algorithm halving_doubling needs a power-of-two tp (got tp = {})",
+            where, tp_));
+    }
     ep_ = spec.plan.automatic ? 1 : std::max(1U, spec.plan.ep);
     check_expert_parallel(spec, where);
     // Replica 0 has the most requests. Expert groups exchange tokens per micro-batch, so with
@@ -122,7 +128,7 @@ void Plan::check_expert_parallel(const ClusterSpec& spec, std::string_view where
         fail("expert groups with tensor parallelism (tp > 1) are not modelled; use tp = 1");
     }
     if (spec.topology == TopologyKind::bus) {
-        fail("the all-to-all needs point-to-point links (ring or fully_connected), not the bus");
+        fail("the all-to-all needs point-to-point links, not the bus");
     }
     if (workload_.batch < dp_) {
         fail(fmt::format("every replica of an expert group needs a request (batch {} < dp {})",

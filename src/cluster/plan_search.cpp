@@ -110,43 +110,6 @@ struct StageSummary {
     std::uint64_t cut_bytes = 0;
 };
 
-/// Time an all-reduce takes when, as on the chips, each member sends its step-s messages as
-/// soon as it holds everything of step s − 1 and its link is free: on a ring whose tensor group
-/// is not the whole cluster the long wrap-around link then delays only the chunks that cross it,
-/// not every step. Uses the topology's transfer time of each message of `schedule`.
-std::int64_t asap_time_ps(const Topology& topo,
-                          std::span<const std::uint32_t> group,
-                          std::span<const CollectiveMessage> schedule) {
-    const std::size_t p = group.size();
-    std::vector<std::int64_t> holds(p, 0);  // member i holds all it needs for the next step
-    std::vector<std::int64_t> link_free(p, 0);
-    std::vector<std::int64_t> next = holds;
-    std::uint32_t step = 0;
-    for (const CollectiveMessage& m : schedule) {
-        if (m.step != step) {
-            holds = next;
-            step = m.step;
-        }
-        const std::int64_t depart = std::max(holds[m.src], link_free[m.src]);
-        link_free[m.src] = depart + topo.serialization(m.bytes).in_ps();
-        const auto arrive = [&](std::uint32_t dst) {
-            const std::int64_t t =
-                depart + topo.transfer_time(group[m.src], group[dst], m.bytes).in_ps();
-            next[dst] = std::max(next[dst], t);
-        };
-        if (m.all_readers) {
-            for (std::uint32_t j = 0; j < p; ++j) {
-                if (j != m.src) {
-                    arrive(j);
-                }
-            }
-        } else {
-            arrive(m.dst);
-        }
-    }
-    return *std::max_element(next.begin(), next.end());
-}
-
 class Scorer {
 public:
     /// Passes flowed exactly with several micro-batches before one stands for several.
@@ -487,7 +450,10 @@ private:
         const Plan plan = make_plan(profile_.model(), w, tp, 1, 1);
         // The tensor group's ring closes through its own members only when it is the whole
         // cluster; otherwise the wrap-around message crosses tp − 1 links (docs/cluster.md).
-        const Topology group_topo(in_.spec, closed ? tp : 2 * tp);
+        // A torus group of that size takes its most square shape.
+        ClusterSpec group_spec = in_.spec;
+        group_spec.torus.columns = 0;
+        const Topology group_topo(group_spec, closed ? tp : 2 * tp);
         std::vector<std::uint32_t> group(tp);
         std::iota(group.begin(), group.end(), 0U);
         const auto bytes_of = [&](std::uint64_t elements) { return (elements * in_.bits + 7) / 8; };
@@ -509,11 +475,11 @@ private:
                 const std::uint64_t bytes = bytes_of(s.all_reduce_elements);
                 auto it = reduce_cache_.find({tp, closed, bytes});
                 if (it == reduce_cache_.end()) {
-                    CollectiveCost cost = all_reduce_cost(group_topo, group, bytes);
-                    if (in_.spec.topology != TopologyKind::bus) {
-                        const auto schedule = all_reduce_schedule(group_topo, bytes, tp);
-                        cost.time = SimTime::from_ps(asap_time_ps(group_topo, group, schedule));
-                    }
+                    // The chip LPs' own rules on an idle network (links, ports, routes, the
+                    // configured algorithm), as the serving iteration cost uses them.
+                    const auto schedule =
+                        all_reduce_schedule(group_topo, in_.spec.collective, bytes, tp);
+                    const CollectiveCost cost = replay_collective(group_topo, group, schedule);
                     it = reduce_cache_.emplace(std::tuple(tp, closed, bytes), cost).first;
                 }
                 c.all_reduce_ps = it->second.time.in_ps();
@@ -657,16 +623,13 @@ private:
         const auto& m = profile_.model();
         const std::uint64_t picks = (tokens * m.top_k + ep - 1) / ep;
         const std::uint64_t bytes = (picks * m.d_model * in_.bits + 7) / 8;
-        std::vector<CollectiveMessage> schedule;
-        for (std::uint32_t i = 0; i < ep; ++i) {
-            for (std::uint32_t j = 1; j < ep; ++j) {
-                schedule.push_back(CollectiveMessage{0, i, (i + j) % ep, 0, bytes, false});
-            }
-        }
         std::vector<std::uint32_t> group(ep);
         std::iota(group.begin(), group.end(), 0U);
         const Topology topo(in_.spec, ep);
-        return a2a_cache_.emplace(k, schedule_cost(topo, group, schedule)).first->second;
+        // Energy over every message; time from the closed form α + (ep − 1)·σ(bytes).
+        CollectiveCost cost = schedule_cost(topo, group, all_to_all_schedule(bytes * ep, ep));
+        cost.time = direct_gather_time(topo, bytes * ep, ep, false);
+        return a2a_cache_.emplace(k, cost).first->second;
     }
 
     /// List-schedules one layer as a chip runs it: an op starts when its inputs are ready and

@@ -222,19 +222,6 @@ void merge_dram(const Where& w, const YAML::Node& n, cluster::DramSpec& s) {
                  });
 }
 
-void merge_collective(const Where& w, const YAML::Node& n, cluster::CollectiveSpec& s) {
-    // No `chunking`: collectives send whole messages, so the key would be ignored; it is an
-    // unknown key instead (docs/cluster.md).
-    for_each_key(w, n, "collective", {"all_reduce", "on_bcast_topology"},
-                 [&](std::string_view k, const YAML::Node& v, const std::string& path) {
-                     if (k == "all_reduce") {
-                         s.all_reduce = to_string(w, v, path);
-                     } else {
-                         s.on_bcast_topology = to_string(w, v, path);
-                     }
-                 });
-}
-
 void merge_plan(const Where& w, const YAML::Node& n, cluster::PlanSpec& s) {
     if (n.IsScalar() && n.Scalar() == "auto") {
         s = cluster::PlanSpec{};
@@ -356,6 +343,44 @@ std::size_t to_enum(const Where& w,
     w.fail(v, path, fmt::format("expected {}, got {}", fmt::join(names, " or "), describe(v)));
 }
 
+void merge_collective(const Where& w, const YAML::Node& n, cluster::CollectiveSpec& s) {
+    for_each_key(w, n, "collective", {"algorithm", "chunking"},
+                 [&](std::string_view k, const YAML::Node& v, const std::string& path) {
+                     if (k == "algorithm") {
+                         s.algorithm = static_cast<cluster::CollectiveAlgorithm>(
+                             to_enum(w, v, path, cluster::kCollectiveAlgorithmNames));
+                     } else {
+                         s.chunking = to_u32(w, v, path);
+                         if (s.chunking == 0 || s.chunking > cluster::kMaxChunking) {
+                             w.fail(v, path,
+                                    fmt::format("expected 1 to {}, got {}", cluster::kMaxChunking,
+                                                s.chunking));
+                         }
+                     }
+                 });
+}
+
+void merge_torus(const Where& w, const YAML::Node& n, cluster::TorusSpec& s) {
+    for_each_key(w, n, "torus", {"columns"},
+                 [&](std::string_view, const YAML::Node& v, const std::string& path) {
+                     s.columns = to_u32(w, v, path);
+                 });
+}
+
+void merge_switch(const Where& w, const YAML::Node& n, cluster::SwitchSpec& s) {
+    for_each_key(w, n, "switch", {"port_bandwidth_gbps", "latency_ns", "energy_pj_per_bit"},
+                 [&](std::string_view k, const YAML::Node& v, const std::string& path) {
+                     if (k == "port_bandwidth_gbps") {
+                         s.port_bandwidth_gbps =
+                             to_double(w, v, path, kMinBandwidthGbps, kMaxBandwidthGbps);
+                     } else if (k == "latency_ns") {
+                         s.latency_ns = to_double(w, v, path, 0.0, kMaxLatencyNs);
+                     } else {
+                         s.energy_pj_per_bit = to_double(w, v, path, 0.0, kMaxPjPerBit);
+                     }
+                 });
+}
+
 void merge_scheduler(const Where& w, const YAML::Node& n, cluster::SchedulerSpec& s) {
     for_each_key(
         w, n, "scheduler",
@@ -401,7 +426,7 @@ void merge_root(const Where& w,
     for_each_key(
         w, root, "",
         {"chips", "plan", "microbatches", "overlap", "topology", "arch", "chip_arch", "link",
-         "bcast", "dram", "collective", "static", "scheduler", "moe"},
+         "bcast", "torus", "switch", "dram", "collective", "static", "scheduler", "moe"},
         [&](std::string_view k, const YAML::Node& v, const std::string& path) {
             if (k == "chips") {
                 s.chips = to_u32(w, v, path);
@@ -430,7 +455,8 @@ void merge_root(const Where& w,
                 if (!found) {
                     w.fail(
                         v, path,
-                        fmt::format("expected ring, fully_connected or bus, got {}", describe(v)));
+                        fmt::format("expected ring, fully_connected, bus, torus or switch, got {}",
+                                    describe(v)));
                 }
             } else if (k == "arch") {
                 s.arch =
@@ -441,6 +467,10 @@ void merge_root(const Where& w,
                 merge_link(w, v, s.link);
             } else if (k == "bcast") {
                 merge_bcast(w, v, s.bcast);
+            } else if (k == "torus") {
+                merge_torus(w, v, s.torus);
+            } else if (k == "switch") {
+                merge_switch(w, v, s.switch_spec);
             } else if (k == "dram") {
                 merge_dram(w, v, s.dram);
             } else if (k == "collective") {
@@ -592,13 +622,20 @@ std::string dump_cluster_yaml(const cluster::ClusterSpec& s) {
     line(fmt::format("  splitter_excess_db_per_stage: {}", s.bcast.splitter_excess_db_per_stage));
     line(fmt::format("  max_readers: {}", s.bcast.max_readers));
     line(fmt::format("  latency_ns: {}", s.bcast.latency_ns));
+    line("torus:");
+    line(fmt::format("  columns: {}", s.torus.columns));
+    line("switch:");
+    line(fmt::format("  port_bandwidth_gbps: {}", s.switch_spec.port_bandwidth_gbps));
+    line(fmt::format("  latency_ns: {}", s.switch_spec.latency_ns));
+    line(fmt::format("  energy_pj_per_bit: {}", s.switch_spec.energy_pj_per_bit));
     line("dram:");
     line(fmt::format("  bandwidth_bps: {}", s.dram.bandwidth_bps));
     line(fmt::format("  latency_ns: {}", s.dram.latency_ns));
     line(fmt::format("  capacity_gib: {}", s.dram.capacity_gib));
     line("collective:");
-    line(fmt::format("  all_reduce: {}", s.collective.all_reduce));
-    line(fmt::format("  on_bcast_topology: {}", s.collective.on_bcast_topology));
+    line(fmt::format("  algorithm: {}", cluster::kCollectiveAlgorithmNames.at(
+                                            static_cast<std::size_t>(s.collective.algorithm))));
+    line(fmt::format("  chunking: {}", s.collective.chunking));
     line("static:");
     line(fmt::format("  enabled: {}", s.static_power.enabled));
     const auto& q = s.scheduler;

@@ -16,35 +16,6 @@ namespace ltdes::serving {
 
 namespace {
 
-/// Time from a simultaneous start until the last member of `group` holds the reduced sum of a
-/// ring all-reduce of `bytes`, replaying the chip model's rule: member i sends step s as soon
-/// as it has received step s−1 from member i−1, FIFO on its own outgoing link. The bus and
-/// one-member groups use the unloaded step-synchronous cost.
-SimTime all_reduce_time(const cluster::Topology& topo,
-                        std::span<const std::uint32_t> group,
-                        std::uint64_t bytes) {
-    const auto p = static_cast<std::uint32_t>(group.size());
-    if (p <= 1 || topo.kind() == cluster::TopologyKind::bus) {
-        return cluster::all_reduce_cost(topo, group, bytes).time;
-    }
-    std::vector<SimTime> link_free(p);
-    std::vector<SimTime> arrived(p);  // arrival at member i of the chunk of the previous step
-    std::vector<SimTime> next(p);
-    for (std::uint32_t s = 0; s < 2 * (p - 1); ++s) {
-        for (std::uint32_t i = 0; i < p; ++i) {
-            const std::uint32_t chunk =
-                s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
-            const std::uint32_t j = (i + 1) % p;
-            const SimTime depart = std::max(link_free[i], arrived[i]);
-            link_free[i] = depart + topo.serialization(cluster::chunk_bytes(bytes, p, chunk));
-            next[j] = link_free[i] +
-                      SimTime::from_ps(topo.hop_latency().in_ps() * topo.hops(group[i], group[j]));
-        }
-        arrived.swap(next);
-    }
-    return *std::max_element(arrived.begin(), arrived.end());
-}
-
 bool is_memory_op(workload::OpKind k) {
     return k == workload::OpKind::lookup || k == workload::OpKind::kv_read ||
            k == workload::OpKind::kv_write;
@@ -89,8 +60,14 @@ IterationCostModel::IterationCostModel(
     bool overlap,
     std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip,
     std::function<std::uint32_t(std::uint32_t chip)> arch_key,
-    std::function<std::uint64_t(std::uint32_t chip)> sram_bytes)
-    : plan_(plan), topology_(topology), replica_(replica), bits_(bits), overlap_(overlap) {
+    std::function<std::uint64_t(std::uint32_t chip)> sram_bytes,
+    cluster::CollectiveSpec collective)
+    : plan_(plan),
+      topology_(topology),
+      replica_(replica),
+      bits_(bits),
+      overlap_(overlap),
+      collective_(collective) {
     const std::uint32_t tp = plan.tp();
     for (std::uint32_t s = 0; s < plan.pp(); ++s) {
         for (std::uint32_t t = 0; t < tp; ++t) {
@@ -114,16 +91,22 @@ IterationCostModel::IterationCostModel(
         }
     }
     // The ranks run in lockstep (one schedule stands for all) when they have the same costs and
-    // every member's all-reduce messages cross the same number of links; otherwise they drift
-    // apart in the op-level run and are run side by side here.
-    if (tp > 1 && topology.kind() != cluster::TopologyKind::bus) {
+    // the collective treats every member alike: a ring whose every message crosses one link, or
+    // an algorithm whose every message is one route hop (fully connected, switch, bus).
+    // Otherwise they drift apart in the op-level run and are run side by side here.
+    if (tp > 1) {
+        const bool one_hop = topology.kind() == cluster::TopologyKind::fully_connected ||
+                             topology.kind() == cluster::TopologyKind::star_switch ||
+                             topology.kind() == cluster::TopologyKind::bus;
+        const bool ring =
+            cluster::resolve_algorithm(topology, collective_) == cluster::CollectiveAlgorithm::ring;
         bool lockstep = true;
         for (std::uint32_t s = 0; s < plan.pp(); ++s) {
             for (std::uint32_t t = 0; t < tp; ++t) {
                 const std::uint32_t a = plan.chip(cluster::ChipCoord{replica, s, t});
                 const std::uint32_t b = plan.chip(cluster::ChipCoord{replica, s, (t + 1) % tp});
                 lockstep = lockstep && representative_[std::size_t{s} * tp + t] == 0 &&
-                           topology.hops(a, b) == 1;
+                           (one_hop || (ring && topology.hops(a, b) == 1));
             }
         }
         for (std::uint32_t s = 0; s < plan.pp() && !lockstep; ++s) {
@@ -131,7 +114,7 @@ IterationCostModel::IterationCostModel(
             for (std::uint32_t t = 0; t < tp; ++t) {
                 chips.push_back(plan.chip(cluster::ChipCoord{replica, s, t}));
             }
-            groups_.emplace_back(topology, std::move(chips), overlap);
+            groups_.emplace_back(topology, std::move(chips), overlap, collective_);
         }
     }
     resident_.resize(cost_.size());
@@ -228,8 +211,11 @@ const IterationCostModel::OpValue& IterationCostModel::op_cost(const workload::O
             group.push_back(plan_.chip(cluster::ChipCoord{replica_, stage, r}));
         }
         const std::uint64_t bytes = (shard.all_reduce_elements * bits_ + 7) / 8;
-        v.all_reduce = all_reduce_time(topology_, group, bytes);
-        v.all_reduce_pj = cluster::all_reduce_cost(topology_, group, bytes).energy_pj;
+        // The chip LPs' own rules on an idle network (links, ports, routes, the algorithm).
+        const auto schedule = cluster::all_reduce_schedule(topology_, collective_, bytes, tp);
+        const cluster::CollectiveCost c = cluster::replay_collective(topology_, group, schedule);
+        v.all_reduce = c.time;
+        v.all_reduce_pj = c.energy_pj;
         v.all_reduce_bytes = bytes;
     }
     return memo_.emplace(key, v).first->second;
@@ -346,20 +332,35 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch, bool c
         }
         // Every member computes the group's collective cost; it is charged once.
         sc.energy[EnergyComponent::link] += per_rank[0].all_reduce_pj;
-        // Activations to the next stage, or the token ids back to the first: one transfer
-        // per tensor rank, to the same rank of the other stage.
+        // Activations to the next stage: one transfer per tensor rank, to the same rank of the
+        // next stage, all at once over the links (on a ring they share links and ports). The
+        // token ids back to the first stage: the unloaded transfer, as the op fidelity does.
         const bool last = s + 1 == pp;
         if (pp > 1 && (!last || emitting > 0)) {
             const std::uint64_t bytes =
                 last ? 4 * emitting : (tokens * plan_.model().d_model * bits_ + 7) / 8;
             const std::uint32_t next = last ? 0 : s + 1;
-            SimTime slowest;
+            std::vector<cluster::Transfer> moves;
             for (std::uint32_t t = 0; t < tp; ++t) {
-                const cluster::CollectiveCost c =
-                    cluster::p2p_cost(topology_, plan_.chip(cluster::ChipCoord{replica_, s, t}),
-                                      plan_.chip(cluster::ChipCoord{replica_, next, t}), bytes);
-                slowest = std::max(slowest, c.time);
-                sc.energy[EnergyComponent::link] += c.energy_pj;
+                moves.push_back({plan_.chip(cluster::ChipCoord{replica_, s, t}),
+                                 plan_.chip(cluster::ChipCoord{replica_, next, t}),
+                                 bytes,
+                                 {}});
+            }
+            SimTime slowest;
+            if (last) {
+                for (const cluster::Transfer& m : moves) {
+                    const cluster::CollectiveCost c =
+                        cluster::p2p_cost(topology_, m.src, m.dst, bytes);
+                    slowest = std::max(slowest, c.time);
+                    sc.energy[EnergyComponent::link] += c.energy_pj;
+                }
+            } else {
+                cluster::NetworkReplay idle(topology_);
+                for (const SimTime a : idle.transfers(moves)) {
+                    slowest = std::max(slowest, a);
+                }
+                sc.energy[EnergyComponent::link] += idle.energy_pj();
             }
             (last ? r.feedback : sc.transfer) = slowest;
         }
@@ -375,7 +376,8 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
                                    std::int32_t layer,
                                    std::uint64_t times,
                                    bool cold,
-                                   std::vector<MemberClock>& clocks) const {
+                                   std::vector<SimTime>& ready,
+                                   cluster::NetworkReplay& net) const {
     if (ops.empty() || times == 0) {
         return;
     }
@@ -404,7 +406,7 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
             group[i].deps.push_back(static_cast<std::uint32_t>(d));
         }
     }
-    groups_[stage].run(group, timings, clocks, times);
+    groups_[stage].run(group, timings, ready, net, times);
 }
 
 void IterationCostModel::group_durations(const IterationOps& ops,
@@ -414,26 +416,27 @@ void IterationCostModel::group_durations(const IterationOps& ops,
                                          IterationCost& r) const {
     const std::uint32_t tp = plan_.tp();
     const std::uint32_t pp = plan_.pp();
-    std::vector<MemberClock> clocks(tp);
-    SimTime mark;  // when the previous stage's last transfer arrived
+    std::vector<SimTime> ready(tp);
+    cluster::NetworkReplay net(topology_);  // the replica's links through the whole iteration
+    SimTime mark;                           // when the previous stage's last transfer arrived
     r.feedback = SimTime::zero();
     for (std::uint32_t s = 0; s < pp; ++s) {
         const cluster::Range layers = plan_.layers(s);
         const bool last = s + 1 == pp;
         if (s == 0) {
-            run_group(ops.head, s, -1, 1, cold, clocks);
+            run_group(ops.head, s, -1, 1, cold, ready, net);
         }
         // Consecutive layers whose weights are resident alike on every rank run alike.
         for_each_residency_run(
             ops.layer, s, 0, tp, layers, cold, [&](std::uint32_t l, std::uint32_t run) {
-                run_group(ops.layer, s, static_cast<std::int32_t>(l), run, cold, clocks);
+                run_group(ops.layer, s, static_cast<std::int32_t>(l), run, cold, ready, net);
             });
         if (last) {
-            run_group(ops.tail, s, -1, 1, cold, clocks);
+            run_group(ops.tail, s, -1, 1, cold, ready, net);
         }
         SimTime end;
-        for (const MemberClock& c : clocks) {
-            end = std::max(end, c.ready);
+        for (const SimTime t : ready) {
+            end = std::max(end, t);
         }
         StageCost& sc = r.stages[s];
         sc.duration = end - mark;
@@ -441,23 +444,25 @@ void IterationCostModel::group_durations(const IterationOps& ops,
         if (pp == 1 || (last && emitting == 0)) {
             continue;
         }
-        // Each rank sends as soon as its own part is done (queued behind its all-reduce chunks
-        // when they share a link); the next stage's rank starts when it arrives.
+        // Each rank sends as soon as its own part is done, over the links as they are (behind
+        // all-reduce messages still on them); the next stage's rank starts when it arrives. The
+        // token ids go back unloaded, as the op fidelity sends them.
         const std::uint64_t bytes =
             last ? 4 * emitting : (tokens * plan_.model().d_model * bits_ + 7) / 8;
         const std::uint32_t next = last ? 0 : s + 1;
-        SimTime arrival_max;
+        std::vector<cluster::Transfer> moves;
         for (std::uint32_t t = 0; t < tp; ++t) {
-            const std::uint32_t src = plan_.chip(cluster::ChipCoord{replica_, s, t});
-            const std::uint32_t dst = plan_.chip(cluster::ChipCoord{replica_, next, t});
-            SimTime depart = clocks[t].ready;
-            if (!last && groups_[s].shares_link(t, dst)) {
-                depart = std::max(depart, clocks[t].link_free);
-            }
-            const SimTime arrival = depart + cluster::p2p_cost(topology_, src, dst, bytes).time;
-            arrival_max = std::max(arrival_max, arrival);
-            clocks[t] = MemberClock{arrival, arrival};
+            moves.push_back({plan_.chip(cluster::ChipCoord{replica_, s, t}),
+                             plan_.chip(cluster::ChipCoord{replica_, next, t}), bytes, ready[t]});
         }
+        if (last) {
+            for (std::uint32_t t = 0; t < tp; ++t) {
+                ready[t] += cluster::p2p_cost(topology_, moves[t].src, moves[t].dst, bytes).time;
+            }
+        } else {
+            ready = net.transfers(moves);
+        }
+        const SimTime arrival_max = *std::max_element(ready.begin(), ready.end());
         if (last) {
             r.feedback = arrival_max - end;
         } else {

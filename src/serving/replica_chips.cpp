@@ -74,6 +74,7 @@ void ReplicaChips::start(std::span<const SliceShape> batch, bool cold, des::Cont
     LTDES_ASSERT(chips_.empty() || finished(), "replica {}: iteration started during another",
                  replica_);
     chips_.clear();
+    relays_.clear();
     emitting_ = 0;
     for (const SliceShape& s : batch) {
         emitting_ += s.emits ? 1 : 0;
@@ -109,12 +110,20 @@ bool ReplicaChips::on_event(const des::Event& ev, des::Context& ctx) {
         }
         case ChipActivationEvent::kKind: {
             const auto e = ev.as<ChipActivationEvent>();
-            chips_[e.chip].on_activation(e.msg, now, out_);
+            if (local(e.chip) < chips_.size()) {
+                chips_[local(e.chip)].on_activation(e.msg, now, out_);
+            } else {
+                pass_on(e.chip, e.msg, now);
+            }
             break;
         }
         case ChipChunkEvent::kKind: {
             const auto e = ev.as<ChipChunkEvent>();
-            chips_[e.chip].on_reduce_chunk(e.msg, now, out_);
+            if (local(e.chip) < chips_.size()) {
+                chips_[local(e.chip)].on_reduce_chunk(e.msg, now, out_);
+            } else {
+                pass_on(e.chip, e.msg, now);
+            }
             break;
         }
         case BusActivationEvent::kKind:
@@ -141,11 +150,13 @@ void ReplicaChips::flush(des::Context& ctx) {
             }
             continue;
         }
-        const std::uint32_t chip = local(o.dst);
-        LTDES_ASSERT(chip < chips_.size(), "replica {}: message to chip {} of another replica",
-                     replica_, o.dst);
+        // A message may pass through a chip outside the replica on its route (a torus); it
+        // stays the replica's event and that chip's links pass it on (pass_on).
+        const std::uint32_t chip = o.dst;
+        LTDES_ASSERT(std::holds_alternative<cluster::OpDoneMsg>(o.msg) || chip < plan_.chips(),
+                     "replica {}: message to node {}", replica_, o.dst);
         if (const auto* d = std::get_if<cluster::OpDoneMsg>(&o.msg)) {
-            ctx.send(self, o.delay, ChipOpDoneEvent{*d, chip});
+            ctx.send(self, o.delay, ChipOpDoneEvent{*d, local(o.dst)});
         } else if (const auto* a = std::get_if<cluster::ActivationMsg>(&o.msg)) {
             ctx.send(self, o.delay, ChipActivationEvent{*a, chip});
         } else {
@@ -153,6 +164,15 @@ void ReplicaChips::flush(des::Context& ctx) {
         }
     }
     out_.clear();
+}
+
+template <typename Msg>
+void ReplicaChips::pass_on(std::uint32_t chip, const Msg& msg, SimTime now) {
+    LTDES_ASSERT(msg.final_dst != chip, "replica {}: message for chip {} outside it", replica_,
+                 chip);
+    cluster::ChipNetwork& net = relays_.try_emplace(chip, topology_, chip).first->second;
+    const cluster::ChipNetwork::Hop hop = net.send(msg.final_dst, msg.bytes, now);
+    out_.push_back(cluster::Outgoing{hop.to, hop.delay, msg});
 }
 
 bool ReplicaChips::finished() const {

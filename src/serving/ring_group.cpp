@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <queue>
 #include <tuple>
 
@@ -18,17 +19,21 @@ namespace {
 class GroupRunner {
 public:
     GroupRunner(const cluster::Topology& topo,
+                const cluster::CollectiveSpec& collective,
                 std::span<const std::uint32_t> chips,
                 bool overlap,
                 std::span<const GroupOp> ops,
                 std::span<const std::vector<cluster::OpTiming>> timings,
-                std::vector<MemberClock>& clocks)
+                std::vector<SimTime>& ready,
+                cluster::NetworkReplay& net)
         : topo_(topo),
+          collective_(collective),
           chips_(chips),
           overlap_(overlap),
           ops_(ops),
           timings_(timings),
-          clocks_(clocks),
+          ready_(ready),
+          net_(net),
           p_(static_cast<std::uint32_t>(chips.size())),
           dependents_(ops.size()),
           members_(p_) {
@@ -40,16 +45,12 @@ public:
         }
         computed_at_.resize(ops.size() * p_);
         computed_count_.assign(ops.size(), 0);
-        for (std::uint32_t i = 0; i < p_; ++i) {
-            hop_delay_.push_back(SimTime::from_ps(topo.hop_latency().in_ps() *
-                                                  topo.hops(chips[i], chips[(i + 1) % p_])));
-        }
         for (Member& m : members_) {
             m.ops.resize(ops.size());
         }
     }
 
-    /// One run of the segment from clocks_; may be called again (the next block).
+    /// One run of the segment from ready_; may be called again (the next block).
     void run() {
         std::fill(computed_count_.begin(), computed_count_.end(), 0U);
         for (Member& m : members_) {
@@ -59,7 +60,7 @@ public:
             m.end = SimTime::zero();
         }
         for (std::uint32_t m = 0; m < p_; ++m) {
-            push(clocks_[m].ready, kStart, m, 0, 0);
+            push(ready_[m], kStart, m, 0, 0);
         }
         while (!events_.empty()) {
             const auto [t, seq, kind, m, op, step] = events_.top();
@@ -79,7 +80,7 @@ public:
                     if (ops_[op].all_reduce && p_ > 1) {
                         computed_at_[std::size_t{op} * p_ + m] = t;
                         if (++computed_count_[op] == p_) {
-                            reduce(op);
+                            reduce(op, t);
                         }
                     } else {
                         complete(m, op, t);
@@ -93,8 +94,7 @@ public:
             }
         }
         for (std::uint32_t m = 0; m < p_; ++m) {
-            clocks_[m].ready = members_[m].end;
-            clocks_[m].link_free = std::max(clocks_[m].link_free, members_[m].end);
+            ready_[m] = members_[m].end;
         }
     }
 
@@ -150,49 +150,40 @@ private:
         }
     }
 
-    /// Every member has computed `op` (the last one just now): replays the chip model's ring
-    /// rule — member i sends step s once its sums exist and step s−1 has arrived, FIFO on its
-    /// link — and schedules each member's completion (its last chunk's arrival, which is later
-    /// than every member's computation, so no event is scheduled in the past).
-    void reduce(std::uint32_t op) {
-        const std::uint32_t p = p_;
+    /// Every member has computed `op` (the last one at `now`): replays the collective over
+    /// the links from each member's computation time and schedules each member's completion
+    /// (it needs every member's data, so none is before `now`).
+    void reduce(std::uint32_t op, SimTime now) {
         const std::uint64_t bytes = ops_[op].all_reduce_bytes;
-        serial_.resize(p);
-        for (std::uint32_t c = 0; c < p; ++c) {
-            serial_[c] = topo_.serialization(cluster::chunk_bytes(bytes, p, c));
+        auto schedule = schedules_.find(bytes);
+        if (schedule == schedules_.end()) {
+            schedule =
+                schedules_
+                    .emplace(bytes, cluster::all_reduce_schedule(topo_, collective_, bytes, p_))
+                    .first;
         }
-        arrived_.assign(
-            computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p),
-            computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p + p));
-        next_.resize(p);
-        for (std::uint32_t s = 0; s < 2 * (p - 1); ++s) {
-            for (std::uint32_t i = 0; i < p; ++i) {
-                const std::uint32_t chunk =
-                    s < p - 1 ? (i + p - s % p) % p : (i + 1 + p - (s - (p - 1)) % p) % p;
-                SimTime& free_at = clocks_[i].link_free;
-                free_at = std::max(free_at, arrived_[i]) + serial_[chunk];
-                next_[(i + 1) % p] = free_at + hop_delay_[i];
-            }
-            arrived_.swap(next_);
-        }
-        for (std::uint32_t i = 0; i < p; ++i) {
-            push(arrived_[i], kReduced, i, op, 0);
+        const auto first = computed_at_.begin() + static_cast<std::ptrdiff_t>(std::size_t{op} * p_);
+        const std::vector<SimTime> at(first, first + p_);
+        const std::vector<SimTime> done = net_.collective(chips_, schedule->second, at);
+        for (std::uint32_t i = 0; i < p_; ++i) {
+            push(std::max(done[i], now), kReduced, i, op, 0);
         }
     }
 
     const cluster::Topology& topo_;
+    const cluster::CollectiveSpec& collective_;
     std::span<const std::uint32_t> chips_;
     bool overlap_;
     std::span<const GroupOp> ops_;
     std::span<const std::vector<cluster::OpTiming>> timings_;
-    std::vector<MemberClock>& clocks_;
+    std::vector<SimTime>& ready_;
+    cluster::NetworkReplay& net_;
     std::uint32_t p_;
     std::vector<std::vector<std::uint32_t>> dependents_;
     std::vector<Member> members_;
     std::vector<SimTime> computed_at_;           ///< (op, member): its partial sums exist
     std::vector<std::uint32_t> computed_count_;  ///< by op: members that computed it
-    std::vector<SimTime> hop_delay_;             ///< member i → i+1, latency of the hops
-    std::vector<SimTime> serial_, arrived_, next_;
+    std::map<std::uint64_t, std::vector<cluster::CollectiveMessage>> schedules_;  ///< by bytes
     std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events_;
     std::uint64_t seq_ = 0;
 };
@@ -201,46 +192,42 @@ private:
 
 RingGroup::RingGroup(const cluster::Topology& topology,
                      std::vector<std::uint32_t> chips,
-                     bool overlap)
-    : topology_(topology), chips_(std::move(chips)), overlap_(overlap) {}
+                     bool overlap,
+                     cluster::CollectiveSpec collective)
+    : topology_(topology), chips_(std::move(chips)), overlap_(overlap), collective_(collective) {}
 
 void RingGroup::run(std::span<const GroupOp> ops,
                     std::span<const std::vector<cluster::OpTiming>> timings,
-                    std::vector<MemberClock>& clocks,
+                    std::vector<SimTime>& ready,
+                    cluster::NetworkReplay& net,
                     std::uint64_t times) const {
-    LTDES_ASSERT(timings.size() == chips_.size() && clocks.size() == chips_.size(),
-                 "{} members, {} timing lists, {} clocks", chips_.size(), timings.size(),
-                 clocks.size());
+    LTDES_ASSERT(timings.size() == chips_.size() && ready.size() == chips_.size(),
+                 "{} members, {} timing lists, {} ready times", chips_.size(), timings.size(),
+                 ready.size());
     if (ops.empty() || times == 0) {
         return;
     }
-    GroupRunner runner(topology_, chips_, overlap_, ops, timings, clocks);
-    // The members' offsets after each run (the state before the first included): once a
-    // state recurs k runs later the group cycles with period k (decode steps on a ring often
-    // alternate between two), and every further k runs shift every clock by the same amount.
-    for (MemberClock& c : clocks) {
-        c.link_free = std::max(c.link_free, c.ready);
-    }
-    const auto offsets = [&clocks](SimTime& first) {
-        first = clocks[0].ready;
-        for (const MemberClock& c : clocks) {
-            first = std::min(first, c.ready);
-        }
-        std::vector<MemberClock> rel;
-        rel.reserve(clocks.size());
-        for (const MemberClock& c : clocks) {
-            rel.push_back({c.ready - first, c.link_free - first});
+    GroupRunner runner(topology_, collective_, chips_, overlap_, ops, timings, ready, net);
+    // The members' offsets and the links' state after each run (the state before the first
+    // included): once a state recurs k runs later the group cycles with period k (decode steps
+    // on a ring often alternate between two), and every further k runs shift everything by
+    // the same amount.
+    const auto state = [&](SimTime& first) {
+        first = *std::min_element(ready.begin(), ready.end());
+        std::vector<std::int64_t> rel = net.state(first);
+        for (const SimTime r : ready) {
+            rel.push_back((r - first).in_ps());
         }
         return rel;
     };
     constexpr std::size_t kLongestPeriod = 4;
-    std::vector<std::vector<MemberClock>> seen;
+    std::vector<std::vector<std::int64_t>> seen;
     std::vector<SimTime> seen_first(1);
-    seen.push_back(offsets(seen_first[0]));
+    seen.push_back(state(seen_first[0]));
     for (std::uint64_t b = 0; b < times; ++b) {
         runner.run();
         SimTime first;
-        std::vector<MemberClock> rel = offsets(first);
+        std::vector<std::int64_t> rel = state(first);
         const std::size_t here = seen.size();
         for (std::size_t k = 1; k <= kLongestPeriod && k <= here; ++k) {
             if (seen[here - k] != rel) {
@@ -249,9 +236,9 @@ void RingGroup::run(std::span<const GroupOp> ops,
             const std::uint64_t left = times - 1 - b;
             const std::int64_t cycles = static_cast<std::int64_t>(left / k);
             const SimTime shift = SimTime::from_ps((first - seen_first[here - k]).in_ps() * cycles);
-            for (MemberClock& c : clocks) {
-                c.ready += shift;
-                c.link_free += shift;
+            net.shift(first, shift);
+            for (SimTime& r : ready) {
+                r += shift;
             }
             for (std::uint64_t r = 0; r < left % k; ++r) {
                 runner.run();
@@ -261,21 +248,6 @@ void RingGroup::run(std::span<const GroupOp> ops,
         seen.push_back(std::move(rel));
         seen_first.push_back(first);
     }
-}
-
-std::uint32_t RingGroup::link_key(std::uint32_t src, std::uint32_t dst) const {
-    if (topology_.kind() != cluster::TopologyKind::ring) {
-        return dst;
-    }
-    const std::uint32_t c = topology_.chips();
-    const std::uint32_t forward = (dst + c - src) % c;
-    return forward <= c - forward ? 0 : 1;
-}
-
-bool RingGroup::shares_link(std::uint32_t m, std::uint32_t dst) const {
-    const std::uint32_t src = chips_[m];
-    const std::uint32_t next = chips_[(m + 1) % chips_.size()];
-    return chips_.size() > 1 && link_key(src, dst) == link_key(src, next);
 }
 
 }  // namespace ltdes::serving

@@ -568,7 +568,7 @@ ServingResult run_serving(const ServingInputs& in,
             }
             const std::uint32_t d = id - 1;
             IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
-                                    in.arch_key, in.sram_bytes_of_chip);
+                                    in.arch_key, in.sram_bytes_of_chip, in.cluster.collective);
             std::unique_ptr<ReplicaChips> chips;
             if (in.serving.fidelity == Fidelity::op) {
                 chips = std::make_unique<ReplicaChips>(plan, in.cluster, d, in.bits,

@@ -132,6 +132,31 @@ void write_static_rows(const config::RunSpec& spec,
     }
 }
 
+/// /links: one row per directed link that exists, by (from, to); rank 0 writes it.
+output::ColumnTable links_table(const std::vector<cluster::LinkUse>& links) {
+    output::ColumnTable t{"links", "from, to", {}, links.size()};
+    std::vector<std::uint32_t> from;
+    std::vector<std::uint32_t> to;
+    std::vector<std::uint64_t> bytes;
+    std::vector<std::int64_t> busy;
+    std::vector<double> energy;
+    for (const cluster::LinkUse& l : links) {
+        from.push_back(l.from);
+        to.push_back(l.to);
+        bytes.push_back(l.bytes);
+        busy.push_back(l.busy_ps);
+        energy.push_back(l.energy_pj * 1e-12);
+    }
+    t.columns.push_back(
+        {"from", "1", "sending node (chip id; chips = the switch or bus)", std::move(from), {}});
+    t.columns.push_back(
+        {"to", "1", "receiving node (chip id; chips = the switch or bus)", std::move(to), {}});
+    t.columns.push_back({"bytes", "B", "bytes put on the link", std::move(bytes), {}});
+    t.columns.push_back({"busy", "ps", "time the link was serialising", std::move(busy), {}});
+    t.columns.push_back({"energy", "J", "link energy booked on this link", std::move(energy), {}});
+    return t;
+}
+
 }  // namespace
 
 RunOutcome simulate(const config::RunSpec& spec,
@@ -210,9 +235,6 @@ RunOutcome simulate(const config::RunSpec& spec,
     out.summary =
         make_summary(planned.input.model, planned.input.spec, result.totals.makespan.in_seconds(),
                      result.totals.prefill_end.in_seconds(), std::move(utilization));
-    if (plan.ep() > 1) {
-        writer.set_extra(moe_output(plan, result.chips));
-    }
     output::RankReport report;
     report.events = result.stats.local_events;
     const auto me = static_cast<std::size_t>(to_underlying(mpi.rank()));
@@ -222,6 +244,15 @@ RunOutcome simulate(const config::RunSpec& spec,
                         {"sync", sync_s}};
     report.windows = result.stats.windows_per_rank[me];
     report.rounds = result.stats.rounds;
+    // /links (one chip has no links, and HDF5 no empty tables here) and, with ep > 1, /moe.
+    output::ExtraOutput extra =
+        plan.ep() > 1 ? moe_output(plan, result.chips) : output::ExtraOutput{};
+    if (!result.links.empty()) {
+        extra.tables.push_back(links_table(result.links));
+    }
+    if (!extra.tables.empty() || !extra.summary_i64.empty()) {
+        writer.set_extra(std::move(extra));
+    }
     writer.finish(metadata_of(spec, planned, archs), out.summary, report);
     return out;
 }

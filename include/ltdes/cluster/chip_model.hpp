@@ -4,7 +4,9 @@
 // messages to send. ChipLp adapts it to des::LogicalProcess; unit tests drive it directly.
 #pragma once
 
+#include "ltdes/cluster/chip_network.hpp"
 #include "ltdes/cluster/cluster_spec.hpp"
+#include "ltdes/cluster/collective_progress.hpp"
 #include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/cluster/expert_placement.hpp"
 #include "ltdes/cluster/op_shard.hpp"
@@ -22,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -36,17 +39,20 @@ struct OpDoneMsg {
 };
 
 /// From the chip of another stage: logical op `producer_id` of micro-batch `microbatch` is done
-/// and its output (`bytes`) has arrived.
+/// and its output (`bytes`) has arrived. Chips on the route to `final_dst` pass it on;
+/// `ported` = 1 once the receive port has taken it in.
 struct ActivationMsg {
     static constexpr std::uint16_t kKind = 102;
     std::uint64_t producer_id = 0;
     std::uint64_t bytes = 0;
     std::uint32_t microbatch = 0;
     std::uint32_t from_chip = 0;
+    std::uint32_t final_dst = 0;
+    std::uint32_t ported = 0;
 };
 
-/// From the previous member of the tensor group: chunk of step `step` of the all-reduce after
-/// entry `entry` of micro-batch `microbatch`.
+/// From a member of the tensor group: its message of (lane, step) of the all-reduce after
+/// entry `entry` of micro-batch `microbatch` (routing fields as ActivationMsg).
 struct ReduceChunkMsg {
     static constexpr std::uint16_t kKind = 103;
     std::uint64_t bytes = 0;
@@ -54,6 +60,10 @@ struct ReduceChunkMsg {
     std::uint32_t microbatch = 0;
     std::uint32_t step = 0;
     std::uint32_t from_chip = 0;
+    std::uint32_t lane = 0;
+    std::uint32_t final_dst = 0;
+    std::uint32_t ported = 0;
+    std::uint32_t pad = 0;
 };
 
 /// To the bus LP: deliver `inner` to chip `dst` after the bus-to-reader leg.
@@ -82,6 +92,8 @@ struct MoeTokensMsg {
     std::uint32_t microbatch = 0;
     std::uint32_t from_chip = 0;
     std::uint32_t combine = 0;
+    std::uint32_t final_dst = 0;  ///< routing fields as ActivationMsg
+    std::uint32_t ported = 0;
 };
 
 /// A message the model wants sent: to LP `dst` (a chip id, or the bus LP = chips) after `delay`.
@@ -120,10 +132,11 @@ struct ChipTotals {
 
 /// One chip. Resources: the photonic cores (compute ops) and the DRAM channel (lookup,
 /// kv_read, kv_write), which overlap unless overlap = false (then one op at a time). Among ready
-/// ops the earliest entry (trace order), then the lowest micro-batch, starts first. Outgoing
-/// links serialize transfers FIFO per direction (ring) or per destination (fully connected); on
-/// the bus the chip's own wavelength group is its one outgoing channel, and all-reduces use the
-/// direct schedule (collective.hpp).
+/// ops the earliest entry (trace order), then the lowest micro-batch, starts first. Its
+/// ChipNetwork serialises what leaves on each outgoing link FIFO (its own messages and those it
+/// passes on) and takes in what arrives for it through one receive port; on the bus the chip's
+/// own wavelength group is its one outgoing channel. All-reduces replay the schedule of
+/// `collective` (collective.hpp).
 class ChipModel {
 public:
     /// `program` is the chip's stage program and must outlive the model.
@@ -160,6 +173,9 @@ public:
 
     const ChipTotals& totals() const { return totals_; }
 
+    /// What went over this chip's links (ChipNetwork::links).
+    std::vector<LinkUse> links() const { return net_.links(); }
+
     /// Also aggregate every record per (phase, layer) as it happens (for /layers without
     /// keeping the records).
     void set_keep_layers(bool keep) { keep_layers_ = keep; }
@@ -191,9 +207,6 @@ private:
 
     struct Instance {
         std::uint32_t remaining = 0;  ///< dependencies not yet satisfied
-        std::uint16_t ar_sent = 0;
-        std::uint16_t ar_received = 0;        ///< ring: chunks; bus: step-0 chunks
-        std::uint16_t ar_bcast_received = 0;  ///< bus: step-1 broadcasts
         bool computed = false;
         bool complete = false;
     };
@@ -232,13 +245,16 @@ private:
     void emit(const stats::TimelineRow& rec);
     /// Appends a record of a transfer for (entry, mb) when records are kept.
     void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
-    void try_send_bus_chunks(std::uint32_t entry,
-                             std::uint32_t mb,
-                             SimTime now,
-                             std::vector<Outgoing>& out);
-    /// Puts `bytes` on the link towards `dst`; returns the delay until they arrive there
-    /// (bus: until they reach the bus LP).
-    SimTime transfer(std::uint32_t dst, std::uint64_t bytes, SimTime now);
+    /// The all-reduce progress of (entry, mb), created on first use.
+    CollectiveProgress& progress_of(std::uint32_t entry, std::uint32_t mb);
+    /// Passes a message for another chip on, or holds it until the receive port has taken it
+    /// in; true when the message is not (yet) for this chip's model.
+    template <typename Msg>
+    bool route_in(const Msg& m, SimTime now, std::vector<Outgoing>& out);
+    /// Puts `bytes` on the link towards the next hop to `dst` and queues `msg` for it.
+    template <typename Msg>
+    void transfer(
+        std::uint32_t dst, std::uint64_t bytes, Msg msg, SimTime now, std::vector<Outgoing>& out);
     /// Bus: puts `bytes` on the chip's channel for `readers` readers; returns the delay to the bus.
     SimTime bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now);
 
@@ -301,6 +317,8 @@ private:
     bool bus_;
     bool static_enabled_;
     double link_idle_power_w_;
+    ChipNetwork net_;
+    CollectiveSpec collective_;
     SimTime cores_busy_;
     std::uint32_t xfer_entry_ = 0;  ///< the op the transfers being made serve
     std::uint32_t xfer_mb_ = 0;
@@ -313,7 +331,8 @@ private:
     SimTime started_at_[2];       ///< start of the op running on each resource
     OpShard running_shard_[2];    ///< its shard
     OpTiming running_timing_[2];  ///< its cost
-    std::map<std::uint32_t, SimTime> link_free_;
+    std::map<std::uint64_t, MemberSchedule> schedules_;           ///< this member's view, by bytes
+    std::unordered_map<std::size_t, CollectiveProgress> active_;  ///< by index(entry, mb)
     DramChannel dram_channel_;
     std::vector<std::int32_t> weight_slot_;  ///< per entry: resident slot, or kStreamed
     std::vector<bool> weight_loaded_;        ///< per slot: read from DRAM already

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace ltdes::cluster {
 
@@ -36,20 +37,21 @@ private:
 /// The partitioner of `kind` for `plan` (which must outlive it).
 std::unique_ptr<des::Partitioner> make_partitioner(PartitionKind kind, const Plan& plan);
 
-/// Who may send to whom in a cluster run (what ChipModel does): a chip sends all-reduce chunks to
-/// the next chip of its tensor group and activations/tokens to the chip with the same tensor
-/// rank in the other pipeline stages of its replica, at least hops × hop latency later; with a
-/// bus, chips send only to the bus LP (first leg) and the bus to chips (second leg). Replicas
-/// never talk.
+/// Who may send to whom in a cluster run (what ChipModel does): a chip exchanges collective
+/// messages with the members of its tensor group and activations/tokens with the chip of the
+/// same tensor rank in the other pipeline stages of its replica. Messages go hop by hop, so
+/// the graph holds every hop of those routes, each at least one hop latency; with a bus, chips
+/// send only to the bus LP (first leg) and the bus to chips (second leg).
 class ChipDelayGraph final : public des::DelayGraph {
 public:
-    ChipDelayGraph(const Plan& plan, const Topology& topology) : plan_(plan), topology_(topology) {}
+    ChipDelayGraph(const Plan& plan, const Topology& topology);
 
     void for_each_target(LpId src, const std::function<void(LpId, SimTime)>& visit) const override;
 
 private:
     const Plan& plan_;
     const Topology& topology_;
+    std::vector<std::vector<std::uint32_t>> next_;  ///< per chip: next hops it may send to
 };
 
 }  // namespace ltdes::cluster

@@ -45,6 +45,7 @@ struct ClusterRunInputs {
 struct ClusterRunResult {
     std::vector<ChipTotals> chips;  ///< every chip, by id
     RunTotals totals;               ///< summed in chip order
+    std::vector<LinkUse> links;     ///< every link that exists, by (from, to)
     des::RunStats stats;
     std::vector<stats::TimelineRow> local_records;  ///< this rank's chips, by chip, completion
     std::vector<stats::LayerStats> local_layers;    ///< this rank's chips' partials, by chip

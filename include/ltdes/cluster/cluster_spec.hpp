@@ -20,10 +20,12 @@ enum class TopologyKind : std::uint8_t {
     ring,             ///< each chip has a point-to-point link to its id-neighbours (wraps around)
     fully_connected,  ///< a point-to-point link between every pair of chips
     bus,              ///< optical broadcast bus (single writer, many readers): its own LP
+    torus,            ///< 2D torus, chips row-major in rows of `torus.columns`, X-then-Y routing
+    star_switch,      ///< every chip has one port on a central switch (no LP of its own)
 };
 
-inline constexpr std::array<std::string_view, 3> kTopologyNames = {"ring", "fully_connected",
-                                                                   "bus"};
+inline constexpr std::array<std::string_view, 5> kTopologyNames = {"ring", "fully_connected", "bus",
+                                                                   "torus", "switch"};
 
 /// Point-to-point optical chip-to-chip link, per direction.
 struct LinkSpec {
@@ -46,6 +48,18 @@ struct BcastSpec {
     double latency_ns = 100.0;                   ///< sender to reader, without fibre
 };
 
+/// 2D torus shape.
+struct TorusSpec {
+    std::uint32_t columns = 0;  ///< chips per row (must divide chips); 0 = most square shape
+};
+
+/// Central switch (star): each chip has one port, a link to the switch and one back.
+struct SwitchSpec {
+    double port_bandwidth_gbps = 2000.0;  ///< per port and direction, like link.bandwidth_gbps
+    double latency_ns = 100.0;            ///< through the switch, on top of the two link hops
+    double energy_pj_per_bit = 10.0;      ///< switching, on top of the two links' energy
+};
+
 /// Off-chip memory of one chip. DRAM energy is the arch config's per-access constant.
 struct DramSpec {
     double bandwidth_bps = 8.796093022208e12;  ///< LT's 1024^4·8 bit/s (~one HBM3E stack)
@@ -53,10 +67,26 @@ struct DramSpec {
     double capacity_gib = 24.0;                ///< one HBM3E 8-high stack
 };
 
-/// Collective algorithms.
+/// Collective algorithms (docs/cluster.md, "Collectives").
+enum class CollectiveAlgorithm : std::uint8_t {
+    automatic,         ///< ring on point-to-point topologies, direct on the bus
+    ring,              ///< reduce-scatter + all-gather around the group, 2(p-1) steps
+    halving_doubling,  ///< recursive halving then doubling, 2·log2(p) steps (p a power of 2)
+    direct,            ///< everyone sends each member its chunk, then its reduced chunk to all
+};
+
+inline constexpr std::array<std::string_view, 4> kCollectiveAlgorithmNames = {
+    "auto", "ring", "halving_doubling", "direct"};
+
+/// Most pieces a collective message may be cut into.
+inline constexpr std::uint32_t kMaxChunking = 256;
+
+/// How the tensor-parallel all-reduce runs.
 struct CollectiveSpec {
-    std::string all_reduce = "ring";           ///< ring: reduce-scatter + all-gather, 2(p-1) steps
-    std::string on_bcast_topology = "direct";  ///< bus: direct reduce-scatter + one-shot all-gather
+    CollectiveAlgorithm algorithm = CollectiveAlgorithm::automatic;
+    /// Pieces each ring message is cut into; piece j of step s goes as soon as piece j of step
+    /// s-1 has arrived (pipelining). 1 = whole messages. Other algorithms ignore it.
+    std::uint32_t chunking = 1;
 };
 
 /// The parallel plan. `automatic` picks tp/pp/dp for `chips` from the model (Plan::choose_auto).
@@ -94,6 +124,8 @@ struct ClusterSpec {
     std::vector<ChipArchOverride> chip_arch;
     LinkSpec link;
     BcastSpec bcast;
+    TorusSpec torus;
+    SwitchSpec switch_spec;
     DramSpec dram;
     CollectiveSpec collective;
     StaticSpec static_power;

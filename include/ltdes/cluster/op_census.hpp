@@ -5,6 +5,7 @@
 
 #include "ltdes/cluster/cluster_spec.hpp"
 #include "ltdes/cluster/plan.hpp"
+#include "ltdes/cluster/topology.hpp"
 #include "ltdes/workload/op.hpp"
 
 #include <cstdint>
@@ -45,10 +46,12 @@ public:
     std::uint64_t pipeline_transfers() const;
 
     /// DES events the run will execute (for the progress line's share and ETA): one per op
-    /// shard, 2(p−1) chunk messages per member of each ring all-reduce over p = tp chips, one
-    /// per pipeline transfer, and one generated token sent back from the last stage to the
-    /// first after every pass but the last. 0 (unknown) on the bus, whose relays add events.
-    std::uint64_t expected_events(TopologyKind topology) const;
+    /// shard, and one per route hop of every all-reduce message (the schedule of `collective`
+    /// over each tp group), pipeline transfer and generated token sent back from the last
+    /// stage to the first after every pass but the last. A message held by a busy receive
+    /// port adds one event, so this is exact only when no port queues (else a lower bound).
+    /// 0 (unknown) on the bus, whose relays add events.
+    std::uint64_t expected_events(const Topology& topology, const CollectiveSpec& collective) const;
 
 private:
     Plan plan_;  // a copy: the census may outlive or move away from the caller's plan

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ltdes/cluster/chip_model.hpp"
+#include "ltdes/cluster/network_replay.hpp"
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/energy.hpp"
@@ -48,13 +49,17 @@ struct IterationCost {
 /// plan.chip({replica, s, t}) with `cost_of_chip(chip)`; chips whose `arch_key` and tensor
 /// share agree are costed once. Each stage: the embedding (first stage), its layers (one block
 /// costed and multiplied: every block starts with both resources free), the final norm and LM
-/// head (last stage). An all-reduce after an op takes its unloaded collective time and energy.
+/// head (last stage). An all-reduce after an op takes its collective time and energy replayed on
+/// an idle network with the chip LPs' rules and `collective` (cluster::replay_collective); the
+/// activations to the next stage go all at once over the links (cluster::NetworkReplay).
 /// Weights that fit a chip's `sram_bytes` (first fit in trace order, as the op-level chip model
 /// decides) are read from DRAM in the replica's first (cold) iteration only; empty: none fit.
 /// Where the tensor ranks of a stage would not run in lockstep (a ring whose wrap-around
-/// message crosses more than one link, or ranks with unequal shares), the durations come from
-/// the ranks run side by side instead (RingGroup): each rank starts its next op when its own
-/// all-reduce is done, and blocks repeat until the ranks' offsets reach a steady state.
+/// message crosses more than one link, an algorithm whose messages cross several hops, or ranks
+/// with unequal shares), the durations come from the ranks run side by side instead (RingGroup)
+/// over one network that keeps its links' state through the iteration: each rank starts its
+/// next op when its own all-reduce is done, and blocks repeat until the ranks' offsets and the
+/// links' state reach a steady state.
 class IterationCostModel {
 public:
     IterationCostModel(const cluster::Plan& plan,
@@ -64,7 +69,8 @@ public:
                        bool overlap,
                        std::function<cluster::OpCostFn(std::uint32_t chip)> cost_of_chip,
                        std::function<std::uint32_t(std::uint32_t chip)> arch_key,
-                       std::function<std::uint64_t(std::uint32_t chip)> sram_bytes = {});
+                       std::function<std::uint64_t(std::uint32_t chip)> sram_bytes = {},
+                       cluster::CollectiveSpec collective = {});
 
     /// `cold`: the replica's first iteration, which reads its resident weights from DRAM.
     IterationCost cost(std::span<const SliceShape> batch, bool cold = false) const;
@@ -127,15 +133,16 @@ private:
                            bool resident) const;
 
     /// `times` back-to-back runs of `ops` (all of one block shape, and of `layer`'s weight
-    /// residency unless `cold`) on the tensor group of `stage`, from and into `clocks`:
-    /// simulated until the members' offsets repeat, then extrapolated (the group's dynamics do
-    /// not depend on absolute time).
+    /// residency unless `cold`) on the tensor group of `stage`, from and into `ready` (per
+    /// member), the all-reduces over `net`: simulated until the state repeats, then extrapolated
+    /// (the group's dynamics do not depend on absolute time).
     void run_group(const std::vector<workload::Op>& ops,
                    std::uint32_t stage,
                    std::int32_t layer,
                    std::uint64_t times,
                    bool cold,
-                   std::vector<MemberClock>& clocks) const;
+                   std::vector<SimTime>& ready,
+                   cluster::NetworkReplay& net) const;
 
     /// Durations of the stages, transfers and feedback of `r` from the tensor ranks run side
     /// by side (energies are left as they are).
@@ -151,6 +158,7 @@ private:
     std::uint32_t replica_;
     std::uint32_t bits_;
     bool overlap_;
+    cluster::CollectiveSpec collective_;         ///< the all-reduce the chip LPs would replay
     std::vector<cluster::OpCostFn> cost_;        ///< by chip of the replica, (stage, t) row-major
     std::vector<std::uint32_t> representative_;  ///< tensor rank costed in place of each rank
     /// Resident weight matrices (layer, name) of each (stage, t), row-major.

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <vector>
@@ -32,14 +33,16 @@ struct ChipOpDoneEvent {
     std::uint32_t chip = 0;
 };
 
-/// Replica self-event: an activation reaches local chip `chip`.
+/// Replica self-event: an activation reaches chip `chip` (its destination, or a chip on its
+/// route).
 struct ChipActivationEvent {
     static constexpr std::uint16_t kKind = 212;
     cluster::ActivationMsg msg;
     std::uint32_t chip = 0;
 };
 
-/// Replica self-event: an all-reduce chunk reaches local chip `chip`.
+/// Replica self-event: an all-reduce message reaches chip `chip` (its destination, or a chip on
+/// its route).
 struct ChipChunkEvent {
     static constexpr std::uint16_t kKind = 213;
     cluster::ReduceChunkMsg msg;
@@ -98,6 +101,10 @@ private:
 
     void flush(des::Context& ctx);
 
+    /// `msg` reached `chip`, outside the replica, on its way: that chip's links pass it on.
+    template <typename Msg>
+    void pass_on(std::uint32_t chip, const Msg& msg, SimTime now);
+
     cluster::Plan plan_;
     cluster::ClusterSpec spec_;
     cluster::Topology topology_;
@@ -110,6 +117,7 @@ private:
     std::vector<cluster::StageProgram> programs_;
     std::vector<cluster::ChipModel> chips_;  ///< by local chip (stage-major)
     std::vector<cluster::Outgoing> out_;
+    std::map<std::uint32_t, cluster::ChipNetwork> relays_;  ///< chips outside, on routes
     std::uint64_t emitting_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include "unit/cluster/model_fixtures.hpp"
 
 #include "ltdes/cluster/bus_model.hpp"
+#include "ltdes/cluster/collective.hpp"
 #include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
 #include "ltdes/cluster/weight_residency.hpp"
@@ -421,6 +422,80 @@ TEST(ChipModel, OneDramChannelAndResidentWeights) {
     // Too small for it: streamed at every use, as without SRAM.
     MiniSim small(plan, spec, ops, channel_cost, 884735);
     EXPECT_EQ(small.run(), SimTime::from_ps(1600 + 1000));
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
+
+namespace ltdes::cluster {
+namespace {
+
+// The chip LPs replay each all-reduce algorithm; on an idle fully connected tp-4 group the
+// all-reduce after proj (16 × 768 partial sums at 4 bits = 6144 B, chunks of 1536 B =
+// 6144 ps) lasts the closed form: qkv and proj take 2000 ps before it, res1 1000 ps after.
+TEST(ChipModel, EveryAllReduceAlgorithmMatchesItsClosedFormOnAnIdleNetwork) {
+    constexpr std::int64_t a = 104900;
+
+    struct Case {
+        CollectiveAlgorithm algorithm;
+        std::uint32_t chunking;
+        std::int64_t all_reduce_ps;
+    };
+
+    const Case cases[] = {
+        {CollectiveAlgorithm::ring, 1, 6 * (a + 6144)},         // 2(p−1)(α+σ)
+        {CollectiveAlgorithm::ring, 2, 6 * (a + 3072) + 3072},  // + (k−1)σ/k
+        {CollectiveAlgorithm::direct, 1, 2 * (a + 3 * 6144)},   // 2(α + (p−1)σ)
+        {CollectiveAlgorithm::halving_doubling, 1, 2 * (2 * a + 12288 + 6144)},  // S/2, S/4
+    };
+    for (const Case& c : cases) {
+        ClusterSpec spec;
+        spec.plan = PlanSpec{false, 4, 1, 1};
+        spec.chips = 4;
+        spec.topology = TopologyKind::fully_connected;
+        spec.collective.algorithm = c.algorithm;
+        spec.collective.chunking = c.chunking;
+        const Plan plan(spec, testing::gpt2(), workload::WorkloadSpec{1, 16, 0, 4});
+        MiniSim sim(plan, spec,
+                    {op(0, 0, OpKind::gemm, "qkv", 16, 2304, 768, {}),
+                     op(1, 0, OpKind::gemm, "proj", 16, 768, 768, {0}),
+                     op(2, 0, OpKind::add, "res1", 16, 768, 1, {1})},
+                    flat_cost);
+        EXPECT_EQ(sim.run(), SimTime::from_ps(2000 + c.all_reduce_ps + 1000))
+            << kCollectiveAlgorithmNames[static_cast<std::size_t>(c.algorithm)] << " k "
+            << c.chunking;
+        const Topology t(spec, 4);
+        const std::uint32_t group[] = {0, 1, 2, 3};
+        const auto schedule = all_reduce_schedule(t, spec.collective, 6144, 4);
+        EXPECT_EQ(replay_collective(t, group, schedule).time, SimTime::from_ps(c.all_reduce_ps));
+        for (std::uint32_t chip = 0; chip < 4; ++chip) {
+            EXPECT_TRUE(sim.chip(chip).finished());
+            EXPECT_EQ(sim.chip(chip).totals().bytes_sent, sim.chip(chip).totals().bytes_received);
+        }
+    }
+}
+
+// A pipeline transfer through the switch: the sender books its port (first link + switch),
+// the receiver the switch's port towards it (second link); together the route's energy.
+TEST(ChipModel, LinkUseAddsUpToTheBytesSentOverTheirHops) {
+    ClusterSpec spec;
+    spec.plan = PlanSpec{false, 1, 2, 1};
+    spec.chips = 2;
+    spec.topology = TopologyKind::star_switch;
+    const Plan plan(spec, testing::gpt2(), workload::WorkloadSpec{1, 16, 0, 4});
+    MiniSim sim(plan, spec,
+                {op(0, 0, OpKind::add, "res2", 16, 768, 1, {}),
+                 op(1, 6, OpKind::add, "res2", 16, 768, 1, {0})},
+                flat_cost);
+    // 6144 B: 24 576 ps through the 309 800 ps switch route.
+    EXPECT_EQ(sim.run(), SimTime::from_ps(1000 + 309800 + 24576 + 1000));
+    const auto up = sim.chip(0).links();
+    const auto down = sim.chip(1).links();
+    EXPECT_EQ(up[0].bytes, 6144U);    // chip 0 → switch
+    EXPECT_EQ(down[1].bytes, 6144U);  // switch → chip 1
+    EXPECT_EQ(down[1].busy_ps, 24576);
+    EXPECT_DOUBLE_EQ(up[0].energy_pj + down[1].energy_pj,
+                     sim.chip(0).totals().energy[EnergyComponent::link]);
 }
 
 }  // namespace

@@ -145,7 +145,8 @@ TEST(ClusterRun, ExpectedEventsEqualTheEventsExecuted) {
         dist::LoopbackHub hub(1);
         dist::LoopbackTransport t(hub, RankId{0});
         const ClusterRunResult r = run_cluster(in, t, des::BlockPartitioner{});
-        EXPECT_EQ(census.expected_events(TopologyKind::ring), r.stats.global_events)
+        EXPECT_EQ(census.expected_events(Topology(spec, plan.chips()), spec.collective),
+                  r.stats.global_events)
             << "tp " << tp << " pp " << pp << " dp " << dp;
     }
 }

@@ -79,15 +79,24 @@ TEST(OpCensus, ExpectedEventsCountsShardsChunksTransfersAndFeedback) {
     }
     // 3200 op shards; 384 all-reduces · 2(4−1) chunk steps · 4 members = 9216 chunk messages;
     // 192 pipeline transfers; feedback: 8 micro-batches · 4 tensor ranks after 1 of 2 passes.
-    EXPECT_EQ(census.expected_events(TopologyKind::ring), 3200U + 9216U + 192U + 32U);
-    EXPECT_EQ(census.expected_events(TopologyKind::fully_connected), 12640U);
-    EXPECT_EQ(census.expected_events(TopologyKind::bus), 0U);  // unknown: relays add events
+    // Fully connected: every message is one event.
+    ClusterSpec fc;
+    fc.topology = TopologyKind::fully_connected;
+    EXPECT_EQ(census.expected_events(Topology(fc, 64), fc.collective), 12640U);
+    // On the 64-chip ring each is one event per hop: a chunk step is 3 one-hop messages and
+    // the 3-hop wrap-around (6 events, not 4), a stage boundary is 4 hops, the way back 12.
+    const ClusterSpec ring;
+    EXPECT_EQ(census.expected_events(Topology(ring, 64), ring.collective),
+              3200U + 384U * 6U * 6U + 192U * 4U + 32U * 12U);
+    ClusterSpec bus;
+    bus.topology = TopologyKind::bus;
+    EXPECT_EQ(census.expected_events(Topology(bus, 64), bus.collective), 0U);  // relays
     const Plan one = gpt2_plan(1, 1, 1);
     OpCensus single(one);
     for (const Op& op : toy_stream()) {
         single.add(op);
     }
-    EXPECT_EQ(single.expected_events(TopologyKind::ring), 100U);  // one event per op
+    EXPECT_EQ(single.expected_events(Topology(ring, 1), ring.collective), 100U);  // one per op
 }
 
 TEST(OpCensus, OneChipHasNoCollectives) {

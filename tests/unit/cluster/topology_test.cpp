@@ -66,3 +66,51 @@ TEST(Topology, BusEnergyPerSourceBitFollowsTheLinkBudget) {
 
 }  // namespace
 }  // namespace ltdes::cluster
+
+namespace ltdes::cluster {
+namespace {
+
+ClusterSpec spec_of(TopologyKind kind) {
+    ClusterSpec s;
+    s.topology = kind;
+    return s;
+}
+
+TEST(Topology, TorusIsMostSquareAndRoutesXThenY) {
+    EXPECT_EQ(Topology::torus_columns(64, 0), 8U);
+    EXPECT_EQ(Topology::torus_columns(8, 0), 4U);
+    EXPECT_EQ(Topology::torus_columns(7, 0), 7U);  // a prime: one row, i.e. a ring
+    EXPECT_EQ(Topology::torus_columns(12, 6), 6U);
+    const Topology t(spec_of(TopologyKind::torus), 16);  // 4 × 4
+    // 0 = (0,0) → 10 = (2,2): two X hops along row 0, then two Y hops down column 2.
+    EXPECT_EQ(t.route(0, 10), (std::vector<std::uint32_t>{1, 2, 6, 10}));
+    EXPECT_EQ(t.hops(0, 10), 4U);
+    // 0 → 3 wraps: (0,0) → (3,0) is one hop the short way.
+    EXPECT_EQ(t.route(0, 3), (std::vector<std::uint32_t>{3}));
+    EXPECT_EQ(t.out_links(5), (std::vector<std::uint32_t>{1, 4, 6, 9}));
+    // Idle: 4 hops of 104.9 ns, then 1000 B at 2 Tb/s (4 ns) pipelined behind the head.
+    EXPECT_EQ(t.transfer_time(0, 10, 1000), SimTime::from_ps(4 * 104900 + 4000));
+    EXPECT_DOUBLE_EQ(t.transfer_energy_pj(0, 10, 1000), 8000.0 * 5.0 * 4);
+}
+
+TEST(Topology, SwitchHopIsTwoLinksAndTheSwitch) {
+    const Topology t(spec_of(TopologyKind::star_switch), 8);
+    // 2 × (100 ns + 4.9 ns of fibre) + 100 ns in the switch.
+    EXPECT_EQ(t.hop_latency(), SimTime::from_ps(309800));
+    EXPECT_EQ(t.lookahead(), SimTime::from_ps(309800));
+    EXPECT_EQ(t.hops(0, 7), 1U);
+    EXPECT_EQ(t.out_links(3), (std::vector<std::uint32_t>{8}));  // the switch node
+    EXPECT_EQ(t.transfer_time(0, 7, 1000), SimTime::from_ps(309800 + 4000));
+    // Two links at 5 pJ/bit and the switch at 10 pJ/bit.
+    EXPECT_DOUBLE_EQ(t.transfer_energy_pj(0, 7, 1000), 8000.0 * 20.0);
+}
+
+TEST(Topology, FullyConnectedHasALinkToEveryOtherChip) {
+    const Topology t(spec_of(TopologyKind::fully_connected), 4);
+    EXPECT_EQ(t.out_links(2), (std::vector<std::uint32_t>{0, 1, 3}));
+    EXPECT_EQ(t.route(2, 0), (std::vector<std::uint32_t>{0}));
+    EXPECT_EQ(t.transfer_time(2, 0, 1000), SimTime::from_ps(104900 + 4000));
+}
+
+}  // namespace
+}  // namespace ltdes::cluster

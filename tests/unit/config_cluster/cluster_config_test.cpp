@@ -50,7 +50,8 @@ TEST(ClusterConfig, BuiltinMatchesClusterParamsSection6) {
     EXPECT_EQ(s.dram.bandwidth_bps, 1024.0 * 1024.0 * 1024.0 * 1024.0 * 8.0);
     EXPECT_DOUBLE_EQ(s.dram.latency_ns, 100.0);
     EXPECT_DOUBLE_EQ(s.dram.capacity_gib, 24.0);
-    EXPECT_EQ(s.collective.all_reduce, "ring");
+    EXPECT_EQ(s.collective.algorithm, cluster::CollectiveAlgorithm::automatic);
+    EXPECT_EQ(s.collective.chunking, 1U);
     EXPECT_FALSE(s.static_power.enabled);
     EXPECT_NO_THROW(s.validate("built-in"));
 }
@@ -96,8 +97,8 @@ TEST(ClusterConfig, WrongTypesNameTheKey) {
               }).find("overlap: expected true or false"),
               std::string::npos);
     EXPECT_NE(error_of([&] {
-                  load_cluster(write_file("t4.yaml", "topology: torus\n"));
-              }).find("topology: expected ring, fully_connected or bus"),
+                  load_cluster(write_file("t4.yaml", "topology: mesh\n"));
+              }).find("topology: expected ring, fully_connected, bus, torus or switch, got 'mesh'"),
               std::string::npos);
     EXPECT_NE(error_of([&] {
                   load_cluster(write_file("t5.yaml", "link: 3\n"));
