@@ -113,17 +113,22 @@ def main():
             with open(a.cache) as f:
                 cache = json.load(f)
 
+        def ep(p):  # the CSV has an `ep` column when some plan uses expert parallelism
+            return p.get("ep") or "1"
+
         def key(p):
             return (f"{a.model}/b{a.batch}/p{a.prompt}/d{a.decode}/{'/'.join(a.set)}/"
-                    f"{p['tp']}x{p['pp']}x{p['dp']}x{p['microbatches']}")
+                    f"{p['tp']}x{p['pp']}x{p['dp']}x{p['microbatches']}"
+                    + (f"xep{ep(p)}" if ep(p) != "1" else ""))
 
         def simulate(p):
-            name = f"r-{p['tp']}-{p['pp']}-{p['dp']}-{p['microbatches']}"
+            name = f"r-{p['tp']}-{p['pp']}-{p['dp']}-{p['microbatches']}-{ep(p)}"
             session = os.path.join(tmp, name)
             os.mkdir(session)
             out = run([ltdes, "run", "--trace", trace, "--tp", p["tp"], "--pp", p["pp"], "--dp",
                        p["dp"], "--microbatches", p["microbatches"], "--timeline", "none",
-                       "--out", os.path.join(session, "r.h5"), "--force"] + sets[1:], session)
+                       "--out", os.path.join(session, "r.h5"), "--force"]
+                      + (["--ep", ep(p)] if ep(p) != "1" else []) + sets[1:], session)
             return [figure(out, "makespan", "ms") * 1e-3, figure(out, "TTFT", "ms") * 1e-3,
                     figure(out, "TPOT", "ms") * 1e-3, figure(out, "energy", "J")]
 

@@ -153,6 +153,14 @@ def write_summary(f, np, out, extra=()):
     if util.size:
         lines.append(f"chip utilization: mean {util.mean():.3f}, min {util.min():.3f}, "
                      f"max {util.max():.3f} over {util.size} chips")
+    if "moe" in f:  # expert parallelism: per-chip expert tokens and the summary figures
+        tokens = np.asarray(f["moe/expert_tokens"][()])
+        lines.append(f"moe: {int(s['moe_expert_tokens'])} expert tokens, load imbalance "
+                     f"{float(s['moe_load_imbalance']):.3f} (max/mean per chip), "
+                     f"{int(s['moe_tokens_dropped'])} dropped, "
+                     f"{int(s['moe_all_to_all_bytes'])} all-to-all bytes")
+        lines.append("expert tokens per chip: " + " ".join(str(int(t)) for t in tokens[:64])
+                     + (" ..." if tokens.size > 64 else ""))
     lines.append("energy by component (mJ):")
     for c in components(f):
         lines.append(f"  {c:10s} {float(s[f'energy_{c}_J']) * 1e3:.6g}")

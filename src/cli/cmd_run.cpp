@@ -10,6 +10,7 @@
 #include "cli/progress_line.hpp"
 
 #include "ltdes/cluster/chip_partition.hpp"
+#include "ltdes/cluster/moe_figures.hpp"
 #include "ltdes/cluster/plan_report.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/config/cluster_config.hpp"
@@ -44,7 +45,13 @@ cxxopts::Options run_options() {
         "tp", "tensor-parallel degree (any of --tp/--pp/--dp defines the plan)",
         cxxopts::value<unsigned>())("pp", "pipeline-parallel degree", cxxopts::value<unsigned>())(
         "dp", "data-parallel degree", cxxopts::value<unsigned>())(
-        "microbatches", "pipeline micro-batches per replica", cxxopts::value<unsigned>())(
+        "ep", "expert-parallel degree: groups of ep replicas share the experts (divides dp)",
+        cxxopts::value<unsigned>())("moe-routing",
+                                    "MoE router under ep: uniform|round_robin|zipf:S",
+                                    cxxopts::value<std::string>())(
+        "capacity-factor", "MoE expert capacity factor under ep (0 = none)",
+        cxxopts::value<double>())("microbatches", "pipeline micro-batches per replica",
+                                  cxxopts::value<unsigned>())(
         "opt", "DOTA optimisation: arch_opt|crossbar|broadcast", cxxopts::value<std::string>())(
         "threads", "TBB threads per rank", cxxopts::value<unsigned>()->default_value("1"))(
         "partition", "chips to ranks: locality|block|round_robin (speed only, never results)",
@@ -78,6 +85,9 @@ config::RunArgs to_run_args(const cxxopts::ParseResult& a) {
     r.tp = u32("tp");
     r.pp = u32("pp");
     r.dp = u32("dp");
+    r.ep = u32("ep");
+    r.moe_routing = str("moe-routing");
+    r.capacity_factor = optional_arg<double>(a, "capacity-factor");
     r.microbatches = u32("microbatches");
     r.opt = str("opt");
     r.threads = a["threads"].as<unsigned>();
@@ -126,8 +136,9 @@ std::string format_summary(const config::RunSpec& spec,
     const stats::RunSummary& s = outcome.summary;
     const double total_j = t.energy.total() * 1e-12;
     std::string out;
-    out += fmt::format("lt-des run: {} on {} chips (tp {} x pp {} x dp {}, {}), {} rank(s)\n",
+    out += fmt::format("lt-des run: {} on {} chips (tp {} x pp {} x dp {}{}, {}), {} rank(s)\n",
                        spec.trace.string(), plan.chips(), plan.tp(), plan.pp(), plan.dp(),
+                       plan.ep() > 1 ? fmt::format(", ep {}", plan.ep()) : std::string(),
                        cluster::topology_name(spec.cluster.topology), ranks);
     out += fmt::format("makespan        {:.6f} ms\n", s.makespan_s * 1e3);
     if (!plan.model().is_encoder()) {
@@ -148,6 +159,14 @@ std::string format_summary(const config::RunSpec& spec,
             out += fmt::format("  {:<12} {:.6f} mJ ({:.1f} %)\n", kEnergyComponentNames[i],
                                t.energy.pj[i] * 1e-9, 100.0 * t.energy.pj[i] / t.energy.total());
         }
+    }
+    if (plan.ep() > 1) {
+        const cluster::MoeFigures f = cluster::moe_figures(plan, outcome.result.chips);
+        out += fmt::format(
+            "moe             ep {} ({}): {} expert tokens, load imbalance {:.3f} (max/mean per "
+            "chip), {} dropped, {} all-to-all bytes\n",
+            plan.ep(), workload::moe_routing_text(spec.cluster.moe), f.expert_rows,
+            f.load_imbalance, f.picks_dropped, f.bytes_sent);
     }
     out += fmt::format(
         "ops             {} op shards, {} link bytes, {} events in {} windows, "
@@ -250,6 +269,11 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
         planned.config_note = sim::search_config_comment(searched->result);
     }
     const cluster::Plan& plan = planned.plan;
+    if (checkpoint.any() && plan.ep() > 1) {
+        throw UsageError(
+            "--checkpoint/--restart: a run with expert parallelism (ep > 1) cannot be "
+            "checkpointed yet");
+    }
     const sim::ChipArchs archs(spec.cluster, spec.opt, plan.chips());
     const std::uint32_t bits = archs.arch(0).in_bit;
     if (root && planned.input.spec.bits != bits) {

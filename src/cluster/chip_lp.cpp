@@ -35,6 +35,9 @@ void ChipLp::on_event(const des::Event& ev, des::Context& ctx) {
         case ReduceChunkMsg::kKind:
             model_.on_reduce_chunk(ev.as<ReduceChunkMsg>(), ctx.now(), out_);
             break;
+        case MoeTokensMsg::kKind:
+            model_.on_moe_tokens(ev.as<MoeTokensMsg>(), ctx.now(), out_);
+            break;
         default:
             LTDES_UNREACHABLE("ChipLp {}: unknown event kind {}", ctx.self(), ev.kind);
     }

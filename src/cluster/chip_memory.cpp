@@ -29,14 +29,16 @@ ChipMemory chip_memory(const Plan& plan,
     const std::uint64_t heads = plan.heads(c.tp).count;
     const std::uint64_t kv = plan.kv_heads(c.tp).count;
     const std::uint64_t cols = plan.ffn_columns(c.tp).count;
-    const std::uint64_t experts = m.n_experts == 0 ? 1 : m.n_experts;
+    const std::uint64_t all_experts = m.n_experts == 0 ? 1 : m.n_experts;
+    // Expert parallelism: a chip holds its lane's experts only (docs/cluster.md).
+    const std::uint64_t experts = all_experts / plan.ep();
     const std::uint64_t layers = plan.layers(c.pp).count;
 
     std::uint64_t per_layer = d * (heads + 2 * kv) * d_head  // qkv
                               + heads * d_head * d           // attention output
                               + (m.gated_ffn ? 3U : 2U) * d * cols * experts;
-    if (experts > 1) {
-        per_layer += d * experts;  // router
+    if (all_experts > 1) {
+        per_layer += d * all_experts;  // router
     }
     std::uint64_t weights = layers * per_layer;
     const bool first = c.pp == 0;

@@ -5,6 +5,9 @@
 #include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/workload/layer_builder.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -32,7 +35,11 @@ ChipModel::ChipModel(std::uint32_t chip,
       link_idle_power_w_(spec.link.idle_power_w),
       net_(topology_, chip),
       collective_(spec.collective),
-      entries_(static_cast<std::uint32_t>(program.entries().size())) {
+      entries_(static_cast<std::uint32_t>(program.entries().size())),
+      moe_(spec.moe) {
+    if (plan.ep() > 1) {
+        init_moe_roles();
+    }
     const std::uint32_t requests = plan.requests(coord_.dp).count;
     std::vector<std::uint32_t> mb_requests;
     for (std::uint32_t mb = 0; mb < std::min(requests, plan.microbatches()); ++mb) {
@@ -53,6 +60,9 @@ void ChipModel::reset_state(std::vector<std::uint32_t> mb_requests) {
         for (std::uint32_t e = 0; e < entries_; ++e) {
             const auto& entry = program_->entries()[e];
             state_[index(e, mb)].remaining = entry.local_dep_count + entry.remote_dep_count;
+            if (!moe_role_.empty() && moe_role_[e] == MoeRole::combine) {
+                ++state_[index(e, mb)].remaining;  // the expert group's all-to-all
+            }
         }
     }
     totals_.ops_expected = std::uint64_t{entries_} * microbatches_;
@@ -78,8 +88,9 @@ void ChipModel::set_sram_capacity(std::uint64_t bytes, bool loaded) {
     weight_slot_.assign(entries_, WeightResidency::kStreamed);
     for (std::uint32_t e = 0; e < entries_; ++e) {
         const workload::Op& op = program_->entries()[e].op;
-        if (op.kind != workload::OpKind::gemm || microbatches_ == 0) {
-            continue;
+        if (op.kind != workload::OpKind::gemm || microbatches_ == 0 ||
+            (!moe_role_.empty() && moe_role_[e] == MoeRole::expert)) {
+            continue;  // expert jobs under ep stream their weights at every use
         }
         const OpShard s = shard(e, 0);
         if (s.runs) {
@@ -102,6 +113,14 @@ void ChipModel::make_ready(std::uint32_t entry,
                            std::uint32_t mb,
                            SimTime now,
                            std::vector<Outgoing>& out) {
+    if (!moe_role_.empty() && moe_role_[entry] == MoeRole::expert) {
+        // A placeholder of the trace's even routing: the expert jobs do the work.
+        Instance& st = state_[index(entry, mb)];
+        st.computed = true;
+        ++totals_.ops_executed;
+        complete(entry, mb, now, out);
+        return;
+    }
     const Resource r = resource_of(entry);
     ready_[static_cast<int>(r)].emplace(entry, mb);
     dispatch(r, now, out);
@@ -116,6 +135,18 @@ void ChipModel::dispatch(Resource r, SimTime now, std::vector<Outgoing>& out) {
     ready_[ri].pop();
     busy_[ri] = true;
     started_at_[ri] = now;
+    if ((mb & kJobFlag) != 0) {
+        MoeLayer& layer = moe_layers_.at({entry, mb & ~kJobFlag});
+        running_job_ = std::move(layer.jobs.front());
+        layer.jobs.pop_front();
+        const workload::Op& op = running_job_.op;
+        running_shard_[ri] = OpShard{true, op.m, op.n, op.k, op.count, false, 0};
+        running_timing_[ri] = cost_(op);
+        const SimTime end = dram_channel_.run(running_timing_[ri], now);
+        totals_.dram_busy = dram_channel_.busy();
+        out.push_back(Outgoing{chip_, end - now, OpDoneMsg{entry, mb}});
+        return;
+    }
     running_shard_[ri] = shard(entry, mb);
     OpTiming t = cost_(apply_shard(program_->entries()[entry].op, running_shard_[ri]));
     LTDES_ASSERT(t.duration >= SimTime::zero(), "negative op duration");
@@ -141,6 +172,11 @@ void ChipModel::on_op_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing
     const int ri = static_cast<int>(r);
     LTDES_ASSERT(busy_[ri], "chip {}: op done on an idle resource", chip_);
     busy_[ri] = false;
+    if ((m.microbatch & kJobFlag) != 0) {
+        moe_job_done(m, now, out);
+        dispatch(r, now, out);
+        return;
+    }
     Instance& st = state_[index(m.entry, m.microbatch)];
     LTDES_ASSERT(!st.computed, "chip {}: entry {} mb {} computed twice", chip_, m.entry,
                  m.microbatch);
@@ -200,6 +236,9 @@ void ChipModel::complete(std::uint32_t entry,
     }
     for (const std::uint32_t d : e.dependents) {
         satisfy(d, mb, now, out);
+    }
+    if (!moe_role_.empty() && moe_role_[entry] == MoeRole::router) {
+        moe_route(entry, mb, now, out);
     }
     if (e.consumer_stages.empty()) {
         return;
@@ -331,7 +370,16 @@ stats::TimelineRow ChipModel::make_record(std::uint32_t entry,
                                           SimTime start,
                                           SimTime end,
                                           stats::Resource resource) const {
-    const auto& op = program_->entries()[entry].op;
+    return make_record(program_->entries()[entry].op, program_->entries()[entry].name_id, mb, start,
+                       end, resource);
+}
+
+stats::TimelineRow ChipModel::make_record(const workload::Op& op,
+                                          std::uint32_t name_id,
+                                          std::uint32_t mb,
+                                          SimTime start,
+                                          SimTime end,
+                                          stats::Resource resource) const {
     stats::TimelineRow rec;
     rec.t_start_ps = start.in_ps();
     rec.t_end_ps = end.in_ps();
@@ -340,7 +388,7 @@ stats::TimelineRow ChipModel::make_record(std::uint32_t entry,
     rec.request = plan_.requests(coord_.dp).begin + plan_.microbatch_requests(coord_.dp, mb).begin;
     rec.resource = resource;
     rec.op_kind = static_cast<std::uint8_t>(op.kind);
-    rec.op_name = program_->entries()[entry].name_id;
+    rec.op_name = name_id;
     rec.phase = static_cast<std::uint8_t>(op.phase);
     rec.step = op.step;
     rec.layer = op.layer;
@@ -393,6 +441,174 @@ void ChipModel::transfer(
     const SimTime unloaded = hop.depart + topology_.transfer_time(chip_, dst, bytes);
     record_transfer(hop.depart, unloaded, energy);
     out.push_back(Outgoing{hop.to, hop.delay, msg});
+}
+
+void ChipModel::init_moe_roles() {
+    moe_role_.assign(entries_, MoeRole::none);
+    moe_combine_of_.assign(entries_, 0);
+    std::uint32_t router = entries_;  // the router whose experts come next
+    for (std::uint32_t e = 0; e < entries_; ++e) {
+        const workload::Op& op = program_->entries()[e].op;
+        if (op.kind == workload::OpKind::router) {
+            moe_role_[e] = MoeRole::router;
+            router = e;
+        } else if (router < entries_ && op.name == "moe_combine") {
+            moe_role_[e] = MoeRole::combine;
+            moe_combine_of_[router] = e;
+            router = entries_;
+        } else if (router < entries_ && is_expert_op_name(op.name)) {
+            moe_role_[e] = MoeRole::expert;
+        }
+    }
+    if (router < entries_) {
+        throw TraceError(fmt::format("op {}: an MoE router without a later moe_combine op",
+                                     program_->entries()[router].op.id));
+    }
+}
+
+void ChipModel::moe_send(std::uint32_t entry,
+                         std::uint32_t mb,
+                         std::uint32_t lane,
+                         std::uint64_t picks,
+                         bool combine,
+                         SimTime now,
+                         std::vector<Outgoing>& out) {
+    const std::uint64_t bytes = bytes_of(picks * plan_.model().d_model);
+    const std::uint32_t dst = ep_peer(plan_, chip_, lane);
+    xfer_entry_ = combine ? moe_combine_of_[entry] : entry;
+    xfer_mb_ = mb;
+    totals_.moe_bytes_sent += bytes;
+    // Sent even when empty: the receiver counts one message per peer (a header-only transfer).
+    transfer(dst, bytes, MoeTokensMsg{bytes, entry, mb, chip_, combine ? 1U : 0U, dst, 0}, now,
+             out);
+}
+
+void ChipModel::moe_route(std::uint32_t entry,
+                          std::uint32_t mb,
+                          SimTime now,
+                          std::vector<Outgoing>& out) {
+    MoeLayer& layer = moe_layers_[{entry, mb}];
+    layer.exchange = moe_exchange(plan_, moe_, chip_, program_->entries()[entry].op, mb);
+    layer.routed = true;
+    totals_.moe_picks_dropped += layer.exchange.dropped;
+    const std::uint32_t me = ep_lane(plan_, chip_);
+    for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
+        if (lane != me) {
+            moe_send(entry, mb, lane, layer.exchange.send_picks[lane], false, now, out);
+        }
+    }
+    moe_try_compute(entry, mb, now, out);
+}
+
+void ChipModel::moe_try_compute(std::uint32_t entry,
+                                std::uint32_t mb,
+                                SimTime now,
+                                std::vector<Outgoing>& out) {
+    MoeLayer& layer = moe_layers_[{entry, mb}];
+    if (!layer.routed || layer.started || layer.dispatch_in + 1 < plan_.ep()) {
+        return;
+    }
+    layer.started = true;
+    const workload::Op& router = program_->entries()[entry].op;
+    const std::uint32_t me = ep_lane(plan_, chip_);
+    std::vector<workload::Op> chain;
+    for (std::size_t i = 0; i < layer.exchange.expert_rows.size(); ++i) {
+        const std::uint64_t rows = layer.exchange.expert_rows[i];
+        if (rows == 0) {
+            continue;  // an expert without tokens runs nothing
+        }
+        totals_.moe_expert_rows += rows;
+        chain.clear();
+        workload::OpSink sink(chain, 0, router.phase, router.step);
+        sink.set_layer(router.layer);
+        const std::uint32_t expert = me + static_cast<std::uint32_t>(i) * plan_.ep();
+        workload::add_ffn(sink, plan_.model(), bits_, rows, workload::OpSink::kNoInput,
+                          ".e" + std::to_string(expert));
+        for (workload::Op& op : chain) {
+            op.id = router.id;  // a job's /timeline rows name the router it follows
+            op.deps.clear();
+            const std::uint32_t name_id = program_->expert_name_id(op.name);
+            layer.jobs.push_back(MoeJob{std::move(op), name_id});
+        }
+    }
+    layer.jobs_left = static_cast<std::uint32_t>(layer.jobs.size());
+    if (layer.jobs_left == 0) {
+        layer.experts_done = true;
+        for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
+            if (lane != me) {
+                moe_send(entry, mb, lane, layer.exchange.recv_picks[lane], true, now, out);
+            }
+        }
+        moe_try_finish(entry, mb, now, out);
+        return;
+    }
+    // One chain after another on the cores, in the chain's order (its dependency order).
+    for (std::uint32_t j = 0; j < layer.jobs_left; ++j) {
+        ready_[static_cast<int>(Resource::cores)].emplace(entry, mb | kJobFlag);
+    }
+    dispatch(Resource::cores, now, out);
+}
+
+void ChipModel::moe_job_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    const int ri = static_cast<int>(Resource::cores);
+    const std::uint32_t mb = m.microbatch & ~kJobFlag;
+    const OpTiming& t = running_timing_[ri];
+    totals_.busy += now - started_at_[ri];
+    cores_busy_ += now - started_at_[ri];
+    totals_.own_work += t.duration;
+    totals_.cores_work += t.duration;
+    totals_.energy += t.energy;
+    totals_.last_end = std::max(totals_.last_end, now);
+    const workload::Op& op = running_job_.op;
+    if (keep_records_ || keep_layers_) {
+        stats::TimelineRow rec = make_record(op, running_job_.name_id, mb, started_at_[ri], now,
+                                             cluster::resource_of(op.kind));
+        rec.m = op.m;
+        rec.n = op.n;
+        rec.k = op.k;
+        rec.energy = t.energy;
+        emit(rec);
+    }
+    MoeLayer& layer = moe_layers_.at({m.entry, mb});
+    if (--layer.jobs_left > 0) {
+        return;
+    }
+    layer.experts_done = true;
+    const std::uint32_t me = ep_lane(plan_, chip_);
+    for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
+        if (lane != me) {
+            moe_send(m.entry, mb, lane, layer.exchange.recv_picks[lane], true, now, out);
+        }
+    }
+    moe_try_finish(m.entry, mb, now, out);
+}
+
+void ChipModel::moe_try_finish(std::uint32_t entry,
+                               std::uint32_t mb,
+                               SimTime now,
+                               std::vector<Outgoing>& out) {
+    const auto it = moe_layers_.find({entry, mb});
+    if (it == moe_layers_.end() || !it->second.experts_done ||
+        it->second.combine_in + 1 < plan_.ep()) {
+        return;
+    }
+    moe_layers_.erase(it);
+    satisfy(moe_combine_of_[entry], mb, now, out);
+}
+
+void ChipModel::on_moe_tokens(const MoeTokensMsg& m, SimTime now, std::vector<Outgoing>& out) {
+    if (route_in(m, now, out)) {
+        return;
+    }
+    totals_.bytes_received += m.bytes;
+    MoeLayer& layer = moe_layers_[{m.entry, m.microbatch}];
+    if (m.combine != 0) {
+        ++layer.combine_in;
+        moe_try_finish(m.entry, m.microbatch, now, out);
+    } else {
+        ++layer.dispatch_in;
+        moe_try_compute(m.entry, m.microbatch, now, out);
+    }
 }
 
 }  // namespace ltdes::cluster

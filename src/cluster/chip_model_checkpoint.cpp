@@ -2,6 +2,7 @@
 // ChipModel::save / restore: the one list of the chip's mutable fields. A field added to
 // ChipModel that changes during the run must be added here, in both functions, in one order.
 #include "ltdes/cluster/chip_model.hpp"
+#include "ltdes/core/assert.hpp"
 
 #include <fmt/format.h>
 
@@ -29,6 +30,8 @@ static_assert(std::is_trivially_copyable_v<ChipTotals>);
 }  // namespace
 
 void ChipModel::save(des::StateWriter& out) const {
+    // The MoE exchange state (ep > 1) is not saved: such runs are refused up front.
+    LTDES_ASSERT(moe_role_.empty(), "chip {}: ep > 1 cannot be checkpointed", chip_);
     out.put(kChipStateVersion);
     out.put(chip_);
     out.put(static_cast<std::uint64_t>(state_.size()));

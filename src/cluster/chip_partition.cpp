@@ -94,6 +94,12 @@ ChipDelayGraph::ChipDelayGraph(const Plan& plan, const Topology& topology)
                 walk(c, plan.chip(ChipCoord{me.dp, stage, me.tp}));
             }
         }
+        // Expert parallelism: the all-to-all reaches every other lane of the expert group.
+        for (std::uint32_t lane = 0; lane < plan.ep(); ++lane) {
+            if (lane != me.dp % plan.ep()) {
+                walk(c, plan.chip(ChipCoord{me.dp - me.dp % plan.ep() + lane, me.pp, me.tp}));
+            }
+        }
     }
     for (auto& v : next_) {
         std::sort(v.begin(), v.end());

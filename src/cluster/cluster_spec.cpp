@@ -52,6 +52,10 @@ void ClusterSpec::validate(std::string_view where) const {
         if (plan.dp == 0) {
             fail(where, "plan.dp", "must be >= 1");
         }
+        if (plan.ep == 0 || plan.dp % plan.ep != 0) {
+            fail(where, "plan.ep",
+                 fmt::format("must be >= 1 and divide plan.dp = {} (got {})", plan.dp, plan.ep));
+        }
         const std::uint64_t product = std::uint64_t{plan.tp} * plan.pp * plan.dp;
         if (product != chips) {
             fail(where, "chips",

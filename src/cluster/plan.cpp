@@ -90,7 +90,11 @@ Plan::Plan(const ClusterSpec& spec,
             "{}: collective.algorithm halving_doubling needs a power-of-two tp (got tp = {})",
             where, tp_));
     }
-    const std::uint32_t most_requests = requests(0).count;  // replica 0 has the most
+    ep_ = spec.plan.automatic ? 1 : std::max(1U, spec.plan.ep);
+    check_expert_parallel(spec, where);
+    // Replica 0 has the most requests. Expert groups exchange tokens per micro-batch, so with
+    // ep > 1 every replica must have each micro-batch: the last (fewest) bounds them.
+    const std::uint32_t most_requests = ep_ > 1 ? requests(dp_ - 1).count : requests(0).count;
     if (spec.microbatches == 0) {
         microbatches_ = std::max(1U, std::min(pp_, most_requests));
     } else if (spec.microbatches > most_requests) {
@@ -100,6 +104,35 @@ Plan::Plan(const ClusterSpec& spec,
             where, spec.microbatches, most_requests, workload.batch, dp_));
     } else {
         microbatches_ = spec.microbatches;
+    }
+}
+
+void Plan::check_expert_parallel(const ClusterSpec& spec, std::string_view where) const {
+    if (ep_ == 1) {
+        return;
+    }
+    const auto fail = [&](const std::string& why) {
+        throw ConfigError(fmt::format("{}: ep = {}: {} (docs/cluster.md, \"Expert parallelism\")",
+                                      where, ep_, why));
+    };
+    if (model_.n_experts <= 1) {
+        fail(fmt::format("{} has no experts", model_.name));
+    }
+    if (model_.n_experts % ep_ != 0) {
+        fail(fmt::format("must divide the {} experts of {}", model_.n_experts, model_.name));
+    }
+    if (dp_ % ep_ != 0) {
+        fail(fmt::format("must divide dp = {} (expert groups are ep replicas)", dp_));
+    }
+    if (tp_ > 1) {
+        fail("expert groups with tensor parallelism (tp > 1) are not modelled; use tp = 1");
+    }
+    if (spec.topology == TopologyKind::bus) {
+        fail("the all-to-all needs point-to-point links, not the bus");
+    }
+    if (workload_.batch < dp_) {
+        fail(fmt::format("every replica of an expert group needs a request (batch {} < dp {})",
+                         workload_.batch, dp_));
     }
 }
 

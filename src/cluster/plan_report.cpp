@@ -128,6 +128,15 @@ std::string format_plan_report(const ClusterSpec& spec,
             ? fmt::format("{} of {} chips busy; {} idle", busy, budget, budget - busy)
             : fmt::format("{} busy", busy),
         plan.microbatches(), spec.overlap ? "on" : "off"));
+    if (plan.ep() > 1) {
+        line(fmt::format(
+            "experts    ep {}: {} groups of {} replicas, {} experts per chip (expert e on lane "
+            "e mod {}); routing {}, capacity factor {}",
+            plan.ep(), plan.dp() / plan.ep(), plan.ep(), plan.model().n_experts / plan.ep(),
+            plan.ep(), workload::moe_routing_text(spec.moe),
+            spec.moe.capacity_factor > 0.0 ? fmt::format("{}", spec.moe.capacity_factor)
+                                           : std::string("none")));
+    }
     const auto lps = plan.chips() + (spec.topology == TopologyKind::bus ? 1U : 0U);
     {
         // LPs: the chips, then the bus LP (if any); contiguous blocks per rank.

@@ -3,6 +3,7 @@
 
 #include "ltdes/cluster/chip_memory.hpp"
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/expert_placement.hpp"
 #include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/assert.hpp"
@@ -37,9 +38,10 @@ Plan make_plan(const ModelShape& m,
                const WorkloadSpec& w,
                std::uint32_t tp,
                std::uint32_t pp,
-               std::uint32_t dp) {
+               std::uint32_t dp,
+               std::uint32_t ep = 1) {
     ClusterSpec s;
-    s.plan = PlanSpec{false, tp, pp, dp};
+    s.plan = PlanSpec{false, tp, pp, dp, ep};
     s.chips = tp * pp * dp;
     return Plan(s, m, w, "plan search");
 }
@@ -56,6 +58,9 @@ struct ShapeCost {
     std::int64_t all_reduce_ps = 0;
     double all_reduce_energy_pj = 0.0;  ///< the whole tensor group's messages
     std::uint64_t out_bytes = 0;        ///< what a consumer on another stage receives
+    std::int64_t after_ps = 0;          ///< ep: the dispatch all-to-all after the router
+    std::int64_t before_ps = 0;         ///< ep: the combine all-to-all before moe_combine
+    double all_to_all_energy_pj = 0.0;  ///< ep: both all-to-alls, the whole expert group
 };
 
 /// One layer DAG costed for one (tp, r).
@@ -66,6 +71,7 @@ struct LayerCost {
     std::int64_t tail_ps = 0;     ///< the last op on the cores (see Scorer::flow_through_stage)
     double energy_pj = 0.0;
     double all_reduce_energy_pj = 0.0;
+    double all_to_all_energy_pj = 0.0;  ///< ep: the whole expert group
 };
 
 /// Per pass of one (tp, r, closed ring) table: prefix sums over layers, the extras, and the
@@ -97,6 +103,7 @@ struct CostTable {
     double op_energy_pj = 0.0;          ///< all ops of all passes on one tensor rank
     std::int64_t core_ps = 0;           ///< their time on the cores (the lasers' busy time)
     double all_reduce_energy_pj = 0.0;  ///< all all-reduces of all passes, whole group
+    double all_to_all_energy_pj = 0.0;  ///< ep: all all-to-alls of all passes, whole group
 };
 
 /// Per (table, pp): the bytes crossing the stage cuts over all passes.
@@ -127,7 +134,7 @@ public:
                 continue;
             }
             Job job;
-            job.table = &table(c.tp, r, closed);
+            job.table = &table(c.tp, r, closed, c.ep);
             job.feedback_ps =
                 c.pp > 1 ? p2p_cost(topo, last_stage_chip, 0, 4ULL * r).time.in_ps() : 0;
             jobs.push_back(job);
@@ -140,7 +147,7 @@ public:
         std::int64_t total = 0;
         if (jobs.size() == 1) {
             // One micro-batch: each pass is a chain through the stages.
-            const std::vector<std::int64_t>& chain = chain_of(c.tp, r0, closed, c.pp);
+            const std::vector<std::int64_t>& chain = chain_of(c.tp, r0, closed, c.pp, c.ep);
             for (std::size_t i = 0; i < passes.size(); ++i) {
                 total += chain[i] + (i > 0 ? jobs[0].feedback_ps : 0);
                 if (i == 0 && passes[i].phase == Phase::prefill) {
@@ -337,8 +344,11 @@ public:
         }
     }
 
-    std::uint64_t dram_bytes(std::uint32_t tp, std::uint32_t pp, std::uint32_t dp) const {
-        const Plan plan = make_plan(profile_.model(), profile_.workload(), tp, pp, dp);
+    std::uint64_t dram_bytes(std::uint32_t tp,
+                             std::uint32_t pp,
+                             std::uint32_t dp,
+                             std::uint32_t ep = 1) const {
+        const Plan plan = make_plan(profile_.model(), profile_.workload(), tp, pp, dp, ep);
         std::uint64_t worst = 0;
         for (const std::uint32_t s : {0U, pp - 1}) {
             for (const std::uint32_t r : {0U, tp - 1}) {
@@ -372,11 +382,12 @@ private:
             if (r == 0 || times == 0) {
                 return;
             }
-            const CostTable& t = table(c.tp, r, closed);
-            double one = c.tp * t.op_energy_pj + (c.tp > 1 ? t.all_reduce_energy_pj : 0.0);
+            const CostTable& t = table(c.tp, r, closed, c.ep);
+            double one = c.tp * t.op_energy_pj + (c.tp > 1 ? t.all_reduce_energy_pj : 0.0) +
+                         t.all_to_all_energy_pj / c.ep;  // this replica's share of its group
             busy_ps += static_cast<double>(c.tp) * static_cast<double>(t.core_ps) * times;
             if (c.pp > 1) {
-                const StageSummary& st = summary(c.tp, r, closed, c.pp);
+                const StageSummary& st = summary(c.tp, r, closed, c.pp, c.ep);
                 one += c.tp *
                        topo.transfer_energy_pj(0, std::min(c.tp, topo.chips() - 1), st.cut_bytes);
                 one +=
@@ -412,26 +423,25 @@ private:
         return e;
     }
 
-    static std::uint64_t key(std::uint32_t tp, std::uint32_t r, bool closed) {
-        return (std::uint64_t{tp} << 33) | (std::uint64_t{r} << 1) | (closed ? 1U : 0U);
+    static std::uint64_t key(std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t ep) {
+        return (std::uint64_t{ep} << 54) | (std::uint64_t{tp} << 33) | (std::uint64_t{r} << 1) |
+               (closed ? 1U : 0U);
     }
 
-    const CostTable& table(std::uint32_t tp, std::uint32_t r, bool closed) {
-        auto& slot = tables_[key(tp, r, closed)];
+    const CostTable& table(std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t ep) {
+        auto& slot = tables_[key(tp, r, closed, ep)];
         if (!slot) {
-            slot = std::make_unique<CostTable>(build_table(tp, r, closed));
+            slot = std::make_unique<CostTable>(build_table(tp, r, closed, ep));
         }
         return *slot;
     }
 
     /// Per pass: one micro-batch's latency through all stages and transfers (cached).
-    const std::vector<std::int64_t>& chain_of(std::uint32_t tp,
-                                              std::uint32_t r,
-                                              bool closed,
-                                              std::uint32_t pp) {
-        auto& slot = chains_[{key(tp, r, closed), pp}];
+    const std::vector<std::int64_t>& chain_of(
+        std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t pp, std::uint32_t ep) {
+        auto& slot = chains_[{key(tp, r, closed, ep), pp}];
         if (slot.empty()) {
-            const CostTable& t = table(tp, r, closed);
+            const CostTable& t = table(tp, r, closed, ep);
             for (std::size_t i = 0; i < t.passes.size(); ++i) {
                 std::int64_t sum = 0;
                 for (std::uint32_t s = 0; s < pp; ++s) {
@@ -444,15 +454,16 @@ private:
         return slot;
     }
 
-    const StageSummary& summary(std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t pp) {
-        auto& slot = summaries_[{key(tp, r, closed), pp}];
+    const StageSummary& summary(
+        std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t pp, std::uint32_t ep) {
+        auto& slot = summaries_[{key(tp, r, closed, ep), pp}];
         if (!slot) {
-            slot = std::make_unique<StageSummary>(build_summary(table(tp, r, closed), pp));
+            slot = std::make_unique<StageSummary>(build_summary(table(tp, r, closed, ep), pp));
         }
         return *slot;
     }
 
-    CostTable build_table(std::uint32_t tp, std::uint32_t r, bool closed) {
+    CostTable build_table(std::uint32_t tp, std::uint32_t r, bool closed, std::uint32_t ep) {
         const WorkloadSpec& w = profile_.workload();
         const Plan plan = make_plan(profile_.model(), w, tp, 1, 1);
         // The tensor group's ring closes through its own members only when it is the whole
@@ -495,6 +506,9 @@ private:
             c.out_bytes = tp_role(op) == TpRole::vocab || op.name == "head"
                               ? std::uint64_t{4} * r
                               : bytes_of(s.m * s.n * s.count);
+            if (ep > 1) {
+                place_experts(op, s, r, ep, c);
+            }
         }
 
         CostTable t;
@@ -544,6 +558,7 @@ private:
                 t.op_energy_pj += layers_ * pt.layer.energy_pj;
                 t.core_ps += std::int64_t{layers_} * pt.layer.core_ps;
                 t.all_reduce_energy_pj += layers_ * pt.layer.all_reduce_energy_pj;
+                t.all_to_all_energy_pj += layers_ * pt.layer.all_to_all_energy_pj;
             } else {
                 pt.lat.assign(layers_ + 1, 0);
                 pt.core.assign(layers_ + 1, 0);
@@ -557,6 +572,7 @@ private:
                     t.op_energy_pj += lc.energy_pj;
                     t.core_ps += lc.core_ps;
                     t.all_reduce_energy_pj += lc.all_reduce_energy_pj;
+                    t.all_to_all_energy_pj += lc.all_to_all_energy_pj;
                 }
                 for (const auto& [ps, bytes] : bounds) {
                     pt.boundary_ps.push_back(ps);
@@ -574,6 +590,67 @@ private:
             t.passes.push_back(std::move(pt));
         }
         return t;
+    }
+
+    /// Expert parallelism, lane 0 of a group of `ep` replicas of micro-batches of r requests,
+    /// routing assumed balanced (docs/plan-search.md): an expert op of the lane's experts
+    /// (e mod ep = 0) computes the group's rows, ceil(rows · r · ep / batch) of the trace's rows
+    /// for the whole batch; the other experts' ops cost nothing here; the router's output and
+    /// the combine's input wait for an all-to-all of the lane's picks for each other lane.
+    void place_experts(
+        const Op& op, const OpShard& s, std::uint32_t r, std::uint32_t ep, ShapeCost& c) {
+        const WorkloadSpec& w = profile_.workload();
+        if (is_expert_op_name(op.name)) {
+            const auto dot = op.name.rfind(".e");
+            const auto expert = static_cast<std::uint32_t>(std::stoul(op.name.substr(dot + 2)));
+            if (expert % ep != 0) {
+                c = ShapeCost{};
+                return;
+            }
+            Op e = op;
+            e.m = (op.m * r * ep + w.batch - 1) / w.batch;
+            const OpTiming timing = in_.cost(e);
+            c.duration_ps = timing.duration.in_ps();
+            c.energy_pj = timing.energy.total();
+            return;
+        }
+        const bool router = op.kind == OpKind::router;
+        if (!router && op.name != "moe_combine") {
+            return;
+        }
+        // The lane's tokens: the router's rows, or the combine's picks over top_k.
+        const auto& m = profile_.model();
+        const std::uint64_t elements = s.m * s.n * s.count;
+        const std::uint64_t tokens =
+            router ? elements / op.n : elements / (std::uint64_t{m.d_model} * m.top_k);
+        const CollectiveCost& a2a = all_to_all(tokens, r, ep);
+        if (router) {
+            c.after_ps = a2a.time.in_ps();
+            c.all_to_all_energy_pj = 2.0 * a2a.energy_pj;  // dispatch and combine
+        } else {
+            c.before_ps = a2a.time.in_ps();
+        }
+    }
+
+    /// One all-to-all of a group of `ep` lanes of `tokens` tokens each (cached per (r, ep)):
+    /// every lane sends each other lane ceil(tokens · top_k / ep) picks of d_model values, as
+    /// neighbours on the topology (schedule_cost: a sender's messages one after another).
+    const CollectiveCost& all_to_all(std::uint64_t tokens, std::uint32_t r, std::uint32_t ep) {
+        const auto k = std::tuple(r, ep, tokens);
+        auto it = a2a_cache_.find(k);
+        if (it != a2a_cache_.end()) {
+            return it->second;
+        }
+        const auto& m = profile_.model();
+        const std::uint64_t picks = (tokens * m.top_k + ep - 1) / ep;
+        const std::uint64_t bytes = (picks * m.d_model * in_.bits + 7) / 8;
+        std::vector<std::uint32_t> group(ep);
+        std::iota(group.begin(), group.end(), 0U);
+        const Topology topo(in_.spec, ep);
+        // Energy over every message; time from the closed form α + (ep − 1)·σ(bytes).
+        CollectiveCost cost = schedule_cost(topo, group, all_to_all_schedule(bytes * ep, ep));
+        cost.time = direct_gather_time(topo, bytes * ep, ep, false);
+        return a2a_cache_.emplace(k, cost).first->second;
     }
 
     /// List-schedules one layer as a chip runs it: an op starts when its inputs are ready and
@@ -608,7 +685,7 @@ private:
                 }
                 const ShapeCost& c = costs[shape.entries[i] / TraceProfile::kEntryShape];
                 const int res = c.dram && in_.spec.overlap ? 1 : 0;
-                const std::int64_t start = std::max(ready, free_at[res]);
+                const std::int64_t start = std::max(ready + c.before_ps, free_at[res]);
                 if (pick == n || start < pick_start) {
                     pick = i;
                     pick_start = start;
@@ -619,10 +696,11 @@ private:
             const int res = c.dram && in_.spec.overlap ? 1 : 0;
             const std::int64_t end = pick_start + c.duration_ps;
             free_at[res] = end;
-            done[pick] = end + (tp > 1 ? c.all_reduce_ps : 0);
+            done[pick] = end + (tp > 1 ? c.all_reduce_ps : 0) + c.after_ps;
             (res == 1 ? lc.dram_ps : lc.core_ps) += c.duration_ps;
             lc.energy_pj += c.energy_pj;
             lc.all_reduce_energy_pj += c.all_reduce_energy_pj;
+            lc.all_to_all_energy_pj += c.all_to_all_energy_pj;
             // What nothing in the pass waits for (a KV-cache write at the end) overlaps the next
             // layer; everything else delays it.
             if ((shape.entries[pick] & TraceProfile::kEntryWaited) != 0 || res == 0) {
@@ -655,12 +733,15 @@ private:
     std::map<std::pair<std::uint64_t, std::uint32_t>, std::unique_ptr<StageSummary>> summaries_;
     std::map<std::pair<std::uint64_t, std::uint32_t>, std::vector<std::int64_t>> chains_;
     Scratch scratch_;
+    /// ep: all-to-all costs by (r, ep, tokens).
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint64_t>, CollectiveCost> a2a_cache_;
     /// All-reduce costs by (tp, closed ring, bytes), shared by the tables.
     std::map<std::tuple<std::uint32_t, bool, std::uint64_t>, CollectiveCost> reduce_cache_;
 };
 
 std::string plan_text(const PlanCandidate& c) {
-    return fmt::format("tp {} x pp {} x dp {}, {} micro-batch{}", c.tp, c.pp, c.dp, c.microbatches,
+    return fmt::format("tp {} x pp {} x dp {}{}, {} micro-batch{}", c.tp, c.pp, c.dp,
+                       c.ep > 1 ? fmt::format(" (ep {})", c.ep) : std::string(), c.microbatches,
                        c.microbatches == 1 ? "" : "es");
 }
 
@@ -865,7 +946,7 @@ PlanPrediction predict_plan(const TraceProfile& profile,
                             const PlanCandidate& plan) {
     Scorer scorer(profile, in);
     PlanPrediction p = scorer.predict(plan);
-    p.dram_bytes = scorer.dram_bytes(plan.tp, plan.pp, plan.dp);
+    p.dram_bytes = scorer.dram_bytes(plan.tp, plan.pp, plan.dp, plan.ep);
     return p;
 }
 
@@ -889,7 +970,8 @@ PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInput
     std::uint64_t smallest_need = std::numeric_limits<std::uint64_t>::max();
     std::vector<std::pair<PlanCandidate, std::uint64_t>> too_big;  // excluded for memory
     const auto score_shape = [&](const PlanCandidate& shape, std::uint64_t need) {
-        const std::uint32_t most = ceil_div(w.batch, shape.dp);
+        // An expert group exchanges every micro-batch: its smallest replica bounds them.
+        const std::uint32_t most = shape.ep > 1 ? w.batch / shape.dp : ceil_div(w.batch, shape.dp);
         const std::uint32_t m_first = in.microbatches == 0 ? 1 : in.microbatches;
         const std::uint32_t m_last = in.microbatches == 0 ? most : in.microbatches;
         for (std::uint32_t mb = m_first; mb <= std::min(m_last, most); ++mb) {
@@ -928,16 +1010,29 @@ PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInput
                                         in.spec.bcast.max_readers));
                     continue;
                 }
-                const std::uint64_t need = scorer.dram_bytes(tp, pp, dp);
-                if (need > capacity) {
-                    smallest_need = std::min(smallest_need, need);
-                    too_big.emplace_back(shape, need);
-                    exclude(Exclusion::memory,
-                            fmt::format("tp {} x pp {} x dp {} needs {:.2f} GiB of {:.2f} GiB", tp,
-                                        pp, dp, gib(need), gib(capacity)));
-                    continue;
+                // Expert parallelism where the model has experts (docs/cluster.md limits: tp 1,
+                // point-to-point links; ep divides the experts and dp).
+                const bool ep_capable =
+                    m.n_experts > 1 && tp == 1 && in.spec.topology != TopologyKind::bus;
+                for (std::uint32_t ep = 1; ep <= (ep_capable ? dp : 1U); ++ep) {
+                    if (dp % ep != 0 || m.n_experts % ep != 0) {
+                        continue;
+                    }
+                    PlanCandidate with_ep = shape;
+                    with_ep.ep = ep;
+                    const std::uint64_t need = scorer.dram_bytes(tp, pp, dp, ep);
+                    if (need > capacity) {
+                        smallest_need = std::min(smallest_need, need);
+                        too_big.emplace_back(with_ep, need);
+                        exclude(Exclusion::memory,
+                                fmt::format(
+                                    "tp {} x pp {} x dp {}{} needs {:.2f} GiB of {:.2f} GiB", tp,
+                                    pp, dp, ep > 1 ? fmt::format(" (ep {})", ep) : std::string(),
+                                    gib(need), gib(capacity)));
+                        continue;
+                    }
+                    score_shape(with_ep, need);
                 }
-                score_shape(shape, need);
             }
         }
     }
@@ -959,14 +1054,14 @@ PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInput
             "requests of a replica?)",
             m.name, chips, in.microbatches));
     }
-    std::stable_sort(r.ranked.begin(), r.ranked.end(),
-                     [](const ScoredPlan& a, const ScoredPlan& b) {
-                         const auto ka = std::make_tuple(a.objective, a.plan.chips(), a.plan.tp,
-                                                         a.plan.pp, a.plan.dp, a.plan.microbatches);
-                         const auto kb = std::make_tuple(b.objective, b.plan.chips(), b.plan.tp,
-                                                         b.plan.pp, b.plan.dp, b.plan.microbatches);
-                         return ka < kb;
-                     });
+    std::stable_sort(
+        r.ranked.begin(), r.ranked.end(), [](const ScoredPlan& a, const ScoredPlan& b) {
+            const auto ka = std::make_tuple(a.objective, a.plan.chips(), a.plan.tp, a.plan.pp,
+                                            a.plan.dp, a.plan.microbatches, a.plan.ep);
+            const auto kb = std::make_tuple(b.objective, b.plan.chips(), b.plan.tp, b.plan.pp,
+                                            b.plan.dp, b.plan.microbatches, b.plan.ep);
+            return ka < kb;
+        });
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return r;
@@ -994,19 +1089,23 @@ std::string format_search_report(const PlanSearchResult& r,
         "s ({:.3f} s CPU; {} distinct op shapes, {} passes)\n",
         objective_name(r.objective), r.ranked.size(), profile.model().name, r.chips, r.seconds,
         r.cpu_seconds, profile.shapes().size(), profile.passes().size());
+    // Models with experts get an ep column (docs/plan-search.md).
+    const bool experts = profile.model().n_experts > 1;
     out += fmt::format(
-        "{:>4} {:>4} {:>4} {:>4} {:>3} {:>6} {:>13} {:>12} {:>12} {:>12} {:>13} {:>9}\n", "rank",
-        "tp", "pp", "dp", "mb", "chips", "makespan_ms", "ttft_ms", "tpot_ms", "energy_J",
-        "tokens_per_s", "dram_GiB");
+        "{:>4} {:>4} {:>4} {:>4}{} {:>3} {:>6} {:>13} {:>12} {:>12} {:>12} {:>13} {:>9}\n", "rank",
+        "tp", "pp", "dp", experts ? "  ep" : "", "mb", "chips", "makespan_ms", "ttft_ms", "tpot_ms",
+        "energy_J", "tokens_per_s", "dram_GiB");
     const bool decoder = !profile.model().is_encoder();
     for (std::size_t i = 0; i < std::min(top, r.ranked.size()); ++i) {
         const ScoredPlan& s = r.ranked[i];
         const PlanPrediction& p = s.prediction;
         out += fmt::format(
-            "{:>4} {:>4} {:>4} {:>4} {:>3} {:>6} {:>13.6f} {:>12} {:>12} {:>12.6g} {:>13.6g} "
+            "{:>4} {:>4} {:>4} {:>4}{} {:>3} {:>6} {:>13.6f} {:>12} {:>12} {:>12.6g} {:>13.6g} "
             "{:>9.3f}\n",
-            i + 1, s.plan.tp, s.plan.pp, s.plan.dp, s.plan.microbatches, s.plan.chips(),
-            p.makespan_s * 1e3, decoder ? fmt::format("{:.6f}", p.ttft_s * 1e3) : "-",
+            i + 1, s.plan.tp, s.plan.pp, s.plan.dp,
+            experts ? fmt::format(" {:>3}", s.plan.ep) : std::string(), s.plan.microbatches,
+            s.plan.chips(), p.makespan_s * 1e3,
+            decoder ? fmt::format("{:.6f}", p.ttft_s * 1e3) : "-",
             decoder && profile.workload().decode > 0 ? fmt::format("{:.6f}", p.tpot_s * 1e3) : "-",
             p.energy_j, p.throughput_tok_s, gib(p.dram_bytes));
     }
@@ -1030,14 +1129,19 @@ std::string format_search_report(const PlanSearchResult& r,
 }
 
 std::string format_search_csv(const PlanSearchResult& r) {
+    // An `ep` column at the end when some plan uses expert parallelism.
+    const bool ep = std::any_of(r.ranked.begin(), r.ranked.end(),
+                                [](const ScoredPlan& s) { return s.plan.ep > 1; });
     std::string out =
         "tp,pp,dp,microbatches,chips,makespan_s,ttft_s,tpot_s,energy_j,throughput_tok_s,"
-        "objective\n";
+        "objective";
+    out += ep ? ",ep\n" : "\n";
     for (const ScoredPlan& s : r.ranked) {
         const PlanPrediction& p = s.prediction;
-        out += fmt::format("{},{},{},{},{},{:.9e},{:.9e},{:.9e},{:.9e},{:.9e},{:.9e}\n", s.plan.tp,
+        out += fmt::format("{},{},{},{},{},{:.9e},{:.9e},{:.9e},{:.9e},{:.9e},{:.9e}", s.plan.tp,
                            s.plan.pp, s.plan.dp, s.plan.microbatches, s.plan.chips(), p.makespan_s,
                            p.ttft_s, p.tpot_s, p.energy_j, p.throughput_tok_s, s.objective);
+        out += ep ? fmt::format(",{}\n", s.plan.ep) : std::string("\n");
     }
     return out;
 }

@@ -2,7 +2,9 @@
 #include "ltdes/cluster/stage_program.hpp"
 
 #include "ltdes/cluster/op_shard.hpp"
+#include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/workload/layer_builder.hpp"
 
 #include <fmt/format.h>
 
@@ -24,12 +26,43 @@ std::span<const std::pair<std::uint64_t, std::uint32_t>> StageProgram::consumers
     return {lo, hi};
 }
 
+std::uint32_t StageProgram::expert_name_id(std::string_view name) const {
+    const auto it = std::lower_bound(expert_names_.begin(), expert_names_.end(), name,
+                                     [](const std::pair<std::string, std::uint32_t>& p,
+                                        std::string_view n) { return p.first < n; });
+    LTDES_ASSERT(it != expert_names_.end() && it->first == name, "expert op name {} unknown", name);
+    return it->second;
+}
+
 ProgramBuilder::ProgramBuilder(const Plan& plan) : plan_(plan), stages_(plan.pp()) {}
+
+void ProgramBuilder::intern_expert_names() {
+    // Expert parallelism runs each expert's chain with its routed rows, also for experts the
+    // trace's even routing left without tokens (and so without ops).
+    std::vector<workload::Op> chain;
+    workload::OpSink sink(chain, 0, workload::Phase::prefill, 0);
+    for (std::uint32_t e = 0; e < plan_.model().n_experts; ++e) {
+        workload::add_ffn(sink, plan_.model(), 4, 1, workload::OpSink::kNoInput,
+                          ".e" + std::to_string(e));
+    }
+    std::vector<std::pair<std::string, std::uint32_t>> names;
+    for (const workload::Op& op : chain) {
+        names.emplace_back(op.name, names_.intern(op.name));
+    }
+    std::sort(names.begin(), names.end());
+    for (auto& prog : stages_) {
+        prog.expert_names_ = names;
+    }
+}
 
 void ProgramBuilder::add(const workload::Op& op) {
     if (op.id != stage_of_id_.size()) {
         throw TraceError(fmt::format("op {}: ids must be contiguous from 0 (expected {})", op.id,
                                      stage_of_id_.size()));
+    }
+    if (plan_.ep() > 1 && op.kind == workload::OpKind::router && !experts_interned_) {
+        intern_expert_names();
+        experts_interned_ = true;
     }
     const std::uint32_t stage = stage_of_op(op, plan_);
     StageProgram& prog = stages_[stage];

@@ -235,15 +235,38 @@ void merge_plan(const Where& w, const YAML::Node& n, cluster::PlanSpec& s) {
         // An explicit plan starts from 1·1·1: omitted factors are 1, as on the command line.
         s = cluster::PlanSpec{false, 1, 1, 1};
     }
-    for_each_key(w, n, "plan", {"tp", "pp", "dp"},
+    for_each_key(w, n, "plan", {"tp", "pp", "dp", "ep"},
                  [&](std::string_view k, const YAML::Node& v, const std::string& path) {
                      const std::uint32_t x = to_u32(w, v, path);
                      if (k == "tp") {
                          s.tp = x;
                      } else if (k == "pp") {
                          s.pp = x;
-                     } else {
+                     } else if (k == "dp") {
                          s.dp = x;
+                     } else {
+                         s.ep = x;
+                     }
+                 });
+}
+
+void merge_moe(const Where& w, const YAML::Node& n, workload::MoeSpec& s) {
+    for_each_key(w, n, "moe", {"routing", "capacity_factor", "seed"},
+                 [&](std::string_view k, const YAML::Node& v, const std::string& path) {
+                     if (k == "routing") {
+                         const std::string text = to_string(w, v, path);
+                         if (!workload::parse_moe_routing(text, s)) {
+                             w.fail(v, path,
+                                    fmt::format("expected uniform, round_robin or zipf:S "
+                                                "(0 < S <= 100), got {}",
+                                                describe(v)));
+                         }
+                     } else if (k == "capacity_factor") {
+                         s.capacity_factor = v.IsScalar() && v.Scalar() == "none"
+                                                 ? 0.0
+                                                 : to_double(w, v, path, 0.0, 1e6);
+                     } else {
+                         s.seed = to_u32(w, v, path);
                      }
                  });
 }
@@ -406,7 +429,7 @@ void merge_root(const Where& w,
     for_each_key(
         w, root, "",
         {"chips", "plan", "microbatches", "overlap", "topology", "arch", "chip_arch", "link",
-         "bcast", "torus", "switch", "dram", "collective", "static", "scheduler"},
+         "bcast", "torus", "switch", "dram", "collective", "static", "scheduler", "moe"},
         [&](std::string_view k, const YAML::Node& v, const std::string& path) {
             if (k == "chips") {
                 s.chips = to_u32(w, v, path);
@@ -457,6 +480,8 @@ void merge_root(const Where& w,
                 merge_collective(w, v, s.collective);
             } else if (k == "scheduler") {
                 merge_scheduler(w, v, s.scheduler);
+            } else if (k == "moe") {
+                merge_moe(w, v, s.moe);
             } else {
                 for_each_key(w, v, "static", {"enabled"},
                              [&](std::string_view, const YAML::Node& e, const std::string& p) {
@@ -573,7 +598,8 @@ std::string dump_cluster_yaml(const cluster::ClusterSpec& s) {
     if (s.plan.automatic) {
         line("plan: auto");
     } else {
-        line(fmt::format("plan: {{tp: {}, pp: {}, dp: {}}}", s.plan.tp, s.plan.pp, s.plan.dp));
+        line(fmt::format("plan: {{tp: {}, pp: {}, dp: {}{}}}", s.plan.tp, s.plan.pp, s.plan.dp,
+                         s.plan.ep > 1 ? fmt::format(", ep: {}", s.plan.ep) : std::string()));
     }
     line(s.microbatches == 0 ? std::string("microbatches: auto")
                              : fmt::format("microbatches: {}", s.microbatches));
@@ -634,6 +660,11 @@ std::string dump_cluster_yaml(const cluster::ClusterSpec& s) {
     line(fmt::format("  skip_unfit: {}", q.skip_unfit));
     line(fmt::format("  slo_ttft_s: {}", q.slo_ttft_s));
     line(fmt::format("  slo_tpot_s: {}", q.slo_tpot_s));
+    line("moe:");
+    line(fmt::format("  routing: {}", workload::moe_routing_text(s.moe)));
+    line(s.moe.capacity_factor > 0.0 ? fmt::format("  capacity_factor: {}", s.moe.capacity_factor)
+                                     : std::string("  capacity_factor: none"));
+    line(fmt::format("  seed: {}", s.moe.seed));
     return y;
 }
 

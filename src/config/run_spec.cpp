@@ -36,6 +36,28 @@ cluster::ClusterSpec resolve_cluster(const RunArgs& args) {
         }
         spec.chips = static_cast<std::uint32_t>(chips);
     }
+    if (args.ep) {
+        if (*args.ep == 0) {
+            throw UsageError("--ep must be >= 1");
+        }
+        if (spec.plan.automatic) {
+            throw UsageError(
+                "--ep needs an explicit plan (--tp/--pp/--dp or the cluster's plan); the plan "
+                "search chooses ep itself");
+        }
+        spec.plan.ep = *args.ep;
+    }
+    if (args.moe_routing && !workload::parse_moe_routing(*args.moe_routing, spec.moe)) {
+        throw UsageError(fmt::format(
+            "--moe-routing: expected uniform, round_robin or zipf:S (0 < S <= 100), got '{}'",
+            *args.moe_routing));
+    }
+    if (args.capacity_factor) {
+        if (!(*args.capacity_factor >= 0.0 && *args.capacity_factor <= 1e6)) {
+            throw UsageError("--capacity-factor: expected 0 (none) to 1e6");
+        }
+        spec.moe.capacity_factor = *args.capacity_factor;
+    }
     if (args.microbatches) {
         if (*args.microbatches == 0) {
             throw UsageError("--microbatches must be >= 1");

@@ -2,6 +2,7 @@
 #include "ltdes/sim/cluster_simulation.hpp"
 
 #include "ltdes/cluster/chip_partition.hpp"
+#include "ltdes/cluster/moe_figures.hpp"
 #include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/plan_report.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
@@ -71,6 +72,37 @@ output::RunMetadata metadata_of(const config::RunSpec& spec,
                       std::move(inputs), spec.threads);
     m.op_names = planned.op_names;
     return m;
+}
+
+/// Expert parallelism: /summary moe_* attributes and the per-chip /moe table (docs/output.md).
+output::ExtraOutput moe_output(const cluster::Plan& plan,
+                               const std::vector<cluster::ChipTotals>& chips) {
+    const cluster::MoeFigures f = cluster::moe_figures(plan, chips);
+    output::ExtraOutput x;
+    output::ColumnTable t{"moe", "chip", {}, chips.size()};
+    std::vector<std::uint32_t> id;
+    std::vector<std::uint64_t> rows;
+    std::vector<std::uint64_t> dropped;
+    std::vector<std::uint64_t> bytes;
+    for (std::uint32_t c = 0; c < chips.size(); ++c) {
+        id.push_back(c);
+        rows.push_back(chips[c].moe_expert_rows);
+        dropped.push_back(chips[c].moe_picks_dropped);
+        bytes.push_back(chips[c].moe_bytes_sent);
+    }
+    t.columns.push_back({"chip", "1", "chip id", std::move(id), {}});
+    t.columns.push_back(
+        {"expert_tokens", "1", "token picks its experts computed", std::move(rows), {}});
+    t.columns.push_back(
+        {"tokens_dropped", "1", "picks of its tokens over capacity", std::move(dropped), {}});
+    t.columns.push_back(
+        {"all_to_all_bytes", "B", "dispatch and combine bytes it sent", std::move(bytes), {}});
+    x.tables.push_back(std::move(t));
+    x.summary_i64.emplace_back("moe_tokens_dropped", static_cast<std::int64_t>(f.picks_dropped));
+    x.summary_i64.emplace_back("moe_expert_tokens", static_cast<std::int64_t>(f.expert_rows));
+    x.summary_i64.emplace_back("moe_all_to_all_bytes", static_cast<std::int64_t>(f.bytes_sent));
+    x.summary_f64.emplace_back("moe_load_imbalance", f.load_imbalance);
+    return x;
 }
 
 /// Static energy has no op to belong to: one row per chip of this rank over the whole run.
@@ -246,9 +278,13 @@ RunOutcome simulate(const config::RunSpec& spec,
                         {"sync", sync_s}};
     report.windows = result.stats.windows_per_rank[me];
     report.rounds = result.stats.rounds;
-    if (!result.links.empty()) {  // one chip has no links (and HDF5 no empty tables here)
-        output::ExtraOutput extra;
+    // /links (one chip has no links, and HDF5 no empty tables here) and, with ep > 1, /moe.
+    output::ExtraOutput extra =
+        plan.ep() > 1 ? moe_output(plan, result.chips) : output::ExtraOutput{};
+    if (!result.links.empty()) {
         extra.tables.push_back(links_table(result.links));
+    }
+    if (!extra.tables.empty() || !extra.summary_i64.empty()) {
         writer.set_extra(std::move(extra));
     }
     writer.finish(metadata_of(spec, planned, archs), out.summary, report);

@@ -43,7 +43,7 @@ config::RunSpec with_searched_plan(const config::RunSpec& spec,
                                    const cluster::PlanSearchResult& result) {
     config::RunSpec out = spec;
     const cluster::PlanCandidate& c = result.best().plan;
-    out.cluster.plan = cluster::PlanSpec{false, c.tp, c.pp, c.dp};
+    out.cluster.plan = cluster::PlanSpec{false, c.tp, c.pp, c.dp, c.ep};
     out.cluster.chips = c.chips();
     out.cluster.microbatches = c.microbatches;
     std::erase_if(out.cluster.chip_arch,
@@ -67,11 +67,12 @@ std::string search_config_comment(const cluster::PlanSearchResult& r) {
     const cluster::PlanPrediction& p = b.prediction;
     return fmt::format(
         "# plan search: objective {}, {} feasible plans on up to {} chips; chose tp {} x pp {} x "
-        "dp {}, {} micro-batch(es)\n"
+        "dp {}{}, {} micro-batch(es)\n"
         "# plan search predicted: makespan {:.9e} s, ttft {:.9e} s, tpot {:.9e} s, energy "
         "{:.9e} J, {} {:.9e} {}\n",
         cluster::objective_name(r.objective), r.ranked.size(), r.chips, b.plan.tp, b.plan.pp,
-        b.plan.dp, b.plan.microbatches, p.makespan_s, p.ttft_s, p.tpot_s, p.energy_j,
+        b.plan.dp, b.plan.ep > 1 ? fmt::format(" (ep {})", b.plan.ep) : std::string(),
+        b.plan.microbatches, p.makespan_s, p.ttft_s, p.tpot_s, p.energy_j,
         cluster::objective_name(r.objective), cluster::objective_display(p, r.objective),
         cluster::objective_unit(r.objective));
 }

@@ -189,6 +189,12 @@ ServingSetup plan_serving(const config::RunSpec& spec, trace::RequestTrace trace
     }
     setup.requests = std::move(trace.requests);
     const std::string where = spec.cluster_source == "built-in" ? "plan" : spec.cluster_source;
+    if (!setup.cluster.plan.automatic && setup.cluster.plan.ep > 1) {
+        throw ConfigError(fmt::format(
+            "{}: ep = {}: expert parallelism covers static traces; serving a request trace keeps "
+            "the experts on every chip (docs/cluster.md, \"Expert parallelism\")",
+            where, setup.cluster.plan.ep));
+    }
     setup.plan = std::make_unique<cluster::Plan>(
         setup.cluster, setup.model, workload::WorkloadSpec{setup.cluster.chips, 1, 1, 4}, where);
     setup.archs = std::make_unique<ChipArchs>(setup.cluster, spec.opt, setup.plan->chips());

@@ -8,6 +8,7 @@
 #include "ltdes/cluster/cluster_spec.hpp"
 #include "ltdes/cluster/collective_progress.hpp"
 #include "ltdes/cluster/dram_channel.hpp"
+#include "ltdes/cluster/expert_placement.hpp"
 #include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/op_timing.hpp"
 #include "ltdes/cluster/plan.hpp"
@@ -20,6 +21,7 @@
 #include "ltdes/stats/timeline_row.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <queue>
@@ -81,11 +83,31 @@ struct BusChunkMsg {
     std::uint32_t all_readers = 0;
 };
 
+/// Expert parallelism, from a chip of the same expert group: the picks of its tokens for this
+/// chip's experts (dispatch, combine = 0) or the expert outputs of this chip's tokens
+/// (combine = 1), for the MoE layer whose router is entry `entry` of micro-batch `microbatch`.
+struct MoeTokensMsg {
+    static constexpr std::uint16_t kKind = 106;
+    std::uint64_t bytes = 0;
+    std::uint32_t entry = 0;
+    std::uint32_t microbatch = 0;
+    std::uint32_t from_chip = 0;
+    std::uint32_t combine = 0;
+    std::uint32_t final_dst = 0;  ///< routing fields as ActivationMsg
+    std::uint32_t ported = 0;
+};
+
 /// A message the model wants sent: to LP `dst` (a chip id, or the bus LP = chips) after `delay`.
 struct Outgoing {
     std::uint32_t dst = 0;
     SimTime delay;
-    std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg, BusActivationMsg, BusChunkMsg> msg;
+    std::variant<OpDoneMsg,
+                 ActivationMsg,
+                 ReduceChunkMsg,
+                 BusActivationMsg,
+                 BusChunkMsg,
+                 MoeTokensMsg>
+        msg;
 };
 
 /// What a chip did over the run (for the end-of-run invariants and the summary).
@@ -103,6 +125,9 @@ struct ChipTotals {
     SimTime prefill_end;  ///< completion of its last prefill op (0 without prefill)
     SimTime dram_busy;    ///< time its DRAM channel was held (every stream)
     std::uint64_t resident_weight_bytes = 0;  ///< weights kept in SRAM (docs/cluster.md)
+    std::uint64_t moe_expert_rows = 0;        ///< ep > 1: token picks its experts computed
+    std::uint64_t moe_picks_dropped = 0;      ///< ep > 1: picks of its tokens over capacity
+    std::uint64_t moe_bytes_sent = 0;         ///< ep > 1: dispatch and combine bytes it sent
     EnergyPj energy;
 };
 
@@ -144,6 +169,8 @@ public:
     void on_activation(const ActivationMsg& m, SimTime now, std::vector<Outgoing>& out);
 
     void on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vector<Outgoing>& out);
+
+    void on_moe_tokens(const MoeTokensMsg& m, SimTime now, std::vector<Outgoing>& out);
 
     const ChipTotals& totals() const { return totals_; }
 
@@ -216,6 +243,12 @@ private:
                                    SimTime start,
                                    SimTime end,
                                    stats::Resource resource) const;
+    stats::TimelineRow make_record(const workload::Op& op,
+                                   std::uint32_t name_id,
+                                   std::uint32_t mb,
+                                   SimTime start,
+                                   SimTime end,
+                                   stats::Resource resource) const;
     /// Keeps and/or aggregates a record.
     void emit(const stats::TimelineRow& rec);
     /// Appends a record of a transfer for (entry, mb) when records are kept.
@@ -232,6 +265,49 @@ private:
         std::uint32_t dst, std::uint64_t bytes, Msg msg, SimTime now, std::vector<Outgoing>& out);
     /// Bus: puts `bytes` on the chip's channel for `readers` readers; returns the delay to the bus.
     SimTime bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now);
+
+    // Expert parallelism (ep > 1, docs/cluster.md): the trace's expert ops are placeholders
+    // that complete at once; the chip runs the chains of its own experts with the routed rows
+    // as jobs between the router and the combine, which also waits for the all-to-all.
+    enum class MoeRole : std::uint8_t { none, router, expert, combine };
+
+    struct MoeJob {
+        workload::Op op;
+        std::uint32_t name_id = 0;
+    };
+
+    struct MoeLayer {
+        MoeExchange exchange;
+        bool routed = false;
+        bool started = false;
+        bool experts_done = false;
+        std::uint32_t dispatch_in = 0;  ///< dispatch messages received
+        std::uint32_t combine_in = 0;   ///< combine messages received
+        std::uint32_t jobs_left = 0;
+        std::deque<MoeJob> jobs;  ///< not yet started, in chain order
+    };
+
+    /// Ready-queue micro-batch flag of an expert job of (router entry, micro-batch).
+    static constexpr std::uint32_t kJobFlag = 0x80000000U;
+    void init_moe_roles();
+    void moe_route(std::uint32_t entry, std::uint32_t mb, SimTime now, std::vector<Outgoing>& out);
+    void moe_try_compute(std::uint32_t entry,
+                         std::uint32_t mb,
+                         SimTime now,
+                         std::vector<Outgoing>& out);
+    void moe_job_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out);
+    void moe_try_finish(std::uint32_t entry,
+                        std::uint32_t mb,
+                        SimTime now,
+                        std::vector<Outgoing>& out);
+    /// Sends `picks` token rows of d_model values to lane `lane`'s chip.
+    void moe_send(std::uint32_t entry,
+                  std::uint32_t mb,
+                  std::uint32_t lane,
+                  std::uint64_t picks,
+                  bool combine,
+                  SimTime now,
+                  std::vector<Outgoing>& out);
 
     std::uint64_t bytes_of(std::uint64_t elements) const { return (elements * bits_ + 7) / 8; }
 
@@ -268,6 +344,11 @@ private:
     DramChannel dram_channel_;
     std::vector<std::int32_t> weight_slot_;  ///< per entry: resident slot, or kStreamed
     std::vector<bool> weight_loaded_;        ///< per slot: read from DRAM already
+    workload::MoeSpec moe_;
+    std::vector<MoeRole> moe_role_;              ///< per entry; empty unless ep > 1
+    std::vector<std::uint32_t> moe_combine_of_;  ///< per router entry: its combine entry
+    std::map<std::pair<std::uint32_t, std::uint32_t>, MoeLayer> moe_layers_;
+    MoeJob running_job_;  ///< the expert job on the cores
     std::uint64_t completed_ = 0;
     ChipTotals totals_;
     std::vector<stats::TimelineRow> records_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ltdes/cluster/scheduler_spec.hpp"
+#include "ltdes/workload/moe_router.hpp"
 
 #include <array>
 #include <cstdint>
@@ -94,6 +95,9 @@ struct PlanSpec {
     std::uint32_t tp = 1;  ///< tensor parallel: heads, KV heads and FFN columns split
     std::uint32_t pp = 1;  ///< pipeline parallel: contiguous layer blocks
     std::uint32_t dp = 1;  ///< data parallel: requests split across replicas
+    /// Expert parallel: groups of ep consecutive replicas share their experts (ep divides dp
+    /// and the experts; docs/cluster.md, "Expert parallelism").
+    std::uint32_t ep = 1;
 };
 
 /// One chip that runs another arch than the cluster's.
@@ -126,6 +130,7 @@ struct ClusterSpec {
     CollectiveSpec collective;
     StaticSpec static_power;
     SchedulerSpec scheduler;  ///< serving of request traces (serving/)
+    workload::MoeSpec moe;    ///< the MoE router under expert parallelism (plan.ep > 1)
 
     /// Throws ConfigError("<where>: <key.path>: <what was expected>") on the first bad value.
     void validate(std::string_view where) const;

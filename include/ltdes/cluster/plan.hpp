@@ -59,6 +59,10 @@ public:
 
     std::uint32_t dp() const { return dp_; }
 
+    /// Expert-parallel degree: replicas g·ep … g·ep + ep − 1 (same stage and tensor rank) form
+    /// an expert group, and lane j = dp mod ep holds the experts e with e mod ep = j.
+    std::uint32_t ep() const { return ep_; }
+
     std::uint32_t chips() const { return tp_ * pp_ * dp_; }
 
     /// Micro-batches each replica's requests are split into for the pipeline.
@@ -105,11 +109,15 @@ public:
     const workload::WorkloadSpec& workload() const { return workload_; }
 
 private:
+    /// Throws ConfigError when ep > 1 does not fit the model, the plan or the topology.
+    void check_expert_parallel(const ClusterSpec& spec, std::string_view where) const;
+
     workload::ModelShape model_;
     workload::WorkloadSpec workload_;
     std::uint32_t tp_ = 1;
     std::uint32_t pp_ = 1;
     std::uint32_t dp_ = 1;
+    std::uint32_t ep_ = 1;
     std::uint32_t microbatches_ = 1;
     bool automatic_ = true;
 };

@@ -135,6 +135,7 @@ struct PlanCandidate {
     std::uint32_t pp = 1;
     std::uint32_t dp = 1;
     std::uint32_t microbatches = 1;
+    std::uint32_t ep = 1;  ///< expert parallelism (models with experts; divides dp)
 
     std::uint32_t chips() const { return tp * pp * dp; }
 

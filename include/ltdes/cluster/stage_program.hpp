@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,10 @@ public:
     /// Local entries that wait on nothing at all (where a chip starts).
     std::span<const std::uint32_t> roots() const { return roots_; }
 
+    /// The OpNameTable index of an expert FFN op name (`ffn1.e5`) that expert parallelism may
+    /// run although the trace has no such op (the builder interns every expert's chain).
+    std::uint32_t expert_name_id(std::string_view name) const;
+
 private:
     friend class ProgramBuilder;
 
@@ -54,6 +60,7 @@ private:
     std::vector<std::uint32_t> local_deps_;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> remote_consumers_;  ///< sorted
     std::vector<std::uint32_t> roots_;
+    std::vector<std::pair<std::string, std::uint32_t>> expert_names_;  ///< sorted by name
 };
 
 /// Builds the programs of every stage from the op stream. Memory: the stage programs plus
@@ -73,7 +80,11 @@ public:
     const workload::OpNameTable& op_names() const { return names_; }
 
 private:
+    /// Interns the op names of every expert's FFN chain (ep > 1) into every stage program.
+    void intern_expert_names();
+
     Plan plan_;
+    bool experts_interned_ = false;
     std::vector<StageProgram> stages_;
     std::vector<std::uint32_t> stage_of_id_;
     std::vector<std::uint32_t> local_of_id_;

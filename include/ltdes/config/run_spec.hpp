@@ -29,6 +29,9 @@ struct RunArgs {
     std::optional<std::string> arch;
     std::optional<std::string> cluster;
     std::optional<std::uint32_t> tp, pp, dp;
+    std::optional<std::uint32_t> ep;         ///< expert parallelism of the plan
+    std::optional<std::string> moe_routing;  ///< moe.routing
+    std::optional<double> capacity_factor;   ///< moe.capacity_factor (0 = none)
     std::optional<std::uint32_t> microbatches;
     std::optional<std::string> opt;
     std::uint32_t threads = 1;

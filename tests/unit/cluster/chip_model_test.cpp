@@ -71,6 +71,8 @@ public:
                         chips_[ev.dst]->on_op_done(m, ev.time, out);
                     } else if constexpr (std::is_same_v<T, ActivationMsg>) {
                         chips_[ev.dst]->on_activation(m, ev.time, out);
+                    } else if constexpr (std::is_same_v<T, MoeTokensMsg>) {
+                        chips_[ev.dst]->on_moe_tokens(m, ev.time, out);
                     } else {
                         chips_[ev.dst]->on_reduce_chunk(m, ev.time, out);
                     }

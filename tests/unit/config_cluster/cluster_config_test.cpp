@@ -318,5 +318,61 @@ TEST(ClusterConfig, EveryShippedClusterConfigLoads) {
     EXPECT_EQ(gpt3.plan.tp * gpt3.plan.pp * gpt3.plan.dp, 1024U);
 }
 
+// Expert parallelism (docs/cluster.md): plan.ep and the moe.* keys, in YAML, --set and flags.
+TEST(ClusterConfig, ExpertParallelKeys) {
+    const auto p = write_file("ep.yaml",
+                              "chips: 8\nplan: {dp: 8, ep: 4}\n"
+                              "moe: {routing: 'zipf:1.25', capacity_factor: 1.5, seed: 7}\n");
+    const auto s = load_cluster(p);
+    EXPECT_EQ(s.plan.ep, 4U);
+    EXPECT_EQ(s.moe.routing, workload::MoeRoutingKind::zipf);
+    EXPECT_DOUBLE_EQ(s.moe.zipf_s, 1.25);
+    EXPECT_DOUBLE_EQ(s.moe.capacity_factor, 1.5);
+    EXPECT_EQ(s.moe.seed, 7U);
+    // The dump reads back the same.
+    auto back = builtin_cluster();
+    merge_cluster_yaml(back, dump_cluster_yaml(s), "dump");
+    EXPECT_EQ(dump_cluster_yaml(back), dump_cluster_yaml(s));
+    EXPECT_NE(dump_cluster_yaml(s).find("plan: {tp: 1, pp: 1, dp: 8, ep: 4}"), std::string::npos);
+    // Errors name the file, line and key.
+    EXPECT_NE(error_of([&] {
+                  load_cluster(write_file("ep2.yaml", "chips: 1\nmoe:\n  routing: skewed\n"));
+              }).find("ep2.yaml:3: moe.routing: expected uniform, round_robin or zipf:S"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] {
+                  load_cluster(write_file("ep3.yaml", "chips: 8\nplan: {dp: 8, ep: 3}\n"));
+              }).find("plan.ep: must be >= 1 and divide plan.dp = 8"),
+              std::string::npos);
+    auto set = builtin_cluster();
+    apply_cluster_set(set, "moe.routing=round_robin");
+    apply_cluster_set(set, "moe.capacity_factor=none");
+    EXPECT_EQ(set.moe.routing, workload::MoeRoutingKind::round_robin);
+    EXPECT_DOUBLE_EQ(set.moe.capacity_factor, 0.0);
+}
+
+TEST(RunSpec, ExpertParallelFlags) {
+    RunArgs a;
+    a.trace = "t.trace";
+    a.dp = 8;
+    a.ep = 2;
+    a.moe_routing = "zipf:2";
+    a.capacity_factor = 1.25;
+    const auto r = resolve_run_spec(a);
+    EXPECT_EQ(r.cluster.plan.ep, 2U);
+    EXPECT_EQ(r.cluster.moe.routing, workload::MoeRoutingKind::zipf);
+    EXPECT_DOUBLE_EQ(r.cluster.moe.zipf_s, 2.0);
+    EXPECT_DOUBLE_EQ(r.cluster.moe.capacity_factor, 1.25);
+    RunArgs bad = a;
+    bad.moe_routing = "zipf:";
+    EXPECT_THROW(resolve_run_spec(bad), UsageError);
+    RunArgs automatic;
+    automatic.trace = "t.trace";
+    automatic.ep = 2;  // the plan search chooses ep itself
+    EXPECT_THROW(resolve_run_spec(automatic), UsageError);
+    RunArgs odd = a;
+    odd.ep = 3;  // does not divide dp
+    EXPECT_THROW(resolve_run_spec(odd), ConfigError);
+}
+
 }  // namespace
 }  // namespace ltdes::config
