@@ -170,14 +170,9 @@ std::vector<CollectiveMessage> direct_all_gather_schedule(std::uint64_t bytes,
 }
 
 std::vector<CollectiveMessage> ring_reduce_scatter_schedule(std::uint64_t bytes, std::uint32_t p) {
-    std::vector<CollectiveMessage> out;
-    for (std::uint32_t s = 0; p > 1 && s < p - 1; ++s) {
-        for (std::uint32_t i = 0; i < p; ++i) {
-            const std::uint32_t chunk = (i + p - s) % p;
-            out.push_back({s, i, (i + 1) % p, chunk, chunk_bytes(bytes, p, chunk), false, 0});
-        }
-    }
-    return out;
+    // The same messages as the ring all-gather: only what the receiver does with a chunk (add
+    // it, or keep it) differs, and that is not part of the schedule.
+    return ring_all_gather_schedule(bytes, p);
 }
 
 std::vector<CollectiveMessage> direct_reduce_scatter_schedule(std::uint64_t bytes,
