@@ -337,21 +337,12 @@ IterationCost IterationCostModel::cost(std::span<const SliceShape> batch, bool c
         // token ids back to the first stage: the unloaded transfer, as the op fidelity does.
         const bool last = s + 1 == pp;
         if (pp > 1 && (!last || emitting > 0)) {
-            const std::uint64_t bytes =
-                last ? 4 * emitting : (tokens * plan_.model().d_model * bits_ + 7) / 8;
-            const std::uint32_t next = last ? 0 : s + 1;
-            std::vector<cluster::Transfer> moves;
-            for (std::uint32_t t = 0; t < tp; ++t) {
-                moves.push_back({plan_.chip(cluster::ChipCoord{replica_, s, t}),
-                                 plan_.chip(cluster::ChipCoord{replica_, next, t}),
-                                 bytes,
-                                 {}});
-            }
+            const std::vector<cluster::Transfer> moves = stage_transfers(s, tokens, emitting, {});
             SimTime slowest;
             if (last) {
                 for (const cluster::Transfer& m : moves) {
                     const cluster::CollectiveCost c =
-                        cluster::p2p_cost(topology_, m.src, m.dst, bytes);
+                        cluster::p2p_cost(topology_, m.src, m.dst, m.bytes);
                     slowest = std::max(slowest, c.time);
                     sc.energy[EnergyComponent::link] += c.energy_pj;
                 }
@@ -409,6 +400,24 @@ void IterationCostModel::run_group(const std::vector<workload::Op>& ops,
     groups_[stage].run(group, timings, ready, net, times);
 }
 
+std::vector<cluster::Transfer> IterationCostModel::stage_transfers(
+    std::uint32_t stage,
+    std::uint64_t tokens,
+    std::uint64_t emitting,
+    std::span<const SimTime> departs) const {
+    const bool last = stage + 1 == plan_.pp();
+    const std::uint64_t bytes =
+        last ? 4 * emitting : (tokens * plan_.model().d_model * bits_ + 7) / 8;
+    const std::uint32_t next = last ? 0 : stage + 1;
+    std::vector<cluster::Transfer> moves;
+    for (std::uint32_t t = 0; t < plan_.tp(); ++t) {
+        moves.push_back({plan_.chip(cluster::ChipCoord{replica_, stage, t}),
+                         plan_.chip(cluster::ChipCoord{replica_, next, t}), bytes,
+                         departs.empty() ? SimTime{} : departs[t]});
+    }
+    return moves;
+}
+
 void IterationCostModel::group_durations(const IterationOps& ops,
                                          std::uint64_t tokens,
                                          std::uint64_t emitting,
@@ -447,17 +456,11 @@ void IterationCostModel::group_durations(const IterationOps& ops,
         // Each rank sends as soon as its own part is done, over the links as they are (behind
         // all-reduce messages still on them); the next stage's rank starts when it arrives. The
         // token ids go back unloaded, as the op fidelity sends them.
-        const std::uint64_t bytes =
-            last ? 4 * emitting : (tokens * plan_.model().d_model * bits_ + 7) / 8;
-        const std::uint32_t next = last ? 0 : s + 1;
-        std::vector<cluster::Transfer> moves;
-        for (std::uint32_t t = 0; t < tp; ++t) {
-            moves.push_back({plan_.chip(cluster::ChipCoord{replica_, s, t}),
-                             plan_.chip(cluster::ChipCoord{replica_, next, t}), bytes, ready[t]});
-        }
+        const std::vector<cluster::Transfer> moves = stage_transfers(s, tokens, emitting, ready);
         if (last) {
             for (std::uint32_t t = 0; t < tp; ++t) {
-                ready[t] += cluster::p2p_cost(topology_, moves[t].src, moves[t].dst, bytes).time;
+                ready[t] +=
+                    cluster::p2p_cost(topology_, moves[t].src, moves[t].dst, moves[t].bytes).time;
             }
         } else {
             ready = net.transfers(moves);

@@ -152,6 +152,14 @@ private:
                          bool cold,
                          IterationCost& r) const;
 
+    /// Stage `stage`'s transfers: one per tensor rank to the same rank of the next stage, or
+    /// after the last stage the `emitting` token ids back to the first; each leaves at
+    /// `departs[t]` (at time zero when `departs` is empty).
+    std::vector<cluster::Transfer> stage_transfers(std::uint32_t stage,
+                                                   std::uint64_t tokens,
+                                                   std::uint64_t emitting,
+                                                   std::span<const SimTime> departs) const;
+
     mutable std::unordered_map<OpKey, OpValue, OpKeyHash> memo_;
     cluster::Plan plan_;
     cluster::Topology topology_;
