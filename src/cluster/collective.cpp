@@ -77,18 +77,11 @@ void rotated_unicasts(std::vector<CollectiveMessage>& out,
 std::vector<CollectiveMessage> direct_all_reduce_schedule(std::uint64_t bytes,
                                                           std::uint32_t p,
                                                           bool broadcast) {
-    std::vector<CollectiveMessage> out;
-    if (p <= 1) {
-        return out;
-    }
-    const auto size = [&](std::uint32_t c) { return chunk_bytes(bytes, p, c); };
-    rotated_unicasts(out, p, 0, size, false);
-    if (broadcast) {
-        for (std::uint32_t i = 0; i < p; ++i) {
-            out.push_back({1, i, i, i, size(i), true, 0});
-        }
-    } else {
-        rotated_unicasts(out, p, 1, size, true);
+    // The direct reduce-scatter (step 0), then the direct all-gather one step later.
+    std::vector<CollectiveMessage> out = direct_reduce_scatter_schedule(bytes, p);
+    for (CollectiveMessage m : direct_all_gather_schedule(bytes, p, broadcast)) {
+        m.step += 1;
+        out.push_back(m);
     }
     return out;
 }
