@@ -121,15 +121,7 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
         // after the last window is returned in local_records.
         sim.set_window_end(drain);
     }
-    if (in.progress) {
-        sim.set_progress(in.progress);
-    }
-    if (!in.checkpoint.dir.empty()) {
-        sim.enable_checkpoints(in.checkpoint);
-    }
-    if (!in.restart.dir.empty()) {
-        sim.restart_from(in.restart);
-    }
+    sim.apply_controls(in.progress, in.checkpoint, in.restart);
     ClusterRunResult r;
     r.stats = sim.run();
 

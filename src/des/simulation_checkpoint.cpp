@@ -123,4 +123,18 @@ bool Simulation::checkpoint_on_stop() {
     }
 }
 
+void Simulation::apply_controls(const ProgressCallback& progress,
+                                const CheckpointOptions& checkpoint,
+                                const RestartOptions& restart) {
+    if (progress) {
+        set_progress(progress);
+    }
+    if (!checkpoint.dir.empty()) {
+        enable_checkpoints(checkpoint);
+    }
+    if (!restart.dir.empty()) {
+        restart_from(restart);
+    }
+}
+
 }  // namespace ltdes::des

@@ -653,15 +653,7 @@ ServingResult run_serving(const ServingInputs& in,
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
                                                std::move(chips), dispatch, std::move(own[d]));
         });
-    if (in.progress) {
-        sim.set_progress(in.progress);
-    }
-    if (!in.checkpoint.dir.empty()) {
-        sim.enable_checkpoints(in.checkpoint);
-    }
-    if (!in.restart.dir.empty()) {
-        sim.restart_from(in.restart);
-    }
+    sim.apply_controls(in.progress, in.checkpoint, in.restart);
     result.stats = sim.run();
 
     struct ReplicaEnergy {

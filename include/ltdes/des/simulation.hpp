@@ -136,6 +136,12 @@ public:
     /// when it cannot be used.
     void restart_from(const RestartOptions& options);
 
+    /// The controls a run's caller hands over, each only when given: the progress hook,
+    /// checkpoints (a folder), a restart (a snapshot folder). Collective when it restarts.
+    void apply_controls(const ProgressCallback& progress,
+                        const CheckpointOptions& checkpoint,
+                        const RestartOptions& restart);
+
     /// Collective. Runs on_start, all windows, on_finish. May be called once. An exception on
     /// any rank (bad model input, a lookahead violation) is rethrown on every rank with the
     /// same type class (ltdes::Error or InternalError) and the message of the lowest failing
