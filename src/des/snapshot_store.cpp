@@ -251,9 +251,12 @@ std::string clip(std::string_view s) {
 }
 
 void check_inputs(const fs::path& dir, const SnapshotInputs& saved, const SnapshotInputs& now) {
-    for (const auto& [name, value] : now) {
+    // Plain pairs, not structured bindings: clang before 16 cannot capture those in a lambda.
+    for (const auto& entry : now) {
+        const auto& name = entry.first;
+        const auto& value = entry.second;
         const auto it = std::find_if(saved.begin(), saved.end(),
-                                     [&](const auto& p) { return p.first == name; });
+                                     [&name](const auto& p) { return p.first == name; });
         if (it == saved.end() || it->second != value) {
             throw SnapshotError(fmt::format(
                 "--restart {}: the snapshot was taken with a different {} ({} in the snapshot, "
@@ -261,8 +264,11 @@ void check_inputs(const fs::path& dir, const SnapshotInputs& saved, const Snapsh
                 dir.string(), name, it == saved.end() ? "none" : clip(it->second), clip(value)));
         }
     }
-    for (const auto& [name, value] : saved) {
-        if (std::none_of(now.begin(), now.end(), [&](const auto& p) { return p.first == name; })) {
+    for (const auto& entry : saved) {
+        const auto& name = entry.first;
+        const auto& value = entry.second;
+        if (std::none_of(now.begin(), now.end(),
+                         [&name](const auto& p) { return p.first == name; })) {
             throw SnapshotError(fmt::format(
                 "--restart {}: the snapshot was taken with a {} ({}) this run does not have",
                 dir.string(), name, clip(value)));
