@@ -333,6 +333,20 @@ SimTime Engine::next_event_time() const {
     return t;
 }
 
+void Engine::next_event_times(std::vector<SimTime>& out) const {
+    out.assign(lps_.size(), SimTime::max());
+    const auto note = [&](const Event& ev) {
+        SimTime& t = out[local_index_[to_underlying(ev.dst)]];
+        t = std::min(t, ev.time);
+    };
+    for (const Shard& sh : shards_) {
+        sh.queue.for_each(note);
+        for (const Event& ev : sh.inbox) {
+            note(ev);
+        }
+    }
+}
+
 SimTime Engine::output_bound() {
     SimTime bound = next_event_time();
     if (lps_bound_output_ && !failed()) {

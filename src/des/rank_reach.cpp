@@ -31,6 +31,7 @@ RankReach::RankReach(const DelayGraph& graph,
     const auto n = static_cast<std::size_t>(ranks);
     // Edge weights of the rank graph: the smallest LP-to-LP delay between two ranks.
     std::vector<std::map<std::int32_t, std::int64_t>> edges(n);
+    Adjacency adjacency(owner.size());
     for (std::uint32_t src = 0; src < owner.size(); ++src) {
         const std::int32_t a = owner[src];
         graph.for_each_target(LpId{src}, [&](LpId dst, SimTime delay) {
@@ -38,6 +39,7 @@ RankReach::RankReach(const DelayGraph& graph,
                          src, dst, owner.size());
             LTDES_ASSERT(delay >= lookahead, "delay graph: LP {} -> {} delay {} ps < lookahead {}",
                          src, dst, delay.in_ps(), lookahead.in_ps());
+            adjacency[src].emplace_back(to_underlying(dst), delay.in_ps());
             const std::int32_t b = owner[to_underlying(dst)];
             if (a == b) {
                 return;
@@ -107,6 +109,71 @@ RankReach::RankReach(const DelayGraph& graph,
     to_.resize(n);
     for (std::size_t r = 0; r < n; ++r) {
         to_[r] = SimTime::from_ps(dist[r]);
+    }
+    compute_lp_distances(adjacency, owner, self);
+}
+
+// One Dijkstra per local LP over (LP, has the chain left this rank yet): the chain reaches rank
+// r != me at its first LP of r, and comes back at a local LP of the "left" layer. An LP next to
+// the rank's border gets to(r); one whose sends must first cross other local LPs gets more.
+void RankReach::compute_lp_distances(const Adjacency& adjacency,
+                                     const std::vector<std::int32_t>& owner,
+                                     std::int32_t me) {
+    const std::size_t ranks = to_.size();
+    std::vector<std::uint32_t> local;
+    std::size_t edge_count = 0;
+    for (std::uint32_t lp = 0; lp < owner.size(); ++lp) {
+        edge_count += adjacency[lp].size();
+        if (owner[lp] == me) {
+            local.push_back(lp);
+        }
+    }
+    // Speed only: a bound on the set-up work (about a second), beyond which the rank's
+    // distances serve every local LP.
+    constexpr std::size_t kMaxWork = 50'000'000;
+    if (local.empty() || local.size() * (owner.size() + edge_count) > kMaxWork) {
+        return;
+    }
+    constexpr std::int64_t kInf = SimTime::max().in_ps();
+    std::vector<SimTime> table(local.size() * ranks, SimTime::max());
+    std::vector<std::int64_t> dist(2 * owner.size());
+    using Item = std::pair<std::int64_t, std::uint32_t>;  // (delay, 2·LP + left)
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> frontier;
+    bool finer = false;
+    for (std::size_t i = 0; i < local.size(); ++i) {
+        std::fill(dist.begin(), dist.end(), kInf);
+        dist[2 * std::size_t{local[i]}] = 0;
+        frontier.emplace(0, 2 * local[i]);
+        while (!frontier.empty()) {
+            const auto [d, state] = frontier.top();
+            frontier.pop();
+            if (d != dist[state]) {
+                continue;
+            }
+            const std::uint32_t lp = state / 2;
+            const std::uint32_t left = state % 2;
+            if (left == 1) {
+                // Outside the rank, or back in it after leaving: a chain to owner[lp].
+                SimTime& cell = table[i * ranks + static_cast<std::size_t>(owner[lp])];
+                cell = std::min(cell, SimTime::from_ps(d));
+            }
+            for (const auto& [to, delay] : adjacency[lp]) {
+                const std::uint32_t next =
+                    2 * to + ((left == 1 || owner[to] != me) ? std::uint32_t{1} : 0);
+                if (d + delay < dist[next]) {
+                    dist[next] = d + delay;
+                    frontier.emplace(d + delay, next);
+                }
+            }
+        }
+        for (std::size_t r = 0; r < ranks; ++r) {
+            SimTime& cell = table[i * ranks + r];
+            cell = std::max(cell, to_[r]);  // never below the rank's own bound
+            finer = finer || cell > to_[r];
+        }
+    }
+    if (finer) {
+        lp_to_ = std::move(table);
     }
 }
 

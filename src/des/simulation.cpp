@@ -178,6 +178,7 @@ RunStats Simulation::run() {
     std::vector<Event> inbox;
     std::vector<SimTime> bound_to(static_cast<std::size_t>(ranks));
     std::vector<std::int32_t> sending;
+    std::vector<SimTime> lp_next;  // per local LP, when reach.per_lp()
     std::uint64_t windows = 0;
     std::uint64_t rounds = 0;
     double sync_seconds = 0.0;
@@ -218,6 +219,18 @@ RunStats Simulation::run() {
             bound_to[static_cast<std::size_t>(r)] = saturating_add(output, reach.to(r));
             if (engine.outgoing_min(r) != SimTime::max()) {
                 sending.push_back(r);
+            }
+        }
+        if (reaches_any && reach.per_lp() && !engine.lps_bound_output()) {
+            // Each pending event starts its chains at its own LP: an LP far from the border
+            // gives the other ranks more room than the rank's earliest event alone would.
+            engine.next_event_times(lp_next);
+            for (std::int32_t r = 0; r < ranks; ++r) {
+                SimTime b = SimTime::max();
+                for (std::uint32_t i = 0; i < lp_next.size(); ++i) {
+                    b = std::min(b, saturating_add(lp_next[i], reach.lp_to(i, r)));
+                }
+                bound_to[static_cast<std::size_t>(r)] = b;
             }
         }
         if (!sending.empty()) {

@@ -78,6 +78,13 @@ public:
     /// Earliest pending local event, SimTime::max() when none.
     SimTime next_event_time() const;
 
+    /// Earliest pending event of each local LP (local index order; SimTime::max(): none), into
+    /// `out`. O(pending events).
+    void next_event_times(std::vector<SimTime>& out) const;
+
+    /// True when every local LP bounds its output (output_bound() uses earliest_output()).
+    bool lps_bound_output() const { return lps_bound_output_; }
+
     /// A lower bound on the time of every send from a local LP to another LP from now on, as
     /// long as no event from another rank arrives: the smallest earliest_output() of the local
     /// LPs (each given its earliest pending event from another LP) when every local LP bounds

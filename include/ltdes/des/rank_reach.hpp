@@ -6,6 +6,7 @@
 #include "ltdes/des/delay_graph.hpp"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace ltdes::des {
@@ -44,6 +45,18 @@ public:
     /// Ranks this rank can reach by some chain.
     std::uint32_t reachable() const;
 
+    /// True when lp_to() is finer than to() for some local LP (the model's graph gives some
+    /// local LPs a longer way out than the rank's closest one).
+    bool per_lp() const { return !lp_to_.empty(); }
+
+    /// D(lp, r) in ps: the smallest total delay of a chain of sends from the `local`-th LP of
+    /// this rank (increasing id order) to an LP of rank r, through LPs of any rank, with
+    /// r == this rank meaning a chain that leaves the rank and comes back. Never below to(r).
+    /// Only when per_lp().
+    SimTime lp_to(std::uint32_t local, std::int32_t r) const {
+        return lp_to_[static_cast<std::size_t>(local) * to_.size() + static_cast<std::size_t>(r)];
+    }
+
     /// Lowest rank of this rank's group: ranks linked by cross-rank edges in either direction
     /// (weakly connected component of the rank graph). Ranks of different groups never affect
     /// each other; without a graph every rank is in group 0.
@@ -52,8 +65,16 @@ public:
 private:
     RankReach() = default;
 
+    using Adjacency = std::vector<std::vector<std::pair<std::uint32_t, std::int64_t>>>;
+
+    // Fills lp_to_ from the LP graph (targets and delays in ps by LP id).
+    void compute_lp_distances(const Adjacency& adjacency,
+                              const std::vector<std::int32_t>& owner,
+                              std::int32_t me);
+
     std::vector<SimTime> to_;
     std::vector<SimTime> direct_;
+    std::vector<SimTime> lp_to_;  // local LP × rank, empty unless it refines to_
     SimTime min_edge_ = SimTime::max();
     std::int32_t group_ = 0;
 };
