@@ -4,6 +4,7 @@
 #include "unit/cluster/model_fixtures.hpp"
 
 #include "ltdes/core/error.hpp"
+#include "ltdes/des/rank_reach.hpp"
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,57 @@ TEST(ChipDelayGraph, RingPeersAndOtherStagesOfTheSameReplicaOnly) {
     g.for_each_target(LpId{1}, [&](LpId dst, SimTime d) { seen[to_underlying(dst)] = d.in_ps(); });
     const std::int64_t hop = topo.hop_latency().in_ps();
     EXPECT_EQ(seen, (std::map<std::uint32_t, std::int64_t>{{0, hop}, {2, hop}}));
+}
+
+TEST(LocalityPartitioner, Gpt2AtEightRanksEachPipelineTransferCrossesOneBorderOnce) {
+    // The gpt2 benchmark shape: tp 4 x pp 4 x dp 4 on the 64-chip ring, 8 ranks. Replica d is
+    // chips 16d..16d+15 (stage s: 16d+4s .. 16d+4s+3); the locality partition gives each rank
+    // two whole stages, so rank 2d owns 16d..16d+7 and rank 2d+1 owns 16d+8..16d+15: a rank's
+    // chips are one arc of the ring. The pipeline's transfers (stage s -> s+1 and the token ids
+    // from the last stage back to the first, same tensor rank) therefore enter the other rank
+    // once and never pass through a third rank's chips.
+    ClusterSpec spec = explicit_spec(4, 4, 4);
+    const Plan plan(spec, gpt2(), gpt2_workload());
+    const Topology topo(spec, plan.chips());
+    const std::vector<std::int32_t> owner = ranks_of(LocalityPartitioner(plan), 64, 8);
+    for (std::uint32_t c = 0; c < 64; ++c) {
+        ASSERT_EQ(owner[c], static_cast<std::int32_t>(c / 8)) << "chip " << c;
+    }
+    for (std::uint32_t d = 0; d < 4; ++d) {
+        for (std::uint32_t t = 0; t < 4; ++t) {
+            for (std::uint32_t s = 0; s < 4; ++s) {
+                const std::uint32_t src = plan.chip(ChipCoord{d, s, t});
+                const std::uint32_t dst = plan.chip(ChipCoord{d, (s + 1) % 4, t});
+                int changes = 0;
+                std::int32_t at = owner[src];
+                for (const std::uint32_t hop : topo.route(src, dst)) {
+                    EXPECT_TRUE(owner[hop] == owner[src] || owner[hop] == owner[dst])
+                        << src << " -> " << dst << " passes chip " << hop;
+                    changes += owner[hop] != at ? 1 : 0;
+                    at = owner[hop];
+                }
+                EXPECT_EQ(changes, owner[src] == owner[dst] ? 0 : 1) << src << " -> " << dst;
+            }
+        }
+    }
+    // What the kernel takes from it: a chain from chip c reaches the other half of its replica
+    // only by walking the ring to the border, one hop latency per link. Rank 0 (chips 0-7):
+    // 8 - c links to chip 8; rank 1 (chips 8-15): c - 7 links to chip 7. The rank as a whole is
+    // one link from the other (its border chip), which is all a bound from the rank's earliest
+    // event could use.
+    const std::int64_t hop = topo.hop_latency().in_ps();
+    const ChipDelayGraph graph(plan, topo);
+    const des::RankReach r0(graph, owner, 8, RankId{0}, topo.lookahead());
+    const des::RankReach r1(graph, owner, 8, RankId{1}, topo.lookahead());
+    EXPECT_EQ(r0.to(1).in_ps(), hop);
+    EXPECT_EQ(r0.to(2), SimTime::max());  // replica 1 never hears from replica 0
+    ASSERT_TRUE(r0.per_lp());
+    ASSERT_TRUE(r1.per_lp());
+    for (std::uint32_t i = 0; i < 8; ++i) {
+        EXPECT_EQ(r0.lp_to(i, 1).in_ps(), (8 - i) * hop) << "chip " << i;
+        EXPECT_EQ(r1.lp_to(i, 0).in_ps(), (i + 1) * hop) << "chip " << 8 + i;
+        EXPECT_EQ(r0.lp_to(i, 2), SimTime::max());
+    }
 }
 
 }  // namespace

@@ -70,6 +70,43 @@ TEST(RankReach, EdgesBetweenLpsOfOneRankDoNotCount) {
     EXPECT_EQ(r.to(0), SimTime::max());  // nothing comes back
 }
 
+TEST(RankReach, PerLpChainsStartWhereTheLpIs) {
+    // A line 0 - 1 - 2 | 3, 5 ps per edge both ways, LPs 0-2 on rank 0, LP 3 on rank 1. Only
+    // LP 2 touches the border: the rank's D(0, 1) = 5, but LP 1 needs 1->2->3 = 10 and LP 0
+    // 15. Back home through rank 1: LP 2 2->3->2 = 10, LP 1 5 + 10 = 15, LP 0 20.
+    const EdgeGraph g(
+        {{0, {1, 5}}, {1, {0, 5}}, {1, {2, 5}}, {2, {1, 5}}, {2, {3, 5}}, {3, {2, 5}}});
+    const RankReach r(g, {0, 0, 0, 1}, 2, RankId{0}, ps(5));
+    EXPECT_EQ(r.to(1), ps(5));
+    EXPECT_EQ(r.to(0), ps(10));
+    ASSERT_TRUE(r.per_lp());
+    EXPECT_EQ(r.lp_to(0, 1), ps(15));
+    EXPECT_EQ(r.lp_to(1, 1), ps(10));
+    EXPECT_EQ(r.lp_to(2, 1), ps(5));
+    EXPECT_EQ(r.lp_to(0, 0), ps(20));
+    EXPECT_EQ(r.lp_to(1, 0), ps(15));
+    EXPECT_EQ(r.lp_to(2, 0), ps(10));
+    // Rank 1 has one LP: its per-LP delays are the rank's, so there is nothing to refine.
+    const RankReach r1(g, {0, 0, 0, 1}, 2, RankId{1}, ps(5));
+    EXPECT_FALSE(r1.per_lp());
+    EXPECT_EQ(r1.to(0), ps(5));
+}
+
+TEST(RankReach, PerLpChainsMayPassThroughAnotherRank) {
+    // 0 -> 1 -> 2 -> 3 (4 ps each) with LPs 0, 3 on rank 0, LP 1 on rank 1, LP 2 on rank 2,
+    // and LP 3 -> 0 (4). From LP 0: rank 1 at 4, rank 2 at 8 (through rank 1), home at 12.
+    // From LP 3: rank 1 at 8 (3 -> 0 -> 1: it leaves nowhere until LP 1), rank 2 at 12.
+    const EdgeGraph g({{0, {1, 4}}, {1, {2, 4}}, {2, {3, 4}}, {3, {0, 4}}});
+    const RankReach r(g, {0, 1, 2, 0}, 3, RankId{0}, ps(4));
+    ASSERT_TRUE(r.per_lp());
+    EXPECT_EQ(r.lp_to(0, 1), ps(4));
+    EXPECT_EQ(r.lp_to(0, 2), ps(8));
+    EXPECT_EQ(r.lp_to(0, 0), ps(12));
+    EXPECT_EQ(r.lp_to(1, 1), ps(8));
+    EXPECT_EQ(r.lp_to(1, 2), ps(12));
+    EXPECT_EQ(r.lp_to(1, 0), ps(16));
+}
+
 TEST(RankReach, UniformIsOneLookaheadToEveryOtherRankAndTwoBack) {
     const RankReach r = RankReach::uniform(3, RankId{1}, ps(4));
     EXPECT_EQ(r.to(0), ps(4));
