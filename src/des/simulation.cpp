@@ -198,13 +198,18 @@ RunStats Simulation::run() {
         }
     };
     // This rank's failure: an LP's (kept by the engine), the window-end hook's or a stop.
+    // An event received for a time this rank has already run past: some rank's bound was
+    // wrong (a model bug); agreed on at the next round like an LP's error.
+    std::exception_ptr causality_error;
     const auto failed = [&] {
-        return engine.failed() || window_end_error_ != nullptr || stop_error != nullptr;
+        return engine.failed() || window_end_error_ != nullptr || stop_error != nullptr ||
+               causality_error != nullptr;
     };
     const auto failure = [&] {
         return engine.failed()                ? engine.failure()
                : window_end_error_ != nullptr ? window_end_error_
-                                              : stop_error;
+               : stop_error != nullptr        ? stop_error
+                                              : causality_error;
     };
     const bool wall_checkpoints = checkpoint_ && checkpoint_->wall_seconds > 0.0;
     while (true) {
@@ -274,6 +279,14 @@ RunStats Simulation::run() {
                                      engine.events_executed(), failed());
         }
         sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
+        for (const Event& ev : inbox) {
+            if (ev.time < reached && causality_error == nullptr) {
+                causality_error = std::make_exception_ptr(InternalError(fmt::format(
+                    "LP {} -> {}: an event at {} ps arrived after rank {} ran to {} ps (a rank's "
+                    "bound on what it can send was wrong)",
+                    ev.src, ev.dst, ev.time.in_ps(), transport_.rank(), reached.in_ps())));
+            }
+        }
         engine.clear_outbox();
         engine.deliver(inbox);
         if (round.failed_rank >= 0) {

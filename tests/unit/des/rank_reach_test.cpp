@@ -187,5 +187,49 @@ TEST(Simulation, ASendFasterThanTheDelayGraphFailsEveryRank) {
     }
 }
 
+/// LP 0 pokes LP 1 after 5 ps (though its graph edge promises 100); LP 1 passes it on to
+/// LP 2 after 5 ps; LP 2 ticks itself every 10 ps up to 200 ps.
+class HastyChain final : public LogicalProcess {
+public:
+    void on_start(Context& ctx) override {
+        if (to_underlying(ctx.self()) != 1) {
+            ctx.send(ctx.self(), ps(0), Tick{0});
+        }
+    }
+
+    void on_event(const Event& ev, Context& ctx) override {
+        const std::uint32_t me = to_underlying(ctx.self());
+        if (me == 0) {
+            ctx.send(LpId{1}, ps(5), Tick{});
+        } else if (me == 1) {
+            ctx.send(LpId{2}, ps(5), Tick{});
+        } else if (ev.src == ctx.self() && ev.as<Tick>().n < 20) {
+            ctx.send(ctx.self(), ps(10), Tick{ev.as<Tick>().n + 1});
+        }
+    }
+};
+
+TEST(Simulation, AnEventInARanksPastFailsEveryRank) {
+    // LPs 0, 1 on rank 0, LP 2 on rank 1. The graph says 0 -> 1 takes 100 ps, so LP 0's event
+    // at 0 bounds rank 1 at 0 + 100 + 5 and rank 1 runs its ticks to 105 ps; the local send
+    // that breaks the graph (5 ps, not checked between LPs of one rank) brings LP 2 an event
+    // at 10 ps, in its past. The ranks must stop with an error, not run on with wrong results.
+    SimulationSpec spec;
+    spec.lookahead = ps(5);
+    const EdgeGraph g({{0, {1, 100}}, {1, {2, 5}}});
+    const auto results = run_loopback(
+        2, spec, BlockPartitioner{}, 3, [](LpId) { return std::make_unique<HastyChain>(); }, {},
+        &g);
+    for (const auto& r : results) {
+        ASSERT_TRUE(r.error);
+        try {
+            std::rethrow_exception(r.error);
+        } catch (const InternalError& e) {
+            EXPECT_NE(std::string(e.what()).find("arrived after rank 1 ran to"), std::string::npos)
+                << e.what();
+        }
+    }
+}
+
 }  // namespace
 }  // namespace ltdes::des
