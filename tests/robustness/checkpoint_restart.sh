@@ -17,8 +17,9 @@
 #                     exit 2 with one error line, no result file
 #   inputs            a restart with another cluster setting or trace is refused (exit 2), naming
 #                     what differs
-#   no-snapshot       --checkpoint-every longer than the run: exit 0, no snapshot, and one
-#                     warning line saying so (the periodic cases check that it is absent)
+#   no-snapshot       --checkpoint-every longer than the run (then --checkpoint-wall): exit 0, no
+#                     snapshot, and one warning line saying so (the periodic cases check that
+#                     it is absent)
 set -u
 lt=$1 mpiexec=$2 case=$3 label=$3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -179,6 +180,13 @@ end, period = float(m.group(1)), float(m.group(2))
 assert abs(end - float(sys.argv[2])) <= 1e-8 * float(sys.argv[2]), (end, sys.argv[2])
 assert abs(period - float(sys.argv[3])) <= 1e-8 * float(sys.argv[3]), (period, sys.argv[3])
 PY
+        echo "ok: $(grep 'no snapshot written' "$dir/err")"
+        # The same with a wall-clock period of 1000 minutes.
+        mpi 1 "${args[@]}" --checkpoint "$dir/ckpt" --checkpoint-wall 1000 --out "$dir/wall.h5" \
+            >/dev/null 2>"$dir/err" || fail "run with a long wall period failed"
+        [ ! -e "$dir/ckpt/latest" ] || fail "a snapshot was written (wall period)"
+        grep -q 'lt-des: warning: no snapshot written: the run ended after .* minutes of wall time before the first period 1e+03 minutes (--checkpoint-wall)' \
+            "$dir/err" || fail "want the wall-period line"
         echo "ok: $(grep 'no snapshot written' "$dir/err")"
         ;;
     *) fail "unknown case" ;;
