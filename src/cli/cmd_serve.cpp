@@ -185,11 +185,6 @@ int run_serving_command(const config::RunSpec& run_spec,
                    setup.rejected.size());
     }
     const sim::CheckpointRequest checkpoint = checkpoint_request(args);
-    if (checkpoint.any() && s.fidelity == cluster::Fidelity::op) {
-        throw UsageError(
-            "--checkpoint/--restart: a serving run at --fidelity op cannot be checkpointed yet "
-            "(use --fidelity iteration)");
-    }
     dist::MpiTransport transport(mpi);
     const sim::ServingOutcome out = sim::simulate_serving(setup, spec, transport, checkpoint);
     if (root) {

@@ -356,6 +356,9 @@ RunStats Simulation::run() {
     if (after.failed_rank >= 0) {
         raise_everywhere(transport_, failure(), after.failed_rank);
     }
+    if (checkpoint_ && snapshots_written_ == 0) {
+        note_no_snapshot(stats.last_event_time, elapsed());
+    }
 
     stats.local_events = engine.events_executed();
     stats.events_per_rank = transport_.all_gather(stats.local_events);

@@ -57,6 +57,7 @@ void Simulation::restart_from(const RestartOptions& options) {
     }
     agree_on_error(transport_, error, false);
     resumed_at_ = snap.time;
+    last_snapshot_ = snap.folder;
     if (checkpoint_) {
         next_checkpoint_ = next_multiple(resumed_at_, checkpoint_->every);
     }
@@ -97,7 +98,30 @@ void Simulation::write_checkpoint(SimTime at) {
         error = std::current_exception();
     }
     agree_on_error(transport_, error, true);
-    write_snapshot(transport_, checkpoint_->dir, snap, checkpoint_->inputs);
+    last_snapshot_ =
+        write_snapshot(transport_, checkpoint_->dir, snap, checkpoint_->inputs, last_snapshot_);
+    ++snapshots_written_;
+}
+
+void Simulation::note_no_snapshot(SimTime end, double wall_seconds) const {
+    if (to_underlying(transport_.rank()) != 0) {
+        return;
+    }
+    if (checkpoint_->every != SimTime::max()) {
+        fmt::print(stderr,
+                   "lt-des: warning: no snapshot written: the run ended at {:.9g} s (simulated) "
+                   "before the first period {:.9g} s (--checkpoint-every); {} holds no snapshot "
+                   "of this run\n",
+                   end.in_seconds(), next_multiple(resumed_at_, checkpoint_->every).in_seconds(),
+                   checkpoint_->dir.string());
+    } else if (checkpoint_->wall_seconds > 0.0) {
+        fmt::print(stderr,
+                   "lt-des: warning: no snapshot written: the run ended after {:.3g} minutes of "
+                   "wall time before the first period {:.3g} minutes (--checkpoint-wall); {} "
+                   "holds no snapshot of this run\n",
+                   wall_seconds / 60.0, checkpoint_->wall_seconds / 60.0,
+                   checkpoint_->dir.string());
+    }
 }
 
 bool Simulation::checkpoint_on_stop() {

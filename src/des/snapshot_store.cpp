@@ -3,6 +3,8 @@
 //   DIR/latest            "snap-<n>", replaced by write + rename once snap-<n> is complete
 //   DIR/snap-<n>/manifest text: version, cut time, LP count, inputs, one line per rank file
 //   DIR/snap-<n>/rank-<r>.bin  the LPs rank r owned, each keyed by its id
+//   DIR/snap-<n>/log-<k>-r<r>.bin  the LPs' extra bytes rank r appended up to snapshot k, for
+//                         every snapshot k of the chain (older ones hard-linked, never rewritten)
 #include "agree.hpp"
 
 #include "ltdes/core/assert.hpp"
@@ -20,6 +22,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <system_error>
 #include <unistd.h>
@@ -30,8 +33,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kManifestMagic = "lt-des-checkpoint 1";
-constexpr std::uint64_t kFileMagic = 0x314b434553454454ULL;  // "TDESECK1" little-endian
+constexpr std::string_view kManifestMagic = "lt-des-checkpoint 2";
+constexpr std::uint64_t kFileMagic = 0x324b434553454454ULL;  // "TDESECK2" little-endian
+constexpr std::uint64_t kLogMagic = 0x31474f4c53454454ULL;   // "TDESLOG1" little-endian
 constexpr std::size_t kMaxManifestBytes = std::size_t{1} << 24;
 constexpr std::uint64_t kMaxStateBytes = std::uint64_t{1} << 40;
 
@@ -123,7 +127,28 @@ std::string serialise(const SimSnapshot& snap, std::int32_t rank) {
         w.put(static_cast<std::uint8_t>(lp.fingerprint_any ? 1 : 0));
         w.put_bytes(lp.state);
         w.put_vector(lp.events);
-        w.put_bytes(lp.extra);
+    }
+    return w.take();
+}
+
+/// The LPs' extra bytes of this snapshot (empty when no LP has any: no file).
+std::string serialise_log(const SimSnapshot& snap, std::int32_t rank) {
+    std::uint64_t count = 0;
+    for (const LpSnapshot& lp : snap.lps) {
+        count += lp.extra.empty() ? 0U : 1U;
+    }
+    if (count == 0) {
+        return {};
+    }
+    StateWriter w;
+    w.put(kLogMagic);
+    w.put(rank);
+    w.put(count);
+    for (const LpSnapshot& lp : snap.lps) {
+        if (!lp.extra.empty()) {
+            w.put(to_underlying(lp.id));
+            w.put_bytes(lp.extra);
+        }
     }
     return w.take();
 }
@@ -163,7 +188,18 @@ struct Manifest {
     std::uint32_t lp_count = 0;
     SnapshotInputs inputs;
     std::vector<ManifestFile> files;
+    std::vector<ManifestFile> logs;  ///< in the order their parts are appended
 };
+
+/// k of a log file's name `log-<k>-r<r>.bin` (0 when the name is not one).
+std::uint64_t log_sequence(const std::string& name) {
+    std::uint64_t k = 0;
+    if (name.rfind("log-", 0) != 0) {
+        return 0;
+    }
+    const auto r = std::from_chars(name.data() + 4, name.data() + name.size(), k);
+    return r.ec == std::errc() && *r.ptr == '-' ? k : 0;
+}
 
 std::string format_manifest(const Manifest& m) {
     std::string s = fmt::format("{}\ntime_ps {}\nlast_event_ps {}\nlp_count {}\n", kManifestMagic,
@@ -173,6 +209,9 @@ std::string format_manifest(const Manifest& m) {
     }
     for (const ManifestFile& f : m.files) {
         s += fmt::format("file {} {} {:016x}\n", f.name, f.bytes, f.hash);
+    }
+    for (const ManifestFile& f : m.logs) {
+        s += fmt::format("log {} {} {:016x}\n", f.name, f.bytes, f.hash);
     }
     return s + "end\n";
 }
@@ -235,8 +274,13 @@ Manifest parse_manifest(const fs::path& path) {
                    name.find('/') == std::string::npos) {
             m.files.push_back({name, parse_number<std::uint64_t>(a, 10, where(), "size"),
                                parse_number<std::uint64_t>(b, 16, where(), "hash")});
+        } else if (kind == "log" && (f >> a >> b) && log_sequence(name) > 0 &&
+                   name.find('/') == std::string::npos) {
+            m.logs.push_back({name, parse_number<std::uint64_t>(a, 10, where(), "size"),
+                              parse_number<std::uint64_t>(b, 16, where(), "hash")});
         } else {
-            throw SnapshotError(fmt::format("{}: expected 'input', 'file' or 'end'", where()));
+            throw SnapshotError(
+                fmt::format("{}: expected 'input', 'file', 'log' or 'end'", where()));
         }
     }
     if (m.files.empty()) {
@@ -309,14 +353,59 @@ void parse_rank_file(const std::string& bytes,
                         (ev.src != lp.id || ev.seq < lp.next_seq),
                     fmt::format("LP {}: a pending event is out of range", id));
         }
-        const std::string_view extra = r.get_bytes();
         if (mine(lp.id)) {
             lp.state.assign(state);
-            lp.extra.assign(extra);
             out.push_back(std::move(lp));
         }
     }
     r.expect_end();
+}
+
+/// Appends the parts of one log file to `extra` (by LP id) for the LPs `mine` says are this
+/// rank's.
+void parse_log_file(const std::string& bytes,
+                    const fs::path& path,
+                    const Manifest& m,
+                    const std::function<bool(LpId)>& mine,
+                    std::map<std::uint32_t, std::string>& extra) {
+    StateReader r(bytes, path.string());
+    r.check(r.get<std::uint64_t>() == kLogMagic, "not an lt-des snapshot log file");
+    (void)r.get<std::int32_t>();  // the writing rank: informational
+    const std::uint64_t count = r.get_count(m.lp_count, 1);
+    std::vector<bool> seen(m.lp_count, false);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const auto id = r.get<std::uint32_t>();
+        r.check(id < m.lp_count, fmt::format("LP {} is out of range ({} LPs)", id, m.lp_count));
+        r.check(!seen[id], fmt::format("LP {} appears twice", id));
+        seen[id] = true;
+        const std::string_view part = r.get_bytes();
+        if (mine(LpId{id})) {
+            extra[id].append(part);
+        }
+    }
+    r.expect_end();
+}
+
+/// Reads `path`, checking its size and checksum against the manifest's.
+std::string read_listed(const fs::path& path, const ManifestFile& f) {
+    std::string bytes = read_file(path, f.bytes);
+    if (bytes.size() != f.bytes || file_hash(bytes) != f.hash) {
+        throw SnapshotError(
+            fmt::format("{}: {} bytes, checksum {:016x}; the manifest says {} bytes, {:016x} (the "
+                        "snapshot is corrupt or truncated)",
+                        path.string(), bytes.size(), file_hash(bytes), f.bytes, f.hash));
+    }
+    return bytes;
+}
+
+/// Puts `from` into `to` without writing its bytes again when the file system allows (a hard
+/// link); copies otherwise (e.g. another file system).
+void link_or_copy(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::create_hard_link(from, to, ec);
+    if (ec) {
+        fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+    }
 }
 
 }  // namespace
@@ -344,36 +433,50 @@ void agree_on_error(Transport& transport, const std::exception_ptr& mine, bool o
     throw InternalError(text.substr(1));
 }
 
-std::uint64_t write_snapshot(Transport& transport,
-                             const fs::path& dir,
-                             const SimSnapshot& snap,
-                             const SnapshotInputs& inputs) {
+fs::path write_snapshot(Transport& transport,
+                        const fs::path& dir,
+                        const SimSnapshot& snap,
+                        const SnapshotInputs& inputs,
+                        const fs::path& previous) {
     const std::int32_t rank = to_underlying(transport.rank());
     const bool root = rank == 0;
-    // Rank 0 picks the sequence number and makes the scratch folder.
+    // Rank 0 picks the sequence number (above every log of the chain, so that a new log name
+    // never meets a carried one) and makes the scratch folder.
     std::exception_ptr error;
     std::string seq_text;
+    std::vector<ManifestFile> carried;
     if (root) {
         try {
-            std::uint64_t previous = 0;
+            std::uint64_t last = 0;
+            if (!previous.empty()) {
+                carried = parse_manifest(previous / "manifest").logs;
+                for (const ManifestFile& f : carried) {
+                    last = std::max(last, log_sequence(f.name));
+                }
+            }
             std::error_code ec;
             fs::create_directory(dir, ec);
             if (!fs::is_directory(dir)) {
                 throw OutputError(fmt::format("--checkpoint {}: cannot create the folder{}",
                                               dir.string(), ec ? ": " + ec.message() : ""));
             }
+            std::uint64_t latest = 0;
             try {
-                (void)latest_of(dir, &previous);
+                (void)latest_of(dir, &latest);
             } catch (const SnapshotError&) {
-                previous = 0;  // a damaged pointer: start a new sequence
+                latest = 0;  // a damaged pointer: start a new sequence
             }
-            seq_text = std::to_string(previous + 1);
+            seq_text = std::to_string(std::max(last, latest) + 1);
             const fs::path tmp = dir / ("tmp-" + seq_text);
             fs::remove_all(tmp, ec);
             if (!fs::create_directory(tmp, ec)) {
                 throw OutputError(fmt::format("{}: cannot create the snapshot folder: {}",
                                               tmp.string(), ec.message()));
             }
+        } catch (const SnapshotError& e) {
+            error = std::make_exception_ptr(OutputError(
+                fmt::format("--checkpoint {}: cannot carry the log of the snapshot {} over: {}",
+                            dir.string(), previous.string(), e.what())));
         } catch (...) {
             error = std::current_exception();
         }
@@ -383,11 +486,16 @@ std::uint64_t write_snapshot(Transport& transport,
     const fs::path tmp = dir / ("tmp-" + seq_text);
     const fs::path final_dir = dir / ("snap-" + seq_text);
 
-    // Every rank writes its file.
+    // Every rank writes its file and, when its LPs appended anything, its log part.
     const std::string bytes = serialise(snap, rank);
+    const std::string log = serialise_log(snap, rank);
     const std::string name = fmt::format("rank-{}.bin", rank);
+    const std::string log_name = fmt::format("log-{}-r{}.bin", seq_text, rank);
     try {
         write_file(tmp / name, bytes);
+        if (!log.empty()) {
+            write_file(tmp / log_name, log);
+        }
     } catch (...) {
         error = std::current_exception();
     }
@@ -395,9 +503,11 @@ std::uint64_t write_snapshot(Transport& transport,
     StateWriter sums;
     sums.put(static_cast<std::uint64_t>(bytes.size()));
     sums.put(file_hash(bytes));
+    sums.put(static_cast<std::uint64_t>(log.size()));
+    sums.put(file_hash(log));
     const std::string all_sums = transport.all_gather_bytes(sums.bytes());
 
-    // Rank 0 completes it: manifest, rename, pointer, removal of the previous one.
+    // Rank 0 completes it: carried logs, manifest, rename, pointer, removal of the previous one.
     if (root) {
         try {
             Manifest m;
@@ -405,6 +515,10 @@ std::uint64_t write_snapshot(Transport& transport,
             m.last_event = snap.last_event;
             m.lp_count = snap.lp_count;
             m.inputs = inputs;
+            for (const ManifestFile& f : carried) {
+                link_or_copy(previous / f.name, tmp / f.name);
+                m.logs.push_back(f);
+            }
             StateReader r(all_sums, "snapshot sums");
             for (std::int32_t i = 0; i < transport.size(); ++i) {
                 ManifestFile f;
@@ -412,6 +526,13 @@ std::uint64_t write_snapshot(Transport& transport,
                 f.bytes = r.get<std::uint64_t>();
                 f.hash = r.get<std::uint64_t>();
                 m.files.push_back(f);
+                ManifestFile l;
+                l.name = fmt::format("log-{}-r{}.bin", seq_text, i);
+                l.bytes = r.get<std::uint64_t>();
+                l.hash = r.get<std::uint64_t>();
+                if (l.bytes > 0) {
+                    m.logs.push_back(l);
+                }
             }
             write_file(tmp / "manifest", format_manifest(m));
             std::error_code ec;
@@ -419,7 +540,8 @@ std::uint64_t write_snapshot(Transport& transport,
             fs::rename(tmp, final_dir);
             write_file(dir / "latest.tmp", "snap-" + seq_text + "\n");
             fs::rename(dir / "latest.tmp", dir / "latest");
-            // The older snapshots and scratch folders of interrupted writes are no longer needed.
+            // The older snapshots and scratch folders of interrupted writes are no longer needed
+            // (their logs live on as links in the new one).
             for (const auto& entry : fs::directory_iterator(dir)) {
                 const std::string n = entry.path().filename().string();
                 if ((n.rfind("snap-", 0) == 0 || n.rfind("tmp-", 0) == 0) &&
@@ -435,7 +557,7 @@ std::uint64_t write_snapshot(Transport& transport,
         }
     }
     agree_on_error(transport, error, true);
-    return bytes.size();
+    return final_dir;
 }
 
 SimSnapshot read_snapshot(Transport& transport,
@@ -461,22 +583,26 @@ SimSnapshot read_snapshot(Transport& transport,
         snap.time = m.time;
         snap.last_event = m.last_event;
         snap.lp_count = m.lp_count;
+        snap.folder = where;
         std::vector<bool> seen(lp_count, false);
         for (const ManifestFile& f : m.files) {
             const fs::path path = where / f.name;
-            const std::string bytes = read_file(path, f.bytes);
-            if (bytes.size() != f.bytes || file_hash(bytes) != f.hash) {
-                throw SnapshotError(fmt::format(
-                    "{}: {} bytes, checksum {:016x}; the manifest says {} bytes, {:016x} (the "
-                    "snapshot is corrupt or truncated)",
-                    path.string(), bytes.size(), file_hash(bytes), f.bytes, f.hash));
-            }
-            parse_rank_file(bytes, path, m, seen, mine, snap.lps);
+            parse_rank_file(read_listed(path, f), path, m, seen, mine, snap.lps);
         }
         const auto missing = std::find(seen.begin(), seen.end(), false);
         if (missing != seen.end()) {
             throw SnapshotError(fmt::format("{}: LP {} is in no rank file (incomplete snapshot)",
                                             where.string(), missing - seen.begin()));
+        }
+        std::map<std::uint32_t, std::string> extra;
+        for (const ManifestFile& f : m.logs) {
+            const fs::path path = where / f.name;
+            parse_log_file(read_listed(path, f), path, m, mine, extra);
+        }
+        for (LpSnapshot& lp : snap.lps) {
+            if (const auto it = extra.find(to_underlying(lp.id)); it != extra.end()) {
+                lp.extra = std::move(it->second);
+            }
         }
     } catch (...) {
         error = std::current_exception();

@@ -73,8 +73,18 @@ ReplicaChips::ReplicaChips(const cluster::Plan& plan,
 void ReplicaChips::start(std::span<const SliceShape> batch, bool cold, des::Context& ctx) {
     LTDES_ASSERT(chips_.empty() || finished(), "replica {}: iteration started during another",
                  replica_);
+    build(batch, cold);
+    for (cluster::ChipModel& c : chips_) {
+        c.start(ctx.now(), out_);
+        flush(ctx);
+    }
+}
+
+void ReplicaChips::build(std::span<const SliceShape> batch, bool cold) {
     chips_.clear();
     relays_.clear();
+    batch_.assign(batch.begin(), batch.end());
+    cold_ = cold;
     emitting_ = 0;
     for (const SliceShape& s : batch) {
         emitting_ += s.emits ? 1 : 0;
@@ -93,10 +103,6 @@ void ReplicaChips::start(std::span<const SliceShape> batch, bool cold, des::Cont
         if (sram_bytes_) {
             chips_.back().set_sram_capacity(sram_bytes_(chip), !cold);
         }
-    }
-    for (cluster::ChipModel& c : chips_) {
-        c.start(ctx.now(), out_);
-        flush(ctx);
     }
 }
 

@@ -65,13 +65,6 @@ struct ResumeMsg {
 
 static_assert(des::Payload<RequestMsg>);
 
-/// The per-chip state of op fidelity (ReplicaChips) has no save/restore yet.
-[[noreturn]] void refuse_op_fidelity_checkpoint() {
-    throw UsageError(
-        "--checkpoint/--restart: a serving run at --fidelity op cannot be checkpointed yet (use "
-        "--fidelity iteration)");
-}
-
 class RouterLp final : public des::LogicalProcess {
 public:
     RouterLp(std::vector<trace::RequestRecord> requests,
@@ -243,12 +236,10 @@ public:
     /// Completion notices go to the router only.
     std::optional<LpId> sole_target() const override { return LpId{0}; }
 
-    /// Checkpoints (iteration fidelity). Not saved: the predictions (ahead_, next_completion_)
-    /// and the iteration-cost cache, both recomputed on demand with the same result.
+    /// Checkpoints. Not saved: the predictions (ahead_, next_completion_) and the
+    /// iteration-cost cache, both recomputed on demand with the same result. At op fidelity the
+    /// chips' state follows (ReplicaChips::save).
     void save(des::StateWriter& out) const override {
-        if (chips_) {
-            refuse_op_fidelity_checkpoint();
-        }
         scheduler_.save(out);
         out.put(static_cast<std::uint8_t>((busy_ ? 1 : 0) | (resuming_ ? 2 : 0) | (warm_ ? 4 : 0)));
         out.put(resume_at_);
@@ -263,12 +254,13 @@ public:
         out.put_vector(requests_);
         out.put_vector(iterations_);
         out.put(energy_);
+        out.put(static_cast<std::uint8_t>(chips_ ? 1 : 0));
+        if (chips_) {
+            chips_->save(out);
+        }
     }
 
     void restore(des::StateReader& in) override {
-        if (chips_) {
-            refuse_op_fidelity_checkpoint();
-        }
         scheduler_.restore(in);
         const auto flags = in.get<std::uint8_t>();
         in.check(flags < 8, "replica flags");
@@ -287,6 +279,11 @@ public:
         requests_ = in.get_vector<RequestRow>(std::uint64_t{1} << 40);
         iterations_ = in.get_vector<IterationRow>(std::uint64_t{1} << 40);
         energy_ = in.get<EnergyPj>();
+        in.check(in.get<std::uint8_t>() == (chips_ ? 1 : 0),
+                 "replica: the snapshot was taken at another fidelity");
+        if (chips_) {
+            chips_->restore(in);
+        }
         ahead_.clear();
         completion_known_ = false;
     }

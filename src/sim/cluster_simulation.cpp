@@ -210,13 +210,14 @@ RunOutcome simulate(const config::RunSpec& spec,
             in.checkpoint.every = checkpoint.every;
             in.checkpoint.wall_seconds = checkpoint.wall_seconds;
             in.checkpoint.inputs = inputs;
-            in.checkpoint.save_extra = [&kept](LpId lp) { return kept.save(to_underlying(lp)); };
+            in.checkpoint.save_extra = [&kept](LpId lp) { return kept.take(to_underlying(lp)); };
         }
         if (!checkpoint.restart.empty()) {
             in.restart.dir = checkpoint.restart;
             in.restart.inputs = inputs;
             in.restart.restore_extra = [&](LpId lp, std::string_view bytes) {
-                for (const auto& row : kept.restore(to_underlying(lp), bytes, keep_rows)) {
+                for (const auto& row :
+                     RowKeeper<stats::TimelineRow>::rows_of(to_underlying(lp), bytes)) {
                     if (row.chip != to_underlying(lp)) {
                         throw des::SnapshotError(fmt::format(
                             "--restart: LP {} holds a result row of chip {} (the snapshot is "

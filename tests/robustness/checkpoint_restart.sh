@@ -8,23 +8,36 @@
 #                     status interrupted, a snapshot), restart on B ranks
 #   serving-A-B       request trace, the same as static-A-B
 #   serving-term-A-B  request trace, the same as term-A-B
+#   serving-op-A-B, serving-op-term-A-B
+#                     the same at --fidelity op (every op on the replica's chip models; /timeline
+#                     is compared too)
 #   kill              SIGKILL to rank 1 of 2 after a periodic snapshot: the job ends, leaves no
 #                     result file, and the last snapshot restarts on 1 rank to the same end
-#   bad               damaged snapshots (truncated rank file, broken manifest, no snapshot):
+#   bad               damaged snapshots (truncated rank or log file, broken manifest, no snapshot):
 #                     exit 2 with one error line, no result file
 #   inputs            a restart with another cluster setting or trace is refused (exit 2), naming
 #                     what differs
+#   no-snapshot       --checkpoint-every longer than the run (then --checkpoint-wall): exit 0, no
+#                     snapshot, and one warning line saying so (the periodic cases check that
+#                     it is absent)
 set -u
-lt=$1 mpiexec=$2 case=$3
+lt=$1 mpiexec=$2 case=$3 label=$3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL ($case): $*"; [ -f "$dir/err" ] && cat "$dir/err"; exit 1; }
+fail() { echo "FAIL ($label): $*"; [ -f "$dir/err" ] && cat "$dir/err"; exit 1; }
 mpi() { local n=$1; shift; "$mpiexec" --oversubscribe -n "$n" "$lt" "$@"; }
 
 kind=static
 case $case in serving-*) kind=serving ;; esac
-if [ $kind = serving ]; then
+if [[ $case == serving-op-* ]]; then
+    # Op fidelity: fewer requests (each op of each iteration is an event), the same checks.
+    "$lt" trace gen --model tiny --requests 40 --arrivals poisson:40000 --prompt uniform:4:40 \
+        --decode uniform:1:12 --seed 5 -o "$dir/in.trace" 2>/dev/null || fail "trace gen"
+    args=(run --trace "$dir/in.trace" --tp 2 --pp 2 --dp 3 --max-batch 8 --fidelity op)
+    groups="/requests /iterations /timeline /layers /summary"
+    case=${case/serving-op-/serving-}
+elif [ $kind = serving ]; then
     "$lt" trace gen --model tiny --requests 300 --arrivals poisson:40000 --prompt uniform:4:40 \
         --decode uniform:1:20 --seed 5 -o "$dir/in.trace" 2>/dev/null || fail "trace gen"
     args=(run --trace "$dir/in.trace" --tp 2 --pp 2 --dp 3 --max-batch 8)
@@ -64,6 +77,7 @@ case $case in
             --out "$dir/taking.h5" >/dev/null 2>"$dir/err" || fail "run with snapshots failed"
         same_as_ref "$dir/taking.h5" "the run taking snapshots"
         [ -f "$dir/ckpt/latest" ] || fail "no snapshot written"
+        ! grep -q "no snapshot written" "$dir/err" || fail "a run with snapshots says it has none"
         [ "$(ls -d "$dir"/ckpt/snap-* | wc -l)" -eq 1 ] || fail "older snapshots were not removed"
         at=$(snapshot_time)
         restart_and_compare "$to" "$threads" "a restart on $to rank(s) x $threads thread(s)"
@@ -115,6 +129,10 @@ case $case in
         }
         truncate -s -7 "$snap/rank-1.bin"
         expect_refusal "truncated rank file" "the manifest says"
+        log=$(ls "$snap"/log-1-r*.bin 2>/dev/null | head -1)
+        [ -n "$log" ] || fail "no log file in $snap: $(ls "$snap")"
+        truncate -s -5 "$log"
+        expect_refusal "truncated log file" "log-1-r.*the manifest says"
         sed -i 's/^lp_count .*/lp_count 4294967296/' "$snap/manifest"
         expect_refusal "manifest out of range" "lp_count: expected an integer"
         printf 'x' | dd of="$snap/rank-0.bin" bs=1 seek=40 conv=notrunc 2>/dev/null
@@ -143,6 +161,33 @@ case $case in
         grep -q "different trace-sha256" "$dir/err" || fail "other trace: message"
         [ ! -e "$dir/x.h5" ] || fail "a refused restart wrote a result file"
         echo "ok: restarts with other inputs refused: $(grep "lt-des: error" "$dir/err")"
+        ;;
+    no-snapshot)
+        long=$(/usr/bin/python3 -c "print(repr($makespan * 10))")
+        mpi 2 "${args[@]}" --checkpoint "$dir/ckpt" --checkpoint-every "${long}s" \
+            --out "$dir/taking.h5" >/dev/null 2>"$dir/err" || fail "run with a long period failed"
+        same_as_ref "$dir/taking.h5" "the run with a long period"
+        [ ! -e "$dir/ckpt/latest" ] || fail "a snapshot was written"
+        [ "$(grep -c 'lt-des: warning: no snapshot written: the run ended at ' "$dir/err")" -eq 1 ] ||
+            fail "want one 'no snapshot written' line"
+        # The run ends at its makespan (to the printed 9 digits), the period is 10 times that.
+        /usr/bin/python3 - "$dir/err" "$makespan" "$long" <<'PY' || fail "the line's times"
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"ended at (\S+) s \(simulated\) before the first period (\S+) s", text)
+assert m, text
+end, period = float(m.group(1)), float(m.group(2))
+assert abs(end - float(sys.argv[2])) <= 1e-8 * float(sys.argv[2]), (end, sys.argv[2])
+assert abs(period - float(sys.argv[3])) <= 1e-8 * float(sys.argv[3]), (period, sys.argv[3])
+PY
+        echo "ok: $(grep 'no snapshot written' "$dir/err")"
+        # The same with a wall-clock period of 1000 minutes.
+        mpi 1 "${args[@]}" --checkpoint "$dir/ckpt" --checkpoint-wall 1000 --out "$dir/wall.h5" \
+            >/dev/null 2>"$dir/err" || fail "run with a long wall period failed"
+        [ ! -e "$dir/ckpt/latest" ] || fail "a snapshot was written (wall period)"
+        grep -q 'lt-des: warning: no snapshot written: the run ended after .* minutes of wall time before the first period 1e+03 minutes (--checkpoint-wall)' \
+            "$dir/err" || fail "want the wall-period line"
+        echo "ok: $(grep 'no snapshot written' "$dir/err")"
         ;;
     *) fail "unknown case" ;;
 esac

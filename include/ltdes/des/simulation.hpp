@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -174,6 +175,10 @@ private:
     SimTime resumed_at_;                             ///< restart: the snapshot's cut time
     SimTime next_checkpoint_ = SimTime::max();
     double last_checkpoint_wall_ = 0.0;
+    std::uint64_t snapshots_written_ = 0;  ///< by this run (a restart's snapshot not counted)
+    /// The snapshot this run continued from or last wrote (empty: none): the next one carries
+    /// its log over.
+    std::filesystem::path last_snapshot_;
 
     /// Between rounds, every rank: is a snapshot due (same answer on every rank)?
     bool checkpoint_due(SimTime min_time, double wall_seconds);
@@ -182,6 +187,9 @@ private:
     /// Collective, after a stop agreed in a round: writes a snapshot unless some rank failed
     /// otherwise (an LP error leaves no consistent state). True when one was written.
     bool checkpoint_on_stop();
+    /// After a complete run with a snapshot period that was never reached: says so on rank 0
+    /// (a newcomer would otherwise find no snapshot only at --restart).
+    void note_no_snapshot(SimTime end, double wall_seconds) const;
 };
 
 }  // namespace ltdes::des

@@ -33,7 +33,10 @@ struct LpSnapshot {
     std::string state;
     /// Its pending events (addressed to it), any order.
     std::vector<Event> events;
-    /// The application's part (result rows already produced), opaque to the kernel.
+    /// The application's part (result rows already produced), opaque to the kernel, as an
+    /// append-only log: when writing, the bytes appended since the previous snapshot of the
+    /// chain (written once, in a log file that later snapshots hard-link); when reading, the
+    /// whole log, every part in order.
     std::string extra;
 };
 
@@ -45,6 +48,9 @@ struct SimSnapshot {
     SimTime last_event;
     std::uint32_t lp_count = 0;
     std::vector<LpSnapshot> lps;
+    /// The folder it was read from (read_snapshot) or written to (write_snapshot): the next
+    /// snapshot of the chain carries its logs over.
+    std::filesystem::path folder;
 };
 
 /// What the results depend on, as (name, value) pairs (SHA-256 of files, result-changing
@@ -75,12 +81,16 @@ struct RestartOptions {
 /// Collective. Writes `snap` (each rank its LPs) as a new snapshot in `dir`: the files go to
 /// `dir/tmp-<n>` first, rank 0 adds the manifest, renames the folder to `dir/snap-<n>` and then
 /// points `dir/latest` at it (write and rename), so the previous snapshot stays valid until the
-/// new one is complete; the previous one is removed afterwards. Returns the bytes written on
-/// this rank. Throws OutputError on every rank when any rank cannot write.
-std::uint64_t write_snapshot(Transport& transport,
-                             const std::filesystem::path& dir,
-                             const SimSnapshot& snap,
-                             const SnapshotInputs& inputs);
+/// new one is complete; the previous one is removed afterwards. The LPs' `extra` bytes go to
+/// `log-<n>-r<rank>.bin`; the log files of `previous` (the snapshot this run continued from or
+/// last wrote; empty: none) are hard-linked (copied where links fail) into the new folder, so
+/// no log byte is written twice. Returns the new folder. Throws OutputError on every rank when
+/// any rank cannot write.
+std::filesystem::path write_snapshot(Transport& transport,
+                                     const std::filesystem::path& dir,
+                                     const SimSnapshot& snap,
+                                     const SnapshotInputs& inputs,
+                                     const std::filesystem::path& previous = {});
 
 /// Collective. Reads the latest snapshot of `dir` and keeps the LPs `mine` says this rank owns
 /// (all others are read and checked too). Throws SnapshotError on every rank (one message, the

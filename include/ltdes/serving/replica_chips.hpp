@@ -15,6 +15,7 @@
 #include "ltdes/core/sim_time.hpp"
 #include "ltdes/des/context.hpp"
 #include "ltdes/des/event.hpp"
+#include "ltdes/des/state_bytes.hpp"
 #include "ltdes/serving/iteration_ops.hpp"
 
 #include <cstdint>
@@ -96,8 +97,19 @@ public:
     /// the token transfers back.
     EnergyPj energy() const;
 
+    /// Checkpoints (replica_chips_checkpoint.cpp): the current iteration's batch and cold
+    /// flag, every chip's state, the relays on routes outside the replica and the bus. The
+    /// programs and chip models are rebuilt from the batch on restore, then given their state.
+    void save(des::StateWriter& out) const;
+    /// Restores what save() wrote for the same replica of the same plan (SnapshotError when
+    /// it does not fit).
+    void restore(des::StateReader& in);
+
 private:
     std::uint32_t local(std::uint32_t chip) const { return chip - first_chip_; }
+
+    /// Builds the programs and chip models of an iteration over `batch` (not started).
+    void build(std::span<const SliceShape> batch, bool cold);
 
     void flush(des::Context& ctx);
 
@@ -119,6 +131,8 @@ private:
     std::vector<cluster::Outgoing> out_;
     std::map<std::uint32_t, cluster::ChipNetwork> relays_;  ///< chips outside, on routes
     std::uint64_t emitting_ = 0;
+    std::vector<SliceShape> batch_;  ///< of the current iteration
+    bool cold_ = false;              ///< the current iteration reads resident weights from DRAM
 };
 
 }  // namespace ltdes::serving

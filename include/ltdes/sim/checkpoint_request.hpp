@@ -11,11 +11,15 @@
 #include "ltdes/output/run_metadata.hpp"
 #include "ltdes/stats/timeline_row.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace ltdes::sim {
@@ -41,34 +45,46 @@ des::SnapshotInputs snapshot_inputs(const output::RunMetadata& meta, const std::
 /// run at a chosen point. Without it, returns `inner` unchanged.
 des::ProgressCallback with_fault_signal(des::ProgressCallback inner, int rank);
 
-/// The rows of one rank already given to the result writer, per LP, so that a snapshot holds
-/// them (the writer's spill files are not part of a snapshot).
+/// The rows of one rank given to the result writer since the last snapshot, per LP: a
+/// snapshot appends them to the LP's log (the writer's spill files are not part of a snapshot),
+/// so each row is written to a snapshot once and then forgotten here.
 template <class Row>
 class RowKeeper {
-public:
-    void add(std::uint32_t lp, const Row& row) { rows_[lp].push_back(row); }
+    static_assert(std::is_trivially_copyable_v<Row>);
 
-    /// The rows of `lp` as bytes.
-    std::string save(std::uint32_t lp) const {
-        const auto it = rows_.find(lp);
-        des::StateWriter w;
-        w.put_vector(it == rows_.end() ? std::vector<Row>{} : it->second);
-        return w.take();
+public:
+    void add(std::uint32_t lp, const Row& row) { pending_[lp].push_back(row); }
+
+    /// The rows of `lp` added since the last call, as bytes (the next part of its log); they
+    /// are forgotten here.
+    std::string take(std::uint32_t lp) {
+        const auto it = pending_.find(lp);
+        if (it == pending_.end()) {
+            return {};
+        }
+        std::string bytes(it->second.size() * sizeof(Row), '\0');
+        std::memcpy(bytes.data(), it->second.data(), bytes.size());
+        pending_.erase(it);
+        return bytes;
     }
 
-    /// Reads rows saved for `lp`; keeps them when `keep` (later snapshots hold them again).
-    std::vector<Row> restore(std::uint32_t lp, std::string_view bytes, bool keep) {
-        des::StateReader r(bytes, "result rows of LP " + std::to_string(lp));
-        std::vector<Row> rows = r.get_vector<Row>(std::uint64_t{1} << 40);
-        r.expect_end();
-        if (keep) {
-            rows_[lp] = rows;
+    /// The rows of a whole log of `lp` (every part take() gave, in order).
+    static std::vector<Row> rows_of(std::uint32_t lp, std::string_view bytes) {
+        if (bytes.size() % sizeof(Row) != 0) {
+            throw des::SnapshotError(fmt::format(
+                "result rows of LP {}: {} bytes is not a whole number of rows (the snapshot is "
+                "corrupt or truncated)",
+                lp, bytes.size()));
+        }
+        std::vector<Row> rows(bytes.size() / sizeof(Row));
+        if (!rows.empty()) {
+            std::memcpy(static_cast<void*>(rows.data()), bytes.data(), bytes.size());
         }
         return rows;
     }
 
 private:
-    std::map<std::uint32_t, std::vector<Row>> rows_;
+    std::map<std::uint32_t, std::vector<Row>> pending_;
 };
 
 }  // namespace ltdes::sim

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -46,7 +47,8 @@ struct Outcome {
     std::uint64_t events = 0;
     std::uint64_t fingerprint = 0;
     std::map<std::uint32_t, LpState> lps;
-    std::exception_ptr error;  // of rank 0
+    std::exception_ptr error;                   // of rank 0
+    std::map<std::uint32_t, std::string> logs;  // restore_extra's bytes, by LP
 };
 
 /// How one run treats snapshots.
@@ -56,6 +58,7 @@ struct Snapshots {
     fs::path restart_dir;  // empty: a fresh start
     SnapshotInputs inputs{{"trace", "abc"}};
     std::int64_t stop_at_ps = -1;  // LP 0 asks for a stop at its first event at or after this
+    bool log = false;  // each snapshot appends the LP's received count (8 bytes) to its log
 };
 
 /// PHOLD, plus a stop request from LP 0 when asked (as a signal handler would).
@@ -109,12 +112,31 @@ Outcome run(int ranks, int threads, const Snapshots& snaps) {
                     c.dir = snaps.checkpoint_dir;
                     c.every = snaps.every;
                     c.inputs = snaps.inputs;
+                    if (snaps.log) {
+                        c.save_extra = [&sim](LpId id) {
+                            std::string part;
+                            sim.for_each_local_lp([&](LpId lp, LogicalProcess& logical) {
+                                if (lp == id) {
+                                    const std::uint64_t n =
+                                        static_cast<const StoppingPhold&>(logical)
+                                            .inner()
+                                            .received();
+                                    part.assign(reinterpret_cast<const char*>(&n), sizeof n);
+                                }
+                            });
+                            return part;
+                        };
+                    }
                     sim.enable_checkpoints(c);
                 }
                 if (!snaps.restart_dir.empty()) {
                     RestartOptions o;
                     o.dir = snaps.restart_dir;
                     o.inputs = snaps.inputs;
+                    o.restore_extra = [&](LpId id, std::string_view bytes) {
+                        std::lock_guard lock(mutex);
+                        out.logs[to_underlying(id)] = std::string(bytes);
+                    };
                     sim.restart_from(o);
                 }
                 stats[static_cast<std::size_t>(r)] = sim.run();
@@ -248,6 +270,63 @@ TEST_F(Checkpoint, ADamagedSnapshotIsRefusedOnEveryRank) {
     bad = run(1, 1, restarting);
     ASSERT_TRUE(bad.error);
     EXPECT_THROW(std::rethrow_exception(bad.error), SnapshotError);
+}
+
+/// The received counts a log holds, in order.
+std::vector<std::uint64_t> parts(const std::string& log) {
+    std::vector<std::uint64_t> out(log.size() / 8);
+    std::memcpy(out.data(), log.data(), out.size() * 8);
+    EXPECT_EQ(log.size() % 8, 0U);
+    return out;
+}
+
+TEST_F(Checkpoint, TheExtraLogIsAppendOnlyAcrossSnapshotsRanksAndFolders) {
+    const fs::path dir2 = dir_.string() + "-2";
+    fs::remove_all(dir2);
+    const Outcome reference = run(1, 1, {});
+    // Two snapshots (25 units, then the stop near 30) on 2 ranks into dir_.
+    Snapshots first;
+    first.checkpoint_dir = dir_;
+    first.every = PholdSpec::to_time(25.0);
+    first.stop_at_ps = PholdSpec::to_time(30.0).in_ps();
+    first.log = true;
+    ASSERT_TRUE(run(2, 1, first).error);
+    clear_stop_request();
+    std::string latest;
+    std::ifstream(dir_ / "latest") >> latest;
+    // Snapshot 2 holds snapshot 1's log files as they were (8 bytes per LP per snapshot, 48
+    // LPs over 2 ranks: 24 parts of 4 + 8 + 8 bytes after a 20-byte header) and its own.
+    for (const char* name : {"log-1-r0.bin", "log-1-r1.bin", "log-2-r0.bin", "log-2-r1.bin"}) {
+        ASSERT_TRUE(fs::exists(dir_ / latest / name)) << name;
+        EXPECT_EQ(fs::file_size(dir_ / latest / name), 20U + 24U * 20U) << name;
+    }
+    // Restart on 3 ranks from it, into another folder: the first snapshot there (50 units)
+    // carries both parts over and adds a third.
+    Snapshots second;
+    second.restart_dir = dir_;
+    second.checkpoint_dir = dir2;
+    second.every = PholdSpec::to_time(25.0);
+    second.log = true;
+    const Outcome resumed = run(3, 1, second);
+    expect_same(reference, resumed);
+    ASSERT_EQ(resumed.logs.size(), 48U);
+    Snapshots last;
+    last.restart_dir = dir2;
+    const Outcome ended = run(1, 1, last);
+    expect_same(reference, ended);
+    ASSERT_EQ(ended.logs.size(), 48U);
+    for (const auto& [lp, log] : ended.logs) {
+        const std::vector<std::uint64_t> before = parts(resumed.logs.at(lp));
+        const std::vector<std::uint64_t> after = parts(log);
+        ASSERT_EQ(before.size(), 2U) << "LP " << lp;
+        ASSERT_EQ(after.size(), 3U) << "LP " << lp;
+        EXPECT_EQ(after[0], before[0]) << "LP " << lp;
+        EXPECT_EQ(after[1], before[1]) << "LP " << lp;
+        EXPECT_LE(after[0], after[1]) << "LP " << lp;
+        EXPECT_LE(after[1], after[2]) << "LP " << lp;
+        EXPECT_LE(after[2], std::get<0>(reference.lps.at(lp))) << "LP " << lp;
+    }
+    fs::remove_all(dir2);
 }
 
 TEST(StateBytes, ReadingPastTheEndOrAnAbsurdCountIsASnapshotError) {
