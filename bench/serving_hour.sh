@@ -10,6 +10,8 @@
 # serving_hour.sh BUILD_DIR --op-first SECONDS [EXTRA RUN FLAGS...]: the op-fidelity cost of the
 # same workload's first SECONDS (the requests arriving before then, served to completion) at
 # --fidelity op on 1 and 2 ranks, with the same checks.
+#
+# KEEP=DIR keeps the two output files there (np1.h5, np2.h5), e.g. for serving_balance.py.
 set -euo pipefail
 build=${1:-build/release}
 shift || true
@@ -46,3 +48,7 @@ done
 for g in /requests /iterations /summary; do
     h5diff "$tmp/np1.h5" "$tmp/np2.h5" $g $g && echo "$g identical on 1 and 2 ranks"
 done
+if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP"
+    cp "$tmp/np1.h5" "$tmp/np2.h5" "$KEEP/"
+fi

@@ -83,7 +83,8 @@ void add_serving_options(cxxopts::Options& options) {
                                        cxxopts::value<unsigned>())(
         "max-batched-tokens", "tokens per iteration", cxxopts::value<unsigned>())(
         "chunked-prefill", "prefill chunks share the token budget with decodes (Sarathi)")(
-        "router", "least_outstanding|round_robin", cxxopts::value<std::string>())(
+        "router", "least_outstanding|round_robin|least_outstanding_lowest_id",
+        cxxopts::value<std::string>())(
         "dispatch-latency", "router to replica latency, microseconds (> 0)",
         cxxopts::value<double>())("fidelity", "iteration|op", cxxopts::value<std::string>())(
         "skip-unfit", "reject requests that can never fit a replica instead of failing")(

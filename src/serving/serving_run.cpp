@@ -10,6 +10,7 @@
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
 #include "ltdes/serving/replica_chips.hpp"
+#include "ltdes/serving/replica_picker.hpp"
 #include "ltdes/serving/replica_scheduler.hpp"
 
 #include <fmt/format.h>
@@ -71,10 +72,7 @@ public:
              std::uint32_t replicas,
              RouterPolicy policy,
              SimTime dispatch)
-        : requests_(std::move(requests)),
-          outstanding_(replicas, 0),
-          policy_(policy),
-          dispatch_(dispatch) {}
+        : requests_(std::move(requests)), picker_(replicas, policy), dispatch_(dispatch) {}
 
     void on_start(des::Context& ctx) override {
         if (!requests_.empty()) {
@@ -93,14 +91,11 @@ public:
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         if (ev.kind == CompletionMsg::kKind) {
-            const auto m = ev.as<CompletionMsg>();
-            LTDES_ASSERT(outstanding_[m.replica] > 0, "completion from idle replica {}", m.replica);
-            --outstanding_[m.replica];
+            picker_.complete(ev.as<CompletionMsg>().replica);
             return;
         }
         const auto m = ev.as<ArrivalMsg>();
-        const std::uint32_t r = pick();
-        ++outstanding_[r];
+        const std::uint32_t r = picker_.pick();
         ctx.send(LpId{1 + r}, dispatch_, RequestMsg{requests_[m.index]});
         next_arrival_ = SimTime::max();
         if (m.index + 1 < requests_.size()) {
@@ -111,39 +106,24 @@ public:
     }
 
     void save(des::StateWriter& out) const override {
-        out.put_vector(outstanding_);
-        out.put(routed_);
+        out.put_vector(picker_.outstanding());
+        out.put(picker_.cursor());
         out.put(next_arrival_);
     }
 
     void restore(des::StateReader& in) override {
-        const auto outstanding = in.get_vector<std::uint64_t>(outstanding_.size());
-        in.check(outstanding.size() == outstanding_.size(), "router: replica count differs");
-        outstanding_ = outstanding;
-        routed_ = in.get<std::uint64_t>();
+        const std::size_t replicas = picker_.outstanding().size();
+        auto outstanding = in.get_vector<std::uint64_t>(replicas);
+        in.check(outstanding.size() == replicas, "router: replica count differs");
+        const auto cursor = in.get<std::uint64_t>();
+        picker_.restore(std::move(outstanding), cursor);
         next_arrival_ = in.get<SimTime>();
     }
 
 private:
-    std::uint32_t pick() {
-        const auto n = static_cast<std::uint32_t>(outstanding_.size());
-        if (policy_ == RouterPolicy::round_robin) {
-            return static_cast<std::uint32_t>(routed_++ % n);
-        }
-        std::uint32_t best = 0;
-        for (std::uint32_t r = 1; r < n; ++r) {
-            if (outstanding_[r] < outstanding_[best]) {
-                best = r;
-            }
-        }
-        return best;
-    }
-
     std::vector<trace::RequestRecord> requests_;
-    std::vector<std::uint64_t> outstanding_;
-    RouterPolicy policy_;
+    ReplicaPicker picker_;
     SimTime dispatch_;
-    std::uint64_t routed_ = 0;
     SimTime next_arrival_ = SimTime::max();  // of the pending ArrivalMsg
 };
 

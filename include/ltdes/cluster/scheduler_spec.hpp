@@ -18,8 +18,9 @@ enum class SchedulerMode : std::uint8_t {
 
 /// How the router picks a replica for an arriving request.
 enum class RouterPolicy : std::uint8_t {
-    round_robin,        ///< replica i mod dp for the i-th routed request
-    least_outstanding,  ///< fewest dispatched-but-not-completed requests (lowest id on ties)
+    round_robin,                  ///< replica i mod dp for the i-th routed request
+    least_outstanding,            ///< fewest dispatched-but-not-completed requests; ties in turn
+    least_outstanding_lowest_id,  ///< the same, ties to the lowest replica id (the old default)
 };
 
 /// How a replica's iterations are simulated.
@@ -29,8 +30,8 @@ enum class Fidelity : std::uint8_t {
 };
 
 inline constexpr std::array<std::string_view, 2> kSchedulerModeNames = {"continuous", "static"};
-inline constexpr std::array<std::string_view, 2> kRouterPolicyNames = {"round_robin",
-                                                                       "least_outstanding"};
+inline constexpr std::array<std::string_view, 3> kRouterPolicyNames = {
+    "round_robin", "least_outstanding", "least_outstanding_lowest_id"};
 inline constexpr std::array<std::string_view, 2> kFidelityNames = {"iteration", "op"};
 
 /// Everything the serving engine is told besides the cluster and the requests.

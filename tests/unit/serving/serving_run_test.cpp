@@ -98,6 +98,9 @@ TEST(ServingRun, LowLoadGivesEachRequestItsLoneStaticRun) {
             const StaticTimes st = static_run(s, static_cast<std::uint32_t>(lengths[i].first),
                                               static_cast<std::uint32_t>(lengths[i].second));
             EXPECT_EQ(row.status, RequestStatus::completed);
+            // Every replica is idle at each arrival: the tie goes to the replica after the
+            // previous pick.
+            EXPECT_EQ(row.replica, static_cast<std::int32_t>(i % dp)) << "request " << i;
             EXPECT_EQ(row.scheduled - row.arrival, dispatch);
             EXPECT_EQ(row.first_token - row.arrival, dispatch + st.ttft.in_ps()) << "request " << i;
             EXPECT_EQ(row.completion - row.arrival, dispatch + st.makespan.in_ps())
@@ -286,7 +289,9 @@ bool same_rows(const std::vector<T>& a, const std::vector<T>& b) {
 // Three replicas on 1, 2 and 4 (loopback) ranks and with 2 threads: identical rows, for both
 // routers.
 TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
-    for (const RouterPolicy policy : {RouterPolicy::least_outstanding, RouterPolicy::round_robin}) {
+    for (const RouterPolicy policy :
+         {RouterPolicy::least_outstanding, RouterPolicy::least_outstanding_lowest_id,
+          RouterPolicy::round_robin}) {
         Served s = loaded(3, 40, 300, 13);
         s.in.serving.router = policy;
         const ServingResult one = run_on(s.in, 1, 1);
@@ -301,6 +306,40 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
             EXPECT_TRUE(same_rows(one.requests, other.requests)) << ranks << " x " << threads;
             EXPECT_TRUE(same_rows(one.iterations, other.iterations)) << ranks << " x " << threads;
             EXPECT_EQ(one.stats.fingerprint, other.stats.fingerprint);
+        }
+    }
+}
+
+// Three replicas: request A (long) at 0, then B, C, D, E `gap` apart, each done and its
+// completion notice back before the next arrives, while A still runs. Outstanding counts at
+// each arrival and the pick (the scan for the fewest starts after the previous pick):
+//   least_outstanding: A [0,0,0] -> 0; B [1,0,0] from 1 -> 1; C [1,0,0] from 2 -> 2;
+//                      D [1,0,0] from 0 -> 1; E [1,0,0] from 2 -> 2
+//   lowest id:         A -> 0; B, C, D, E [1,0,0] -> 1
+//   round robin:       0, 1, 2, 0, 1
+TEST(ServingRun, RouterTiesTakeTurnsUnlessLowestIdIsAsked) {
+    const std::vector<std::pair<RouterPolicy, std::vector<std::int32_t>>> cases = {
+        {RouterPolicy::least_outstanding, {0, 1, 2, 1, 2}},
+        {RouterPolicy::least_outstanding_lowest_id, {0, 1, 1, 1, 1}},
+        {RouterPolicy::round_robin, {0, 1, 2, 0, 1}}};
+    for (const auto& [policy, expected] : cases) {
+        Served s("tiny", 1, 1, 3);
+        s.in.serving.router = policy;
+        s.in.serving.dispatch_latency_ns = 1000.0;  // short next to the tiny model's steps
+        const double dispatch_s = s.in.serving.dispatch_latency_ns * 1e-9;
+        const double short_s = static_run(s, 8, 2).makespan.in_seconds();
+        const double gap = 2.0 * (short_s + 2.0 * dispatch_s);
+        const std::uint32_t long_decode = 50;  // tiny's context is 64 tokens
+        ASSERT_GT(static_run(s, 8, long_decode).makespan.in_seconds(), 5.0 * gap);
+        s.in.requests = {req(0, 0.0, 8, long_decode)};
+        for (std::uint64_t i = 1; i < 5; ++i) {
+            s.in.requests.push_back(req(i, static_cast<double>(i) * gap, 8, 2));
+        }
+        const ServingResult r = run_on(s.in, 1, 1);
+        ASSERT_EQ(r.requests.size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            EXPECT_EQ(r.requests[i].replica, expected[i])
+                << kRouterPolicyNames[static_cast<std::size_t>(policy)] << " request " << i;
         }
     }
 }

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// The router's choice of a replica for each arriving request (the policy alone; the router LP in
+// serving_run.cpp does the timing and messages).
+#pragma once
+
+#include "ltdes/serving/serving_spec.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace ltdes::serving {
+
+/// Picks a replica per routed request and keeps the outstanding count (dispatched, completion
+/// notice not yet back) of every replica.
+///
+/// Ties under `least_outstanding` go round robin: the scan for the fewest outstanding starts at
+/// the replica after the previous pick and takes the first minimum, as HAProxy's `leastconn`
+/// does ("round-robin is performed within groups of servers of the same load"). So idle
+/// replicas take turns instead of the lowest id taking every request of a light load.
+/// `least_outstanding_lowest_id` keeps the first minimum from replica 0 (the former default).
+class ReplicaPicker {
+public:
+    ReplicaPicker(std::uint32_t replicas, RouterPolicy policy);
+
+    /// The replica for the next request; counts it as outstanding there.
+    std::uint32_t pick();
+
+    /// A completion notice from `replica` arrived.
+    void complete(std::uint32_t replica);
+
+    const std::vector<std::uint64_t>& outstanding() const { return outstanding_; }
+
+    /// Where the next scan starts (replica index, taken mod the replica count): the replica
+    /// after the previous pick. Saved and restored by checkpoints.
+    std::uint64_t cursor() const { return cursor_; }
+
+    /// Restart: the saved counts and cursor (sizes checked by the caller).
+    void restore(std::vector<std::uint64_t> outstanding, std::uint64_t cursor);
+
+private:
+    std::vector<std::uint64_t> outstanding_;
+    RouterPolicy policy_;
+    std::uint64_t cursor_ = 0;
+};
+
+}  // namespace ltdes::serving
