@@ -96,7 +96,16 @@ public:
         if (const auto it = memo_.find(key); it != memo_.end()) {
             return it->second;
         }
-        std::vector<SliceShape> batch(n, SliceShape{tokens, cached, true});
+        // Running requests hardly ever share a context length, and the iteration prices each
+        // distinct (tokens, context) group's attention on its own: decodes get n contexts
+        // around `cached`, one apart.
+        std::vector<SliceShape> batch;
+        batch.reserve(n + 1);
+        for (std::uint64_t j = 0; j < n; ++j) {
+            const std::uint64_t spread = tokens == 1 ? j : 0;
+            batch.push_back(
+                SliceShape{tokens, cached + spread >= n / 2 ? cached + spread - n / 2 : 0, true});
+        }
         if (chunk > 0) {
             batch.push_back(SliceShape{chunk, 0, true});
         }
