@@ -96,24 +96,44 @@ public:
         if (const auto it = memo_.find(key); it != memo_.end()) {
             return it->second;
         }
-        // Running requests hardly ever share a context length, and the iteration prices each
-        // distinct (tokens, context) group's attention on its own: decodes get n contexts
-        // around `cached`, one apart.
+        Step s = cost(n, tokens, cached, chunk, false);
+        if (tokens == 1 && n > 1) {
+            // Running requests hardly ever share a context length, and the iteration prices
+            // each distinct (tokens, context) group's attention on its own: priced with up to
+            // kGroups contexts one apart, each request beyond them adding what the last did.
+            const std::uint64_t g = std::min<std::uint64_t>(n, kGroups);
+            const Step same = cost(g, 1, cached, 0, false);
+            const Step apart = cost(g, 1, cached, 0, true);
+            const double k = static_cast<double>(n - 1) / static_cast<double>(g - 1);
+            s.t += k * (apart.t - same.t);
+            s.e += k * (apart.e - same.e);
+            s.tokens += k * (apart.tokens - same.tokens);
+        }
+        memo_.emplace(key, s);
+        return s;
+    }
+
+    /// Distinct decode contexts priced exactly (more are extrapolated).
+    static constexpr std::uint64_t kGroups = 8;
+
+    /// The iteration cost of `n` requests feeding `tokens` with `cached` context (`apart`:
+    /// contexts one apart from `cached` on) and an optional prefill chunk.
+    Step cost(std::uint64_t n,
+              std::uint64_t tokens,
+              std::uint64_t cached,
+              std::uint64_t chunk,
+              bool apart) const {
         std::vector<SliceShape> batch;
         batch.reserve(n + 1);
         for (std::uint64_t j = 0; j < n; ++j) {
-            const std::uint64_t spread = tokens == 1 ? j : 0;
-            batch.push_back(
-                SliceShape{tokens, cached + spread >= n / 2 ? cached + spread - n / 2 : 0, true});
+            batch.push_back(SliceShape{tokens, cached + (apart ? j : 0), true});
         }
         if (chunk > 0) {
             batch.push_back(SliceShape{chunk, 0, true});
         }
         const IterationCost c = model_->cost(batch, false);
-        const Step s{(c.duration() + c.feedback).in_seconds(), c.energy_pj() * 1e-12,
-                     c.duration().in_seconds()};
-        memo_.emplace(key, s);
-        return s;
+        return Step{(c.duration() + c.feedback).in_seconds(), c.energy_pj() * 1e-12,
+                    c.duration().in_seconds()};
     }
 
     /// A lone prefill of `tokens`, interpolated between powers of two (linear in between).
