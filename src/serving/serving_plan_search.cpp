@@ -254,7 +254,17 @@ ServingPrediction predict(ReplicaCosts& costs,
     if (c.chunked_prefill) {
         cap = std::min<std::uint64_t>(cap, std::max<std::uint32_t>(c.max_batched_tokens - 1, 1));
     }
-    const auto decode = [&](std::uint64_t n) { return costs.step(n, 1, ctx, 0); };
+    // Decode iterations at the mean context by running count (the replay asks often).
+    std::vector<Step> decode_at;
+    const auto decode = [&](std::uint64_t n) {
+        if (n >= decode_at.size()) {
+            decode_at.resize(n + 1, Step{-1.0, 0.0, 0.0});
+        }
+        if (decode_at[n].t < 0.0) {
+            decode_at[n] = costs.step(n, 1, ctx, 0);
+        }
+        return decode_at[n];
+    };
     // Prefill chunk size with chunked prefill: the budget left by the decodes.
     const auto chunk_of = [&](std::uint64_t n) {
         return std::max<std::uint64_t>(c.max_batched_tokens > n ? c.max_batched_tokens - n : 1, 1);
@@ -295,6 +305,8 @@ ServingPrediction predict(ReplicaCosts& costs,
     std::vector<double> energy(n_rq);
     std::vector<std::uint64_t> decode_n(n_rq, 0);
     std::vector<Step> decode_step(n_rq);
+    std::vector<std::uint64_t> chunk_n(n_rq, 0);
+    std::vector<double> chunk_tau(n_rq, 0.0);
     double busy = 0.0;
     double running_sum = 0.0;
     constexpr int kPasses = 8;
@@ -350,7 +362,11 @@ ServingPrediction predict(ReplicaCosts& costs,
                 // Priced as chunks of its own prompt (queued prompts share a chunk, but each
                 // attends to its own tokens only).
                 const double x = std::min(static_cast<double>(chunk_of(n)), prompt);
-                tau = chunk_time(n, x) / x * prompt;
+                if (chunk_n[i] != n) {  // the same running count gives the same chunks
+                    chunk_n[i] = n;
+                    chunk_tau[i] = chunk_time(n, x) / x * prompt;
+                }
+                tau = chunk_tau[i];
                 const double iters = queued ? 1.0 : std::ceil(prompt / x);
                 first = p0 + tau + iters * decode(n).t;
                 prefill_free[rep] = first;
