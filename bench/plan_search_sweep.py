@@ -161,10 +161,10 @@ def main():
     if a.csv:
         with open(a.csv, "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["tp", "pp", "dp", "microbatches", "predicted_objective",
+            w.writerow(["tp", "pp", "dp", "microbatches", "ep", "predicted_objective",
                         "simulated_objective", "predicted_makespan_s", "simulated_makespan_s"])
             for p, pr, si, pm, sm in rows:
-                w.writerow([p["tp"], p["pp"], p["dp"], p["microbatches"], pr, si, pm, sm])
+                w.writerow([p["tp"], p["pp"], p["dp"], p["microbatches"], ep(p), pr, si, pm, sm])
     if gap > a.tolerance or rho < a.min_rho:
         sys.exit(f"plan_search_sweep.py: {a.model} on {a.chips} chips: chosen plan "
                  f"{100 * gap:.2f} % from the best (tolerance {100 * a.tolerance:.0f} %), "

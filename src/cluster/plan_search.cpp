@@ -3,9 +3,11 @@
 
 #include "ltdes/cluster/chip_memory.hpp"
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/cluster/expert_placement.hpp"
 #include "ltdes/cluster/op_shard.hpp"
 #include "ltdes/cluster/topology.hpp"
+#include "ltdes/cluster/weight_residency.hpp"
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/error.hpp"
 
@@ -52,6 +54,9 @@ std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) {
 
 /// What one distinct op shape costs on tensor rank 0 for a micro-batch of r requests.
 struct ShapeCost {
+    OpTiming timing;                   ///< its weights streamed from DRAM (a GEMM's first use)
+    OpTiming warm;                     ///< its weights resident in SRAM (= timing if no weights)
+    std::uint64_t resident_bytes = 0;  ///< a GEMM's weight shard, 0: never resident
     std::int64_t duration_ps = 0;
     bool dram = false;
     double energy_pj = 0.0;
@@ -99,6 +104,12 @@ struct PassTable {
 
 /// Every cost of the trace for tensor degree tp and micro-batches of r requests.
 struct CostTable {
+    std::uint32_t tp = 1;
+    std::uint32_t ep = 1;
+    std::vector<ShapeCost> costs;        ///< per distinct op shape
+    std::vector<LayerCost> layer_costs;  ///< per distinct layer DAG, weights streamed
+    /// Per (layer DAG, residency pattern): the layer with those weights resident (lazily).
+    mutable std::map<std::pair<std::uint32_t, std::uint32_t>, LayerCost> warm_layers;
     std::vector<PassTable> passes;
     double op_energy_pj = 0.0;          ///< all ops of all passes on one tensor rank
     std::int64_t core_ps = 0;           ///< their time on the cores (the lasers' busy time)
@@ -106,9 +117,24 @@ struct CostTable {
     double all_to_all_energy_pj = 0.0;  ///< ep: all all-to-alls of all passes, whole group
 };
 
-/// Per (table, pp): the bytes crossing the stage cuts over all passes.
+/// Per (table, pp): the bytes crossing the stage cuts over all passes, and what resident
+/// weights save a tensor rank's micro-batch (summed over its stages) in the first pass and in
+/// all later passes.
 struct StageSummary {
     std::uint64_t cut_bytes = 0;
+    double first_pass_saved_pj = 0.0;
+    double later_passes_saved_pj = 0.0;
+    std::int64_t first_pass_saved_core_ps = 0;
+    std::int64_t later_passes_saved_core_ps = 0;
+};
+
+/// Which weight matrices of one stage's chip stay in SRAM (the chips' first fit in first-use
+/// order, cluster::WeightResidency): per layer with any, a residency pattern (over the
+/// layer's GEMMs in trace order); the same for the ops outside the blocks.
+struct StageResidency {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> layers;  ///< (layer, pattern id)
+    std::uint32_t first_ops = 0;                                  ///< pattern id (0: none)
+    std::uint32_t last_ops = 0;
 };
 
 class Scorer {
@@ -223,7 +249,9 @@ public:
         Scratch& x = scratch_;
         x.resize(n);
         for (std::size_t j = 0; j < n; ++j) {
-            const StageFigures f = stage_figures(jobs[j].table->passes[pass], pp, s);
+            // A chip reads a resident matrix from DRAM at its first use only: the first pass
+            // of the first micro-batch.
+            const StageFigures f = stage_figures(*jobs[j].table, pass, pp, s, pass > 0 || j > 0);
             x.work[j] = f.occupancy_ps - f.tail_ps;
             x.tail[j] = f.tail_ps;
             x.after[j] = f.latency_ps - f.occupancy_ps + f.xfer_ps;
@@ -278,7 +306,11 @@ public:
         std::int64_t tail_ps = 0;       ///< its last op on the cores (≤ occupancy)
     };
 
-    StageFigures stage_figures(const PassTable& pt, std::uint32_t pp, std::uint32_t stage) const {
+    /// Stage `stage` of pass `pass` for one micro-batch; `warm`: the stage's resident weights
+    /// are in SRAM already (every use but the chip's first).
+    StageFigures stage_figures(
+        const CostTable& t, std::size_t pass, std::uint32_t pp, std::uint32_t stage, bool warm) {
+        const PassTable& pt = t.passes[pass];
         const Range layers = split_even(layers_, pp, stage);
         std::int64_t lat = 0;
         std::int64_t core = 0;
@@ -296,17 +328,37 @@ public:
             dram = pt.dram[layers.end()] - pt.dram[layers.begin];
             tail = layers.count > 0 ? pt.layer_tail[layers.end() - 1] : 0;
         }
+        std::int64_t first_saved = 0;
+        std::int64_t last_saved = 0;
+        std::int64_t last_tail = pt.last_tail;
+        if (warm && in_.sram_bytes > 0) {
+            const StageResidency& res = residency(t, pp, stage);
+            const auto& pass_shapes = profile_.passes()[pass];
+            for (const auto& [layer, pattern] : res.layers) {
+                const std::uint32_t shape = pass_shapes.layer_shape[layer];
+                const LayerCost& cold = t.layer_costs[shape];
+                const LayerCost& hot = warm_layer(t, shape, pattern);
+                lat += hot.latency_ps - cold.latency_ps;
+                core += hot.core_ps - cold.core_ps;
+                dram += hot.dram_ps - cold.dram_ps;
+                if (layer + 1 == layers.end()) {
+                    tail = hot.tail_ps;
+                }
+            }
+            first_saved = saved_outside(t, pass_shapes.first_ops, res.first_ops, nullptr);
+            last_saved = saved_outside(t, pass_shapes.last_ops, res.last_ops, &last_tail);
+        }
         StageFigures f;
         if (stage == 0) {
-            lat += pt.first_lat;
-            core += pt.first_core;
+            lat += pt.first_lat - first_saved;
+            core += pt.first_core - first_saved;
             dram += pt.first_dram;
         }
         if (stage + 1 == pp) {
-            lat += pt.last_lat;
-            core += pt.last_core;
+            lat += pt.last_lat - last_saved;
+            core += pt.last_core - last_saved;
             dram += pt.last_dram;
-            tail = pt.last_tail > 0 ? pt.last_tail : tail;
+            tail = last_tail > 0 ? last_tail : tail;
         } else if (layers.end() >= 1 && layers.end() < layers_) {
             f.xfer_ps = pt.boundary(layers.end() - 1).first;
         }
@@ -314,6 +366,107 @@ public:
         f.latency_ps = std::max({lat, core, dram});
         f.tail_ps = core >= dram ? std::min(tail, f.occupancy_ps) : 0;
         return f;
+    }
+
+    /// What resident weights save on the ops outside the blocks of one pass (`entries`) with
+    /// residency pattern `pattern`; `last_tail`, if given, becomes the last core op's time.
+    std::int64_t saved_outside(const CostTable& t,
+                               const std::vector<std::uint32_t>& entries,
+                               std::uint32_t pattern,
+                               std::int64_t* last_tail) const {
+        if (pattern == 0) {
+            return 0;
+        }
+        std::int64_t saved = 0;
+        std::size_t gemm = 0;
+        for (const std::uint32_t entry : entries) {
+            const std::uint32_t shape = entry / TraceProfile::kEntryShape;
+            if (profile_.shapes()[shape].kind != OpKind::gemm) {
+                continue;
+            }
+            const ShapeCost& c = t.costs[shape];
+            if (patterns_[pattern][gemm++]) {
+                const std::int64_t hot = c.warm.duration.in_ps();
+                saved += c.duration_ps - hot;
+                if (last_tail != nullptr) {
+                    *last_tail = hot;
+                }
+            } else if (last_tail != nullptr) {
+                *last_tail = c.duration_ps;
+            }
+        }
+        return saved;
+    }
+
+    /// The residency pattern id of a list of ops: for each GEMM among them in trace order,
+    /// whether the chip keeps its matrix in SRAM (0: none does).
+    std::uint32_t admit(const CostTable& t,
+                        WeightResidency& sram,
+                        const std::vector<std::uint32_t>& entries,
+                        std::int32_t layer) {
+        std::vector<bool> pattern;
+        bool any = false;
+        for (const std::uint32_t entry : entries) {
+            const std::uint32_t shape = entry / TraceProfile::kEntryShape;
+            const Op& op = profile_.shapes()[shape];
+            if (op.kind != OpKind::gemm) {
+                continue;
+            }
+            const std::uint64_t bytes = t.costs[shape].resident_bytes;
+            const bool resident =
+                bytes > 0 && sram.admit(layer, op.name, bytes) != WeightResidency::kStreamed;
+            pattern.push_back(resident);
+            any = any || resident;
+        }
+        if (!any) {
+            return 0;
+        }
+        const auto [it, fresh] =
+            pattern_ids_.emplace(pattern, static_cast<std::uint32_t>(patterns_.size()));
+        if (fresh) {
+            patterns_.push_back(std::move(pattern));
+        }
+        return it->second;
+    }
+
+    /// The resident weights of a chip of stage `stage` of `pp` (cached per tp, ep, pp, stage):
+    /// first fit in the order of first use, the first pass's ops.
+    const StageResidency& residency(const CostTable& t, std::uint32_t pp, std::uint32_t stage) {
+        auto& slot = residency_[std::tuple(t.tp, t.ep, pp, stage)];
+        if (!slot) {
+            slot = std::make_unique<StageResidency>();
+            WeightResidency sram(in_.sram_bytes);
+            const TraceProfile::Pass& first = profile_.passes().front();
+            if (stage == 0) {
+                slot->first_ops = admit(t, sram, first.first_ops, -1);
+            }
+            const Range layers = split_even(layers_, pp, stage);
+            for (std::uint32_t l = layers.begin; l < layers.end(); ++l) {
+                const auto& shape = profile_.layer_shapes()[first.layer_shape[l]];
+                const std::uint32_t id =
+                    admit(t, sram, shape.entries, static_cast<std::int32_t>(l));
+                if (id != 0) {
+                    slot->layers.emplace_back(l, id);
+                }
+            }
+            if (stage + 1 == pp) {
+                slot->last_ops = admit(t, sram, first.last_ops, -1);
+            }
+        }
+        return *slot;
+    }
+
+    /// Layer DAG `shape` with the weights of residency pattern `pattern` in SRAM.
+    const LayerCost& warm_layer(const CostTable& t, std::uint32_t shape, std::uint32_t pattern) {
+        const auto key = std::pair(shape, pattern);
+        auto it = t.warm_layers.find(key);
+        if (it == t.warm_layers.end()) {
+            it = t.warm_layers
+                     .emplace(key, schedule_layer(profile_.layer_shapes()[shape], t.costs, t.tp,
+                                                  &patterns_[pattern]))
+                     .first;
+        }
+        return it->second;
     }
 
     /// Completion times (`done`) of jobs arriving at `start` with `work` on a chip that runs
@@ -378,16 +531,24 @@ private:
         const auto passes = static_cast<double>(profile_.passes().size());
         double e = 0.0;
         double busy_ps = 0.0;
-        const auto add_microbatch = [&](std::uint32_t r, std::uint32_t times) {
+        // `firsts` of the `times` micro-batches are the first of their replica: they read the
+        // resident weights from DRAM in the first pass.
+        const auto add_microbatch = [&](std::uint32_t r, std::uint32_t times,
+                                        std::uint32_t firsts) {
             if (r == 0 || times == 0) {
                 return;
             }
             const CostTable& t = table(c.tp, r, closed, c.ep);
-            double one = c.tp * t.op_energy_pj + (c.tp > 1 ? t.all_reduce_energy_pj : 0.0) +
+            const StageSummary& st = summary(c.tp, r, closed, c.pp, c.ep);
+            double one = c.tp * (t.op_energy_pj - st.later_passes_saved_pj) +
+                         (c.tp > 1 ? t.all_reduce_energy_pj : 0.0) +
                          t.all_to_all_energy_pj / c.ep;  // this replica's share of its group
-            busy_ps += static_cast<double>(c.tp) * static_cast<double>(t.core_ps) * times;
+            const double core_ps =
+                static_cast<double>(t.core_ps - st.later_passes_saved_core_ps) * times -
+                static_cast<double>(st.first_pass_saved_core_ps) * (times - firsts);
+            busy_ps += static_cast<double>(c.tp) * core_ps;
+            e -= c.tp * st.first_pass_saved_pj * (times - firsts);
             if (c.pp > 1) {
-                const StageSummary& st = summary(c.tp, r, closed, c.pp, c.ep);
                 one += c.tp *
                        topo.transfer_energy_pj(0, std::min(c.tp, topo.chips() - 1), st.cut_bytes);
                 one +=
@@ -401,8 +562,9 @@ private:
             }
             const std::uint32_t q = requests / c.microbatches;
             const std::uint32_t extra = requests % c.microbatches;
-            add_microbatch(q + 1, extra * times);
-            add_microbatch(q, (c.microbatches - extra) * times);
+            // split_even: the first `extra` micro-batches hold one request more.
+            add_microbatch(q + 1, extra * times, extra > 0 ? times : 0);
+            add_microbatch(q, (c.microbatches - extra) * times, extra > 0 ? 0 : times);
         };
         const std::uint32_t q = w.batch / c.dp;
         const std::uint32_t extra = w.batch % c.dp;
@@ -445,7 +607,7 @@ private:
             for (std::size_t i = 0; i < t.passes.size(); ++i) {
                 std::int64_t sum = 0;
                 for (std::uint32_t s = 0; s < pp; ++s) {
-                    const StageFigures f = stage_figures(t.passes[i], pp, s);
+                    const StageFigures f = stage_figures(t, i, pp, s, i > 0);
                     sum += f.latency_ps + f.xfer_ps;
                 }
                 slot.push_back(sum);
@@ -486,6 +648,9 @@ private:
                 continue;
             }
             const OpTiming timing = in_.cost(apply_shard(op, s));
+            c.timing = timing;
+            c.warm = resident_use(timing);
+            c.resident_bytes = op.kind == OpKind::gemm ? weight_bytes(s.n, s.k, in_.bits) : 0;
             c.duration_ps = timing.duration.in_ps();
             c.energy_pj = timing.energy.total();
             c.dram = resource_of(op.kind) == stats::Resource::dram;
@@ -512,6 +677,8 @@ private:
         }
 
         CostTable t;
+        t.tp = tp;
+        t.ep = ep;
         // A pipeline transfer goes to the chip with the same tensor rank one stage on: tp ids
         // away (one hop on a fully connected cluster or the bus).
         const Topology pipe_topo(in_.spec, 2 * tp);
@@ -589,6 +756,8 @@ private:
             }
             t.passes.push_back(std::move(pt));
         }
+        t.costs = std::move(costs);
+        t.layer_costs = std::move(layer_costs);
         return t;
     }
 
@@ -610,6 +779,9 @@ private:
             Op e = op;
             e.m = (op.m * r * ep + w.batch - 1) / w.batch;
             const OpTiming timing = in_.cost(e);
+            c.timing = timing;
+            c.warm = timing;  // expert jobs stream their weights at every use
+            c.resident_bytes = 0;
             c.duration_ps = timing.duration.in_ps();
             c.energy_pj = timing.energy.total();
             return;
@@ -657,11 +829,24 @@ private:
     /// its resource (cores, or the DRAM channel with overlap) is free; among the ops that could
     /// start, the earliest start wins, then trace order. An all-reduce delays the op's output,
     /// not its resource. O(ops²), once per distinct layer.
+    /// `resident`: per GEMM of the layer in trace order, whether its weights are in SRAM
+    /// (null: none). The DRAM parts of ops (weight streams, memory ops) queue on the chip's one
+    /// DRAM channel, as the chips run them.
     LayerCost schedule_layer(const TraceProfile::LayerShape& shape,
                              const std::vector<ShapeCost>& costs,
-                             std::uint32_t tp) const {
+                             std::uint32_t tp,
+                             const std::vector<bool>* resident = nullptr) const {
         const std::size_t n = shape.entries.size();
         std::vector<std::int64_t> done(n, -1);
+        std::vector<const OpTiming*> timing(n);
+        for (std::size_t i = 0, gemm = 0; i < n; ++i) {
+            const std::uint32_t s = shape.entries[i] / TraceProfile::kEntryShape;
+            const bool is_gemm = profile_.shapes()[s].kind == OpKind::gemm;
+            const bool hot = is_gemm && resident != nullptr && (*resident)[gemm];
+            gemm += is_gemm ? 1 : 0;
+            timing[i] = hot ? &costs[s].warm : &costs[s].timing;
+        }
+        DramChannel channel;
         std::int64_t free_at[2] = {0, 0};
         LayerCost lc;
         for (std::size_t placed = 0; placed < n; ++placed) {
@@ -694,11 +879,12 @@ private:
             LTDES_ASSERT(pick < n, "layer DAG with a cycle");
             const ShapeCost& c = costs[shape.entries[pick] / TraceProfile::kEntryShape];
             const int res = c.dram && in_.spec.overlap ? 1 : 0;
-            const std::int64_t end = pick_start + c.duration_ps;
+            const std::int64_t end =
+                channel.run(*timing[pick], SimTime::from_ps(pick_start)).in_ps();
             free_at[res] = end;
             done[pick] = end + (tp > 1 ? c.all_reduce_ps : 0) + c.after_ps;
-            (res == 1 ? lc.dram_ps : lc.core_ps) += c.duration_ps;
-            lc.energy_pj += c.energy_pj;
+            (res == 1 ? lc.dram_ps : lc.core_ps) += end - pick_start;
+            lc.energy_pj += timing[pick]->energy.total();
             lc.all_reduce_energy_pj += c.all_reduce_energy_pj;
             lc.all_to_all_energy_pj += c.all_to_all_energy_pj;
             // What nothing in the pass waits for (a KV-cache write at the end) overlaps the next
@@ -707,13 +893,13 @@ private:
                 lc.latency_ps = std::max(lc.latency_ps, done[pick]);
             }
             if (res == 0) {
-                lc.tail_ps = c.duration_ps;
+                lc.tail_ps = end - pick_start;
             }
         }
         return lc;
     }
 
-    StageSummary build_summary(const CostTable& t, std::uint32_t pp) const {
+    StageSummary build_summary(const CostTable& t, std::uint32_t pp) {
         StageSummary s;
         for (const PassTable& pt : t.passes) {
             for (std::uint32_t stage = 0; stage + 1 < pp; ++stage) {
@@ -723,7 +909,51 @@ private:
                 }
             }
         }
+        if (in_.sram_bytes == 0) {
+            return s;
+        }
+        const auto& passes = profile_.passes();
+        for (std::size_t i = 0; i < passes.size(); ++i) {
+            double saved_pj = 0.0;
+            std::int64_t saved_ps = 0;
+            for (std::uint32_t stage = 0; stage < pp; ++stage) {
+                const StageResidency& res = residency(t, pp, stage);
+                for (const auto& [layer, pattern] : res.layers) {
+                    const std::uint32_t shape = passes[i].layer_shape[layer];
+                    const LayerCost& hot = warm_layer(t, shape, pattern);
+                    saved_pj += t.layer_costs[shape].energy_pj - hot.energy_pj;
+                    saved_ps += t.layer_costs[shape].core_ps - hot.core_ps;
+                }
+                for (const auto& [entries, pattern] :
+                     {std::pair(&passes[i].first_ops, res.first_ops),
+                      std::pair(&passes[i].last_ops, res.last_ops)}) {
+                    saved_ps += saved_outside(t, *entries, pattern, nullptr);
+                    saved_pj += saved_outside_energy(t, *entries, pattern);
+                }
+            }
+            (i == 0 ? s.first_pass_saved_pj : s.later_passes_saved_pj) += saved_pj;
+            (i == 0 ? s.first_pass_saved_core_ps : s.later_passes_saved_core_ps) += saved_ps;
+        }
         return s;
+    }
+
+    /// The energy resident weights save on the ops outside the blocks of one pass.
+    double saved_outside_energy(const CostTable& t,
+                                const std::vector<std::uint32_t>& entries,
+                                std::uint32_t pattern) const {
+        double saved = 0.0;
+        std::size_t gemm = 0;
+        for (const std::uint32_t entry : entries) {
+            const std::uint32_t shape = entry / TraceProfile::kEntryShape;
+            if (pattern == 0 || profile_.shapes()[shape].kind != OpKind::gemm) {
+                continue;
+            }
+            const ShapeCost& c = t.costs[shape];
+            if (patterns_[pattern][gemm++]) {
+                saved += c.timing.energy.total() - c.warm.energy.total();
+            }
+        }
+        return saved;
     }
 
     const TraceProfile& profile_;
@@ -737,6 +967,13 @@ private:
     std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint64_t>, CollectiveCost> a2a_cache_;
     /// All-reduce costs by (tp, closed ring, bytes), shared by the tables.
     std::map<std::tuple<std::uint32_t, bool, std::uint64_t>, CollectiveCost> reduce_cache_;
+    /// Resident weights per (tp, ep, pp, stage).
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>,
+             std::unique_ptr<StageResidency>>
+        residency_;
+    /// Residency patterns (per GEMM of a layer, in trace order); id 0 is "none resident".
+    std::vector<std::vector<bool>> patterns_{std::vector<bool>{}};
+    std::map<std::vector<bool>, std::uint32_t> pattern_ids_;
 };
 
 std::string plan_text(const PlanCandidate& c) {

@@ -96,15 +96,44 @@ public:
         if (const auto it = memo_.find(key); it != memo_.end()) {
             return it->second;
         }
-        std::vector<SliceShape> batch(n, SliceShape{tokens, cached, true});
+        Step s = cost(n, tokens, cached, chunk, false);
+        if (tokens == 1 && n > 1) {
+            // Running requests hardly ever share a context length, and the iteration prices
+            // each distinct (tokens, context) group's attention on its own: priced with up to
+            // kGroups contexts one apart, each request beyond them adding what the last did.
+            const std::uint64_t g = std::min<std::uint64_t>(n, kGroups);
+            const Step same = cost(g, 1, cached, 0, false);
+            const Step apart = cost(g, 1, cached, 0, true);
+            const double k = static_cast<double>(n - 1) / static_cast<double>(g - 1);
+            s.t += k * (apart.t - same.t);
+            s.e += k * (apart.e - same.e);
+            s.tokens += k * (apart.tokens - same.tokens);
+        }
+        memo_.emplace(key, s);
+        return s;
+    }
+
+    /// Distinct decode contexts priced exactly (more are extrapolated).
+    static constexpr std::uint64_t kGroups = 8;
+
+    /// The iteration cost of `n` requests feeding `tokens` with `cached` context (`apart`:
+    /// contexts one apart from `cached` on) and an optional prefill chunk.
+    Step cost(std::uint64_t n,
+              std::uint64_t tokens,
+              std::uint64_t cached,
+              std::uint64_t chunk,
+              bool apart) const {
+        std::vector<SliceShape> batch;
+        batch.reserve(n + 1);
+        for (std::uint64_t j = 0; j < n; ++j) {
+            batch.push_back(SliceShape{tokens, cached + (apart ? j : 0), true});
+        }
         if (chunk > 0) {
             batch.push_back(SliceShape{chunk, 0, true});
         }
         const IterationCost c = model_->cost(batch, false);
-        const Step s{(c.duration() + c.feedback).in_seconds(), c.energy_pj() * 1e-12,
-                     c.duration().in_seconds()};
-        memo_.emplace(key, s);
-        return s;
+        return Step{(c.duration() + c.feedback).in_seconds(), c.energy_pj() * 1e-12,
+                    c.duration().in_seconds()};
     }
 
     /// A lone prefill of `tokens`, interpolated between powers of two (linear in between).
@@ -154,7 +183,58 @@ std::uint64_t kv_capacity(const cluster::Plan& plan, const ServingSearchInputs& 
                               in.spec.scheduler.kv_block_tokens);
 }
 
-/// The analytic model of docs/plan-search.md ("Request traces") for one candidate.
+/// A replica's prefill work in the order it ran (non-overlapping, from one replay pass): each
+/// request's interval, with prefix sums so that the decode time left between them is found
+/// by binary search.
+struct PrefillIntervals {
+    std::vector<std::size_t> request;   ///< request index (ascending)
+    std::vector<double> start, end;     ///< s
+    std::vector<double> busy_before;    ///< sum of the lengths of the earlier intervals, size + 1
+    std::vector<double> free_at_start;  ///< start − busy_before: the decode time up to it
+
+    void clear() {
+        request.clear();
+        start.clear();
+        end.clear();
+        busy_before.assign(1, 0.0);
+        free_at_start.clear();
+    }
+
+    void push(std::size_t i, double s, double e) {
+        request.push_back(i);
+        start.push_back(s);
+        end.push_back(e);
+        free_at_start.push_back(s - busy_before.back());
+        busy_before.push_back(busy_before.back() + (e - s));
+    }
+
+    /// When a request (index i) that starts decoding at `from` has had `work` seconds of decode
+    /// iterations: the prefills of later requests (i's own and earlier ones are behind it)
+    /// stall its decode steps while they run.
+    double decode_end(std::size_t i, double from, double work) const {
+        const auto first_later = static_cast<std::size_t>(
+            std::upper_bound(request.begin(), request.end(), i) - request.begin());
+        const auto ends_after =
+            static_cast<std::size_t>(std::upper_bound(end.begin(), end.end(), from) - end.begin());
+        const std::size_t k = std::max(first_later, ends_after);
+        if (k >= start.size()) {
+            return from + work;
+        }
+        const double clip = std::max(0.0, from - start[k]);  // the part of k before `from`
+        const double target = work + from - busy_before[k] + clip;
+        const auto m = static_cast<std::size_t>(
+            std::partition_point(free_at_start.begin() + static_cast<std::ptrdiff_t>(k),
+                                 free_at_start.end(), [&](double a) { return a < target; }) -
+            free_at_start.begin());
+        return from + work + busy_before[m] - busy_before[k] - clip;
+    }
+};
+
+/// The analytic model of docs/plan-search.md ("Request traces") for one candidate: the trace's
+/// requests replayed on queues of work, no DES. Per replica, prefills run first come first
+/// served before decode iterations (a queue of prefill work, so TTFT grows while arrivals
+/// outpace it), and a request's decode steps stall during the prefills that run while it
+/// decodes. Three passes: each takes the stalls from the previous pass's prefill intervals.
 ServingPrediction predict(ReplicaCosts& costs,
                           std::uint64_t kv_blocks,
                           const TraceStats& ts,
@@ -163,7 +243,6 @@ ServingPrediction predict(ReplicaCosts& costs,
                           const ServingCandidate& c) {
     ServingPrediction p;
     p.kv_capacity_blocks = kv_blocks;
-    const double lambda = ts.rate_rps / c.dp;                // each replica's share
     const double gen = std::max(ts.mean_decode - 1.0, 0.0);  // decode steps per request
     const auto ctx = static_cast<std::uint64_t>(std::llround(ts.mean_prompt + gen / 2.0));
     const std::uint64_t bt = in.spec.scheduler.kv_block_tokens;
@@ -175,164 +254,196 @@ ServingPrediction predict(ReplicaCosts& costs,
     if (c.chunked_prefill) {
         cap = std::min<std::uint64_t>(cap, std::max<std::uint32_t>(c.max_batched_tokens - 1, 1));
     }
-    const auto decode = [&](std::uint64_t n) { return costs.step(n, 1, ctx, 0); };
+    // Decode iterations at the mean context by running count (the replay asks often).
+    std::vector<Step> decode_at;
+    const auto decode = [&](std::uint64_t n) {
+        if (n >= decode_at.size()) {
+            decode_at.resize(n + 1, Step{-1.0, 0.0, 0.0});
+        }
+        if (decode_at[n].t < 0.0) {
+            decode_at[n] = costs.step(n, 1, ctx, 0);
+        }
+        return decode_at[n];
+    };
     // Prefill chunk size with chunked prefill: the budget left by the decodes.
     const auto chunk_of = [&](std::uint64_t n) {
         return std::max<std::uint64_t>(c.max_batched_tokens > n ? c.max_batched_tokens - n : 1, 1);
     };
-    // Time the replica spends on one mean request's prefill beyond its decode steps (`batched`:
-    // prompts queued together share one prefill iteration).
-    const auto prefill_work = [&](std::uint64_t n, bool batched) {
-        if (c.chunked_prefill) {
-            const std::uint64_t chunk = std::min<std::uint64_t>(
-                chunk_of(n), static_cast<std::uint64_t>(std::llround(ts.mean_prompt)));
-            const double extra = costs.step(n, 1, ctx, chunk).t - decode(n).t;
-            return std::max(extra, 0.0) * ts.mean_prompt / static_cast<double>(chunk);
-        }
-        if (!batched) {
-            return costs.prefill(ts.mean_prompt).t;
-        }
+    // The time x prefill tokens add to an iteration of n decodes (n in powers of two).
+    const auto chunk_time = [&](std::uint64_t n, double x) {
+        const std::uint64_t n2 = std::uint64_t{1}
+                                 << static_cast<unsigned>(std::floor(std::log2(std::max(n, 1UL))));
+        return std::max(costs.mixed(n2, ctx, x).t - decode(n2).t, 0.0);
+    };
+    // Without chunking, prompts that queue share one prefill iteration (up to the token
+    // budget): their cost per request against a lone prefill, at the mean prompt.
+    double shared = 1.0;
+    if (!c.chunked_prefill) {
         const std::uint64_t k = std::clamp<std::uint64_t>(
             static_cast<std::uint64_t>(c.max_batched_tokens / std::max(ts.mean_prompt, 1.0)), 1,
             c.max_batch);
         const auto len = static_cast<std::uint64_t>(std::llround(ts.mean_prompt));
-        return costs.step(k, len, 0, 0).t / static_cast<double>(k);
-    };
-    // Little's law n = λ·gen·TPOT(n) with TPOT(n) = t_decode(n) / (1 − λ·prefill work), n ≤ cap;
-    // overloaded (every slot busy, below) only when the prefills alone exceed the replica.
-    std::uint64_t n = 0;
-    double tau = 0.0;
-    double tpot = 0.0;
-    bool stable = false;
-    for (const bool batched : {false, true}) {
-        tau = prefill_work(1, batched);
-        const double f = lambda * tau;
-        if (!(f < 1.0)) {
-            continue;
-        }
-        const auto h = [&](std::uint64_t m) {
-            return static_cast<double>(m) - lambda * gen * decode(m).t / (1.0 - f);
-        };
-        // h(cap) < 0: the decodes alone outgrow the running places; the requests then queue
-        // for them in the per-request pass below (their prefills still keep up).
-        std::uint64_t lo = h(cap) < 0.0 ? cap : 1;
-        std::uint64_t hi = cap;
-        while (lo < hi) {  // smallest m with h(m) >= 0 (h grows with m)
-            const std::uint64_t mid = (lo + hi) / 2;
-            if (h(mid) >= 0.0) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        n = lo;
-        tau = prefill_work(n, batched);
-        tpot = decode(n).t / std::max(1.0 - lambda * tau, 1e-9);
-        stable = lambda * tau < 1.0;
-        if (stable) {
-            break;
+        const double lone = costs.step(1, len, 0, 0).t;
+        if (k > 1 && lone > 0) {
+            shared = std::min(1.0, costs.step(k, len, 0, 0).t / static_cast<double>(k) / lone);
         }
     }
-    const double period_ref = decode(std::max<std::uint64_t>(n, 1)).t;
-    double wait = 0.0;  // mean residual of the iteration in progress at an arrival
-    if (stable) {
-        const double busy =
-            std::min(lambda * (tau + gen * decode(n).t / static_cast<double>(n)), 1.0);
-        p.utilization = busy;
-        wait = busy * period_ref / 2.0 / std::max(1.0 - lambda * tau, 1e-9);
-    } else {
-        // Saturated: every slot busy; a slot serves prefill + gen decode steps, each stretched
-        // by the other slots' prefills: r = τ + gen·t_d / (1 − cap·τ / r).
-        n = cap;
-        tau = prefill_work(n, true);
-        const double d = gen * decode(n).t;
-        const double nt = static_cast<double>(n) * tau;
-        const double b = tau + nt + d;
-        const double r = (b + std::sqrt(std::max(b * b - 4.0 * nt * tau, 0.0))) / 2.0;
-        tpot = gen > 0 ? (r - tau) / gen : decode(n).t;
-        p.utilization = lambda * r / static_cast<double>(n);
-        wait = decode(n).t / 2.0;
+    const std::size_t n_rq = rq.size();
+    std::vector<Step> lone_prefill(n_rq);
+    for (std::size_t i = 0; i < n_rq; ++i) {
+        lone_prefill[i] = costs.prefill(static_cast<double>(rq[i].prompt_tokens));
     }
-    p.concurrency = static_cast<std::uint32_t>(n);
-    // Each request: FCFS on `slots` running places per replica (round robin), then its prefill
-    // latency and gen decode steps at the model's TPOT.
     const double dispatch = in.spec.scheduler.dispatch_latency_ns * 1e-9;
-    const std::uint64_t slots = stable ? std::max<std::uint64_t>(cap, 1) : n;
+    const bool least_outstanding =
+        in.spec.scheduler.router == cluster::RouterPolicy::least_outstanding;
     using MinHeap = std::priority_queue<double, std::vector<double>, std::greater<>>;
-    std::vector<MinHeap> free_at(c.dp);
-    std::vector<double> ttft;
+    std::vector<PrefillIntervals> previous(c.dp);
+    std::vector<PrefillIntervals> current(c.dp);
+    std::vector<double> ttft(n_rq);
+    std::vector<double> tpot(n_rq);
+    std::vector<double> done(n_rq);
+    std::vector<double> energy(n_rq);
+    std::vector<std::uint64_t> decode_n(n_rq, 0);
+    std::vector<Step> decode_step(n_rq);
+    std::vector<std::uint64_t> chunk_n(n_rq, 0);
+    std::vector<double> chunk_tau(n_rq, 0.0);
+    double busy = 0.0;
+    double running_sum = 0.0;
+    constexpr int kPasses = 8;
+    constexpr double kSettled = 1e-4;  // s
+    for (int pass = 0; pass < kPasses; ++pass) {
+        for (auto& v : current) {
+            v.clear();
+        }
+        std::vector<double> prefill_free(c.dp, -std::numeric_limits<double>::infinity());
+        std::vector<double> admitted(c.dp, -std::numeric_limits<double>::infinity());
+        std::vector<MinHeap> running(c.dp);      // completions of the admitted requests
+        std::vector<MinHeap> outstanding(c.dp);  // completion notices the router awaits
+        busy = 0.0;
+        running_sum = 0.0;
+        double change = 0.0;  // largest move of a completion since the previous pass, s
+        for (std::size_t i = 0; i < n_rq; ++i) {
+            const auto& r = rq[i];
+            const double arrival = r.arrival.in_seconds();
+            std::uint32_t rep = static_cast<std::uint32_t>(i % c.dp);
+            if (least_outstanding && c.dp > 1) {
+                for (std::uint32_t k = 0; k < c.dp; ++k) {
+                    while (!outstanding[k].empty() && outstanding[k].top() <= arrival) {
+                        outstanding[k].pop();
+                    }
+                    if (outstanding[k].size() < outstanding[rep].size() ||
+                        (k < rep && outstanding[k].size() == outstanding[rep].size())) {
+                        rep = k;
+                    }
+                }
+            }
+            // Admission, first come first served, when one of the `cap` places is free.
+            double s = std::max(arrival + dispatch, admitted[rep]);
+            MinHeap& run = running[rep];
+            while (!run.empty() && run.top() <= s) {
+                run.pop();
+            }
+            if (run.size() >= cap) {
+                s = std::max(s, run.top());
+                run.pop();
+            }
+            admitted[rep] = s;
+            const std::uint64_t n = run.size() + 1;
+            // Its prefill waits for the prefills queued before it, or for the decode iteration
+            // in progress (half of one on average).
+            const bool queued = prefill_free[rep] > s;
+            const double wait = !queued && n > 1 ? decode(n).t / 2.0 : 0.0;
+            const double p0 = std::max(s + wait, prefill_free[rep]);
+            const auto prompt = static_cast<double>(r.prompt_tokens);
+            const Step& pre = lone_prefill[i];
+            double tau = 0.0;
+            double first = 0.0;
+            if (c.chunked_prefill) {
+                // Priced as chunks of its own prompt (queued prompts share a chunk, but each
+                // attends to its own tokens only).
+                const double x = std::min(static_cast<double>(chunk_of(n)), prompt);
+                if (chunk_n[i] != n) {  // the same running count gives the same chunks
+                    chunk_n[i] = n;
+                    chunk_tau[i] = chunk_time(n, x) / x * prompt;
+                }
+                tau = chunk_tau[i];
+                const double iters = queued ? 1.0 : std::ceil(prompt / x);
+                first = p0 + tau + iters * decode(n).t;
+                prefill_free[rep] = first;
+            } else {
+                tau = pre.t * (queued ? shared : 1.0);
+                first = p0 + tau - (pre.t - pre.tokens);
+                prefill_free[rep] = p0 + tau;
+            }
+            current[rep].push(i, p0, p0 + tau);
+            // Decode steps at the cost of the requests running beside it (its own mid-life
+            // context, the others' at the trace's mean), stalled by later prefills.
+            const double own = prompt + static_cast<double>(r.decode_tokens) / 2.0;
+            const auto m = static_cast<double>(n);
+            if (decode_n[i] != n) {  // the same running count gives the same step
+                decode_n[i] = n;
+                decode_step[i] = costs.decodes(m, (own + (m - 1.0) * static_cast<double>(ctx)) / m);
+            }
+            const Step& d = decode_step[i];
+            const auto steps = static_cast<double>(r.decode_tokens > 0 ? r.decode_tokens - 1 : 0);
+            double end =
+                pass == 0 ? first + steps * d.t : previous[rep].decode_end(i, first, steps * d.t);
+            if (pass > 1) {
+                // Damped: where admission waits for places, long lives in one pass make sparse
+                // prefills in the next and short lives again; the mean of the two converges.
+                end = first + 0.5 * ((end - first) + (done[i] - ttft[i] - arrival));
+            }
+            change = std::max(change, std::abs(end - done[i]));
+            done[i] = end;
+            ttft[i] = first - arrival;
+            tpot[i] = steps > 0 ? (end - first) / steps : -1.0;
+            energy[i] = pre.e + steps * d.e / m;
+            busy += tau + steps * d.t / m;
+            running_sum += m;
+            run.push(end);
+            outstanding[rep].push(end + dispatch);
+        }
+        std::swap(previous, current);
+        if (pass > 0 && change <= kSettled) {
+            break;  // no completion moved by more than kSettled: close to the fixed point
+        }
+    }
     std::vector<double> tpots;
-    ttft.reserve(rq.size());
-    double e2e = 0.0;
-    double last = 0.0;
-    const double first = rq.empty() ? 0.0 : rq.front().arrival.in_seconds();
     std::uint64_t good = 0;
     std::uint64_t tokens = 0;
-    double energy = 0.0;
-    // A request's decode steps take the iteration time of the requests running when it starts
-    // (itself included), stretched by the others' prefills as in the model's TPOT.
-    const double stretch = tpot / decode(std::max<std::uint64_t>(n, 1)).t;
-    for (std::size_t i = 0; i < rq.size(); ++i) {
-        const auto& r = rq[i];
-        const double a = r.arrival.in_seconds();
-        MinHeap& h = free_at[i % c.dp];
-        double start = a + dispatch;
-        while (!h.empty() && h.top() <= start) {
-            h.pop();
+    double e2e = 0.0;
+    double last = 0.0;
+    double total_energy = 0.0;
+    const auto& q = in.spec.scheduler;
+    for (std::size_t i = 0; i < n_rq; ++i) {
+        const double arrival = rq[i].arrival.in_seconds();
+        if (tpot[i] >= 0.0) {
+            tpots.push_back(tpot[i]);
         }
-        if (h.size() >= slots) {
-            start = std::max(start, h.top());
-            h.pop();
-        }
-        const auto prompt = static_cast<double>(r.prompt_tokens);
-        const double running = static_cast<double>(std::min<std::uint64_t>(h.size() + 1, slots));
-        // Its own mid-life context, the others' at the trace's mean (attention is linear in it).
-        const double own = prompt + static_cast<double>(r.decode_tokens) / 2.0;
-        const Step dstep =
-            costs.decodes(running, (own + (running - 1.0) * static_cast<double>(ctx)) / running);
-        const double my_tpot = dstep.t * stretch;
-        const double decode_e = dstep.e / running;
-        const Step pre = costs.prefill(prompt);
-        double first_latency = pre.tokens;
-        if (c.chunked_prefill) {
-            const std::uint64_t chunk = chunk_of(n);
-            const double iters = std::ceil(prompt / static_cast<double>(chunk));
-            const Step mix = costs.mixed(std::max<std::uint64_t>(n, 1), ctx,
-                                         std::min(static_cast<double>(chunk), prompt));
-            first_latency = (iters - 1.0) * mix.t + mix.tokens;
-        } else if (!stable) {
-            first_latency = tau * prompt / ts.mean_prompt *
-                            std::max(1.0, c.max_batched_tokens / std::max(ts.mean_prompt, 1.0));
-            first_latency = std::max(first_latency, pre.tokens);
-        }
-        const double t1 = start - a + wait + first_latency;
-        const auto steps = static_cast<double>(r.decode_tokens - 1);
-        const double done = start + wait + first_latency + steps * my_tpot;
-        h.push(done);
-        ttft.push_back(t1);
-        if (r.decode_tokens > 1) {
-            tpots.push_back(my_tpot);
-        }
-        e2e += done - a;
-        last = std::max(last, done);
-        const bool ok =
-            (in.spec.scheduler.slo_ttft_s <= 0.0 || t1 <= in.spec.scheduler.slo_ttft_s) &&
-            (in.spec.scheduler.slo_tpot_s <= 0.0 || r.decode_tokens <= 1 ||
-             my_tpot <= in.spec.scheduler.slo_tpot_s);
+        const bool ok = (q.slo_ttft_s <= 0.0 || ttft[i] <= q.slo_ttft_s) &&
+                        (q.slo_tpot_s <= 0.0 || tpot[i] < 0.0 || tpot[i] <= q.slo_tpot_s);
         good += ok ? 1 : 0;
-        tokens += r.decode_tokens;
-        energy += pre.e + steps * decode_e;
+        tokens += rq[i].decode_tokens;
+        e2e += done[i] - arrival;
+        last = std::max(last, done[i]);
+        total_energy += energy[i];
     }
-    p.ttft = latency_stats(std::move(ttft));
+    const double first_arrival = rq.empty() ? 0.0 : rq.front().arrival.in_seconds();
+    p.ttft = latency_stats(std::vector<double>(ttft.begin(), ttft.end()));
     p.tpot = latency_stats(std::move(tpots));
-    p.e2e_mean_s = rq.empty() ? 0.0 : e2e / static_cast<double>(rq.size());
-    p.duration_s = last - first;
+    p.e2e_mean_s = rq.empty() ? 0.0 : e2e / static_cast<double>(n_rq);
+    p.duration_s = last - first_arrival;
     if (p.duration_s > 0) {
-        p.throughput_rps = static_cast<double>(rq.size()) / p.duration_s;
+        p.throughput_rps = static_cast<double>(n_rq) / p.duration_s;
         p.throughput_tps = static_cast<double>(tokens) / p.duration_s;
         p.goodput_rps = static_cast<double>(good) / p.duration_s;
+        p.utilization = busy / (p.duration_s * c.dp);
     }
-    p.energy_j = energy;
+    p.concurrency =
+        rq.empty()
+            ? 0
+            : static_cast<std::uint32_t>(std::llround(running_sum / static_cast<double>(n_rq)));
+    p.energy_j = total_energy;
     return p;
 }
 

@@ -32,6 +32,7 @@ SearchedPlan search_run_plan(const config::RunSpec& spec, cluster::Objective obj
     in.spec.dram.capacity_gib = archs.min_capacity_gib();
     in.cost = archs.cost_fn(0);
     in.bits = archs.arch(0).in_bit;
+    in.sram_bytes = archs.sram_bytes(0);
     in.objective = objective;
     in.microbatches = spec.cluster.microbatches;
     in.laser_mw = archs.laser_mw(0);

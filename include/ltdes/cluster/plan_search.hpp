@@ -177,6 +177,9 @@ struct PlanSearchInputs {
     ClusterSpec spec;        ///< topology, links, DRAM, overlap; spec.chips is the budget
     OpCostFn cost;           ///< the chips' op cost (every chip is costed as this one)
     std::uint32_t bits = 4;  ///< arch precision (bytes on links, DRAM footprint)
+    /// A chip's SRAM for weights, bytes: the matrices that fit stay resident after their first
+    /// use, as the chips keep them (cluster::WeightResidency; 0: every use streams them).
+    std::uint64_t sram_bytes = 0;
     Objective objective = Objective::makespan;
     std::uint32_t microbatches = 0;  ///< 0: search them; else only this many
     /// A chip's laser power, mW: with spec.static_power.enabled the energy score charges it

@@ -115,6 +115,29 @@ TEST(ServingPlanSearch, LoneRequestTtftIsTheSimulatedOne) {
     }
 }
 
+// Overload: requests arrive twice as fast as a lone one is served (gap = half the simulated
+// end-to-end time of a lone request), so the queue and TTFT grow over the trace and decode
+// steps stall behind the newcomers' prefills. The replayed queues must follow the DES: TTFT
+// and TPOT means within 25 %.
+TEST(ServingPlanSearch, OverloadQueuesAsTheDesDoes) {
+    Served s("tiny", 1, 1, 1);
+    ServingSearchInputs in = inputs(s, 1);
+    in.spec.scheduler.dispatch_latency_ns = 1.0;  // the chip's work alone sets the pace
+    const auto lone = pattern_trace(1, 1.0);
+    const ServingCandidate c{1, 1, 1, 8, 64, false};
+    const double service = simulate(c, in.spec.scheduler, lone).e2e.mean;
+    const auto requests = pattern_trace(60, service / 2.0);
+    const ServingPrediction p = predict_serving(*workload::find_preset("tiny"), requests, in, c);
+    const ServingSummary d = simulate(c, in.spec.scheduler, requests);
+    ASSERT_GT(d.ttft.p99, 3.0 * d.ttft.p50 / 2.0) << "not overloaded";
+    EXPECT_NEAR(p.ttft.mean, d.ttft.mean, 0.25 * d.ttft.mean);
+    EXPECT_NEAR(p.tpot.mean, d.tpot.mean, 0.25 * d.tpot.mean);
+    RecordProperty("ttft_predicted_simulated",
+                   std::to_string(p.ttft.mean) + " " + std::to_string(d.ttft.mean));
+    RecordProperty("tpot_predicted_simulated",
+                   std::to_string(p.tpot.mean) + " " + std::to_string(d.tpot.mean));
+}
+
 TEST(ServingPlanSearch, FixedLimitsStayFixedAndExclusionsAreCounted) {
     // tiny: 4 heads, d_ff 256, 2 layers; budget 4 chips. (tp, pp) with tp·pp ≤ 4: tp 3 divides
     // neither 4 heads nor d_ff 256: (3, 1) excluded for divisibility with its dp = 1 → 1 plan
