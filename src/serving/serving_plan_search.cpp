@@ -5,6 +5,7 @@
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/replica_picker.hpp"
 #include "ltdes/serving/serving_run.hpp"
 
 #include <fmt/format.h>
@@ -294,8 +295,6 @@ ServingPrediction predict(ReplicaCosts& costs,
         lone_prefill[i] = costs.prefill(static_cast<double>(rq[i].prompt_tokens));
     }
     const double dispatch = in.spec.scheduler.dispatch_latency_ns * 1e-9;
-    const bool least_outstanding =
-        in.spec.scheduler.router == cluster::RouterPolicy::least_outstanding;
     using MinHeap = std::priority_queue<double, std::vector<double>, std::greater<>>;
     std::vector<PrefillIntervals> previous(c.dp);
     std::vector<PrefillIntervals> current(c.dp);
@@ -319,24 +318,20 @@ ServingPrediction predict(ReplicaCosts& costs,
         std::vector<double> admitted(c.dp, -std::numeric_limits<double>::infinity());
         std::vector<MinHeap> running(c.dp);      // completions of the admitted requests
         std::vector<MinHeap> outstanding(c.dp);  // completion notices the router awaits
+        ReplicaPicker picker(static_cast<std::uint32_t>(c.dp), in.spec.scheduler.router);
         busy = 0.0;
         running_sum = 0.0;
         double change = 0.0;  // largest move of a completion since the previous pass, s
         for (std::size_t i = 0; i < n_rq; ++i) {
             const auto& r = rq[i];
             const double arrival = r.arrival.in_seconds();
-            std::uint32_t rep = static_cast<std::uint32_t>(i % c.dp);
-            if (least_outstanding && c.dp > 1) {
-                for (std::uint32_t k = 0; k < c.dp; ++k) {
-                    while (!outstanding[k].empty() && outstanding[k].top() <= arrival) {
-                        outstanding[k].pop();
-                    }
-                    if (outstanding[k].size() < outstanding[rep].size() ||
-                        (k < rep && outstanding[k].size() == outstanding[rep].size())) {
-                        rep = k;
-                    }
+            for (std::uint32_t k = 0; k < c.dp; ++k) {
+                while (!outstanding[k].empty() && outstanding[k].top() <= arrival) {
+                    outstanding[k].pop();
+                    picker.complete(k);
                 }
             }
+            const std::uint32_t rep = picker.pick();  // the router's own rule, ties included
             // Admission, first come first served, when one of the `cap` places is free.
             double s = std::max(arrival + dispatch, admitted[rep]);
             MinHeap& run = running[rep];
