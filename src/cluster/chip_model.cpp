@@ -559,10 +559,11 @@ void ChipModel::moe_job_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoi
     totals_.cores_work += t.duration;
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
-    const workload::Op& op = running_job_.op;
+    const MoeJob job = std::exchange(running_job_, MoeJob{});
+    const workload::Op& op = job.op;
     if (keep_records_ || keep_layers_) {
-        stats::TimelineRow rec = make_record(op, running_job_.name_id, mb, started_at_[ri], now,
-                                             cluster::resource_of(op.kind));
+        stats::TimelineRow rec =
+            make_record(op, job.name_id, mb, started_at_[ri], now, cluster::resource_of(op.kind));
         rec.m = op.m;
         rec.n = op.n;
         rec.k = op.k;

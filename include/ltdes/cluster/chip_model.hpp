@@ -309,6 +309,12 @@ private:
                   SimTime now,
                   std::vector<Outgoing>& out);
 
+    /// Checkpoints of the MoE exchange (chip_model_checkpoint.cpp).
+    void save_moe(des::StateWriter& out) const;
+    void restore_moe(des::StateReader& in);
+    static void save_moe_job(des::StateWriter& out, const MoeJob& job);
+    MoeJob restore_moe_job(des::StateReader& in) const;
+
     std::uint64_t bytes_of(std::uint64_t elements) const { return (elements * bits_ + 7) / 8; }
 
     std::uint32_t chip_;
@@ -348,7 +354,7 @@ private:
     std::vector<MoeRole> moe_role_;              ///< per entry; empty unless ep > 1
     std::vector<std::uint32_t> moe_combine_of_;  ///< per router entry: its combine entry
     std::map<std::pair<std::uint32_t, std::uint32_t>, MoeLayer> moe_layers_;
-    MoeJob running_job_;  ///< the expert job on the cores
+    MoeJob running_job_;  ///< the expert job on the cores (empty name: none)
     std::uint64_t completed_ = 0;
     ChipTotals totals_;
     std::vector<stats::TimelineRow> records_;
