@@ -22,6 +22,8 @@ struct SavedMoeLayer {
     std::uint32_t dispatch_in = 0;
     std::uint32_t combine_in = 0;
     std::uint32_t jobs_left = 0;
+    std::uint32_t reduces_left = 0;
+    std::uint32_t pad32 = 0;
     std::uint8_t routed = 0;
     std::uint8_t started = 0;
     std::uint8_t experts_done = 0;
@@ -39,7 +41,9 @@ struct SavedJobOp {
     workload::Phase phase = workload::Phase::encoder;
     workload::OpKind kind = workload::OpKind::gemm;
     workload::BmmRole role = workload::BmmRole::none;
-    std::uint8_t pad = 0;
+    std::uint8_t reduce_after = 0;
+    std::uint32_t slot = 0;
+    std::uint32_t pad = 0;
 };
 
 /// Pairs as plain bytes (std::pair is not trivially copyable).
@@ -59,7 +63,8 @@ static_assert(std::is_trivially_copyable_v<ChipTotals>);
 void ChipModel::save_moe_job(des::StateWriter& out, const MoeJob& job) {
     const workload::Op& op = job.op;
     out.put(SavedJobOp{op.id, op.m, op.n, op.k, op.count, op.bytes, op.step, op.layer, job.name_id,
-                       op.phase, op.kind, op.role, 0});
+                       op.phase, op.kind, op.role,
+                       static_cast<std::uint8_t>(job.reduce_after ? 1 : 0), job.slot, 0});
     out.put_bytes(op.name);
 }
 
@@ -71,9 +76,12 @@ ChipModel::MoeJob ChipModel::restore_moe_job(des::StateReader& in) const {
                  program_->expert_name_id(job.op.name) == s.name_id &&
                  static_cast<std::size_t>(s.phase) < workload::kPhaseNames.size() &&
                  static_cast<std::size_t>(s.kind) < workload::kOpKindNames.size() &&
-                 static_cast<std::size_t>(s.role) < workload::kBmmRoleNames.size(),
+                 static_cast<std::size_t>(s.role) < workload::kBmmRoleNames.size() &&
+                 s.reduce_after <= 1 && s.slot < plan_.model().n_experts,
              fmt::format("chip {}: an expert job out of range", chip_));
     job.name_id = s.name_id;
+    job.slot = s.slot;
+    job.reduce_after = s.reduce_after == 1;
     job.op.id = s.id;
     job.op.m = s.m;
     job.op.n = s.n;
@@ -91,11 +99,11 @@ ChipModel::MoeJob ChipModel::restore_moe_job(des::StateReader& in) const {
 void ChipModel::save_moe(des::StateWriter& out) const {
     out.put(static_cast<std::uint64_t>(moe_layers_.size()));
     for (const auto& [key, layer] : moe_layers_) {  // std::map: a stable order
-        out.put(SavedMoeLayer{key.first, key.second, layer.dispatch_in, layer.combine_in,
-                              layer.jobs_left, static_cast<std::uint8_t>(layer.routed ? 1 : 0),
-                              static_cast<std::uint8_t>(layer.started ? 1 : 0),
-                              static_cast<std::uint8_t>(layer.experts_done ? 1 : 0), 0,
-                              layer.exchange.dropped});
+        out.put(SavedMoeLayer{
+            key.first, key.second, layer.dispatch_in, layer.combine_in, layer.jobs_left,
+            layer.reduces_left, 0, static_cast<std::uint8_t>(layer.routed ? 1 : 0),
+            static_cast<std::uint8_t>(layer.started ? 1 : 0),
+            static_cast<std::uint8_t>(layer.experts_done ? 1 : 0), 0, layer.exchange.dropped});
         out.put_vector(layer.exchange.send_picks);
         out.put_vector(layer.exchange.recv_picks);
         out.put_vector(layer.exchange.expert_rows);
@@ -133,6 +141,7 @@ void ChipModel::restore_moe(des::StateReader& in) {
         layer.dispatch_in = s.dispatch_in;
         layer.combine_in = s.combine_in;
         layer.jobs_left = s.jobs_left;
+        layer.reduces_left = s.reduces_left;
         layer.routed = s.routed == 1;
         layer.started = s.started == 1;
         layer.experts_done = s.experts_done == 1;
@@ -232,11 +241,22 @@ void ChipModel::restore(des::StateReader& in) {
     net_.restore(in);
     active_.clear();
     schedules_.clear();  // a cache of schedule views, rebuilt on use
-    for (const std::uint64_t key : in.get_vector<std::uint64_t>(state_.size())) {
-        in.check(key < state_.size(), fmt::format("chip {}: collective out of range", chip_));
-        const auto entry = static_cast<std::uint32_t>(key % entries_);
-        const auto mb = static_cast<std::uint32_t>(key / entries_);
-        progress_of(entry, mb).restore(in);
+    for (const std::uint64_t key : in.get_vector<std::uint64_t>(std::uint64_t{1} << 40)) {
+        // Expert all-reduces (ep with tp > 1) carry their slot + 1 above kExpertKeyShift.
+        const std::uint64_t slot = key >> kExpertKeyShift;
+        const std::uint64_t base = key & ((std::uint64_t{1} << kExpertKeyShift) - 1);
+        in.check(base < state_.size() && slot <= plan_.model().n_experts / plan_.ep() &&
+                     (slot == 0 ||
+                      (!moe_role_.empty() && moe_role_[base % entries_] == MoeRole::router)),
+                 fmt::format("chip {}: collective out of range", chip_));
+        const auto entry = static_cast<std::uint32_t>(base % entries_);
+        const auto mb = static_cast<std::uint32_t>(base / entries_);
+        if (slot == 0) {
+            progress_of(entry, mb).restore(in);
+        } else {
+            // Sized by the layer's routing (a pure function; the MoE layers come later).
+            expert_progress(entry, mb, static_cast<std::uint32_t>(slot - 1)).restore(in);
+        }
     }
     dram_channel_ = in.get<DramChannel>();
     const auto loaded = in.get_vector<std::uint8_t>(weight_loaded_.size());
