@@ -133,11 +133,6 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
         planned.config_note = sim::search_config_comment(searched->result);
     }
     const cluster::Plan& plan = planned.plan;
-    if (checkpoint.any() && plan.ep() > 1) {
-        throw UsageError(
-            "--checkpoint/--restart: a run with expert parallelism (ep > 1) cannot be "
-            "checkpointed yet");
-    }
     const sim::ChipArchs archs(spec.cluster, spec.opt, plan.chips());
     const std::uint32_t bits = archs.arch(0).in_bit;
     if (root && planned.input.spec.bits != bits) {

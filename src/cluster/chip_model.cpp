@@ -302,13 +302,43 @@ CollectiveProgress& ChipModel::progress_of(std::uint32_t entry, std::uint32_t mb
     if (it != active_.end()) {
         return it->second;
     }
-    const std::uint64_t total = bytes_of(shard(entry, mb).all_reduce_elements);
-    auto view = schedules_.find(total);
+    return progress_at(key, bytes_of(shard(entry, mb).all_reduce_elements));
+}
+
+CollectiveProgress& ChipModel::progress_at(std::size_t key, std::uint64_t bytes) {
+    const auto it = active_.find(key);
+    if (it != active_.end()) {
+        return it->second;
+    }
+    auto view = schedules_.find(bytes);
     if (view == schedules_.end()) {
-        const auto schedule = all_reduce_schedule(topology_, collective_, total, plan_.tp());
-        view = schedules_.emplace(total, MemberSchedule(schedule, coord_.tp)).first;
+        const auto schedule = all_reduce_schedule(topology_, collective_, bytes, plan_.tp());
+        view = schedules_.emplace(bytes, MemberSchedule(schedule, coord_.tp)).first;
     }
     return active_.emplace(key, CollectiveProgress(view->second)).first->second;
+}
+
+void ChipModel::send_chunks(CollectiveProgress& progress,
+                            std::uint32_t entry,
+                            std::uint32_t mb,
+                            std::uint32_t expert,
+                            SimTime now,
+                            std::vector<Outgoing>& out) {
+    std::vector<CollectiveMessage> sends;
+    progress.take_sendable(sends);
+    const std::uint32_t p = plan_.tp();
+    for (const CollectiveMessage& m : sends) {
+        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, m.dst});
+        ReduceChunkMsg msg{m.bytes, entry, mb, m.step, chip_, m.lane, dst, 0, expert};
+        if (bus_) {
+            const std::uint32_t readers = m.all_readers ? p - 1 : 1;
+            out.push_back(Outgoing{plan_.chips(), bus_transfer(m.bytes, readers, now),
+                                   BusChunkMsg{msg, dst, m.all_readers ? 1U : 0U}});
+        } else {
+            LTDES_ASSERT(!m.all_readers, "a broadcast off the bus");
+            transfer(dst, m.bytes, msg, now, out);
+        }
+    }
 }
 
 void ChipModel::try_send_chunks(std::uint32_t entry,
@@ -319,23 +349,9 @@ void ChipModel::try_send_chunks(std::uint32_t entry,
     if (state_[index(entry, mb)].computed) {
         progress.set_ready();
     }
-    std::vector<CollectiveMessage> sends;
-    progress.take_sendable(sends);
     xfer_entry_ = entry;
     xfer_mb_ = mb;
-    const std::uint32_t p = plan_.tp();
-    for (const CollectiveMessage& m : sends) {
-        const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, m.dst});
-        ReduceChunkMsg msg{m.bytes, entry, mb, m.step, chip_, m.lane, dst, 0, 0};
-        if (bus_) {
-            const std::uint32_t readers = m.all_readers ? p - 1 : 1;
-            out.push_back(Outgoing{plan_.chips(), bus_transfer(m.bytes, readers, now),
-                                   BusChunkMsg{msg, dst, m.all_readers ? 1U : 0U}});
-        } else {
-            LTDES_ASSERT(!m.all_readers, "a broadcast off the bus");
-            transfer(dst, m.bytes, msg, now, out);
-        }
-    }
+    send_chunks(progress, entry, mb, 0, now, out);
     if (progress.done()) {
         active_.erase(index(entry, mb));
         ++totals_.all_reduces_completed;
@@ -348,6 +364,11 @@ void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vecto
         return;
     }
     totals_.bytes_received += m.bytes;
+    if (m.expert != 0) {
+        expert_progress(m.entry, m.microbatch, m.expert - 1).on_receive(m.lane, m.step);
+        moe_reduce(m.entry, m.microbatch, m.expert - 1, false, now, out);
+        return;
+    }
     progress_of(m.entry, m.microbatch).on_receive(m.lane, m.step);
     try_send_chunks(m.entry, m.microbatch, now, out);
 }
@@ -528,18 +549,22 @@ void ChipModel::moe_try_compute(std::uint32_t entry,
             op.id = router.id;  // a job's /timeline rows name the router it follows
             op.deps.clear();
             const std::uint32_t name_id = program_->expert_name_id(op.name);
-            layer.jobs.push_back(MoeJob{std::move(op), name_id});
+            bool reduce_after = false;
+            if (plan_.tp() > 1) {
+                // Each expert is tensor-sliced over the tensor group like a dense FFN (its
+                // columns; ffn2 leaves partial sums that the group all-reduces).
+                const OpShard s = shard_op(op, plan_, chip_, plan_.workload().batch);
+                op = apply_shard(op, s);
+                reduce_after = s.all_reduce_after;
+                layer.reduces_left += reduce_after ? 1U : 0U;
+            }
+            layer.jobs.push_back(
+                MoeJob{std::move(op), name_id, static_cast<std::uint32_t>(i), reduce_after});
         }
     }
     layer.jobs_left = static_cast<std::uint32_t>(layer.jobs.size());
     if (layer.jobs_left == 0) {
-        layer.experts_done = true;
-        for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
-            if (lane != me) {
-                moe_send(entry, mb, lane, layer.exchange.recv_picks[lane], true, now, out);
-            }
-        }
-        moe_try_finish(entry, mb, now, out);
+        moe_experts_done(entry, mb, now, out);
         return;
     }
     // One chain after another on the cores, in the chain's order (its dependency order).
@@ -559,10 +584,11 @@ void ChipModel::moe_job_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoi
     totals_.cores_work += t.duration;
     totals_.energy += t.energy;
     totals_.last_end = std::max(totals_.last_end, now);
-    const workload::Op& op = running_job_.op;
+    const MoeJob job = std::exchange(running_job_, MoeJob{});
+    const workload::Op& op = job.op;
     if (keep_records_ || keep_layers_) {
-        stats::TimelineRow rec = make_record(op, running_job_.name_id, mb, started_at_[ri], now,
-                                             cluster::resource_of(op.kind));
+        stats::TimelineRow rec =
+            make_record(op, job.name_id, mb, started_at_[ri], now, cluster::resource_of(op.kind));
         rec.m = op.m;
         rec.n = op.n;
         rec.k = op.k;
@@ -570,17 +596,73 @@ void ChipModel::moe_job_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoi
         emit(rec);
     }
     MoeLayer& layer = moe_layers_.at({m.entry, mb});
-    if (--layer.jobs_left > 0) {
+    --layer.jobs_left;
+    if (job.reduce_after) {
+        moe_reduce(m.entry, mb, job.slot, true, now, out);  // may finish the layer's experts
         return;
     }
+    if (layer.jobs_left == 0 && layer.reduces_left == 0) {
+        moe_experts_done(m.entry, mb, now, out);
+    }
+}
+
+CollectiveProgress& ChipModel::expert_progress(std::uint32_t entry,
+                                               std::uint32_t mb,
+                                               std::uint32_t slot) {
+    const std::size_t key = expert_key(entry, mb, slot);
+    const auto it = active_.find(key);
+    if (it != active_.end()) {
+        return it->second;
+    }
+    // A member's chunk may come before this chip has routed the layer: the routing is a pure
+    // function of the plan, the same on every tensor rank of the lane.
+    const auto layer = moe_layers_.find({entry, mb});
+    const std::uint64_t rows =
+        layer != moe_layers_.end() && layer->second.routed
+            ? layer->second.exchange.expert_rows.at(slot)
+            : moe_exchange(plan_, moe_, chip_, program_->entries()[entry].op, mb)
+                  .expert_rows.at(slot);
+    return progress_at(key, bytes_of(rows * plan_.model().d_model));
+}
+
+void ChipModel::moe_reduce(std::uint32_t entry,
+                           std::uint32_t mb,
+                           std::uint32_t slot,
+                           bool ready,
+                           SimTime now,
+                           std::vector<Outgoing>& out) {
+    CollectiveProgress& progress = expert_progress(entry, mb, slot);
+    if (ready) {
+        progress.set_ready();
+    }
+    // The tensor group's all-reduce traffic of a MoE layer shows under its moe_combine.
+    xfer_entry_ = moe_combine_of_[entry];
+    xfer_mb_ = mb;
+    send_chunks(progress, entry, mb, slot + 1, now, out);
+    if (!progress.done()) {
+        return;
+    }
+    active_.erase(expert_key(entry, mb, slot));
+    ++totals_.all_reduces_completed;
+    MoeLayer& layer = moe_layers_.at({entry, mb});
+    if (--layer.reduces_left == 0 && layer.jobs_left == 0) {
+        moe_experts_done(entry, mb, now, out);
+    }
+}
+
+void ChipModel::moe_experts_done(std::uint32_t entry,
+                                 std::uint32_t mb,
+                                 SimTime now,
+                                 std::vector<Outgoing>& out) {
+    MoeLayer& layer = moe_layers_.at({entry, mb});
     layer.experts_done = true;
     const std::uint32_t me = ep_lane(plan_, chip_);
     for (std::uint32_t lane = 0; lane < plan_.ep(); ++lane) {
         if (lane != me) {
-            moe_send(m.entry, mb, lane, layer.exchange.recv_picks[lane], true, now, out);
+            moe_send(entry, mb, lane, layer.exchange.recv_picks[lane], true, now, out);
         }
     }
-    moe_try_finish(m.entry, mb, now, out);
+    moe_try_finish(entry, mb, now, out);
 }
 
 void ChipModel::moe_try_finish(std::uint32_t entry,

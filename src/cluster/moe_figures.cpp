@@ -10,9 +10,12 @@ namespace ltdes::cluster {
 MoeFigures moe_figures(const Plan& plan, std::span<const ChipTotals> chips) {
     MoeFigures f;
     for (std::uint32_t c = 0; c < chips.size(); ++c) {
-        f.expert_rows += chips[c].moe_expert_rows;
-        f.picks_dropped += chips[c].moe_picks_dropped;
         f.bytes_sent += chips[c].moe_bytes_sent;
+        if (plan.coord(c).tp == 0) {
+            // Every tensor rank computes a slice of the same picks: count them once.
+            f.expert_rows += chips[c].moe_expert_rows;
+            f.picks_dropped += chips[c].moe_picks_dropped;
+        }
         if (ep_lane(plan, c) != 0) {
             continue;
         }

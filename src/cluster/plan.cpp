@@ -124,9 +124,6 @@ void Plan::check_expert_parallel(const ClusterSpec& spec, std::string_view where
     if (dp_ % ep_ != 0) {
         fail(fmt::format("must divide dp = {} (expert groups are ep replicas)", dp_));
     }
-    if (tp_ > 1) {
-        fail("expert groups with tensor parallelism (tp > 1) are not modelled; use tp = 1");
-    }
     if (spec.topology == TopologyKind::bus) {
         fail("the all-to-all needs point-to-point links, not the bus");
     }

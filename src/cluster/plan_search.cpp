@@ -540,9 +540,10 @@ private:
             }
             const CostTable& t = table(c.tp, r, closed, c.ep);
             const StageSummary& st = summary(c.tp, r, closed, c.pp, c.ep);
+            // All-to-all: this replica's share of its group, for each of its tensor ranks.
             double one = c.tp * (t.op_energy_pj - st.later_passes_saved_pj) +
                          (c.tp > 1 ? t.all_reduce_energy_pj : 0.0) +
-                         t.all_to_all_energy_pj / c.ep;  // this replica's share of its group
+                         c.tp * t.all_to_all_energy_pj / c.ep;
             const double core_ps =
                 static_cast<double>(t.core_ps - st.later_passes_saved_core_ps) * times -
                 static_cast<double>(st.first_pass_saved_core_ps) * (times - firsts);
@@ -642,15 +643,22 @@ private:
         std::vector<ShapeCost> costs(shapes.size());
         for (std::size_t i = 0; i < shapes.size(); ++i) {
             const Op& op = shapes[i];
-            const OpShard s = shard_op(op, plan, 0, r);
+            OpShard s = shard_op(op, plan, 0, r);
             ShapeCost& c = costs[i];
             if (!s.runs) {
                 continue;
             }
-            const OpTiming timing = in_.cost(apply_shard(op, s));
+            Op sharded = apply_shard(op, s);
+            const bool expert_job = ep > 1 && is_expert_op_name(op.name);
+            if (expert_job && !place_expert(op, r, ep, plan, sharded, s)) {
+                continue;  // another lane's expert: nothing on lane 0
+            }
+            const OpTiming timing = in_.cost(sharded);
             c.timing = timing;
-            c.warm = resident_use(timing);
-            c.resident_bytes = op.kind == OpKind::gemm ? weight_bytes(s.n, s.k, in_.bits) : 0;
+            // Expert jobs stream their weights at every use; other weights may stay in SRAM.
+            c.warm = expert_job ? timing : resident_use(timing);
+            c.resident_bytes =
+                !expert_job && op.kind == OpKind::gemm ? weight_bytes(s.n, s.k, in_.bits) : 0;
             c.duration_ps = timing.duration.in_ps();
             c.energy_pj = timing.energy.total();
             c.dram = resource_of(op.kind) == stats::Resource::dram;
@@ -672,7 +680,7 @@ private:
                               ? std::uint64_t{4} * r
                               : bytes_of(s.m * s.n * s.count);
             if (ep > 1) {
-                place_experts(op, s, r, ep, c);
+                place_exchange(op, s, r, ep, c);
             }
         }
 
@@ -764,28 +772,33 @@ private:
     /// Expert parallelism, lane 0 of a group of `ep` replicas of micro-batches of r requests,
     /// routing assumed balanced (docs/plan-search.md): an expert op of the lane's experts
     /// (e mod ep = 0) computes the group's rows, ceil(rows · r · ep / batch) of the trace's rows
-    /// for the whole batch; the other experts' ops cost nothing here; the router's output and
-    /// the combine's input wait for an all-to-all of the lane's picks for each other lane.
-    void place_experts(
-        const Op& op, const OpShard& s, std::uint32_t r, std::uint32_t ep, ShapeCost& c) {
+    /// for the whole batch, tensor-sliced over tp as the chips do (`sharded`, and `s` for its
+    /// all-reduce); false for the other experts' ops, which cost nothing here.
+    bool place_expert(const Op& op,
+                      std::uint32_t r,
+                      std::uint32_t ep,
+                      const Plan& plan,
+                      Op& sharded,
+                      OpShard& s) const {
         const WorkloadSpec& w = profile_.workload();
-        if (is_expert_op_name(op.name)) {
-            const auto dot = op.name.rfind(".e");
-            const auto expert = static_cast<std::uint32_t>(std::stoul(op.name.substr(dot + 2)));
-            if (expert % ep != 0) {
-                c = ShapeCost{};
-                return;
-            }
-            Op e = op;
-            e.m = (op.m * r * ep + w.batch - 1) / w.batch;
-            const OpTiming timing = in_.cost(e);
-            c.timing = timing;
-            c.warm = timing;  // expert jobs stream their weights at every use
-            c.resident_bytes = 0;
-            c.duration_ps = timing.duration.in_ps();
-            c.energy_pj = timing.energy.total();
-            return;
+        const auto dot = op.name.rfind(".e");
+        const auto expert = static_cast<std::uint32_t>(std::stoul(op.name.substr(dot + 2)));
+        if (expert % ep != 0) {
+            return false;
         }
+        sharded = op;
+        sharded.m = (op.m * r * ep + w.batch - 1) / w.batch;
+        if (plan.tp() > 1) {
+            s = shard_op(sharded, plan, 0, w.batch);  // the whole batch: tensor slicing only
+            sharded = apply_shard(sharded, s);
+        }
+        return true;
+    }
+
+    /// Expert parallelism: the router's output and the combine's input wait for an all-to-all
+    /// of the lane's picks for each other lane (every tensor rank sends its whole rows).
+    void place_exchange(
+        const Op& op, const OpShard& s, std::uint32_t r, std::uint32_t ep, ShapeCost& c) {
         const bool router = op.kind == OpKind::router;
         if (!router && op.name != "moe_combine") {
             return;
@@ -1247,10 +1260,9 @@ PlanSearchResult search_plans(const TraceProfile& profile, const PlanSearchInput
                                         in.spec.bcast.max_readers));
                     continue;
                 }
-                // Expert parallelism where the model has experts (docs/cluster.md limits: tp 1,
+                // Expert parallelism where the model has experts (docs/cluster.md limits:
                 // point-to-point links; ep divides the experts and dp).
-                const bool ep_capable =
-                    m.n_experts > 1 && tp == 1 && in.spec.topology != TopologyKind::bus;
+                const bool ep_capable = m.n_experts > 1 && in.spec.topology != TopologyKind::bus;
                 for (std::uint32_t ep = 1; ep <= (ep_capable ? dp : 1U); ++ep) {
                     if (dp % ep != 0 || m.n_experts % ep != 0) {
                         continue;

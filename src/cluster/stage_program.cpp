@@ -34,6 +34,13 @@ std::uint32_t StageProgram::expert_name_id(std::string_view name) const {
     return it->second;
 }
 
+bool StageProgram::knows_expert_name(std::string_view name) const {
+    const auto it = std::lower_bound(expert_names_.begin(), expert_names_.end(), name,
+                                     [](const std::pair<std::string, std::uint32_t>& p,
+                                        std::string_view n) { return p.first < n; });
+    return it != expert_names_.end() && it->first == name;
+}
+
 ProgramBuilder::ProgramBuilder(const Plan& plan) : plan_(plan), stages_(plan.pp()) {}
 
 void ProgramBuilder::intern_expert_names() {

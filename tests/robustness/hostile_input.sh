@@ -168,6 +168,11 @@ arch_complex_key) printf 'core:\n  ? {a: 1}\n  : 2\n' >a.yaml
     expect "a.yaml:2: key 'core': expected a plain key name" -- \
         --trace "$trace" --arch a.yaml --out "$out" ;;
 # ---- more chips than the documented maximum (2^20): refused before anything is built ----------
+serving_ep) "$ltdes" trace gen --hf-config "$src/tests/data/hf/tiny-moe.json" --requests 4 \
+        --arrivals poisson:1000 --prompt uniform:4:8 --decode uniform:1:4 -o req.trace ||
+        exit 1
+    expect "plan: ep = 2: expert parallelism covers static traces" -- \
+        run --trace req.trace --dp 2 --ep 2 --out "$out" ;;
 chips_over_limit_cli) expect "1048577 chips is more than 1048576" -- \
         --trace "$trace" --dp 1048577 --out "$out" ;;
 chips_over_limit_yaml) printf 'chips: 1048577\nplan: {tp: 1, pp: 1, dp: 1048577}\n' >c.yaml

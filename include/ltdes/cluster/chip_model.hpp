@@ -64,7 +64,9 @@ struct ReduceChunkMsg {
     std::uint32_t lane = 0;
     std::uint32_t final_dst = 0;
     std::uint32_t ported = 0;
-    std::uint32_t pad = 0;
+    /// 0: the all-reduce of op `entry`; s + 1: under ep with tp > 1, the all-reduce of the
+    /// outputs of expert slot s of the MoE layer whose router is `entry`.
+    std::uint32_t expert = 0;
 };
 
 /// To the bus LP: deliver `inner` to chip `dst` after the bus-to-reader leg.
@@ -255,6 +257,16 @@ private:
     void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
     /// The all-reduce progress of (entry, mb), created on first use.
     CollectiveProgress& progress_of(std::uint32_t entry, std::uint32_t mb);
+    /// The progress under `key` in active_, created for an all-reduce of `bytes` on first use.
+    CollectiveProgress& progress_at(std::size_t key, std::uint64_t bytes);
+    /// Sends what `progress` (the all-reduce of (entry, mb), `expert` as ReduceChunkMsg) may
+    /// send now.
+    void send_chunks(CollectiveProgress& progress,
+                     std::uint32_t entry,
+                     std::uint32_t mb,
+                     std::uint32_t expert,
+                     SimTime now,
+                     std::vector<Outgoing>& out);
     /// Passes a message for another chip on, or holds it until the receive port has taken it
     /// in; true when the message is not (yet) for this chip's model.
     template <typename Msg>
@@ -272,8 +284,10 @@ private:
     enum class MoeRole : std::uint8_t { none, router, expert, combine };
 
     struct MoeJob {
-        workload::Op op;
+        workload::Op op;  ///< tensor-sliced when tp > 1
         std::uint32_t name_id = 0;
+        std::uint32_t slot = 0;     ///< the expert's index among this chip's experts
+        bool reduce_after = false;  ///< tp > 1 and the op leaves partial sums (ffn2)
     };
 
     struct MoeLayer {
@@ -284,7 +298,8 @@ private:
         std::uint32_t dispatch_in = 0;  ///< dispatch messages received
         std::uint32_t combine_in = 0;   ///< combine messages received
         std::uint32_t jobs_left = 0;
-        std::deque<MoeJob> jobs;  ///< not yet started, in chain order
+        std::uint32_t reduces_left = 0;  ///< tp > 1: expert all-reduces not yet complete
+        std::deque<MoeJob> jobs;         ///< not yet started, in chain order
     };
 
     /// Ready-queue micro-batch flag of an expert job of (router entry, micro-batch).
@@ -296,6 +311,26 @@ private:
                          SimTime now,
                          std::vector<Outgoing>& out);
     void moe_job_done(const OpDoneMsg& m, SimTime now, std::vector<Outgoing>& out);
+    /// tp > 1: the all-reduce of expert slot `slot`'s outputs over the tensor group; `ready`
+    /// once this chip's ffn2 of that expert is done. Its key in active_ is expert_key().
+    void moe_reduce(std::uint32_t entry,
+                    std::uint32_t mb,
+                    std::uint32_t slot,
+                    bool ready,
+                    SimTime now,
+                    std::vector<Outgoing>& out);
+    CollectiveProgress& expert_progress(std::uint32_t entry, std::uint32_t mb, std::uint32_t slot);
+
+    std::size_t expert_key(std::uint32_t entry, std::uint32_t mb, std::uint32_t slot) const {
+        return index(entry, mb) + (std::size_t{slot + 1} << kExpertKeyShift);
+    }
+
+    static constexpr unsigned kExpertKeyShift = 44;
+    /// The experts of (entry, mb) are computed (and reduced): sends the combine.
+    void moe_experts_done(std::uint32_t entry,
+                          std::uint32_t mb,
+                          SimTime now,
+                          std::vector<Outgoing>& out);
     void moe_try_finish(std::uint32_t entry,
                         std::uint32_t mb,
                         SimTime now,
@@ -308,6 +343,12 @@ private:
                   bool combine,
                   SimTime now,
                   std::vector<Outgoing>& out);
+
+    /// Checkpoints of the MoE exchange (chip_model_checkpoint.cpp).
+    void save_moe(des::StateWriter& out) const;
+    void restore_moe(des::StateReader& in);
+    static void save_moe_job(des::StateWriter& out, const MoeJob& job);
+    MoeJob restore_moe_job(des::StateReader& in) const;
 
     std::uint64_t bytes_of(std::uint64_t elements) const { return (elements * bits_ + 7) / 8; }
 
@@ -348,7 +389,7 @@ private:
     std::vector<MoeRole> moe_role_;              ///< per entry; empty unless ep > 1
     std::vector<std::uint32_t> moe_combine_of_;  ///< per router entry: its combine entry
     std::map<std::pair<std::uint32_t, std::uint32_t>, MoeLayer> moe_layers_;
-    MoeJob running_job_;  ///< the expert job on the cores
+    MoeJob running_job_;  ///< the expert job on the cores (empty name: none)
     std::uint64_t completed_ = 0;
     ChipTotals totals_;
     std::vector<stats::TimelineRow> records_;

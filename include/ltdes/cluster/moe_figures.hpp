@@ -12,8 +12,8 @@
 namespace ltdes::cluster {
 
 struct MoeFigures {
-    std::uint64_t expert_rows = 0;    ///< token picks computed by experts, all chips
-    std::uint64_t picks_dropped = 0;  ///< picks over capacity, all chips
+    std::uint64_t expert_rows = 0;    ///< token picks computed by experts (tensor rank 0s)
+    std::uint64_t picks_dropped = 0;  ///< picks over capacity (tensor rank 0s)
     std::uint64_t bytes_sent = 0;     ///< dispatch + combine bytes, all chips
     /// The worst expert group (ep chips of one stage): max / mean of its chips' expert rows
     /// (1 = perfectly balanced; 1 when a group computed nothing).

@@ -53,6 +53,9 @@ public:
     /// run although the trace has no such op (the builder interns every expert's chain).
     std::uint32_t expert_name_id(std::string_view name) const;
 
+    /// True when expert_name_id(name) knows `name` (a restored snapshot is checked with it).
+    bool knows_expert_name(std::string_view name) const;
+
 private:
     friend class ProgramBuilder;
 

@@ -168,10 +168,9 @@ TEST(ExpertParallel, PlanChecks) {
     EXPECT_THROW(Plan(ep_spec(8, 3), moe_model(), w), ConfigError);      // 3 ∤ 4 experts
     EXPECT_THROW(Plan(ep_spec(8, 8), moe_model(), w), ConfigError);      // 8 ∤ 4 experts
     EXPECT_THROW(Plan(ep_spec(8, 2), testing::gpt2(), w), ConfigError);  // no experts
-    ClusterSpec tp = ep_spec(4, 2);
-    tp.plan.tp = 2;
-    tp.chips = 8;
-    EXPECT_THROW(Plan(tp, moe_model(), w), ConfigError);  // tp > 1 with ep
+    ClusterSpec bus = ep_spec(4, 2);
+    bus.topology = TopologyKind::bus;
+    EXPECT_THROW(Plan(bus, moe_model(), w), ConfigError);  // the all-to-all needs links
     EXPECT_THROW(Plan(ep_spec(8, 2), moe_model(), workload::WorkloadSpec{4, 3, 0, 4}),
                  ConfigError);  // a replica without requests
     EXPECT_NO_THROW(Plan(ep_spec(8, 4), moe_model(), w));

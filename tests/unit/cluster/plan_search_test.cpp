@@ -392,7 +392,7 @@ TEST(PlanSearch, ExpertParallelScoreMatchesTheDes) {
     EXPECT_NE(dense.makespan_s, r.makespan_s);
 }
 
-// The search enumerates ep for a model with experts (ep divides dp and the experts, tp = 1)
+// The search enumerates ep for a model with experts (ep divides dp and the experts, any tp)
 // and ranks those plans consistently with the DES (round-robin routing, as the score assumes).
 TEST(PlanSearch, EnumeratesExpertParallelismAndRanksItLikeTheDes) {
     const workload::ModelShape m = small_moe();
@@ -404,14 +404,17 @@ TEST(PlanSearch, EnumeratesExpertParallelismAndRanksItLikeTheDes) {
     std::vector<std::uint32_t> eps;
     std::vector<double> predicted;
     std::vector<double> simulated;
+    bool tp_with_ep = false;
     for (const ScoredPlan& s : r.ranked) {
         eps.push_back(s.plan.ep);
-        EXPECT_TRUE(s.plan.ep == 1 || (s.plan.tp == 1 && s.plan.dp % s.plan.ep == 0));
+        EXPECT_TRUE(s.plan.ep == 1 || s.plan.dp % s.plan.ep == 0);
+        tp_with_ep = tp_with_ep || (s.plan.ep > 1 && s.plan.tp > 1);
         predicted.push_back(s.prediction.makespan_s);
         simulated.push_back(simulate(m, w, in, s.plan).in_seconds());
     }
     EXPECT_NE(std::find(eps.begin(), eps.end(), 2U), eps.end());
     EXPECT_NE(std::find(eps.begin(), eps.end(), 4U), eps.end());
+    EXPECT_TRUE(tp_with_ep);  // tp 2 × dp 2, ep 2: experts tensor-sliced inside the group
     EXPECT_NE(format_search_csv(r).find(",ep\n"), std::string::npos);
     const double rho = spearman(predicted, simulated);
     EXPECT_GE(rho, 0.9);
