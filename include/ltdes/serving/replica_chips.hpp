@@ -5,7 +5,6 @@
 // activation and all-reduce chunk, as self-events of the replica's LP.
 #pragma once
 
-#include "ltdes/cluster/bus_model.hpp"
 #include "ltdes/cluster/chip_model.hpp"
 #include "ltdes/cluster/cluster_spec.hpp"
 #include "ltdes/cluster/plan.hpp"
@@ -47,18 +46,6 @@ struct ChipChunkEvent {
     static constexpr std::uint16_t kKind = 213;
     cluster::ReduceChunkMsg msg;
     std::uint32_t chip = 0;
-};
-
-/// Replica self-event: an activation reaches the bus (first leg done).
-struct BusActivationEvent {
-    static constexpr std::uint16_t kKind = 214;
-    cluster::BusActivationMsg msg;
-};
-
-/// Replica self-event: an all-reduce chunk reaches the bus (first leg done).
-struct BusChunkEvent {
-    static constexpr std::uint16_t kKind = 215;
-    cluster::BusChunkMsg msg;
 };
 
 /// The tp × pp chips of replica `replica` of `plan`, running one iteration at a time. Chip
@@ -108,7 +95,6 @@ private:
     cluster::Plan plan_;
     cluster::ClusterSpec spec_;
     cluster::Topology topology_;
-    cluster::BusModel bus_;
     std::uint32_t replica_;
     std::uint32_t bits_;
     std::uint32_t first_chip_;
