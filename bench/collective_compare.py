@@ -6,8 +6,10 @@ gpt2 (traces/gpt2.trace: batch 8, 768-token prompt, 256 generated tokens) and ll
 to simulate) on one tensor-parallel group of TP chips (default 8; pp 1, dp 1), every other
 cluster key at its default. Prints one table per model: TTFT, TPOT, energy per generated token,
 its link part, and the link share, for ring (ring all-reduce), ring chunked, ring direct, ring
-halving-doubling, torus, fully connected (direct), switch (ring and direct) and the optical
-broadcast bus (direct all-reduce whose all-gather is one broadcast). docs/cluster.md quotes it.
+halving-doubling, torus, fully connected (direct), switch (ring and direct), the optical
+broadcast bus (direct all-reduce whose all-gather is one broadcast) and the default, a bus per
+tensor group with the ring between groups (here one group: the bus's figures, pp 1 has no ring
+traffic). docs/cluster.md quotes it.
 Environment: TP (8), MODELS ("gpt2 llama2-70b"), CASES (a comma list of case names).
 """
 import os
@@ -31,6 +33,7 @@ CASES = [
     ("switch ring", ["topology=switch", "collective.algorithm=ring"]),
     ("switch direct", ["topology=switch", "collective.algorithm=direct"]),
     ("bus (broadcast)", ["topology=bus", "collective.algorithm=direct"]),
+    ("bus per tp group (default)", ["topology=bus_per_tp"]),
 ]
 if "CASES" in os.environ:
     wanted = os.environ["CASES"].split(",")

@@ -143,7 +143,7 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     }
     if (spec.dry_run) {
         if (root) {
-            const cluster::Topology topology(spec.cluster, plan.chips());
+            const cluster::Topology topology(spec.cluster, plan.chips(), plan.tp());
             cluster::PlanReportInputs in{spec.trace.string(), spec.cluster_source, mpi.size(), bits,
                                          planned.census.get()};
             if (searched) {
@@ -163,9 +163,9 @@ int run_on_rank(const cxxopts::ParseResult& args, const dist::MpiSession& mpi) {
     if (root && !fit.fits()) {
         fmt::print(stderr, "lt-des: warning: {}\n", cluster::format_dram_fit(fit, bits));
     }
-    ProgressLine progress(
-        root, planned.census->expected_events(cluster::Topology(spec.cluster, plan.chips()),
-                                              spec.cluster.collective));
+    ProgressLine progress(root, planned.census->expected_events(
+                                    cluster::Topology(spec.cluster, plan.chips(), plan.tp()),
+                                    spec.cluster.collective));
     const sim::RunOutcome outcome = sim::simulate(
         spec, planned, archs, mpi, [&progress](const des::WindowProgress& p) { progress(p); },
         partition, checkpoint);

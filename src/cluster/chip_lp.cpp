@@ -44,18 +44,4 @@ void ChipLp::on_event(const des::Event& ev, des::Context& ctx) {
     flush(out_, ctx);
 }
 
-void BusLp::on_event(const des::Event& ev, des::Context& ctx) {
-    switch (ev.kind) {
-        case BusActivationMsg::kKind:
-            model_.on_activation(ev.as<BusActivationMsg>(), out_);
-            break;
-        case BusChunkMsg::kKind:
-            model_.on_chunk(ev.as<BusChunkMsg>(), out_);
-            break;
-        default:
-            LTDES_UNREACHABLE("BusLp {}: unknown event kind {}", ctx.self(), ev.kind);
-    }
-    flush(out_, ctx);
-}
-
 }  // namespace ltdes::cluster

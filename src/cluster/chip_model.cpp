@@ -30,7 +30,6 @@ ChipModel::ChipModel(std::uint32_t chip,
       cost_(std::move(cost)),
       keep_records_(keep_records),
       overlap_(spec.overlap),
-      bus_(topology.kind() == TopologyKind::bus),
       static_enabled_(spec.static_power.enabled),
       link_idle_power_w_(spec.link.idle_power_w),
       net_(topology_, chip),
@@ -253,21 +252,12 @@ void ChipModel::complete(std::uint32_t entry,
     xfer_mb_ = mb;
     for (const std::uint32_t stage : e.consumer_stages) {
         const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, stage, coord_.tp});
-        const ActivationMsg msg{e.op.id, bytes, mb, chip_, dst, 0};
-        if (bus_) {
-            out.push_back(
-                Outgoing{plan_.chips(), bus_transfer(bytes, 1, now), BusActivationMsg{msg, dst}});
-        } else {
-            transfer(dst, bytes, msg, now, out);
-        }
+        transfer(dst, bytes, ActivationMsg{e.op.id, bytes, mb, chip_, dst, 0}, now, out);
     }
 }
 
 template <typename Msg>
 bool ChipModel::route_in(const Msg& m, SimTime now, std::vector<Outgoing>& out) {
-    if (bus_) {
-        return false;  // readers take every channel in at once (docs/cluster.md)
-    }
     if (m.final_dst != chip_) {
         const ChipNetwork::Hop hop = net_.send(m.final_dst, m.bytes, now);
         out.push_back(Outgoing{hop.to, hop.delay, m});
@@ -329,13 +319,18 @@ void ChipModel::send_chunks(CollectiveProgress& progress,
     const std::uint32_t p = plan_.tp();
     for (const CollectiveMessage& m : sends) {
         const std::uint32_t dst = plan_.chip(ChipCoord{coord_.dp, coord_.pp, m.dst});
-        ReduceChunkMsg msg{m.bytes, entry, mb, m.step, chip_, m.lane, dst, 0, expert};
-        if (bus_) {
-            const std::uint32_t readers = m.all_readers ? p - 1 : 1;
-            out.push_back(Outgoing{plan_.chips(), bus_transfer(m.bytes, readers, now),
-                                   BusChunkMsg{msg, dst, m.all_readers ? 1U : 0U}});
+        const ReduceChunkMsg msg{m.bytes, entry, mb, m.step, chip_, m.lane, dst, 0, expert};
+        if (m.all_readers) {
+            // One transmission read by every other member of the group.
+            readers_.clear();
+            for (std::uint32_t t = 0; t < p; ++t) {
+                if (t != coord_.tp) {
+                    readers_.push_back(plan_.chip(ChipCoord{coord_.dp, coord_.pp, t}));
+                }
+            }
+            LTDES_ASSERT(topology_.on_bus(chip_, readers_.front()), "a broadcast off the bus");
+            bus_send(readers_, m.bytes, msg, now, out);
         } else {
-            LTDES_ASSERT(!m.all_readers, "a broadcast off the bus");
             transfer(dst, m.bytes, msg, now, out);
         }
     }
@@ -373,12 +368,14 @@ void ChipModel::on_reduce_chunk(const ReduceChunkMsg& m, SimTime now, std::vecto
     try_send_chunks(m.entry, m.microbatch, now, out);
 }
 
-void ChipModel::record_transfer(SimTime depart, SimTime arrival, double energy_pj) {
+void ChipModel::record_transfer(SimTime depart,
+                                SimTime arrival,
+                                double energy_pj,
+                                stats::Resource resource) {
     if (!keep_records_ && !keep_layers_) {
         return;
     }
-    stats::TimelineRow rec = make_record(xfer_entry_, xfer_mb_, depart, arrival,
-                                         bus_ ? stats::Resource::bus : stats::Resource::link);
+    stats::TimelineRow rec = make_record(xfer_entry_, xfer_mb_, depart, arrival, resource);
     rec.m = 0;  // a transfer has no matmul shape (docs/output.md)
     rec.n = 0;
     rec.k = 0;
@@ -437,22 +434,36 @@ void ChipModel::finish(SimTime makespan, double laser_power_mw) {
         link_idle_power_w_ * directions * static_cast<double>(makespan.in_ps());
 }
 
-SimTime ChipModel::bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now) {
-    const SimTime depart = net_.send_bus(bytes, readers, now);
-    const SimTime tail = depart + topology_.serialization(bytes);
+template <typename Msg>
+void ChipModel::bus_send(std::span<const std::uint32_t> readers,
+                         std::uint64_t bytes,
+                         Msg msg,
+                         SimTime now,
+                         std::vector<Outgoing>& out) {
+    const auto n = static_cast<std::uint32_t>(readers.size());
+    const SimTime depart = net_.send_bus(bytes, n, now);
+    const SimTime arrive = depart + topology_.bus_serialization(bytes) + topology_.bus_latency();
     // A broadcast counts once per reader, as each reader counts what it receives.
-    totals_.bytes_sent += bytes * readers;
-    const double energy =
-        static_cast<double>(bytes) * 8.0 * topology_.bus_energy_pj_per_bit(readers);
+    totals_.bytes_sent += bytes * n;
+    const double energy = static_cast<double>(bytes) * 8.0 * topology_.bus_energy_pj_per_bit(n);
     totals_.energy[EnergyComponent::link] += energy;
-    totals_.last_end = std::max(totals_.last_end, tail + topology_.hop_latency());
-    record_transfer(depart, tail + topology_.hop_latency(), energy);
-    return tail + topology_.bus_first_leg() - now;
+    totals_.last_end = std::max(totals_.last_end, arrive);
+    record_transfer(depart, arrive, energy, stats::Resource::bus);
+    // Readers have a receiver per wavelength group: no port to queue at (docs/cluster.md).
+    msg.ported = 1;
+    for (const std::uint32_t r : readers) {
+        msg.final_dst = r;
+        out.push_back(Outgoing{r, arrive - now, msg});
+    }
 }
 
 template <typename Msg>
 void ChipModel::transfer(
     std::uint32_t dst, std::uint64_t bytes, Msg msg, SimTime now, std::vector<Outgoing>& out) {
+    if (topology_.on_bus(chip_, dst)) {
+        bus_send(std::span<const std::uint32_t>(&dst, 1), bytes, msg, now, out);
+        return;
+    }
     const ChipNetwork::Hop hop = net_.send(dst, bytes, now);
     totals_.bytes_sent += bytes;
     // The sender is charged the whole route's link energy; /links shows where it went.
@@ -460,7 +471,7 @@ void ChipModel::transfer(
     totals_.energy[EnergyComponent::link] += energy;
     // The row spans the transfer as it would go if no later link or port held it up.
     const SimTime unloaded = hop.depart + topology_.transfer_time(chip_, dst, bytes);
-    record_transfer(hop.depart, unloaded, energy);
+    record_transfer(hop.depart, unloaded, energy, stats::Resource::link);
     out.push_back(Outgoing{hop.to, hop.delay, msg});
 }
 

@@ -18,7 +18,7 @@ ChipNetwork::ChipNetwork(const Topology& topology, std::uint32_t chip)
 }
 
 ChipNetwork::Link& ChipNetwork::link_to(std::uint32_t node) {
-    // out_links() is sorted for point-to-point topologies and a single hub link otherwise.
+    // out_links() is sorted (a hub or bus node comes after every chip).
     const auto it = std::lower_bound(links_.begin(), links_.end(), node,
                                      [](const Link& l, std::uint32_t n) { return l.use.to < n; });
     LTDES_ASSERT(it != links_.end() && it->use.to == node, "chip {} has no link to {}", chip_,
@@ -28,7 +28,7 @@ ChipNetwork::Link& ChipNetwork::link_to(std::uint32_t node) {
 
 ChipNetwork::Hop ChipNetwork::send(std::uint32_t dst, std::uint64_t bytes, SimTime now) {
     const Topology& t = topology_;
-    LTDES_ASSERT(t.kind() != TopologyKind::bus, "point-to-point send on the bus");
+    LTDES_ASSERT(t.kind() != TopologyKind::bus, "point-to-point send to {} on the bus", dst);
     const std::uint32_t next = t.next_hop(chip_, dst);
     Link& l = link_to(t.kind() == TopologyKind::star_switch ? t.hub() : next);
     const SimTime depart = std::max(now, l.free_at);
@@ -46,9 +46,9 @@ ChipNetwork::Hop ChipNetwork::send(std::uint32_t dst, std::uint64_t bytes, SimTi
 
 SimTime ChipNetwork::send_bus(std::uint64_t bytes, std::uint32_t readers, SimTime now) {
     const Topology& t = topology_;
-    Link& l = link_to(t.hub());
+    Link& l = link_to(t.bus_node(chip_));
     const SimTime depart = std::max(now, l.free_at);
-    const SimTime ser = t.serialization(bytes);
+    const SimTime ser = t.bus_serialization(bytes);
     l.free_at = depart + ser;
     l.use.bytes += bytes;
     l.use.busy_ps += ser.in_ps();

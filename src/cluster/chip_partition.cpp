@@ -39,10 +39,8 @@ PartitionKind parse_partition(std::string_view text) {
 
 RankId LocalityPartitioner::rank_of(LpId lp, std::uint32_t lp_count, int ranks) const {
     const std::uint32_t id = to_underlying(lp);
-    LTDES_ASSERT(ranks >= 1 && id < lp_count, "LP {} of {} on {} ranks", lp, lp_count, ranks);
-    if (id >= plan_.chips()) {
-        return RankId{0};  // the bus
-    }
+    LTDES_ASSERT(ranks >= 1 && id < lp_count && id < plan_.chips(), "LP {} of {} on {} ranks", lp,
+                 lp_count, ranks);
     const auto r = static_cast<std::uint64_t>(ranks);
     // Chip ids run replica-major, then stage, then tensor rank (Plan::chip).
     std::uint64_t per_unit = 1;
@@ -70,12 +68,13 @@ std::unique_ptr<des::Partitioner> make_partitioner(PartitionKind kind, const Pla
 
 ChipDelayGraph::ChipDelayGraph(const Plan& plan, const Topology& topology)
     : plan_(plan), topology_(topology) {
-    if (topology.kind() == TopologyKind::bus) {
-        return;
-    }
     const std::uint32_t chips = plan.chips();
     next_.resize(chips);
     const auto walk = [&](std::uint32_t src, std::uint32_t dst) {
+        if (topology.on_bus(src, dst)) {
+            next_[src].push_back(dst);  // straight to the reader
+            return;
+        }
         for (std::uint32_t at = src; at != dst;) {
             const std::uint32_t to = topology.next_hop(at, dst);
             next_[at].push_back(to);
@@ -110,22 +109,10 @@ ChipDelayGraph::ChipDelayGraph(const Plan& plan, const Topology& topology)
 void ChipDelayGraph::for_each_target(LpId src,
                                      const std::function<void(LpId, SimTime)>& visit) const {
     const std::uint32_t id = to_underlying(src);
-    const std::uint32_t chips = plan_.chips();
-    if (topology_.kind() == TopologyKind::bus) {
-        const SimTime second =
-            std::max(topology_.lookahead(), topology_.hop_latency() - topology_.bus_first_leg());
-        if (id == chips) {
-            for (std::uint32_t c = 0; c < chips; ++c) {
-                visit(LpId{c}, second);
-            }
-        } else {
-            visit(LpId{chips}, topology_.lookahead());
-        }
-        return;
-    }
-    // Every hop, the last one included, is at least one hop latency after the send.
+    // Every hop, the last one included, is at least one hop (link or bus) after the send; a bus
+    // delivers straight to its readers, who are the sender's tensor group.
     for (const std::uint32_t to : next_[id]) {
-        visit(LpId{to}, topology_.hop_latency());
+        visit(LpId{to}, topology_.lookahead());
     }
 }
 

@@ -73,9 +73,8 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
                              const des::Partitioner& partitioner) {
     LTDES_ASSERT(in.plan != nullptr && in.programs != nullptr, "run_cluster without a plan");
     const Plan& plan = *in.plan;
-    const Topology topology(in.spec, plan.chips());
-    const bool bus = in.spec.topology == TopologyKind::bus;
-    const std::uint32_t lp_count = plan.chips() + (bus ? 1U : 0U);
+    const Topology topology(in.spec, plan.chips(), plan.tp());
+    const std::uint32_t lp_count = plan.chips();
 
     des::SimulationSpec sim_spec;
     // One LP sends only to itself: one window covers the whole run (docs/architecture.md).
@@ -92,9 +91,6 @@ ClusterRunResult run_cluster(const ClusterRunInputs& in,
         sim_spec, transport, partitioner, lp_count,
         [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
             const auto id = to_underlying(lp);
-            if (id == plan.chips()) {
-                return std::make_unique<BusLp>(BusModel(plan, topology));
-            }
             const std::uint32_t stage = plan.coord(id).pp;
             ChipModel model(id, plan, (*in.programs)[stage], topology, in.spec, in.bits,
                             in.cost_of_chip(id), in.keep_records);

@@ -118,16 +118,16 @@ void ClusterSpec::validate(std::string_view where) const {
     require_positive(where, "switch.port_bandwidth_gbps", switch_spec.port_bandwidth_gbps);
     require_non_negative(where, "switch.latency_ns", switch_spec.latency_ns);
     require_non_negative(where, "switch.energy_pj_per_bit", switch_spec.energy_pj_per_bit);
-    // The lookahead is the smallest hop delay; in whole picoseconds it must stay > 0 (a bus hop
-    // carries half the latency).
+    // The lookahead is the smallest hop delay; in whole picoseconds it must stay > 0.
     const double fiber_ns = link.fiber_m * 4.9;
-    if (topology == TopologyKind::bus) {
-        if ((bcast.latency_ns + fiber_ns) * 1000.0 / 2.0 < 1.0) {
+    if (topology == TopologyKind::bus || topology == TopologyKind::bus_per_tp) {
+        if ((bcast.latency_ns + fiber_ns) * 1000.0 < 1.0) {
             fail(where, "bcast.latency_ns",
-                 "with bcast fibre delay must be >= 0.002 ns: each bus hop carries half of it and "
-                 "the lookahead must be > 0");
+                 "with the fibre delay must be >= 0.001 ns: the lookahead (one bus hop) must be "
+                 "> 0");
         }
-    } else if ((link.latency_ns + fiber_ns) * 1000.0 < 1.0) {
+    }
+    if (topology != TopologyKind::bus && (link.latency_ns + fiber_ns) * 1000.0 < 1.0) {
         fail(where, "link.latency_ns",
              "with the fibre delay must be >= 0.001 ns: the lookahead (one hop) must be > 0");
     }

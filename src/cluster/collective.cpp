@@ -206,8 +206,7 @@ CollectiveAlgorithm resolve_algorithm(const Topology& topo, const CollectiveSpec
     if (spec.algorithm != CollectiveAlgorithm::automatic) {
         return spec.algorithm;
     }
-    return topo.kind() == TopologyKind::bus ? CollectiveAlgorithm::direct
-                                            : CollectiveAlgorithm::ring;
+    return topo.has_bus() ? CollectiveAlgorithm::direct : CollectiveAlgorithm::ring;
 }
 
 std::vector<CollectiveMessage> all_reduce_schedule(const Topology& topo,
@@ -225,7 +224,7 @@ std::vector<CollectiveMessage> all_reduce_schedule(const Topology& topo,
             return p <= 1 ? std::vector<CollectiveMessage>{}
                           : halving_doubling_all_reduce_schedule(bytes, p);
         case CollectiveAlgorithm::direct:
-            return direct_all_reduce_schedule(bytes, p, topo.kind() == TopologyKind::bus);
+            return direct_all_reduce_schedule(bytes, p, topo.has_bus());
         default:
             return ring_all_reduce_schedule(bytes, p, spec.chunking);
     }
@@ -249,14 +248,15 @@ CollectiveCost schedule_cost(const Topology& topo,
                      msg.dst, p);
         const std::uint32_t src = group[msg.src];
         auto& l = load[{msg.step, msg.src}];
-        l.serialization_ps += topo.serialization(msg.bytes).in_ps();
         c.bytes_sent += msg.bytes;
         const double bits = static_cast<double>(msg.bytes) * 8.0;
-        if (msg.all_readers) {
-            l.latency_ps = std::max(l.latency_ps, topo.hop_latency().in_ps());
-            c.energy_pj += bits * topo.bus_energy_pj_per_bit(p - 1);
+        const std::uint32_t dst = group[msg.all_readers ? (msg.src == 0 ? 1 : 0) : msg.dst];
+        if (topo.on_bus(src, dst)) {
+            l.serialization_ps += topo.bus_serialization(msg.bytes).in_ps();
+            l.latency_ps = std::max(l.latency_ps, topo.bus_latency().in_ps());
+            c.energy_pj += bits * topo.bus_energy_pj_per_bit(msg.all_readers ? p - 1 : 1);
         } else {
-            const std::uint32_t dst = group[msg.dst];
+            l.serialization_ps += topo.serialization(msg.bytes).in_ps();
             l.latency_ps = std::max<std::int64_t>(l.latency_ps,
                                                   topo.hop_latency().in_ps() * topo.hops(src, dst));
             c.energy_pj += topo.transfer_energy_pj(src, dst, msg.bytes);
@@ -301,8 +301,14 @@ CollectiveCost replay_collective(const Topology& topo,
 
 namespace {
 
+// The closed forms are for a group whose members are one route hop apart: on a bus when the
+// topology has one (its members share it), else on the links.
 std::int64_t ser_ps(const Topology& t, std::uint64_t bytes) {
-    return t.serialization(bytes).in_ps();
+    return (t.has_bus() ? t.bus_serialization(bytes) : t.serialization(bytes)).in_ps();
+}
+
+std::int64_t alpha_ps(const Topology& t) {
+    return (t.has_bus() ? t.bus_latency() : t.hop_latency()).in_ps();
 }
 
 }  // namespace
@@ -314,7 +320,7 @@ SimTime ring_all_reduce_time(const Topology& topo,
     if (p <= 1) {
         return SimTime::zero();
     }
-    const std::int64_t a = topo.hop_latency().in_ps();
+    const std::int64_t a = alpha_ps(topo);
     const std::int64_t s = ser_ps(topo, bytes / p / chunking);
     const std::int64_t k = chunking;
     const std::int64_t steps = 2 * (std::int64_t{p} - 1);
@@ -325,9 +331,9 @@ SimTime direct_all_reduce_time(const Topology& topo, std::uint64_t bytes, std::u
     if (p <= 1) {
         return SimTime::zero();
     }
-    const std::int64_t a = topo.hop_latency().in_ps();
+    const std::int64_t a = alpha_ps(topo);
     const std::int64_t s = ser_ps(topo, bytes / p);
-    if (topo.kind() == TopologyKind::bus) {
+    if (topo.has_bus()) {
         return SimTime::from_ps(2 * a + std::int64_t{p} * s);
     }
     return SimTime::from_ps(2 * (a + (std::int64_t{p} - 1) * s));
@@ -338,7 +344,7 @@ SimTime halving_doubling_all_reduce_time(const Topology& topo,
                                          std::uint32_t p) {
     std::int64_t t = 0;
     for (std::uint64_t d = 2; d <= p; d *= 2) {
-        t += 2 * (topo.hop_latency().in_ps() + ser_ps(topo, bytes / d));
+        t += 2 * (alpha_ps(topo) + ser_ps(topo, bytes / d));
     }
     return SimTime::from_ps(t);
 }
@@ -347,8 +353,7 @@ SimTime ring_gather_time(const Topology& topo, std::uint64_t bytes, std::uint32_
     if (p <= 1) {
         return SimTime::zero();
     }
-    return SimTime::from_ps((std::int64_t{p} - 1) *
-                            (topo.hop_latency().in_ps() + ser_ps(topo, bytes / p)));
+    return SimTime::from_ps((std::int64_t{p} - 1) * (alpha_ps(topo) + ser_ps(topo, bytes / p)));
 }
 
 SimTime direct_gather_time(const Topology& topo,
@@ -359,7 +364,7 @@ SimTime direct_gather_time(const Topology& topo,
         return SimTime::zero();
     }
     const std::int64_t pieces = broadcast ? 1 : std::int64_t{p} - 1;
-    return SimTime::from_ps(topo.hop_latency().in_ps() + pieces * ser_ps(topo, bytes / p));
+    return SimTime::from_ps(alpha_ps(topo) + pieces * ser_ps(topo, bytes / p));
 }
 
 SimTime broadcast_time(const Topology& topo,
@@ -370,7 +375,7 @@ SimTime broadcast_time(const Topology& topo,
     if (p <= 1) {
         return SimTime::zero();
     }
-    const std::int64_t a = topo.hop_latency().in_ps();
+    const std::int64_t a = alpha_ps(topo);
     if (broadcast) {
         return SimTime::from_ps(a + ser_ps(topo, bytes));
     }

@@ -62,11 +62,12 @@ public:
                 std::uint32_t id,
                 std::uint32_t readers,
                 SimTime now) {
-        if (topo_.kind() == TopologyKind::bus) {
-            // Sender → bus → reader: the tail plus both legs; readers take it in at once.
+        if (topo_.on_bus(src, dst)) {
+            // Straight from the sender to the reader: the tail plus the bus hop; readers take
+            // it in at once (no port).
             const SimTime arrive = net(src).send_bus(bytes, readers, now) +
-                                   topo_.serialization(bytes) + topo_.hop_latency();
-            last_bus_ = Ev{arrive, topo_.hub(), seq_++, dst, dst, id, true, false, bytes};
+                                   topo_.bus_serialization(bytes) + topo_.bus_latency();
+            last_bus_ = Ev{arrive, src, seq_++, dst, dst, id, true, false, bytes};
             push(last_bus_);
             return static_cast<double>(bytes) * 8.0 * topo_.bus_energy_pj_per_bit(readers);
         }
@@ -161,7 +162,6 @@ std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> gr
     LTDES_ASSERT(ready.size() == p && views.size() == p, "{} members, {} ready times, {} views", p,
                  ready.size(), views.size());
     std::vector<SimTime> done(ready.begin(), ready.end());
-    const bool bus = topology_.kind() == TopologyKind::bus;
     Scratch& buf = scratch();
     std::vector<CollectiveProgress>& progress = buf.progress;
     for (std::uint32_t i = 0; i < p; ++i) {
@@ -187,8 +187,8 @@ std::vector<SimTime> NetworkReplay::collective(std::span<const std::uint32_t> gr
         for (const CollectiveMessage& m : out) {
             bytes_sent_ += m.bytes;
             steps_ = std::max(steps_, m.step + 1);
-            if (bus) {
-                const std::uint32_t readers = m.all_readers ? p - 1 : 1;
+            if (m.all_readers && topology_.on_bus(src, group[member == 0 ? 1 : 0])) {
+                const std::uint32_t readers = p - 1;
                 const auto id = static_cast<std::uint32_t>(sent.size());
                 sent.push_back(m);
                 bool first = true;

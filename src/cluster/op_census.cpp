@@ -62,9 +62,6 @@ std::uint64_t OpCensus::pipeline_transfers() const {
 
 std::uint64_t OpCensus::expected_events(const Topology& topology,
                                         const CollectiveSpec& collective) const {
-    if (topology.kind() == TopologyKind::bus) {
-        return 0;
-    }
     const std::uint32_t p = plan_.tp();
     const auto schedule =
         p > 1 ? all_reduce_schedule(topology, collective, p, p) : std::vector<CollectiveMessage>{};
@@ -78,7 +75,8 @@ std::uint64_t OpCensus::expected_events(const Topology& topology,
             };
             std::uint64_t hops = 0;
             for (const CollectiveMessage& m : schedule) {
-                hops += topology.hops(chip(s, m.src), chip(s, m.dst));
+                // A bus broadcast is one event at each reader.
+                hops += m.all_readers ? p - 1 : topology.hops(chip(s, m.src), chip(s, m.dst));
             }
             events += stage_all_reduces_[s] * mbs * hops;
             for (std::uint32_t t = 0; t < p; ++t) {

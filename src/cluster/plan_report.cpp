@@ -137,9 +137,19 @@ std::string format_plan_report(const ClusterSpec& spec,
             spec.moe.capacity_factor > 0.0 ? fmt::format("{}", spec.moe.capacity_factor)
                                            : std::string("none")));
     }
-    const auto lps = plan.chips() + (spec.topology == TopologyKind::bus ? 1U : 0U);
+    if (spec.topology == TopologyKind::bus_per_tp) {
+        line(topology.has_bus()
+                 ? fmt::format("buses      one per tensor group of {} chips: {} Gb/s per sender, "
+                               "{} ns + fibre, {} readers per broadcast",
+                               plan.tp(), spec.bcast.bandwidth_gbps, spec.bcast.latency_ns,
+                               plan.tp() - 1)
+                 : fmt::format("buses      none: tp {} {}", plan.tp(),
+                               plan.tp() == 1 ? "(no tensor groups)"
+                                              : "needs more readers than bcast.max_readers"));
+    }
+    const auto lps = plan.chips();
     {
-        // LPs: the chips, then the bus LP (if any); contiguous blocks per rank.
+        // LPs: the chips; contiguous blocks per rank.
         const auto ranks = static_cast<std::uint32_t>(std::max(in.ranks, 1));
         const std::uint32_t owners = std::min(ranks, lps);
         std::string per_rank;
@@ -153,15 +163,11 @@ std::string format_plan_report(const ClusterSpec& spec,
                                     range_text(split_even(lps, owners, owners - 1)));
         }
         line(fmt::format(
-            "ranks      {} MPI rank(s); LPs (chips{}) per rank: {}{}", ranks,
-            spec.topology == TopologyKind::bus
-                ? fmt::format(", then the bus as LP {}", plan.chips())
-                : std::string(),
-            per_rank,
+            "ranks      {} MPI rank(s); LPs (chips) per rank: {}{}", ranks, per_rank,
             ranks > lps ? fmt::format("; ranks {}-{} idle", lps, ranks - 1) : std::string()));
     }
     line(fmt::format("lookahead  {} ps ({})", topology.lookahead().in_ps(),
-                     spec.topology == TopologyKind::bus ? "half a bus hop" : "one link hop"));
+                     spec.topology == TopologyKind::bus ? "one bus hop" : "one hop"));
     if (in.census != nullptr) {
         const OpCensus& c = *in.census;
         line(

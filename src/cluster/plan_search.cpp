@@ -149,7 +149,7 @@ public:
         const WorkloadSpec& w = profile_.workload();
         const std::uint32_t chips = c.chips();
         const bool closed = chips == c.tp;
-        const Topology topo(in_.spec, chips);
+        const Topology topo(in_.spec, chips, c.tp);
         const std::uint32_t last_stage_chip = (c.pp - 1) * c.tp;
         // Replica 0 serves the most requests; it decides the makespan. Its micro-batches.
         const std::uint32_t r0 = ceil_div(w.batch, c.dp);
@@ -573,11 +573,13 @@ private:
         add_replica(q, c.dp - extra);
         if (in_.spec.static_power.enabled) {
             const std::uint32_t n = c.chips();
+            // bus_per_tp: the ring's two directions and the chip's bus channel.
+            const bool ring = in_.spec.topology == TopologyKind::ring ||
+                              in_.spec.topology == TopologyKind::bus_per_tp;
             const double directions = n <= 1                                   ? 0.0
                                       : in_.spec.topology == TopologyKind::bus ? 1.0
-                                      : in_.spec.topology == TopologyKind::ring
-                                          ? (n == 2 ? 1.0 : 2.0)
-                                          : n - 1.0;
+                                      : ring ? (n == 2 ? 1.0 : 2.0) + (topo.has_bus() ? 1.0 : 0.0)
+                                             : n - 1.0;
             const auto span = static_cast<double>(makespan_ps);
             // mW × ps = 1e-3 pJ; W × ps = 1 pJ.
             e += in_.laser_mw * 1e-3 * std::max(n * span - busy_ps, 0.0) +
@@ -634,7 +636,7 @@ private:
         // A torus group of that size takes its most square shape.
         ClusterSpec group_spec = in_.spec;
         group_spec.torus.columns = 0;
-        const Topology group_topo(group_spec, closed ? tp : 2 * tp);
+        const Topology group_topo(group_spec, closed ? tp : 2 * tp, tp);
         std::vector<std::uint32_t> group(tp);
         std::iota(group.begin(), group.end(), 0U);
         const auto bytes_of = [&](std::uint64_t elements) { return (elements * in_.bits + 7) / 8; };
@@ -688,8 +690,8 @@ private:
         t.tp = tp;
         t.ep = ep;
         // A pipeline transfer goes to the chip with the same tensor rank one stage on: tp ids
-        // away (one hop on a fully connected cluster or the bus).
-        const Topology pipe_topo(in_.spec, 2 * tp);
+        // away (one hop on a fully connected cluster or the bus; the ring with bus_per_tp).
+        const Topology pipe_topo(in_.spec, 2 * tp, tp);
         // Each distinct layer DAG once: its latency from its input to its last awaited output
         // on the two resources of a chip, its busy time on each, its energy.
         std::vector<LayerCost> layer_costs;

@@ -39,11 +39,12 @@ std::uint32_t Topology::torus_columns(std::uint32_t chips, std::uint32_t request
     return x;
 }
 
-Topology::Topology(const ClusterSpec& spec, std::uint32_t chips)
+Topology::Topology(const ClusterSpec& spec, std::uint32_t chips, std::uint32_t tp)
     : kind_(spec.topology),
       chips_(chips),
       columns_(spec.topology == TopologyKind::torus ? torus_columns(chips, spec.torus.columns)
                                                     : chips),
+      bus_group_(1),
       bcast_(spec.bcast) {
     LTDES_ASSERT(chips > 0, "topology of 0 chips");
     LTDES_ASSERT(columns_ > 0 && chips % columns_ == 0, "torus of {} columns for {} chips",
@@ -52,11 +53,18 @@ Topology::Topology(const ClusterSpec& spec, std::uint32_t chips)
     const double link_ns = spec.link.latency_ns + fiber_ns;
     double latency_ns = link_ns;
     bandwidth_bps_ = spec.link.bandwidth_gbps * 1e9;
+    bus_bandwidth_bps_ = spec.bcast.bandwidth_gbps * 1e9;
     hop_energy_pj_per_bit_ = spec.link.energy_pj_per_bit;
     link_energy_pj_per_bit_ = spec.link.energy_pj_per_bit;
     if (kind_ == TopologyKind::bus) {
+        bus_group_ = chips;
         latency_ns = spec.bcast.latency_ns + fiber_ns;
-        bandwidth_bps_ = spec.bcast.bandwidth_gbps * 1e9;
+        bandwidth_bps_ = bus_bandwidth_bps_;
+    } else if (kind_ == TopologyKind::bus_per_tp) {
+        LTDES_ASSERT(tp > 0 && chips % tp == 0, "tensor groups of {} in {} chips", tp, chips);
+        // A group whose all-gather would reach more readers than the laser budget allows stays
+        // on the ring.
+        bus_group_ = tp - 1 <= spec.bcast.max_readers ? tp : 1;
     } else if (kind_ == TopologyKind::star_switch) {
         latency_ns = 2.0 * link_ns + spec.switch_spec.latency_ns;
         bandwidth_bps_ = spec.switch_spec.port_bandwidth_gbps * 1e9;
@@ -64,12 +72,13 @@ Topology::Topology(const ClusterSpec& spec, std::uint32_t chips)
             2.0 * spec.link.energy_pj_per_bit + spec.switch_spec.energy_pj_per_bit;
     }
     hop_latency_ = ns_to_time(latency_ns);
-    bus_first_leg_ = SimTime::from_ps(hop_latency_.in_ps() / 2);
+    bus_latency_ = ns_to_time(spec.bcast.latency_ns + fiber_ns);
     LTDES_ASSERT(lookahead() > SimTime::zero(), "lookahead must be > 0 (validate() checks it)");
 }
 
 SimTime Topology::lookahead() const {
-    return kind_ == TopologyKind::bus ? bus_first_leg_ : hop_latency_;
+    return kind_ == TopologyKind::bus_per_tp && has_bus() ? std::min(hop_latency_, bus_latency_)
+                                                          : hop_latency_;
 }
 
 SimTime Topology::serialization(std::uint64_t bytes) const {
@@ -77,10 +86,15 @@ SimTime Topology::serialization(std::uint64_t bytes) const {
     return SimTime::from_ps(static_cast<std::int64_t>(ps));
 }
 
+SimTime Topology::bus_serialization(std::uint64_t bytes) const {
+    const double ps = std::ceil(static_cast<double>(bytes) * 8.0 * 1e12 / bus_bandwidth_bps_);
+    return SimTime::from_ps(static_cast<std::int64_t>(ps));
+}
+
 std::uint32_t Topology::next_hop(std::uint32_t at, std::uint32_t dst) const {
     LTDES_ASSERT(at < chips_ && dst < chips_ && at != dst, "next hop {} -> {} of {} chips", at, dst,
                  chips_);
-    if (kind_ == TopologyKind::ring) {
+    if (kind_ == TopologyKind::ring || kind_ == TopologyKind::bus_per_tp) {
         return ring_step(at, dst, chips_);
     }
     if (kind_ == TopologyKind::torus) {
@@ -102,7 +116,10 @@ std::uint32_t Topology::hops(std::uint32_t src, std::uint32_t dst) const {
     if (src == dst) {
         return 0;
     }
-    if (kind_ == TopologyKind::ring) {
+    if (on_bus(src, dst)) {
+        return 1;
+    }
+    if (kind_ == TopologyKind::ring || kind_ == TopologyKind::bus_per_tp) {
         return ring_distance(src, dst, chips_);
     }
     if (kind_ == TopologyKind::torus) {
@@ -115,6 +132,10 @@ std::uint32_t Topology::hops(std::uint32_t src, std::uint32_t dst) const {
 
 std::vector<std::uint32_t> Topology::route(std::uint32_t src, std::uint32_t dst) const {
     std::vector<std::uint32_t> r;
+    if (on_bus(src, dst)) {
+        r.push_back(dst);
+        return r;
+    }
     for (std::uint32_t at = src; at != dst;) {
         at = next_hop(at, dst);
         r.push_back(at);
@@ -154,6 +175,9 @@ std::vector<std::uint32_t> Topology::out_links(std::uint32_t chip) const {
     add(x, (y + 1) % rows);
     add(x, (y + rows - 1) % rows);
     std::sort(out.begin(), out.end());
+    if (kind_ == TopologyKind::bus_per_tp && has_bus()) {
+        out.push_back(bus_node(chip));  // above every chip id: the list stays sorted
+    }
     return out;
 }
 
@@ -161,6 +185,9 @@ SimTime Topology::transfer_time(std::uint32_t src, std::uint32_t dst, std::uint6
     const std::uint32_t h = hops(src, dst);
     if (h == 0) {
         return SimTime::zero();
+    }
+    if (on_bus(src, dst)) {
+        return bus_latency_ + bus_serialization(bytes);
     }
     return SimTime::from_ps(hop_latency_.in_ps() * h) + serialization(bytes);
 }
@@ -177,8 +204,8 @@ double Topology::transfer_energy_pj(std::uint32_t src,
                                     std::uint32_t dst,
                                     std::uint64_t bytes) const {
     const double bits = static_cast<double>(bytes) * 8.0;
-    if (kind_ == TopologyKind::bus) {
-        return src == dst ? 0.0 : bits * bus_energy_pj_per_bit(1);
+    if (on_bus(src, dst)) {
+        return bits * bus_energy_pj_per_bit(1);
     }
     return hop_energy_pj(bytes) * hops(src, dst);
 }

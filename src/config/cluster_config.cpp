@@ -456,10 +456,10 @@ void merge_root(const Where& w,
                     }
                 }
                 if (!found) {
-                    w.fail(
-                        v, path,
-                        fmt::format("expected ring, fully_connected, bus, torus or switch, got {}",
-                                    describe(v)));
+                    w.fail(v, path,
+                           fmt::format("expected ring, fully_connected, bus, torus, switch or "
+                                       "bus_per_tp, got {}",
+                                       describe(v)));
                 }
             } else if (k == "arch") {
                 s.arch =

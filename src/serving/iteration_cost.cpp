@@ -92,12 +92,12 @@ IterationCostModel::IterationCostModel(
     }
     // The ranks run in lockstep (one schedule stands for all) when they have the same costs and
     // the collective treats every member alike: a ring whose every message crosses one link, or
-    // an algorithm whose every message is one route hop (fully connected, switch, bus).
+    // an algorithm whose every message is one route hop (fully connected, switch, a bus).
     // Otherwise they drift apart in the op-level run and are run side by side here.
     if (tp > 1) {
         const bool one_hop = topology.kind() == cluster::TopologyKind::fully_connected ||
                              topology.kind() == cluster::TopologyKind::star_switch ||
-                             topology.kind() == cluster::TopologyKind::bus;
+                             topology.has_bus();
         const bool ring =
             cluster::resolve_algorithm(topology, collective_) == cluster::CollectiveAlgorithm::ring;
         bool lockstep = true;

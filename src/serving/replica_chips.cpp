@@ -59,8 +59,7 @@ ReplicaChips::ReplicaChips(const cluster::Plan& plan,
                            std::function<std::uint64_t(std::uint32_t chip)> sram_bytes)
     : plan_(plan),
       spec_(spec),
-      topology_(spec, plan.chips()),
-      bus_(plan, topology_),
+      topology_(spec, plan.chips(), plan.tp()),
       replica_(replica),
       bits_(bits),
       first_chip_(plan.chip(cluster::ChipCoord{replica, 0, 0})),
@@ -132,12 +131,6 @@ bool ReplicaChips::on_event(const des::Event& ev, des::Context& ctx) {
             }
             break;
         }
-        case BusActivationEvent::kKind:
-            bus_.on_activation(ev.as<BusActivationEvent>().msg, out_);
-            break;
-        case BusChunkEvent::kKind:
-            bus_.on_chunk(ev.as<BusChunkEvent>().msg, out_);
-            break;
         default:
             return false;
     }
@@ -148,14 +141,6 @@ bool ReplicaChips::on_event(const des::Event& ev, des::Context& ctx) {
 void ReplicaChips::flush(des::Context& ctx) {
     const LpId self = ctx.self();
     for (const cluster::Outgoing& o : out_) {
-        if (o.dst == plan_.chips()) {
-            if (const auto* a = std::get_if<cluster::BusActivationMsg>(&o.msg)) {
-                ctx.send(self, o.delay, BusActivationEvent{*a});
-            } else {
-                ctx.send(self, o.delay, BusChunkEvent{std::get<cluster::BusChunkMsg>(o.msg)});
-            }
-            continue;
-        }
         // A message may pass through a chip outside the replica on its route (a torus); it
         // stays the replica's event and that chip's links pass it on (pass_on).
         const std::uint32_t chip = o.dst;

@@ -10,7 +10,7 @@ namespace ltdes::serving {
 
 namespace {
 
-constexpr std::uint32_t kReplicaChipsStateVersion = 1;
+constexpr std::uint32_t kReplicaChipsStateVersion = 2;  // 2: no bus LP state
 
 /// A slice shape without its padding bytes (a snapshot holds no uninitialised bytes).
 struct SavedShape {
@@ -24,7 +24,6 @@ struct SavedShape {
 void ReplicaChips::save(des::StateWriter& out) const {
     out.put(kReplicaChipsStateVersion);
     out.put(replica_);
-    bus_.save(out);
     // Before the first iteration there are no chip models; after one they stay (finished)
     // until the next starts, and resume_time()/energy() are read from them.
     out.put(static_cast<std::uint8_t>(chips_.empty() ? 0 : 1));
@@ -52,7 +51,6 @@ void ReplicaChips::restore(des::StateReader& in) {
              "unknown replica chips state version");
     in.check(in.get<std::uint32_t>() == replica_,
              fmt::format("not the chips of replica {}", replica_));
-    bus_.restore(in);
     chips_.clear();
     relays_.clear();
     batch_.clear();

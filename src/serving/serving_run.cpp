@@ -557,7 +557,7 @@ ServingResult run_serving(const ServingInputs& in,
                           const des::Partitioner& partitioner) {
     LTDES_ASSERT(in.plan != nullptr, "run_serving without a plan");
     const cluster::Plan& plan = *in.plan;
-    const cluster::Topology topology(in.cluster, plan.chips());
+    const cluster::Topology topology(in.cluster, plan.chips(), plan.tp());
     const SimTime dispatch = SimTime::from_ps(
         static_cast<std::int64_t>(std::llround(in.serving.dispatch_latency_ns * 1000.0)));
     LTDES_ASSERT(dispatch > SimTime::zero(), "dispatch latency must be > 0 ps");

@@ -106,18 +106,15 @@ output::ExtraOutput moe_output(const cluster::Plan& plan,
 }
 
 /// Static energy has no op to belong to: one row per chip of this rank over the whole run.
-void write_static_rows(const config::RunSpec& spec,
-                       const cluster::ClusterRunResult& result,
+void write_static_rows(const cluster::ClusterRunResult& result,
                        std::uint32_t chips,
                        const des::Partitioner& partitioner,
                        RankId rank,
                        int ranks,
                        output::ResultWriter& writer) {
-    const std::uint32_t lps =
-        chips + (spec.cluster.topology == cluster::TopologyKind::bus ? 1U : 0U);
     for (std::uint32_t c = 0; c < chips; ++c) {
         // The rank that owns the chip writes it (the writer wants chips in ascending blocks).
-        if (partitioner.rank_of(LpId{c}, lps, ranks) != rank) {
+        if (partitioner.rank_of(LpId{c}, chips, ranks) != rank) {
             continue;
         }
         const stats::TimelineRow row =
@@ -148,9 +145,17 @@ output::ColumnTable links_table(const std::vector<cluster::LinkUse>& links) {
         energy.push_back(l.energy_pj * 1e-12);
     }
     t.columns.push_back(
-        {"from", "1", "sending node (chip id; chips = the switch or bus)", std::move(from), {}});
+        {"from",
+         "1",
+         "sending node (chip id; from chips on: the switch or the buses, one per tensor group)",
+         std::move(from),
+         {}});
     t.columns.push_back(
-        {"to", "1", "receiving node (chip id; chips = the switch or bus)", std::move(to), {}});
+        {"to",
+         "1",
+         "receiving node (chip id; from chips on: the switch or the buses, one per tensor group)",
+         std::move(to),
+         {}});
     t.columns.push_back({"bytes", "B", "bytes put on the link", std::move(bytes), {}});
     t.columns.push_back({"busy", "ps", "time the link was serialising", std::move(busy), {}});
     t.columns.push_back({"energy", "J", "link energy booked on this link", std::move(energy), {}});
@@ -258,7 +263,7 @@ RunOutcome simulate(const config::RunSpec& spec,
         writer.add_layer_stats(partial);
     }
     if (spec.cluster.static_power.enabled) {
-        write_static_rows(spec, result, plan.chips(), *partitioner, mpi.rank(), mpi.size(), writer);
+        write_static_rows(result, plan.chips(), *partitioner, mpi.rank(), mpi.size(), writer);
     }
     std::vector<double> utilization;
     const std::int64_t makespan_ps = result.totals.makespan.in_ps();

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The DES face of the cluster: a chip (ChipModel) and the broadcast bus (BusModel) as logical
-// processes. They only translate events into model calls and the model's answers into sends.
+// The DES face of the cluster: a chip (ChipModel) as a logical process. It only translates
+// events into model calls and the model's answers into sends.
 #pragma once
 
-#include "ltdes/cluster/bus_model.hpp"
 #include "ltdes/cluster/chip_model.hpp"
 #include "ltdes/des/logical_process.hpp"
 
@@ -31,24 +30,6 @@ public:
 private:
     ChipModel model_;
     std::vector<Outgoing> out_;  ///< reused: no allocation per event in steady state
-};
-
-/// The optical broadcast bus as an LP (id = number of chips).
-class BusLp final : public des::LogicalProcess {
-public:
-    explicit BusLp(BusModel model) : model_(std::move(model)) {}
-
-    void on_event(const des::Event& ev, des::Context& ctx) override;
-
-    void save(des::StateWriter& out) const override { model_.save(out); }
-
-    void restore(des::StateReader& in) override { model_.restore(in); }
-
-    const BusModel& model() const { return model_; }
-
-private:
-    BusModel model_;
-    std::vector<Outgoing> out_;
 };
 
 }  // namespace ltdes::cluster

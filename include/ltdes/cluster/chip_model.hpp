@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -69,22 +70,6 @@ struct ReduceChunkMsg {
     std::uint32_t expert = 0;
 };
 
-/// To the bus LP: deliver `inner` to chip `dst` after the bus-to-reader leg.
-struct BusActivationMsg {
-    static constexpr std::uint16_t kKind = 104;
-    ActivationMsg inner;
-    std::uint32_t dst = 0;
-};
-
-/// To the bus LP: deliver `inner` to chip `dst`, or (all_readers) to every other member of the
-/// sender's tensor group.
-struct BusChunkMsg {
-    static constexpr std::uint16_t kKind = 105;
-    ReduceChunkMsg inner;
-    std::uint32_t dst = 0;
-    std::uint32_t all_readers = 0;
-};
-
 /// Expert parallelism, from a chip of the same expert group: the picks of its tokens for this
 /// chip's experts (dispatch, combine = 0) or the expert outputs of this chip's tokens
 /// (combine = 1), for the MoE layer whose router is entry `entry` of micro-batch `microbatch`.
@@ -99,17 +84,11 @@ struct MoeTokensMsg {
     std::uint32_t ported = 0;
 };
 
-/// A message the model wants sent: to LP `dst` (a chip id, or the bus LP = chips) after `delay`.
+/// A message the model wants sent: to chip `dst` after `delay`.
 struct Outgoing {
     std::uint32_t dst = 0;
     SimTime delay;
-    std::variant<OpDoneMsg,
-                 ActivationMsg,
-                 ReduceChunkMsg,
-                 BusActivationMsg,
-                 BusChunkMsg,
-                 MoeTokensMsg>
-        msg;
+    std::variant<OpDoneMsg, ActivationMsg, ReduceChunkMsg, MoeTokensMsg> msg;
 };
 
 /// What a chip did over the run (for the end-of-run invariants and the summary).
@@ -137,9 +116,9 @@ struct ChipTotals {
 /// kv_read, kv_write), which overlap unless overlap = false (then one op at a time). Among ready
 /// ops the earliest entry (trace order), then the lowest micro-batch, starts first. Its
 /// ChipNetwork serialises what leaves on each outgoing link FIFO (its own messages and those it
-/// passes on) and takes in what arrives for it through one receive port; on the bus the chip's
-/// own wavelength group is its one outgoing channel. All-reduces replay the schedule of
-/// `collective` (collective.hpp).
+/// passes on) and takes in what arrives for it through one receive port; on a bus the chip's
+/// own wavelength group is its channel, and the chip delivers to the readers itself (one event
+/// each, no receive port). All-reduces replay the schedule of `collective` (collective.hpp).
 class ChipModel {
 public:
     /// `program` is the chip's stage program and must outlive the model.
@@ -254,7 +233,10 @@ private:
     /// Keeps and/or aggregates a record.
     void emit(const stats::TimelineRow& rec);
     /// Appends a record of a transfer for (entry, mb) when records are kept.
-    void record_transfer(SimTime depart, SimTime arrival, double energy_pj);
+    void record_transfer(SimTime depart,
+                         SimTime arrival,
+                         double energy_pj,
+                         stats::Resource resource);
     /// The all-reduce progress of (entry, mb), created on first use.
     CollectiveProgress& progress_of(std::uint32_t entry, std::uint32_t mb);
     /// The progress under `key` in active_, created for an all-reduce of `bytes` on first use.
@@ -271,12 +253,19 @@ private:
     /// in; true when the message is not (yet) for this chip's model.
     template <typename Msg>
     bool route_in(const Msg& m, SimTime now, std::vector<Outgoing>& out);
-    /// Puts `bytes` on the link towards the next hop to `dst` and queues `msg` for it.
+    /// Puts `bytes` on the link towards the next hop to `dst` and queues `msg` for it (over the
+    /// bus when `dst` shares one with this chip).
     template <typename Msg>
     void transfer(
         std::uint32_t dst, std::uint64_t bytes, Msg msg, SimTime now, std::vector<Outgoing>& out);
-    /// Bus: puts `bytes` on the chip's channel for `readers` readers; returns the delay to the bus.
-    SimTime bus_transfer(std::uint64_t bytes, std::uint32_t readers, SimTime now);
+    /// Bus: one transmission of `bytes` on the chip's channel, read by every chip of
+    /// `readers`; each gets `msg` when the tail has crossed the bus hop.
+    template <typename Msg>
+    void bus_send(std::span<const std::uint32_t> readers,
+                  std::uint64_t bytes,
+                  Msg msg,
+                  SimTime now,
+                  std::vector<Outgoing>& out);
 
     // Expert parallelism (ep > 1, docs/cluster.md): the trace's expert ops are placeholders
     // that complete at once; the chip runs the chains of its own experts with the routed rows
@@ -363,7 +352,6 @@ private:
     bool keep_layers_ = false;
     stats::LayerAccumulator layers_;
     bool overlap_;
-    bool bus_;
     bool static_enabled_;
     double link_idle_power_w_;
     ChipNetwork net_;
@@ -371,6 +359,7 @@ private:
     SimTime cores_busy_;
     std::uint32_t xfer_entry_ = 0;  ///< the op the transfers being made serve
     std::uint32_t xfer_mb_ = 0;
+    std::vector<std::uint32_t> readers_;  ///< scratch of a bus broadcast (not state)
     std::uint32_t entries_;
     std::uint32_t microbatches_;  ///< non-empty micro-batches of this chip's replica
     std::vector<std::uint32_t> mb_requests_;

@@ -15,7 +15,7 @@ namespace ltdes::cluster {
 
 /// What went over one directed link during a run (a /links row).
 struct LinkUse {
-    std::uint32_t from = 0;  ///< node id (chips, then the switch or bus node)
+    std::uint32_t from = 0;  ///< node id (chips, then the switch or bus nodes)
     std::uint32_t to = 0;
     std::uint64_t bytes = 0;
     std::int64_t busy_ps = 0;  ///< time the link was serialising
@@ -36,11 +36,13 @@ public:
 
     /// Puts `bytes` for chip `dst` (≠ this chip) on the link towards its next hop at `now`,
     /// behind what that link already carries (FIFO), cut-through: the head leaves when the
-    /// link frees, the link is busy for the serialisation. Not for the bus.
+    /// link frees, the link is busy for the serialisation. Not on the one-bus topology; the
+    /// sender of a message for a chip on its bus calls send_bus instead.
     Hop send(std::uint32_t dst, std::uint64_t bytes, SimTime now);
 
-    /// Bus: puts `bytes` for `readers` readers on this chip's wavelength group; returns when
-    /// the head left (the link is busy for the serialisation after it).
+    /// Bus: puts `bytes` for `readers` readers on this chip's wavelength group of its bus;
+    /// returns when the head left (the channel is busy for the serialisation after it). The
+    /// channel is the chip's own, so no other sender contends for it.
     SimTime send_bus(std::uint64_t bytes, std::uint32_t readers, SimTime now);
 
     /// A message of `bytes` whose tail reached this chip at `now` has been taken in by the

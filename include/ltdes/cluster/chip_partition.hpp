@@ -22,8 +22,7 @@ PartitionKind parse_partition(std::string_view text);
 /// Whole replicas per rank while there are no more ranks than replicas, else whole pipeline
 /// stages (tensor-parallel groups) while there are no more ranks than stages, else chips; units
 /// go to ranks in contiguous, balanced blocks. Replicas never talk, so ranks holding different
-/// replicas never wait for each other; the cuts fall on pipeline edges. The bus LP (id = chips)
-/// goes to rank 0.
+/// replicas never wait for each other; the cuts fall on pipeline edges.
 class LocalityPartitioner final : public des::Partitioner {
 public:
     explicit LocalityPartitioner(const Plan& plan) : plan_(plan) {}
@@ -40,8 +39,8 @@ std::unique_ptr<des::Partitioner> make_partitioner(PartitionKind kind, const Pla
 /// Who may send to whom in a cluster run (what ChipModel does): a chip exchanges collective
 /// messages with the members of its tensor group and activations/tokens with the chip of the
 /// same tensor rank in the other pipeline stages of its replica. Messages go hop by hop, so
-/// the graph holds every hop of those routes, each at least one hop latency; with a bus, chips
-/// send only to the bus LP (first leg) and the bus to chips (second leg).
+/// the graph holds every hop of those routes, each at least one hop (the lookahead); a bus hop
+/// goes straight from the sender to its readers.
 class ChipDelayGraph final : public des::DelayGraph {
 public:
     ChipDelayGraph(const Plan& plan, const Topology& topology);

@@ -19,13 +19,14 @@ namespace ltdes::cluster {
 enum class TopologyKind : std::uint8_t {
     ring,             ///< each chip has a point-to-point link to its id-neighbours (wraps around)
     fully_connected,  ///< a point-to-point link between every pair of chips
-    bus,              ///< optical broadcast bus (single writer, many readers): its own LP
+    bus,              ///< one optical broadcast bus (single writer, many readers) for all chips
     torus,            ///< 2D torus, chips row-major in rows of `torus.columns`, X-then-Y routing
     star_switch,      ///< every chip has one port on a central switch (no LP of its own)
+    bus_per_tp,       ///< a ring, plus an optical broadcast bus inside each tensor group
 };
 
-inline constexpr std::array<std::string_view, 5> kTopologyNames = {"ring", "fully_connected", "bus",
-                                                                   "torus", "switch"};
+inline constexpr std::array<std::string_view, 6> kTopologyNames = {
+    "ring", "fully_connected", "bus", "torus", "switch", "bus_per_tp"};
 
 /// Point-to-point optical chip-to-chip link, per direction.
 struct LinkSpec {
@@ -119,7 +120,9 @@ struct ClusterSpec {
     PlanSpec plan;
     std::uint32_t microbatches = 0;  ///< 0 = auto: min(pp, requests per replica)
     bool overlap = true;             ///< false: a chip runs one op at a time
-    TopologyKind topology = TopologyKind::ring;
+    /// The tensor groups on their own buses, the rest on the ring: it beats the ring in time and
+    /// energy on gpt2 and llama2-70b (docs/cluster.md, "Comparing interconnects").
+    TopologyKind topology = TopologyKind::bus_per_tp;
     std::string arch;  ///< arch YAML for every chip; empty = built-in DOTA-B 4-bit
     std::vector<ChipArchOverride> chip_arch;
     LinkSpec link;

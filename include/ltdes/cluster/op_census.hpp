@@ -49,8 +49,8 @@ public:
     /// shard, and one per route hop of every all-reduce message (the schedule of `collective`
     /// over each tp group), pipeline transfer and generated token sent back from the last
     /// stage to the first after every pass but the last. A message held by a busy receive
-    /// port adds one event, so this is exact only when no port queues (else a lower bound).
-    /// 0 (unknown) on the bus, whose relays add events.
+    /// port adds one event, so this is exact only when no port queues (else a lower bound). A
+    /// bus hop is one event at each reader (tp − 1 for a broadcast).
     std::uint64_t expected_events(const Topology& topology, const CollectiveSpec& collective) const;
 
 private:

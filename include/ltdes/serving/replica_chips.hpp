@@ -5,7 +5,6 @@
 // activation and all-reduce chunk, as self-events of the replica's LP.
 #pragma once
 
-#include "ltdes/cluster/bus_model.hpp"
 #include "ltdes/cluster/chip_model.hpp"
 #include "ltdes/cluster/cluster_spec.hpp"
 #include "ltdes/cluster/plan.hpp"
@@ -50,18 +49,6 @@ struct ChipChunkEvent {
     std::uint32_t chip = 0;
 };
 
-/// Replica self-event: an activation reaches the bus (first leg done).
-struct BusActivationEvent {
-    static constexpr std::uint16_t kKind = 214;
-    cluster::BusActivationMsg msg;
-};
-
-/// Replica self-event: an all-reduce chunk reaches the bus (first leg done).
-struct BusChunkEvent {
-    static constexpr std::uint16_t kKind = 215;
-    cluster::BusChunkMsg msg;
-};
-
 /// The tp × pp chips of replica `replica` of `plan`, running one iteration at a time. Chip
 /// (stage s, tensor rank t) is plan.chip({replica, s, t}) with `cost_of_chip(chip)` (memoised
 /// per chip: decode steps repeat the same shapes). The iteration's ops are
@@ -98,7 +85,7 @@ public:
     EnergyPj energy() const;
 
     /// Checkpoints (replica_chips_checkpoint.cpp): the current iteration's batch and cold
-    /// flag, every chip's state, the relays on routes outside the replica and the bus. The
+    /// flag, every chip's state and the relays on routes outside the replica. The
     /// programs and chip models are rebuilt from the batch on restore, then given their state.
     void save(des::StateWriter& out) const;
     /// Restores what save() wrote for the same replica of the same plan (SnapshotError when
@@ -120,7 +107,6 @@ private:
     cluster::Plan plan_;
     cluster::ClusterSpec spec_;
     cluster::Topology topology_;
-    cluster::BusModel bus_;
     std::uint32_t replica_;
     std::uint32_t bits_;
     std::uint32_t first_chip_;

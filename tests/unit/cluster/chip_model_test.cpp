@@ -3,7 +3,6 @@
 
 #include "unit/cluster/model_fixtures.hpp"
 
-#include "ltdes/cluster/bus_model.hpp"
 #include "ltdes/cluster/collective.hpp"
 #include "ltdes/cluster/dram_channel.hpp"
 #include "ltdes/cluster/run_invariants.hpp"
@@ -33,7 +32,7 @@ public:
             std::vector<Op> ops,
             OpCostFn cost,
             std::uint64_t sram_bytes = 0)
-        : plan_(plan), topo_(spec, plan.chips()), bus_(plan, topo_) {
+        : plan_(plan), topo_(spec, plan.chips(), plan.tp()) {
         ProgramBuilder b(plan);
         for (const Op& op : ops) {
             b.add(op);
@@ -63,11 +62,7 @@ public:
             std::visit(
                 [&](const auto& m) {
                     using T = std::decay_t<decltype(m)>;
-                    if constexpr (std::is_same_v<T, BusActivationMsg>) {
-                        bus_.on_activation(m, out);
-                    } else if constexpr (std::is_same_v<T, BusChunkMsg>) {
-                        bus_.on_chunk(m, out);
-                    } else if constexpr (std::is_same_v<T, OpDoneMsg>) {
+                    if constexpr (std::is_same_v<T, OpDoneMsg>) {
                         chips_[ev.dst]->on_op_done(m, ev.time, out);
                     } else if constexpr (std::is_same_v<T, ActivationMsg>) {
                         chips_[ev.dst]->on_activation(m, ev.time, out);
@@ -109,7 +104,6 @@ private:
 
     Plan plan_;
     Topology topo_;
-    BusModel bus_;
     std::vector<StageProgram> programs_;
     std::vector<std::unique_ptr<ChipModel>> chips_;
     std::priority_queue<Ev, std::vector<Ev>, std::greater<>> queue_;
@@ -174,7 +168,8 @@ TEST(ChipModel, OverlapLetsMemoryOpsRunBesideCompute) {
 }
 
 TEST(ChipModel, TensorParallelAllReduceIsTwoRingStepsForTwoChips) {
-    const ClusterSpec spec = plan_spec(2, 1, 1);
+    ClusterSpec spec = plan_spec(2, 1, 1);
+    spec.topology = TopologyKind::ring;  // the hand calculation is the ring's
     const Plan plan(spec, testing::gpt2(), testing::gpt2_workload());
     MiniSim sim(plan, spec,
                 {op(0, 0, OpKind::gemm, "qkv", 8192, 2304, 768, {}),
@@ -262,7 +257,7 @@ TEST(ChipModel, BusAllReduceScattersDirectlyThenBroadcasts) {
                  op(2, 0, OpKind::add, "res1", 16, 768, 1, {1})},
                 flat_cost);
     // proj ends at 2000 ps with 16 × 768 partial sums at 4 bits = 6144 B: chunks of 1536 B,
-    // 6144 ps each on a sender's channel; a bus hop is 104900 ps (two legs of 52450).
+    // 6144 ps each on a sender's channel; a bus hop is 104900 ps (100 ns + 1 m of fibre).
     // Step 0: member i sends its 3 chunks in member order, so the last contribution reaches
     // member 0 at 2000 + 1·6144 + 104900, member 1 at 2000 + 2·6144 + 104900, members 2 and
     // 3 at 2000 + 3·6144 + 104900 = 125332. Each then broadcasts its reduced chunk (6144 ps +
@@ -282,7 +277,45 @@ TEST(ChipModel, BusAllReduceScattersDirectlyThenBroadcasts) {
     EXPECT_NO_THROW(check_run_invariants(totals, 12));
 }
 
-TEST(ChipModel, BusCarriesPipelineActivationsThroughTheBusLp) {
+// A bus per tensor group: tp 2 x pp 2 on 4 chips, groups {0, 1} (stage 0) and {2, 3}.
+TEST(ChipModel, BusPerTpReducesOnTheGroupBusAndShipsStagesOverTheRing) {
+    ClusterSpec spec = plan_spec(2, 2, 1);
+    spec.topology = TopologyKind::bus_per_tp;
+    const Plan plan(spec, testing::gpt2(), workload::WorkloadSpec{1, 16, 0, 4});
+    MiniSim sim(plan, spec,
+                {op(0, 0, OpKind::gemm, "qkv", 16, 2304, 768, {}),
+                 op(1, 0, OpKind::gemm, "proj", 16, 768, 768, {0}),
+                 op(2, 6, OpKind::add, "res2", 16, 768, 1, {1})},
+                flat_cost);
+    // proj ends at 2000 ps; 6144 B of partial sums, chunks of 3072 B = 12288 ps on a channel.
+    // The direct all-reduce on the bus: each member sends the other its chunk (arrives at
+    // 2000 + 12288 + 104900 = 119188), then broadcasts its reduced chunk to its one reader
+    // (119188 + 12288 + 104900 = 236376). The 6144 B of activations (24576 ps) then take the
+    // ring to the next stage, two links each: 1 → 2 → 3 leaves first on link 1→2 (free again at
+    // 260952); chip 0's head reaches chip 1 at 341276 and follows on 1→2. Both arrive at
+    // 236376 + 2·104900 + 24576 = 470752, res2 takes 1000 ps more.
+    EXPECT_EQ(sim.run(), SimTime::from_ps(471752));
+    RunTotals totals;
+    for (std::uint32_t c = 0; c < 4; ++c) {
+        EXPECT_TRUE(sim.chip(c).finished());
+        totals.add(sim.chip(c).totals());
+    }
+    const auto& zero = sim.chip(0).totals();
+    EXPECT_EQ(zero.bytes_sent, 3072U + 3072U + 6144U);
+    // Two bus transfers at E(1) = 5 pJ/bit, then 6144 B over two ring links at 5 pJ/bit.
+    EXPECT_DOUBLE_EQ(zero.energy[EnergyComponent::link], 2 * 24576.0 * 5.0 + 49152.0 * 5.0 * 2);
+    // Chip 0's /links: ring links to 1 and 3 (ids ascending), then its bus channel (node 4).
+    const auto links = sim.chip(0).links();
+    ASSERT_EQ(links.size(), 3U);
+    EXPECT_EQ(links[0].to, 1U);
+    EXPECT_EQ(links[0].bytes, 6144U);
+    EXPECT_EQ(links[2].to, 4U);
+    EXPECT_EQ(links[2].bytes, 6144U);
+    EXPECT_EQ(links[2].busy_ps, 2 * 12288);
+    EXPECT_NO_THROW(check_run_invariants(totals, 6));  // qkv, proj on 2 chips, res2 on 2
+}
+
+TEST(ChipModel, BusCarriesPipelineActivationsStraightToTheReader) {
     ClusterSpec spec = plan_spec(1, 2, 1);
     spec.topology = TopologyKind::bus;
     const Plan plan(spec, testing::gpt2(), workload::WorkloadSpec{1, 16, 0, 4});

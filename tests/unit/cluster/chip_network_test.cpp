@@ -4,6 +4,7 @@
 #include "ltdes/cluster/chip_network.hpp"
 
 #include "ltdes/cluster/collective.hpp"
+#include "ltdes/cluster/network_replay.hpp"
 
 #include <gtest/gtest.h>
 
@@ -79,6 +80,38 @@ TEST(ChipNetwork, BusChannelsAreOnePerSender) {
     // Two messages of one sender share its wavelength group; two senders do not.
     EXPECT_EQ(one_step(t, {{0, 1, 1000}, {0, 2, 1000}}).time, SimTime::from_ps(kHop + 8000));
     EXPECT_EQ(one_step(t, {{0, 1, 1000}, {2, 1, 1000}}).time, SimTime::from_ps(kHop + 4000));
+}
+
+// The worked case of docs/cluster.md ("Links"): 16 chips, a bus per tensor group of 4.
+TEST(ChipNetwork, BusPerTpChannelQueuesItsOwnSenderOnly) {
+    ClusterSpec spec = spec_of(TopologyKind::bus_per_tp);
+    const Topology t(spec, 16, 4);
+    NetworkReplay net(t);
+    const std::vector<Transfer> moves = {
+        {4, 7, 100000, {}}, {4, 5, 1000, {}}, {6, 7, 1000, {}}, {3, 8, 1000, {}}};
+    const std::vector<SimTime> at = net.transfers(moves);
+    // 100 000 B hold chip 4's channel for 400 000 ps; its 1000 B for chip 5 leave after them.
+    EXPECT_EQ(at[0], SimTime::from_ps(400000 + kHop));
+    EXPECT_EQ(at[1], SimTime::from_ps(400000 + 4000 + kHop));
+    // Chip 6 has a channel of its own and chip 7 no port to queue at.
+    EXPECT_EQ(at[2], SimTime::from_ps(4000 + kHop));
+    // 3 → 8 crosses groups: five idle ring links.
+    EXPECT_EQ(at[3], SimTime::from_ps(5 * kHop + 4000));
+    // E(1) = 5 pJ/bit on a bus, 5 pJ/bit per ring link crossed.
+    EXPECT_DOUBLE_EQ(net.energy_pj(), 102000 * 8.0 * 5.0 + 8000.0 * 5.0 * 5);
+
+    // /links books the bus traffic on the sender's channel, node 16 + group 1.
+    ChipNetwork four(t, 4);
+    EXPECT_EQ(four.send_bus(100000, 1, SimTime::zero()), SimTime::zero());
+    EXPECT_EQ(four.send_bus(1000, 3, SimTime::zero()), SimTime::from_ps(400000));
+    const auto links = four.links();
+    ASSERT_EQ(links.size(), 3U);  // ring links to 3 and 5, then the bus channel
+    EXPECT_EQ(links[2].from, 4U);
+    EXPECT_EQ(links[2].to, 17U);
+    EXPECT_EQ(links[2].bytes, 101000U);
+    EXPECT_EQ(links[2].busy_ps, 404000);
+    EXPECT_DOUBLE_EQ(links[2].energy_pj, 800000.0 * 5.0 + 8000.0 * t.bus_energy_pj_per_bit(3));
+    EXPECT_EQ(links[0].bytes + links[1].bytes, 0U);
 }
 
 TEST(ChipNetwork, LinkUseCountsBytesBusyTimeAndEnergyPerLink) {

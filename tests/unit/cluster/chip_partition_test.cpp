@@ -44,8 +44,6 @@ TEST(LocalityPartitioner, KeepsReplicasThenStagesWholeAndCutsChipsLast) {
     EXPECT_EQ(ranks_of(p, 8, 4), (std::vector<std::int32_t>{0, 0, 1, 1, 2, 2, 3, 3}));
     // 8 ranks > 4 stages: one chip each.
     EXPECT_EQ(ranks_of(p, 8, 8), (std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
-    // The bus LP (id 8) goes to rank 0.
-    EXPECT_EQ(to_underlying(p.rank_of(LpId{8}, 9, 3)), 0);
 }
 
 TEST(LocalityPartitioner, ParsesTheThreeNames) {
@@ -119,6 +117,28 @@ TEST(LocalityPartitioner, Gpt2AtEightRanksEachPipelineTransferCrossesOneBorderOn
         EXPECT_EQ(r1.lp_to(i, 0).in_ps(), (i + 1) * hop) << "chip " << 8 + i;
         EXPECT_EQ(r0.lp_to(i, 2), SimTime::max());
     }
+}
+
+}  // namespace
+}  // namespace ltdes::cluster
+
+namespace ltdes::cluster {
+namespace {
+
+TEST(ChipDelayGraph, BusPerTpReachesTheTensorPeerByBusAndTheRestAlongTheRing) {
+    // As above on bus_per_tp: chip 1 reaches its tensor peer 0 over their bus, chip 3 via ring
+    // link 1 → 2, and passes on 0 → 2 (to 2) and 2 → 0 (to 0, on the ring link: a message
+    // that came by ring stays on it). Nothing leaves the replica.
+    ClusterSpec spec = explicit_spec(2, 2, 2);
+    spec.topology = TopologyKind::bus_per_tp;
+    spec.bcast.latency_ns = 50.0;
+    const Plan plan(spec, gpt2(), gpt2_workload());
+    const Topology topo(spec, plan.chips(), plan.tp());
+    const ChipDelayGraph g(plan, topo);
+    std::map<std::uint32_t, std::int64_t> seen;
+    g.for_each_target(LpId{1}, [&](LpId dst, SimTime d) { seen[to_underlying(dst)] = d.in_ps(); });
+    // Every delay is the lookahead: the bus hop (50 ns + 4.9 ns of fibre) < the link hop.
+    EXPECT_EQ(seen, (std::map<std::uint32_t, std::int64_t>{{0, 54900}, {2, 54900}}));
 }
 
 }  // namespace

@@ -90,7 +90,15 @@ TEST(OpCensus, ExpectedEventsCountsShardsChunksTransfersAndFeedback) {
               3200U + 384U * 6U * 6U + 192U * 4U + 32U * 12U);
     ClusterSpec bus;
     bus.topology = TopologyKind::bus;
-    EXPECT_EQ(census.expected_events(Topology(bus, 64), bus.collective), 0U);  // relays
+    // The bus's direct all-reduce: 3 slots of 4 unicasts, then 4 broadcasts each read by 3
+    // members (one event per reader): 24 events, 1 per transfer and feedback.
+    EXPECT_EQ(census.expected_events(Topology(bus, 64), bus.collective),
+              3200U + 384U * (12U + 4U * 3U) + 192U + 32U);
+    // A bus per tensor group: the bus's all-reduces, the ring's transfers and feedback.
+    ClusterSpec per_tp;
+    per_tp.topology = TopologyKind::bus_per_tp;
+    EXPECT_EQ(census.expected_events(Topology(per_tp, 64, 4), per_tp.collective),
+              3200U + 384U * 24U + 192U * 4U + 32U * 12U);
     const Plan one = gpt2_plan(1, 1, 1);
     OpCensus single(one);
     for (const Op& op : toy_stream()) {

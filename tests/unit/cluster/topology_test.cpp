@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace ltdes::cluster {
 namespace {
 
@@ -13,14 +15,57 @@ TEST(Topology, DefaultRingHopIsLatencyPlusOneMetreOfFibre) {
     EXPECT_DOUBLE_EQ(t.bandwidth_bps(), 2e12);
 }
 
-TEST(Topology, BusLegsCarryHalfTheLatency) {
+TEST(Topology, BusHopGoesStraightFromSenderToReader) {
     ClusterSpec s;
     s.topology = TopologyKind::bus;
     const Topology t(s, 8);
-    EXPECT_EQ(t.bus_first_leg(), SimTime::from_ps(52450));
-    EXPECT_EQ(t.lookahead(), SimTime::from_ps(52450));
+    EXPECT_EQ(t.bus_latency(), SimTime::from_ps(104900));  // bcast.latency_ns + 1 m of fibre
+    EXPECT_EQ(t.lookahead(), SimTime::from_ps(104900));
     EXPECT_EQ(t.hop_latency(), SimTime::from_ps(104900));
     EXPECT_EQ(t.hops(0, 7), 1U);
+    EXPECT_EQ(t.next_hop(0, 7), 7U);
+    EXPECT_TRUE(t.on_bus(0, 7));
+    EXPECT_EQ(t.out_links(3), std::vector<std::uint32_t>{8U});  // its channel on the one bus
+}
+
+TEST(Topology, BusPerTpPutsEachTensorGroupOnItsBusAndTheRestOnTheRing) {
+    ClusterSpec s;
+    s.topology = TopologyKind::bus_per_tp;
+    s.bcast.latency_ns = 50.0;  // unlike the link, to tell the two apart
+    s.bcast.bandwidth_gbps = 1000.0;
+    const Topology t(s, 16, 4);  // groups {0..3}, {4..7}, {8..11}, {12..15}
+    EXPECT_TRUE(t.has_bus());
+    EXPECT_TRUE(t.on_bus(4, 7));
+    EXPECT_FALSE(t.on_bus(3, 4));   // neighbours on the ring, different groups
+    EXPECT_EQ(t.bus_node(6), 17U);  // 16 + group 1
+    // Inside a group: one bus hop of 50 ns + 4.9 ns fibre, 1000 B at 1 Tb/s = 8000 ps.
+    EXPECT_EQ(t.hops(4, 7), 1U);
+    EXPECT_EQ(t.route(4, 7), std::vector<std::uint32_t>{7U});
+    EXPECT_EQ(t.transfer_time(4, 7, 1000), SimTime::from_ps(54900 + 8000));
+    EXPECT_DOUBLE_EQ(t.transfer_energy_pj(4, 7, 1000), 8000.0 * 5.0);  // E(1) = 2 + 2 + 1
+    // Between groups: the ring, 3 → 8 is 5 links of 104.9 ns, 1000 B at 2 Tb/s = 4000 ps.
+    EXPECT_EQ(t.hops(3, 8), 5U);
+    EXPECT_EQ(t.route(3, 8), (std::vector<std::uint32_t>{4U, 5U, 6U, 7U, 8U}));
+    // A ring message passing through a group stays on the ring (only its sender picks a bus).
+    EXPECT_EQ(t.next_hop(5, 4), 4U);
+    EXPECT_EQ(t.next_hop(7, 4), 6U);
+    EXPECT_EQ(t.transfer_time(3, 8, 1000), SimTime::from_ps(5 * 104900 + 4000));
+    EXPECT_DOUBLE_EQ(t.transfer_energy_pj(3, 8, 1000), 8000.0 * 5.0 * 5);
+    // 5's ring links, then its bus channel; the lookahead is the shorter hop.
+    EXPECT_EQ(t.out_links(5), (std::vector<std::uint32_t>{4U, 6U, 17U}));
+    EXPECT_EQ(t.lookahead(), SimTime::from_ps(54900));
+}
+
+TEST(Topology, BusPerTpKeepsGroupsBeyondTheReaderBudgetOnTheRing) {
+    ClusterSpec s;
+    s.topology = TopologyKind::bus_per_tp;
+    s.bcast.max_readers = 2;  // a group of 4 would broadcast to 3
+    const Topology t(s, 8, 4);
+    EXPECT_FALSE(t.has_bus());
+    EXPECT_FALSE(t.on_bus(0, 3));
+    EXPECT_EQ(t.hops(0, 3), 3U);
+    EXPECT_EQ(t.out_links(0), (std::vector<std::uint32_t>{1U, 7U}));
+    EXPECT_FALSE(Topology(s, 8, 1).has_bus());  // tp 1: no tensor groups, a plain ring
 }
 
 TEST(Topology, SerializationRoundsUpToPicoseconds) {

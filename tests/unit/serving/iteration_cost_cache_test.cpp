@@ -34,7 +34,7 @@ void expect_same(const IterationCost& got, const IterationCost& want, const std:
 // are non-zero) with 2 MiB of SRAM (cold and warm iterations differ).
 TEST(IterationCostCache, AnswersWhatTheModelAnswersInAnyOrder) {
     fixture::Served s("gpt2", 4, 2, 2, cluster::TopologyKind::ring);
-    const cluster::Topology topo(s.spec, s.plan->chips());
+    const cluster::Topology topo(s.spec, s.plan->chips(), s.plan->tp());
     const auto sram = [](std::uint32_t) { return std::uint64_t{2} << 20; };
     // The run command's cost function (weight streams on the DRAM channel, which resident
     // weights skip after the first iteration).
