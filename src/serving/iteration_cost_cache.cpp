@@ -22,7 +22,18 @@ std::size_t IterationCostCache::KeyHash::operator()(const Key& k) const {
     return static_cast<std::size_t>(h);
 }
 
-const IterationCost& IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
+std::uint64_t IterationCostCache::hits() const {
+    const std::lock_guard lock(mutex_);
+    return hits_;
+}
+
+std::uint64_t IterationCostCache::misses() const {
+    const std::lock_guard lock(mutex_);
+    return misses_;
+}
+
+IterationCost IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
+    const std::lock_guard lock(mutex_);
     // Contexts past the model's longest are not expected; bounded so the table stays small.
     constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
     if (batch.size() == 1 && !cold && batch[0].tokens == 1 && batch[0].emits &&

@@ -10,6 +10,7 @@
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
 #include "ltdes/serving/replica_chips.hpp"
+#include "ltdes/serving/replica_cost_key.hpp"
 #include "ltdes/serving/replica_picker.hpp"
 #include "ltdes/serving/replica_scheduler.hpp"
 
@@ -19,7 +20,9 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -131,11 +134,12 @@ class ReplicaLp final : public des::LogicalProcess {
 public:
     /// `own`: with round robin the replica's requests in arrival order, injected here (the
     /// router then sends nothing and expects no completion notices); empty otherwise. With
-    /// `chips` (op fidelity) iterations run op by op on them, otherwise on `cost`.
+    /// `chips` (op fidelity) iterations run op by op on them, otherwise on `cost` (shared with
+    /// the rank's replicas whose costs are the same).
     ReplicaLp(std::uint32_t replica,
               const ServingSpec& spec,
               std::uint64_t kv_blocks,
-              IterationCostModel cost,
+              std::shared_ptr<IterationCostCache> cost,
               std::unique_ptr<ReplicaChips> chips,
               SimTime dispatch,
               std::vector<trace::RequestRecord> own)
@@ -302,7 +306,7 @@ private:
             return c;
         }
         ahead.clear();
-        return cost_.cost(shapes, cold);
+        return cost_->cost(shapes, cold);
     }
 
     /// End of the first iteration that completes a request if no request arrives any more
@@ -423,7 +427,7 @@ private:
 
     std::uint32_t replica_;
     ReplicaScheduler scheduler_;
-    IterationCostCache cost_;
+    std::shared_ptr<IterationCostCache> cost_;
     std::unique_ptr<ReplicaChips> chips_;
     SimTime dispatch_;
     std::vector<trace::RequestRecord> own_;
@@ -612,6 +616,10 @@ ServingResult run_serving(const ServingInputs& in,
                 SimTime::from_ps(std::int64_t{10'000'000'000}).in_ps() / dispatch.in_ps(), 1,
                 1 << 20));
     }
+    // One cost cache per set of the rank's replicas with the same costs: they all warm the
+    // same entries (the common case: every replica has the same chips and shape of links).
+    std::mutex caches_mutex;
+    std::map<std::vector<std::uint64_t>, std::shared_ptr<IterationCostCache>> caches;
     des::Simulation sim(
         sim_spec, transport, partitioner, lp_count,
         [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
@@ -620,8 +628,18 @@ ServingResult run_serving(const ServingInputs& in,
                 return std::make_unique<RouterLp>(routed, plan.dp(), in.serving.router, dispatch);
             }
             const std::uint32_t d = id - 1;
-            IterationCostModel cost(plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
-                                    in.arch_key, in.sram_bytes_of_chip, in.cluster.collective);
+            std::shared_ptr<IterationCostCache> cost;
+            {
+                const std::lock_guard lock(caches_mutex);
+                auto& shared =
+                    caches[replica_cost_key(plan, topology, d, in.arch_key, in.sram_bytes_of_chip)];
+                if (!shared) {
+                    shared = std::make_shared<IterationCostCache>(IterationCostModel(
+                        plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
+                        in.arch_key, in.sram_bytes_of_chip, in.cluster.collective));
+                }
+                cost = shared;
+            }
             std::unique_ptr<ReplicaChips> chips;
             if (in.serving.fidelity == Fidelity::op) {
                 chips = std::make_unique<ReplicaChips>(plan, in.cluster, d, in.bits,

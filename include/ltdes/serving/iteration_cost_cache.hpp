@@ -4,6 +4,8 @@
 // first (cold) iteration, and the same compositions recur all the time: at light load most
 // iterations are one request's decode step, and the step at context c is the same whichever
 // request takes it. The cached value is the cost model's own result, so runs are unchanged.
+// Replicas of one rank whose costs are the same (replica_cost_key) share one cache; the LPs of
+// a rank may run on several threads, so every lookup holds the cache's lock.
 #pragma once
 
 #include "ltdes/serving/iteration_cost.hpp"
@@ -11,13 +13,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
 
 namespace ltdes::serving {
 
-/// IterationCostModel::cost() behind a table keyed by the canonical (sorted) composition.
+/// IterationCostModel::cost() behind a table keyed by the canonical (sorted) composition;
+/// thread-safe.
 class IterationCostCache {
 public:
     /// At most `capacity` compositions are kept; the table is emptied when it would hold more
@@ -25,12 +29,13 @@ public:
     explicit IterationCostCache(IterationCostModel model, std::size_t capacity = 1U << 14);
 
     /// The cost of an iteration of `batch` (`cold`: the replica's first), as model.cost() gives.
-    const IterationCost& cost(std::span<const SliceShape> batch, bool cold = false);
+    /// A copy: another thread may empty the table once the lock is released.
+    IterationCost cost(std::span<const SliceShape> batch, bool cold = false);
 
     /// Lookups answered from the table and those that ran the model.
-    std::uint64_t hits() const { return hits_; }
+    std::uint64_t hits() const;
 
-    std::uint64_t misses() const { return misses_; }
+    std::uint64_t misses() const;
 
 private:
     struct Key {
@@ -47,6 +52,7 @@ private:
     /// The model's cost, kept in table_ (emptied first when full).
     const IterationCost& insert(std::span<const SliceShape> batch, bool cold);
 
+    mutable std::mutex mutex_;  ///< guards everything below (the model memoises too)
     IterationCostModel model_;
     std::size_t capacity_;
     /// Warm one-request decode steps (1 token, emits) by context: the commonest iteration at

@@ -7,10 +7,13 @@
 
 #include "serving_fixture.hpp"
 
+#include "ltdes/serving/replica_cost_key.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ltdes::serving {
@@ -76,6 +79,90 @@ TEST(IterationCostCache, AnswersWhatTheModelAnswersInAnyOrder) {
     // Cold and warm iterations differ here (resident weights), so the flag is part of the key.
     EXPECT_NE(reference.cost(batches[0], true).energy_pj(),
               reference.cost(batches[0], false).energy_pj());
+}
+
+// Replicas 0 and 1 of a 16-chip ring (chips 0-7 and 8-15) are the same up to a shift of the
+// ids: equal keys. One cache built from replica 0's model, looked up from two threads at once
+// (the LPs of a rank run on several), answers bit for bit what a fresh model of replica 1 does.
+TEST(IterationCostCache, SharedByTwoReplicasFromTwoThreads) {
+    fixture::Served s("gpt2", 4, 2, 2, cluster::TopologyKind::ring);
+    const cluster::Topology topo(s.spec, s.plan->chips());
+    const auto sram = [](std::uint32_t) { return std::uint64_t{2} << 20; };
+    const photonic::MemorySpec mem;
+    const cluster::OpCostFn cost = [&](const workload::Op& op) {
+        return cluster::op_timing(op, s.model->cost(op, mem), mem);
+    };
+    const auto arch = [](std::uint32_t) { return 0U; };
+    const auto make = [&](std::uint32_t replica) {
+        return IterationCostModel(
+            *s.plan, topo, replica, 4, s.spec.overlap, [&](std::uint32_t) { return cost; }, arch,
+            sram);
+    };
+    ASSERT_EQ(replica_cost_key(*s.plan, topo, 0, arch, sram),
+              replica_cost_key(*s.plan, topo, 1, arch, sram));
+    IterationCostCache shared(make(0), 4);  // small: emptied while the other thread reads
+    const std::vector<std::vector<SliceShape>> batches = {
+        {{1, 40, true}},
+        {{24, 0, true}},
+        {{1, 40, true}, {7, 0, false}, {1, 12, true}},
+        {{1, 12, true}},
+        {{1, 41, true}},
+        {{7, 0, false}, {1, 12, true}, {1, 40, true}},
+        {{3, 5, true}},
+        {{1, 12, true}, {1, 12, true}},
+    };
+    std::vector<std::vector<IterationCost>> got(2);
+    std::vector<std::thread> threads;
+    for (std::size_t r = 0; r < 2; ++r) {
+        threads.emplace_back([&, r] {
+            for (int pass = 0; pass < 20; ++pass) {
+                for (std::size_t b = 0; b < batches.size(); ++b) {
+                    // The two threads walk the batches in opposite orders.
+                    const auto& batch = batches[r == 0 ? b : batches.size() - 1 - b];
+                    got[r].push_back(shared.cost(batch, pass % 3 == 0));
+                }
+            }
+        });
+    }
+    for (std::thread& t : threads) {
+        t.join();
+    }
+    const IterationCostModel replica1 = make(1);
+    for (std::size_t r = 0; r < 2; ++r) {
+        std::size_t i = 0;
+        for (int pass = 0; pass < 20; ++pass) {
+            for (std::size_t b = 0; b < batches.size(); ++b) {
+                const auto& batch = batches[r == 0 ? b : batches.size() - 1 - b];
+                expect_same(got[r][i++], replica1.cost(batch, pass % 3 == 0),
+                            fmt::format("thread {} pass {} batch {}", r, pass, b));
+            }
+        }
+    }
+    EXPECT_EQ(shared.hits() + shared.misses(), 2U * 20U * batches.size());
+}
+
+// Replicas that may cost differently get different keys: a chip of another arch, or a
+// replica whose chips straddle two rows of a torus (its routes differ from one within a row).
+TEST(IterationCostCache, KeySeparatesReplicasThatMayDiffer) {
+    fixture::Served s("gpt2", 2, 1, 4, cluster::TopologyKind::ring);
+    const cluster::Topology ring(s.spec, s.plan->chips());
+    const auto same = [](std::uint32_t) { return 0U; };
+    const auto chip5_differs = [](std::uint32_t c) { return c == 5 ? 1U : 0U; };
+    EXPECT_EQ(replica_cost_key(*s.plan, ring, 1, same, {}),
+              replica_cost_key(*s.plan, ring, 2, same, {}));
+    EXPECT_NE(replica_cost_key(*s.plan, ring, 1, chip5_differs, {}),
+              replica_cost_key(*s.plan, ring, 2, chip5_differs, {}));
+    const auto sram5 = [](std::uint32_t c) { return c == 5 ? std::uint64_t{1} : 0; };
+    EXPECT_NE(replica_cost_key(*s.plan, ring, 1, same, sram5),
+              replica_cost_key(*s.plan, ring, 2, same, sram5));
+
+    // 8 chips in 2 rows of 4 would keep every replica in a row; rows of 3 on 6 chips do not:
+    // replica 0 is chips 0, 1 (one row), replica 1 chips 2, 3 (3 starts the second row).
+    fixture::Served t("gpt2", 2, 1, 3, cluster::TopologyKind::torus);
+    t.spec.torus.columns = 3;
+    const cluster::Topology torus(t.spec, t.plan->chips());
+    EXPECT_NE(replica_cost_key(*t.plan, torus, 0, same, {}),
+              replica_cost_key(*t.plan, torus, 1, same, {}));
 }
 
 }  // namespace
