@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # study_gpt2.sh [LTDES] [OUT]: the worked study of docs/study-gpt2-photonic.md. Runs
 # traces/gpt2.trace (batch 8, 768-token prompt, 256 generated) on the default cluster (64 chips,
-# plan tp 4 x pp 4 x dp 4 pinned (the study's plan; the plan search would choose another), ring) once per arch (DOTA-B, MRR bank, MZI at 4 and 8 bits),
+# plan tp 4 x pp 4 x dp 4 pinned (the study's plan; the plan search would choose another), ring +
+# a bus per tensor group) once per arch (DOTA-B, MRR bank, MZI at 4 and 8 bits),
 # gathers the summaries with scripts/lt_collect.py and draws the reports with
 # scripts/lt_report.py. Run it from the repository root.
 #   LTDES  the lt-des binary (default build/release/src/cli/lt-des)
 #   OUT    result folder (default results/study-gpt2, git-ignored), created if missing;
 #          existing results in it are replaced
 #   RANKS  MPI ranks (default 2); the results do not depend on it
+#   EXTRA  further lt-des flags, e.g. "--set topology=ring" for the ring-only cluster
 #   PYTHON the Python with h5py, numpy and matplotlib (default /usr/bin/python3)
 # Wall time on a 2-core VM with 2 ranks: 0.5-5 s per run, MZI runs the longest on a quiet machine
 # (its 14 s of simulated time cross ~245 000 synchronisation windows of one link hop).
@@ -33,7 +35,7 @@ for a in $archs; do
     # stdout is the run summary; stderr (warnings, progress lines) goes to $a.err, and all but
     # the progress lines are echoed (all of it when the run fails).
     if ! mpiexec --oversubscribe -n "$ranks" "$ltdes" --trace traces/gpt2.trace --tp 4 --pp 4 --dp 4 \
-            --timeline layers --arch "configs/arch/$a.yaml" --out "$out/$a.h5" --force \
+            --timeline layers ${EXTRA:-} --arch "configs/arch/$a.yaml" --out "$out/$a.h5" --force \
             2> "$out/$a.err" | tee "$out/$a.log"; then
         cat "$out/$a.err" >&2
         echo "study_gpt2.sh: the $a run failed" >&2
