@@ -655,7 +655,10 @@ private:
             if (expert_job && !place_expert(op, r, ep, plan, sharded, s)) {
                 continue;  // another lane's expert: nothing on lane 0
             }
-            const OpTiming timing = in_.cost(sharded);
+            OpTiming timing = in_.cost(sharded);
+            if (expert_job) {
+                timing = expected_expert_job(timing, op, r, ep);
+            }
             c.timing = timing;
             // Expert jobs stream their weights at every use; other weights may stay in SRAM.
             c.warm = expert_job ? timing : resident_use(timing);
@@ -795,6 +798,35 @@ private:
             sharded = apply_shard(sharded, s);
         }
         return true;
+    }
+
+    /// Expert parallelism under uniform routing: an expert that no token of its routing group
+    /// picks runs no job (and streams no weights), so a job costs its probability of running,
+    /// 1 − (1 − k/E)^T for the group's T tokens (each draws k of the E experts), T taken from
+    /// the group's balanced rows, ceil(rows · r · ep / batch) = T · k / E. Other routings are
+    /// charged in full (round robin is balanced; zipf's skew is not priced).
+    OpTiming expected_expert_job(OpTiming t,
+                                 const Op& op,
+                                 std::uint32_t r,
+                                 std::uint32_t ep) const {
+        const auto& m = profile_.model();
+        if (in_.spec.moe.routing != workload::MoeRoutingKind::uniform || m.top_k >= m.n_experts) {
+            return t;
+        }
+        const WorkloadSpec& w = profile_.workload();
+        const double rows = static_cast<double>((op.m * r * ep + w.batch - 1) / w.batch);
+        const double tokens = rows * m.n_experts / m.top_k;
+        const double miss = 1.0 - static_cast<double>(m.top_k) / m.n_experts;
+        const double share = 1.0 - std::pow(miss, tokens);
+        const auto scale = [share](SimTime x) {
+            return SimTime::from_ps(std::llround(static_cast<double>(x.in_ps()) * share));
+        };
+        t.duration = scale(t.duration);
+        t.dram = scale(t.dram);
+        t.dram_tail = scale(t.dram_tail);
+        t.compute = scale(t.compute);
+        t.energy = t.energy.scaled(share);
+        return t;
     }
 
     /// Expert parallelism: the router's output and the combine's input wait for an all-to-all

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <vector>
 
@@ -419,6 +420,36 @@ TEST(PlanSearch, EnumeratesExpertParallelismAndRanksItLikeTheDes) {
     const double rho = spearman(predicted, simulated);
     EXPECT_GE(rho, 0.9);
     RecordProperty("spearman_rho", std::to_string(rho));
+}
+
+// Uniform routing leaves experts idle when few tokens are routed: an expert misses all T tokens
+// of its group (each picks k of E) with probability (1 - k/E)^T, and an idle expert runs no job,
+// so the score prices each expert job by its chance of running. Round robin spreads the picks
+// evenly and is priced in full. One-token decode steps of 2 requests on dp 2 x ep 2 route T = 2
+// tokens over 8 experts, top 2: a job runs with probability 1 - (3/4)^2 = 0.4375, so uniform
+// routing is predicted cheaper than round robin (and no slower: here the expert jobs of this
+// size-only cost are not on the critical path). With 64-token prompts and no decode,
+// T = 128 and the chance is 1 - (3/4)^128 = 1 to double precision: the two agree.
+TEST(PlanSearch, ExpertJobsArePricedByTheirChanceOfRunning) {
+    workload::ModelShape m = small_moe();
+    m.n_experts = 8;
+    PlanSearchInputs in = inputs(2, size_cost);
+    PlanCandidate c{1, 1, 2, 1};
+    c.ep = 2;
+    const auto predict = [&](const WorkloadSpec& w, workload::MoeRoutingKind routing) {
+        in.spec.moe.routing = routing;
+        return predict_plan(profile_of(m, w), in, c);
+    };
+    const WorkloadSpec decode{2, 1, 8, 4};
+    const PlanPrediction uniform = predict(decode, workload::MoeRoutingKind::uniform);
+    const PlanPrediction even = predict(decode, workload::MoeRoutingKind::round_robin);
+    EXPECT_LE(uniform.makespan_s, even.makespan_s);
+    EXPECT_LT(uniform.energy_j, even.energy_j);
+    const WorkloadSpec prefill{2, 64, 0, 4};
+    const PlanPrediction wide = predict(prefill, workload::MoeRoutingKind::uniform);
+    const PlanPrediction wide_even = predict(prefill, workload::MoeRoutingKind::round_robin);
+    EXPECT_DOUBLE_EQ(wide.makespan_s, wide_even.makespan_s);
+    EXPECT_DOUBLE_EQ(wide.energy_j, wide_even.energy_j);
 }
 
 }  // namespace
