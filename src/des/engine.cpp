@@ -187,10 +187,14 @@ void Engine::post_remote(Shard& shard, const Event& ev) {
                  "LP {} -> {} (rank {}): delay {} ps breaks the delay graph (at least {} ps)",
                  ev.src, ev.dst, owner, (ev.time - now).in_ps(),
                  remote_delay_[static_cast<std::size_t>(owner)].in_ps());
-    LTDES_ASSERT(now >= promised_output_,
-                 "LP {} -> {} (rank {}): sent at {} ps, before this rank's earliest output "
-                 "{} ps (an earliest_output() bound is wrong)",
-                 ev.src, ev.dst, owner, now.in_ps(), promised_output_.in_ps());
+    // What the other ranks were promised: no event earlier than the bound plus the delay (an
+    // LP may send ahead of its clock, e.g. a router dispatching a later arrival).
+    const SimTime least = remote_delay_[static_cast<std::size_t>(owner)];
+    LTDES_ASSERT(promised_output_ <= SimTime::max() - least && ev.time >= promised_output_ + least,
+                 "LP {} -> {} (rank {}): an event at {} ps sent at {} ps, before this rank's "
+                 "earliest output {} ps plus {} ps (an earliest_output() bound is wrong)",
+                 ev.src, ev.dst, owner, ev.time.in_ps(), now.in_ps(), promised_output_.in_ps(),
+                 least.in_ps());
     shard.remote_out.push_back(ev);
 }
 
@@ -225,13 +229,19 @@ void Engine::start() {
     }
 }
 
-void Engine::run_shard(Shard& shard, SimTime window_end) {
+void Engine::run_shard(Shard& shard, SimTime window_end, SimTime hold) {
     ShardContext& ctx = *shard.ctx;
     Event ev;
     shard.queue.prepare(window_end);
+    const bool holding = hold < window_end;
     while (shard.queue.has_before(window_end)) {
         shard.queue.pop(ev);
-        LpSlot& slot = lps_[local_index_[to_underlying(ev.dst)]];
+        const std::uint32_t local = local_index_[to_underlying(ev.dst)];
+        if (holding && ev.time >= hold && exposed_[local] != 0) [[unlikely]] {
+            shard.held.push_back(ev);  // the round's bound: another rank may still send before
+            continue;
+        }
+        LpSlot& slot = lps_[local];
         ctx.enter(slot, ev.time);
         ++slot.stats.events_executed;
         slot.fingerprint.add(ev.time, ev.dst, ev.kind);
@@ -241,7 +251,7 @@ void Engine::run_shard(Shard& shard, SimTime window_end) {
     }
 }
 
-void Engine::execute_window(SimTime window_end) {
+void Engine::execute_window(SimTime window_end, SimTime hold) {
     if (failed()) {
         return;
     }
@@ -251,7 +261,49 @@ void Engine::execute_window(SimTime window_end) {
             active_.push_back(&sh);
         }
     }
-    for_shards(active_, [this, window_end](Shard& sh) { run_shard(sh, window_end); });
+    window_hold_ = hold;  // a member: a third capture would make std::function allocate
+    for_shards(active_, [this, window_end](Shard& sh) { run_shard(sh, window_end, window_hold_); });
+}
+
+void Engine::release_held() {
+    for (Shard& sh : shards_) {
+        for (const Event& ev : sh.held) {
+            sh.queue.push(ev);
+        }
+        sh.held.clear();
+    }
+}
+
+void Engine::set_exposed(std::vector<char> exposed) {
+    LTDES_ASSERT(exposed.size() == lps_.size(), "exposure of {} LPs for {} local LPs",
+                 exposed.size(), lps_.size());
+    exposed_ = std::move(exposed);
+}
+
+SimTime Engine::sheltered_bound(SimTime hold) {
+    if (exposed_.empty() || failed() ||
+        std::all_of(exposed_.begin(), exposed_.end(), [](char e) { return e != 0; })) {
+        return hold;
+    }
+    SimTime bound = SimTime::max();
+    for (std::size_t i = 0; i < lps_.size(); ++i) {
+        if (exposed_[i] == 0) {
+            continue;
+        }
+        LogicalProcess& lp = *lps_[i].lp;
+        if (!lp.bounds_output() || !lp.output_ignores_input()) {
+            return hold;  // it may answer another rank's event at once
+        }
+        try {
+            bound = std::min(bound, lp.earliest_output(SimTime::max()));
+        } catch (...) {
+            shards_.front().error = std::current_exception();  // reported at the coming round
+            return hold;
+        }
+    }
+    const SimTime sheltered =
+        bound >= SimTime::max() - spec_.lookahead ? SimTime::max() : bound + spec_.lookahead;
+    return std::max(hold, sheltered);
 }
 
 void Engine::route() {

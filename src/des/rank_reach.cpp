@@ -31,7 +31,20 @@ RankReach::RankReach(const DelayGraph& graph,
     const auto n = static_cast<std::size_t>(ranks);
     // Edge weights of the rank graph: the smallest LP-to-LP delay between two ranks.
     std::vector<std::map<std::int32_t, std::int64_t>> edges(n);
+    // The same, over the edges whose target passes chains on (DelayGraph::relays).
+    std::vector<std::map<std::int32_t, std::int64_t>> relay_edges(n);
     Adjacency adjacency(owner.size());
+    std::vector<char> relays(owner.size());
+    for (std::uint32_t lp = 0; lp < owner.size(); ++lp) {
+        relays[lp] = graph.relays(LpId{lp}) ? 1 : 0;
+    }
+    const auto add_edge = [](std::map<std::int32_t, std::int64_t>& out, std::int32_t b,
+                             std::int64_t w) {
+        auto [it, fresh] = out.try_emplace(b, w);
+        if (!fresh) {
+            it->second = std::min(it->second, w);
+        }
+    };
     for (std::uint32_t src = 0; src < owner.size(); ++src) {
         const std::int32_t a = owner[src];
         graph.for_each_target(LpId{src}, [&](LpId dst, SimTime delay) {
@@ -44,9 +57,9 @@ RankReach::RankReach(const DelayGraph& graph,
             if (a == b) {
                 return;
             }
-            auto [it, fresh] = edges[static_cast<std::size_t>(a)].try_emplace(b, delay.in_ps());
-            if (!fresh) {
-                it->second = std::min(it->second, delay.in_ps());
+            add_edge(edges[static_cast<std::size_t>(a)], b, delay.in_ps());
+            if (relays[to_underlying(dst)] != 0) {
+                add_edge(relay_edges[static_cast<std::size_t>(a)], b, delay.in_ps());
             }
             min_edge_ = std::min(min_edge_, delay);
         });
@@ -76,7 +89,8 @@ RankReach::RankReach(const DelayGraph& graph,
     for (const auto& [b, w] : edges[static_cast<std::size_t>(self)]) {
         direct_[static_cast<std::size_t>(b)] = SimTime::from_ps(w);
     }
-    // Dijkstra from this rank.
+    // Dijkstra from this rank over the edges that pass chains on: dist[a], how soon a chain
+    // can reach an LP of rank a that sends on (0 here).
     constexpr std::int64_t kInf = SimTime::max().in_ps();
     std::vector<std::int64_t> dist(n, kInf);
     using Item = std::pair<std::int64_t, std::int32_t>;
@@ -89,7 +103,7 @@ RankReach::RankReach(const DelayGraph& graph,
         if (d != dist[static_cast<std::size_t>(a)]) {
             continue;
         }
-        for (const auto& [b, w] : edges[static_cast<std::size_t>(a)]) {
+        for (const auto& [b, w] : relay_edges[static_cast<std::size_t>(a)]) {
             const std::int64_t nd = d + w;
             if (nd < dist[static_cast<std::size_t>(b)]) {
                 dist[static_cast<std::size_t>(b)] = nd;
@@ -97,26 +111,29 @@ RankReach::RankReach(const DelayGraph& graph,
             }
         }
     }
-    // Back to this rank through another one: the shortest path to a predecessor plus its edge.
-    std::int64_t cycle = kInf;
+    // A chain's last hop may end at any LP: D(me, r) is the shortest way to a rank that sends
+    // on, plus one edge to r (back to this rank through another one for r == me).
+    to_.assign(n, SimTime::max());
     for (std::size_t a = 0; a < n; ++a) {
-        const auto it = edges[a].find(self);
-        if (it != edges[a].end() && dist[a] != kInf && static_cast<std::int32_t>(a) != self) {
-            cycle = std::min(cycle, dist[a] + it->second);
+        if (dist[a] == kInf) {
+            continue;
+        }
+        for (const auto& [b, w] : edges[a]) {
+            if (b == self && static_cast<std::int32_t>(a) == self) {
+                continue;
+            }
+            SimTime& t = to_[static_cast<std::size_t>(b)];
+            t = std::min(t, SimTime::from_ps(dist[a] + w));
         }
     }
-    dist[static_cast<std::size_t>(self)] = cycle;
-    to_.resize(n);
-    for (std::size_t r = 0; r < n; ++r) {
-        to_[r] = SimTime::from_ps(dist[r]);
-    }
-    compute_lp_distances(adjacency, owner, self);
+    compute_lp_distances(adjacency, relays, owner, self);
 }
 
 // One Dijkstra per local LP over (LP, has the chain left this rank yet): the chain reaches rank
 // r != me at its first LP of r, and comes back at a local LP of the "left" layer. An LP next to
 // the rank's border gets to(r); one whose sends must first cross other local LPs gets more.
 void RankReach::compute_lp_distances(const Adjacency& adjacency,
+                                     const std::vector<char>& relays,
                                      const std::vector<std::int32_t>& owner,
                                      std::int32_t me) {
     const std::size_t ranks = to_.size();
@@ -156,6 +173,9 @@ void RankReach::compute_lp_distances(const Adjacency& adjacency,
                 // Outside the rank, or back in it after leaving: a chain to owner[lp].
                 SimTime& cell = table[i * ranks + static_cast<std::size_t>(owner[lp])];
                 cell = std::min(cell, SimTime::from_ps(d));
+            }
+            if (d > 0 && relays[lp] == 0) {
+                continue;  // the chain stops here (its own output is bounded by its rank)
             }
             for (const auto& [to, delay] : adjacency[lp]) {
                 const std::uint32_t next =

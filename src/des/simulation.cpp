@@ -89,6 +89,29 @@ Simulation::Simulation(const SimulationSpec& spec,
         direct[static_cast<std::size_t>(r)] = reach_->direct(r);
     }
     engine_->set_remote_delays(std::move(direct));
+    if (graph != nullptr && transport.size() > 1) {
+        // The local LPs some LP of another rank may send to; the others only hear this rank.
+        const auto& owner = engine_->owners();
+        const auto me = to_underlying(transport.rank());
+        std::vector<char> exposed_global(owner.size(), 0);
+        for (std::uint32_t src = 0; src < lp_count; ++src) {
+            if (owner[src] == me) {
+                continue;
+            }
+            graph->for_each_target(LpId{src}, [&](LpId dst, SimTime) {
+                if (owner[to_underlying(dst)] == me) {
+                    exposed_global[to_underlying(dst)] = 1;
+                }
+            });
+        }
+        std::vector<char> exposed;
+        for (std::uint32_t lp = 0; lp < lp_count; ++lp) {
+            if (owner[lp] == me) {
+                exposed.push_back(exposed_global[lp]);
+            }
+        }
+        engine_->set_exposed(std::move(exposed));
+    }
     // Ranks of different groups never affect each other: each group synchronises on its own
     // (collective over all ranks; skipped when everybody is in one group).
     const auto groups = transport.all_gather(static_cast<std::uint64_t>(reach_->group()));
@@ -308,16 +331,21 @@ RunStats Simulation::run() {
         ++rounds;
         // A due snapshot needs a round: windows stop at the next snapshot time.
         const SimTime safe = std::min({round.bound, spec_.end_time, next_checkpoint_});
+        // LPs that only hear this rank may run on while those other ranks can reach wait at
+        // the bound (Engine::sheltered_bound).
+        const SimTime run_to =
+            std::min({engine.sheltered_bound(safe), spec_.end_time, next_checkpoint_});
+        const SimTime hold = run_to > safe ? safe : SimTime::max();
         const std::uint64_t events_at_round = engine.events_executed();
         while (!failed()) {
             const SimTime start = engine.next_event_time();
-            if (start >= safe) {
+            if (start >= run_to) {
                 break;
             }
-            const SimTime end = std::min(safe, saturating_add(start, max_span));
-            engine.execute_window(end);
+            const SimTime end = std::min(run_to, saturating_add(start, max_span));
+            engine.execute_window(end, hold);
             ++windows;
-            reached = end;
+            reached = std::min(end, safe);  // where the exposed LPs are
             engine.route();
             engine.deliver(inbox);
             if (window_end_ && !failed()) {
@@ -337,7 +365,12 @@ RunStats Simulation::run() {
                 elapsed() - last_checkpoint_wall_ >= checkpoint_->wall_seconds) {
                 break;  // to the round, where rank 0 decides for every rank
             }
+            if (ranks > 1 && spec_.round_events > 0 &&
+                engine.events_executed() - events_at_round >= spec_.round_events) {
+                break;  // to the round: what this rank sent may be what another waits for
+            }
         }
+        engine.release_held();
     }
 
     RunStats stats;

@@ -21,6 +21,12 @@ public:
     /// another rank that breaks this promise is reported as a model bug (InternalError).
     virtual void for_each_target(LpId src,
                                  const std::function<void(LpId, SimTime)>& visit) const = 0;
+
+    /// False when nothing `lp` receives can make it send sooner than its own earliest output
+    /// says (LogicalProcess::output_ignores_input(), e.g. a router dispatching at trace
+    /// arrivals): chains of sends then stop at it, so ranks whose LPs only talk through it do
+    /// not wait for each other's events. Default: every LP passes chains on.
+    virtual bool relays(LpId /*lp*/) const { return true; }
 };
 
 }  // namespace ltdes::des

@@ -45,8 +45,25 @@ public:
     /// Runs on_start of every local LP at time 0.
     void start();
 
-    /// Executes, shard by shard in parallel, every pending event with time < window_end.
-    void execute_window(SimTime window_end);
+    /// Executes, shard by shard in parallel, every pending event with time < window_end, except
+    /// that events at or after `hold` for an exposed LP (set_exposed()) are set aside until
+    /// release_held().
+    void execute_window(SimTime window_end, SimTime hold = SimTime::max());
+
+    /// Puts the events set aside by execute_window() back into their queues.
+    void release_held();
+
+    /// Marks, by local index, the LPs that may receive events from other ranks (the model's
+    /// delay graph says who sends to whom); the others ("sheltered") hear only local LPs.
+    /// Default: every LP is exposed.
+    void set_exposed(std::vector<char> exposed);
+
+    /// How far the sheltered LPs may run while the exposed ones stop at `hold` (the round's
+    /// bound): the earliest output of the exposed LPs plus the lookahead, when every exposed LP
+    /// bounds its output without regard to its input (a router dispatching at trace arrivals:
+    /// nothing another rank sends makes it send sooner); else `hold`, and nothing is held.
+    /// Between windows only.
+    SimTime sheltered_bound(SimTime hold);
 
     /// Moves the sends of the last phase to their shards (local) or to the per-rank outboxes.
     void route();
@@ -148,6 +165,7 @@ private:
         std::vector<Event> local_out;        // to other shards of this rank
         std::vector<Event> remote_out;       // to other ranks
         std::vector<Event> inbox;            // routed here, not yet queued
+        std::vector<Event> held;             // of exposed LPs, at or after the hold
         SimTime inbox_min = SimTime::max();  // earliest event in inbox
         std::uint64_t events = 0;
         SimTime last_time;
@@ -159,7 +177,7 @@ private:
 
     void post(Shard& shard, LpSlot& slot, Event& ev);
     [[gnu::noinline]] void post_remote(Shard& shard, const Event& ev);
-    void run_shard(Shard& shard, SimTime window_end);
+    void run_shard(Shard& shard, SimTime window_end, SimTime hold);
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
 
     Shard& shard_of_local(std::uint32_t local_index) {
@@ -184,8 +202,10 @@ private:
     SimTime outgoing_min_ = SimTime::max();
     bool lps_bound_output_ = false;    // every local LP implements earliest_output()
     std::vector<char> outside_bound_;  // by local LP: left out of output_bound() (sole_target())
-    SimTime promised_output_;          // the last output_bound(), checked on remote sends
-    std::vector<SimTime> input_from_;  // output_bound(): per LP of a shard
+    std::vector<char> exposed_;        // by local LP: may hear other ranks (empty: all)
+    SimTime window_hold_ = SimTime::max();  // execute_window()'s hold, for the shards
+    SimTime promised_output_;               // the last output_bound(), checked on remote sends
+    std::vector<SimTime> input_from_;       // output_bound(): per LP of a shard
     std::exception_ptr build_error_;
     std::unique_ptr<Workers> workers_;
     bool restored_ = false;  // restore() ran: start() skips on_start

@@ -31,7 +31,9 @@ public:
     virtual bool bounds_output() const { return false; }
 
     /// A lower bound, in ps, on the time at which this LP next sends an event to another LP
-    /// (self-sends do not count), given its state and its own pending self-events and given
+    /// (self-sends do not count), or more exactly on that event's time minus the send's
+    /// smallest allowed delay (an LP may send ahead of its clock), given its state and its own
+    /// pending self-events and given
     /// that the earliest event it will still receive from another LP is at `input_from`
     /// (SimTime::max(): none). An LP that reacts to inputs returns at most `input_from`; one
     /// whose sends never depend on inputs (a router that dispatches only at trace arrivals) may

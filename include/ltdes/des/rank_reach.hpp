@@ -69,6 +69,7 @@ private:
 
     // Fills lp_to_ from the LP graph (targets and delays in ps by LP id).
     void compute_lp_distances(const Adjacency& adjacency,
+                              const std::vector<char>& relays,
                               const std::vector<std::int32_t>& owner,
                               std::int32_t me);
 

@@ -37,6 +37,11 @@ struct SimulationSpec {
     /// all its sends then go into one queue, which orders them itself. Fewer, longer windows
     /// cost less; the window is also how often the progress hook runs. Speed only.
     std::uint32_t single_shard_window_lookaheads = 1;
+    /// With more than one rank: after this many events since the last round, a rank goes to
+    /// the next round even when its bound lets it run on (0: only at the bound). It then tells
+    /// the others sooner what it sent, so a rank waiting on it resumes sooner; each round costs
+    /// a collective. Speed only.
+    std::uint64_t round_events = 0;
 
     /// Throws ConfigError when a field is out of range.
     void validate() const;

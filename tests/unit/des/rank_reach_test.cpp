@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,11 @@ public:
             visit(LpId{it->second.first}, ps(it->second.second));
         }
     }
+
+    bool relays(LpId lp) const override { return quiet_.count(to_underlying(lp)) == 0; }
+
+    /// LPs whose output ignores their input (DelayGraph::relays() false).
+    std::set<std::uint32_t> quiet_;
 
 private:
     std::multimap<std::uint32_t, std::pair<std::uint32_t, std::int64_t>> edges_;
@@ -105,6 +111,29 @@ TEST(RankReach, PerLpChainsMayPassThroughAnotherRank) {
     EXPECT_EQ(r.lp_to(1, 1), ps(8));
     EXPECT_EQ(r.lp_to(1, 2), ps(12));
     EXPECT_EQ(r.lp_to(1, 0), ps(16));
+}
+
+TEST(RankReach, ChainsStopAtAnLpThatIgnoresItsInput) {
+    // A router (LP 0, rank 0) and replicas LP 1 (rank 0) and LP 2 (rank 1), 7 ps each way
+    // between the router and each replica. The router dispatches at trace arrivals whatever
+    // the replicas tell it, so nothing rank 1 does comes back to rank 1: D(1, 1) is never
+    // (it would be 14 through the router otherwise), D(1, 0) one hop. Rank 0 still hears its
+    // own dispatches' answers two hops later, and its replica reaches rank 1 only through the
+    // router: never.
+    EdgeGraph g({{0, {1, 7}}, {0, {2, 7}}, {1, {0, 7}}, {2, {0, 7}}});
+    const std::vector<std::int32_t> owner = {0, 0, 1};
+    EXPECT_EQ(RankReach(g, owner, 2, RankId{1}, ps(7)).to(1), ps(14));  // before: relays
+    g.quiet_ = {0};
+    const RankReach r1(g, owner, 2, RankId{1}, ps(7));
+    EXPECT_EQ(r1.to(0), ps(7));
+    EXPECT_EQ(r1.to(1), SimTime::max());
+    const RankReach r0(g, owner, 2, RankId{0}, ps(7));
+    EXPECT_EQ(r0.to(1), ps(7));
+    EXPECT_EQ(r0.to(0), ps(14));
+    ASSERT_TRUE(r0.per_lp());
+    EXPECT_EQ(r0.lp_to(0, 1), ps(7));           // the router itself
+    EXPECT_EQ(r0.lp_to(1, 1), SimTime::max());  // the replica: only through the router
+    EXPECT_EQ(r0.lp_to(0, 0), ps(14));
 }
 
 TEST(RankReach, UniformIsOneLookaheadToEveryOtherRankAndTwoBack) {
