@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kManifestMagic = "lt-des-checkpoint 2";
+constexpr std::string_view kManifestMagic = "lt-des-checkpoint 3";
 constexpr std::uint64_t kFileMagic = 0x324b434553454454ULL;  // "TDESECK2" little-endian
 constexpr std::uint64_t kLogMagic = 0x31474f4c53454454ULL;   // "TDESLOG1" little-endian
 constexpr std::size_t kMaxManifestBytes = std::size_t{1} << 24;

@@ -12,10 +12,23 @@ ReplicaPicker::ReplicaPicker(std::uint32_t replicas, RouterPolicy policy)
     LTDES_ASSERT(replicas > 0, "a router needs at least one replica");
 }
 
+std::uint32_t ReplicaPicker::scan_start() const {
+    const auto n = static_cast<std::uint32_t>(outstanding_.size());
+    return static_cast<std::uint32_t>(
+        policy_ == RouterPolicy::least_outstanding_lowest_id ? 0 : cursor_ % n);
+}
+
+std::int64_t ReplicaPicker::certain_pick() const {
+    const std::uint32_t start = scan_start();
+    if (policy_ == RouterPolicy::round_robin || outstanding_[start] == 0) {
+        return start;
+    }
+    return -1;
+}
+
 std::uint32_t ReplicaPicker::pick() {
     const auto n = static_cast<std::uint32_t>(outstanding_.size());
-    const auto start = static_cast<std::uint32_t>(
-        policy_ == RouterPolicy::least_outstanding_lowest_id ? 0 : cursor_ % n);
+    const std::uint32_t start = scan_start();
     std::uint32_t best = start;
     if (policy_ != RouterPolicy::round_robin) {
         for (std::uint32_t k = 1; k < n; ++k) {

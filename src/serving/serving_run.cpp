@@ -4,8 +4,10 @@
 #include "ltdes/cluster/chip_memory.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/assert.hpp"
+#include "ltdes/core/chunked_rows.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/des/context.hpp"
+#include "ltdes/des/delay_graph.hpp"
 #include "ltdes/des/logical_process.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
@@ -19,7 +21,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,12 @@
 namespace ltdes::serving {
 
 namespace {
+
+/// On several ranks, a rank goes to the next round after this many events (about one
+/// request's iterations) even when its bound lets it run on: the completions it sends are what
+/// the router's rank waits for before it can dispatch further ahead. Fewer rounds leave the
+/// other rank waiting longer; more cost a collective each (docs/performance.md).
+constexpr std::uint64_t kRoundEvents = 256;
 
 /// Router self-event: request `index` (into the router's list) arrives.
 struct ArrivalMsg {
@@ -79,39 +86,40 @@ public:
 
     void on_start(des::Context& ctx) override {
         if (!requests_.empty()) {
-            next_arrival_ = requests_[0].arrival;
             ctx.send(ctx.self(), requests_[0].arrival - ctx.now(), ArrivalMsg{0});
         }
+        dispatch_ahead(ctx);
     }
 
     bool bounds_output() const override { return true; }
 
-    /// The router sends only when a request arrives (completions just update its counts), and
-    /// arrivals come from the trace: its next arrival, whatever it receives.
-    SimTime earliest_output(SimTime /*input_from*/) override { return next_arrival_; }
+    /// Every request the router sends arrives `dispatch` after the first arrival it has not
+    /// dispatched yet or later, whatever it receives (completions only lower counts).
+    SimTime earliest_output(SimTime /*input_from*/) override {
+        return decided_ < requests_.size() ? requests_[decided_].arrival : SimTime::max();
+    }
 
     bool output_ignores_input() const override { return true; }
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         if (ev.kind == CompletionMsg::kKind) {
             picker_.complete(ev.as<CompletionMsg>().replica);
-            return;
+        } else {
+            const std::uint64_t i = ev.as<ArrivalMsg>().index;
+            if (i == decided_) {
+                dispatch(picker_.pick(), ctx);  // the counts now are the exact ones
+            }
+            if (i + 1 < requests_.size()) {
+                ctx.send(ctx.self(), requests_[i + 1].arrival - ctx.now(), ArrivalMsg{i + 1});
+            }
         }
-        const auto m = ev.as<ArrivalMsg>();
-        const std::uint32_t r = picker_.pick();
-        ctx.send(LpId{1 + r}, dispatch_, RequestMsg{requests_[m.index]});
-        next_arrival_ = SimTime::max();
-        if (m.index + 1 < requests_.size()) {
-            next_arrival_ = requests_[m.index + 1].arrival;
-            ctx.send(ctx.self(), requests_[m.index + 1].arrival - ctx.now(),
-                     ArrivalMsg{m.index + 1});
-        }
+        dispatch_ahead(ctx);
     }
 
     void save(des::StateWriter& out) const override {
         out.put_vector(picker_.outstanding());
         out.put(picker_.cursor());
-        out.put(next_arrival_);
+        out.put(decided_);
     }
 
     void restore(des::StateReader& in) override {
@@ -120,14 +128,63 @@ public:
         in.check(outstanding.size() == replicas, "router: replica count differs");
         const auto cursor = in.get<std::uint64_t>();
         picker_.restore(std::move(outstanding), cursor);
-        next_arrival_ = in.get<SimTime>();
+        decided_ = in.get<std::uint64_t>();
+        in.check(decided_ <= requests_.size(), "router: more requests dispatched than routed");
     }
 
 private:
+    /// Sends the first undispatched request to `replica`, timed at its arrival.
+    void dispatch(std::uint32_t replica, des::Context& ctx) {
+        const trace::RequestRecord& r = requests_[decided_++];
+        ctx.send(LpId{1 + replica}, r.arrival + dispatch_ - ctx.now(), RequestMsg{r});
+    }
+
+    /// Dispatches the coming arrivals whose replica no completion before them can change
+    /// (ReplicaPicker::certain_pick), ahead of the clock: the decisions are those the router
+    /// would take at each arrival, and other ranks need not wait for this router to get there.
+    void dispatch_ahead(des::Context& ctx) {
+        while (decided_ < requests_.size()) {
+            const std::int64_t r = picker_.certain_pick();
+            if (r < 0) {
+                return;
+            }
+            const std::uint32_t picked = picker_.pick();
+            LTDES_ASSERT(picked == static_cast<std::uint32_t>(r), "router: certain pick {} != {}",
+                         r, picked);
+            dispatch(picked, ctx);
+        }
+    }
+
     std::vector<trace::RequestRecord> requests_;
     ReplicaPicker picker_;
     SimTime dispatch_;
-    SimTime next_arrival_ = SimTime::max();  // of the pending ArrivalMsg
+    std::uint64_t decided_ = 0;  // requests dispatched (a prefix of requests_)
+};
+
+/// Who talks to whom: the router (LP 0) to every replica and every replica to the router, one
+/// dispatch latency each way. Lets the kernel see that the replicas of a rank only hear the
+/// router.
+class RouterGraph final : public des::DelayGraph {
+public:
+    RouterGraph(std::uint32_t replicas, SimTime dispatch)
+        : replicas_(replicas), dispatch_(dispatch) {}
+
+    void for_each_target(LpId src, const std::function<void(LpId, SimTime)>& visit) const override {
+        if (to_underlying(src) != 0) {
+            visit(LpId{0}, dispatch_);
+            return;
+        }
+        for (std::uint32_t r = 0; r < replicas_; ++r) {
+            visit(LpId{1 + r}, dispatch_);
+        }
+    }
+
+    /// The router sends at trace arrivals whatever it hears (RouterLp::output_ignores_input).
+    bool relays(LpId lp) const override { return to_underlying(lp) != 0; }
+
+private:
+    std::uint32_t replicas_;
+    SimTime dispatch_;
 };
 
 class ReplicaLp final : public des::LogicalProcess {
@@ -173,7 +230,6 @@ public:
             }
             case RequestMsg::kKind:
                 scheduler_.add(ev.as<RequestMsg>().record, ctx.now());
-                completion_known_ = false;  // the future without input changed
                 if (!busy_) {
                     start_iteration(ctx);
                 }
@@ -202,27 +258,26 @@ public:
     /// its earliest pending event.
     bool bounds_output() const override { return !chips_; }
 
-    /// A replica sends only completion notices, at the end of an iteration that completes a
-    /// request; without new requests its future is fixed, so the bound is the end of the first
-    /// such iteration (worked out ahead on a copy of the scheduler), or `input_from` if sooner:
-    /// a request arriving then may change the schedule.
+    /// A replica sends only completion notices, at the end of an iteration: not before the
+    /// running iteration ends (or the next one starts), nor before a request arriving at
+    /// `input_from` could start one. Working out the first completing iteration ahead would
+    /// give the router's rank more room, but it cost as much as running the iterations, and
+    /// the router dispatches ahead of its clock instead (RouterLp::dispatch_ahead).
     SimTime earliest_output(SimTime input_from) override {
         if (!notify_router_) {
             return SimTime::max();  // round robin: nothing ever leaves the replica
         }
-        if (!completion_known_) {
-            next_completion_ = predict_completion();
-            completion_known_ = true;
+        if (!busy_) {
+            return input_from;
         }
-        return std::min(input_from, next_completion_);
+        return std::min(input_from, resuming_ ? resume_at_ : started_ + iteration_.duration());
     }
 
     /// Completion notices go to the router only.
     std::optional<LpId> sole_target() const override { return LpId{0}; }
 
-    /// Checkpoints. Not saved: the predictions (ahead_, next_completion_) and the
-    /// iteration-cost cache, both recomputed on demand with the same result. At op fidelity the
-    /// chips' state follows (ReplicaChips::save).
+    /// Checkpoints. Not saved: the iteration-cost cache, recomputed on demand with the same
+    /// result. At op fidelity the chips' state follows (ReplicaChips::save).
     void save(des::StateWriter& out) const override {
         scheduler_.save(out);
         out.put(static_cast<std::uint8_t>((busy_ ? 1 : 0) | (resuming_ ? 2 : 0) | (warm_ ? 4 : 0)));
@@ -236,7 +291,7 @@ public:
         out.put(iteration_.feedback);
         out.put_vector(shapes_);
         out.put_vector(requests_);
-        out.put_vector(iterations_);
+        out.put_vector(iterations_.to_vector());
         out.put(energy_);
         out.put(static_cast<std::uint8_t>(chips_ ? 1 : 0));
         if (chips_) {
@@ -261,93 +316,28 @@ public:
         iteration_.feedback = in.get<SimTime>();
         shapes_ = in.get_vector<SliceShape>(std::uint64_t{1} << 32);
         requests_ = in.get_vector<RequestRow>(std::uint64_t{1} << 40);
-        iterations_ = in.get_vector<IterationRow>(std::uint64_t{1} << 40);
+        iterations_.assign(in.get_vector<IterationRow>(std::uint64_t{1} << 40));
         energy_ = in.get<EnergyPj>();
         in.check(in.get<std::uint8_t>() == (chips_ ? 1 : 0),
                  "replica: the snapshot was taken at another fidelity");
         if (chips_) {
             chips_->restore(in);
         }
-        ahead_.clear();
-        completion_known_ = false;
     }
 
     std::vector<RequestRow>& requests() { return requests_; }
 
-    std::vector<IterationRow>& iterations() { return iterations_; }
+    ChunkedRows<IterationRow>& iterations() { return iterations_; }
 
     const ReplicaScheduler& scheduler() const { return scheduler_; }
 
     const EnergyPj& energy() const { return energy_; }
 
 private:
-    /// An iteration worked out ahead by predict_completion(), used when the real one matches.
-    struct Ahead {
-        std::vector<SliceShape> shapes;
-        bool cold = false;  // the replica's first iteration (weights read from DRAM)
-        IterationCost cost;
-    };
-
     static void shapes_of(const IterationPlan& plan, std::vector<SliceShape>& shapes) {
         shapes.clear();
         for (const BatchSlice& b : plan.slices) {
             shapes.push_back(SliceShape{b.tokens, b.cached, b.emits});
-        }
-    }
-
-    /// The cost of an iteration of `shapes` (`cold`: the replica's first), from ahead_ when
-    /// predicted (costs depend on the shapes and the cold flag only), else from the cache.
-    IterationCost cost_of(const std::vector<SliceShape>& shapes,
-                          bool cold,
-                          std::deque<Ahead>& ahead) {
-        if (!ahead.empty() && ahead.front().shapes == shapes && ahead.front().cold == cold) {
-            IterationCost c = std::move(ahead.front().cost);
-            ahead.pop_front();
-            return c;
-        }
-        ahead.clear();
-        return cost_->cost(shapes, cold);
-    }
-
-    /// End of the first iteration that completes a request if no request arrives any more
-    /// (SimTime::max(): none), by running a copy of the scheduler through the same calls the
-    /// events will make. The iterations it costs are kept in ahead_ for the real run.
-    SimTime predict_completion() {
-        if (!busy_) {
-            return SimTime::max();  // idle: nothing runs until a request arrives
-        }
-        ReplicaScheduler future = scheduler_;
-        std::vector<RequestState> done;
-        SimTime t = resume_at_;
-        if (!resuming_) {
-            t = started_ + iteration_.duration();
-            future.finish(plan_, t, 0.0, done);
-            if (!done.empty()) {
-                return t;
-            }
-            t += iteration_.feedback;
-        }
-        std::deque<Ahead> old = std::move(ahead_);
-        ahead_.clear();
-        std::vector<SliceShape> shapes;
-        while (true) {
-            const IterationPlan plan = future.next(t);
-            if (plan.empty()) {
-                return SimTime::max();
-            }
-            shapes_of(plan, shapes);
-            // Only the replica's first iteration is cold; the one predicted here follows it
-            // unless nothing has started yet.
-            const bool cold = !warm_ && ahead_.empty();
-            IterationCost cost = cost_of(shapes, cold, old);
-            t += cost.duration();
-            const SimTime feedback = cost.feedback;
-            ahead_.push_back(Ahead{shapes, cold, std::move(cost)});
-            future.finish(plan, t, 0.0, done);
-            if (!done.empty()) {
-                return t;
-            }
-            t += feedback;
         }
     }
 
@@ -366,7 +356,7 @@ private:
             chips_->start(shapes_, cold, ctx);
             return;
         }
-        iteration_ = cost_of(shapes_, cold, ahead_);
+        iteration_ = cost_->cost(shapes_, cold);
         const StageCost& s0 = iteration_.stages[0];
         ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
     }
@@ -413,9 +403,6 @@ private:
                 ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
             }
         }
-        if (!done_.empty()) {
-            completion_known_ = false;  // that was the predicted one
-        }
         if (resume > SimTime::zero()) {
             resuming_ = true;
             resume_at_ = ctx.now() + resume;
@@ -436,16 +423,13 @@ private:
     bool resuming_ = false;  // between an iteration and the ResumeMsg at resume_at_
     bool warm_ = false;      // an iteration has started: resident weights are in SRAM
     SimTime resume_at_;
-    bool completion_known_ = false;  // next_completion_ is up to date
-    SimTime next_completion_;
-    std::deque<Ahead> ahead_;  // iterations costed by predict_completion(), in order
     SimTime started_;
     IterationPlan plan_;
     IterationCost iteration_;
     std::vector<SliceShape> shapes_;
     std::vector<RequestState> done_;
     std::vector<RequestRow> requests_;
-    std::vector<IterationRow> iterations_;
+    ChunkedRows<IterationRow> iterations_;  // millions of rows (see ChunkedRows)
     EnergyPj energy_;
 };
 
@@ -620,6 +604,10 @@ ServingResult run_serving(const ServingInputs& in,
     // same entries (the common case: every replica has the same chips and shape of links).
     std::mutex caches_mutex;
     std::map<std::vector<std::uint64_t>, std::shared_ptr<IterationCostCache>> caches;
+    if (transport.size() > 1) {
+        sim_spec.round_events = kRoundEvents;
+    }
+    const RouterGraph graph(plan.dp(), dispatch);
     des::Simulation sim(
         sim_spec, transport, partitioner, lp_count,
         [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
@@ -647,7 +635,8 @@ ServingResult run_serving(const ServingInputs& in,
             }
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
                                                std::move(chips), dispatch, std::move(own[d]));
-        });
+        },
+        round_robin ? nullptr : &graph);
     sim.apply_controls(in.progress, in.checkpoint, in.restart);
     result.stats = sim.run();
 
@@ -673,9 +662,8 @@ ServingResult run_serving(const ServingInputs& in,
         peak = std::max(peak, replica.scheduler().kv().peak());
         my_energy.push_back({to_underlying(lp) - 1, 0, replica.energy()});
         my_requests.insert(my_requests.end(), replica.requests().begin(), replica.requests().end());
-        my_iterations.insert(my_iterations.end(), replica.iterations().begin(),
-                             replica.iterations().end());
-        replica.iterations() = {};  // bounded memory: one copy at a time
+        replica.iterations().for_each([&](const IterationRow& r) { my_iterations.push_back(r); });
+        replica.iterations().clear();  // bounded memory: one copy at a time
     });
     for (const std::uint64_t p : transport.all_gather(peak)) {
         result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);

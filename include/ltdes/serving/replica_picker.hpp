@@ -25,6 +25,12 @@ public:
     /// The replica for the next request; counts it as outstanding there.
     std::uint32_t pick();
 
+    /// The replica pick() would return for a request arriving later, whatever completion
+    /// notices come before it (they only lower counts), or -1 when those notices could change
+    /// it: the scan's first replica when its count is 0 (nothing can be lower, and ties go to
+    /// it). Lets the router dispatch ahead of its clock without changing any decision.
+    std::int64_t certain_pick() const;
+
     /// A completion notice from `replica` arrived.
     void complete(std::uint32_t replica);
 
@@ -38,6 +44,9 @@ public:
     void restore(std::vector<std::uint64_t> outstanding, std::uint64_t cursor);
 
 private:
+    // The replica the scan for the fewest outstanding starts at.
+    std::uint32_t scan_start() const;
+
     std::vector<std::uint64_t> outstanding_;
     RouterPolicy policy_;
     std::uint64_t cursor_ = 0;

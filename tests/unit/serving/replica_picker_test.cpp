@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace ltdes::serving {
@@ -68,6 +69,70 @@ TEST(ReplicaPicker, RestoreContinuesTheTurns) {
     b.restore(a.outstanding(), a.cursor());
     EXPECT_EQ(b.pick(), 2U);  // [1,1,0] from 2
     EXPECT_EQ(b.pick(), 0U);  // [1,1,1] from 0
+}
+
+// certain_pick() is what pick() returns whatever completions come first, or -1. Ties in turn,
+// 3 replicas: [0,0,0] from 0 -> certain 0 (nothing is lower than 0, and ties go to the scan's
+// first); pick -> [1,0,0] from 1 -> certain 1; pick -> [1,1,0] from 2 -> certain 2; pick ->
+// [1,1,1] from 0: replica 0 may complete first (then 0) or not (then 0 too, the first of
+// equals) but replica 1 completing alone would give 1: uncertain.
+TEST(ReplicaPicker, CertainPickIsTheScansFirstReplicaWhenIdle) {
+    ReplicaPicker p(3, RouterPolicy::least_outstanding);
+    for (std::int64_t r = 0; r < 3; ++r) {
+        EXPECT_EQ(p.certain_pick(), r);
+        EXPECT_EQ(static_cast<std::int64_t>(p.pick()), r);
+    }
+    EXPECT_EQ(p.certain_pick(), -1);
+    p.complete(0);  // [0,1,1] from 0: certain again
+    EXPECT_EQ(p.certain_pick(), 0);
+}
+
+// Lowest id: the scan starts at 0, so only an idle replica 0 is certain. Round robin needs no
+// counts: always certain.
+TEST(ReplicaPicker, CertainPickUnderTheOtherPolicies) {
+    ReplicaPicker low(2, RouterPolicy::least_outstanding_lowest_id);
+    EXPECT_EQ(low.certain_pick(), 0);
+    low.pick();  // [1,0]
+    EXPECT_EQ(low.certain_pick(), -1);
+    ReplicaPicker rr(2, RouterPolicy::round_robin);
+    rr.pick();
+    rr.pick();
+    EXPECT_EQ(rr.certain_pick(), 0);  // [1,1], and the turn is 0's whatever completes
+}
+
+// Whatever subset of the outstanding requests completes before the next pick, pick() agrees
+// with a certain pick made before those completions: every state of 3 replicas with up to 2
+// outstanding each, every cursor, every set of completions.
+TEST(ReplicaPicker, ACertainPickNeverDependsOnCompletions) {
+    for (std::uint64_t cursor = 0; cursor < 3; ++cursor) {
+        for (int code = 0; code < 27; ++code) {
+            const std::vector<std::uint64_t> counts = {static_cast<std::uint64_t>(code % 3),
+                                                       static_cast<std::uint64_t>(code / 3 % 3),
+                                                       static_cast<std::uint64_t>(code / 9)};
+            ReplicaPicker before(3, RouterPolicy::least_outstanding);
+            before.restore(counts, cursor);
+            const std::int64_t certain = before.certain_pick();
+            if (certain < 0) {
+                continue;
+            }
+            for (int done = 0; done < 27; ++done) {
+                std::vector<std::uint64_t> after = counts;
+                const int drop[3] = {done % 3, done / 3 % 3, done / 9};
+                bool possible = true;
+                for (std::size_t r = 0; r < 3; ++r) {
+                    possible = possible && after[r] >= static_cast<std::uint64_t>(drop[r]);
+                    after[r] -= possible ? static_cast<std::uint64_t>(drop[r]) : 0;
+                }
+                if (!possible) {
+                    continue;
+                }
+                ReplicaPicker later(3, RouterPolicy::least_outstanding);
+                later.restore(after, cursor);
+                EXPECT_EQ(static_cast<std::int64_t>(later.pick()), certain)
+                    << "cursor " << cursor << " counts " << code << " completions " << done;
+            }
+        }
+    }
 }
 
 }  // namespace
