@@ -224,6 +224,14 @@ Handle create_dataset_1d(hid_t loc,
 
 void write_slab(
     hid_t dset, hid_t mem_type, std::uint64_t offset, std::uint64_t count, const void* data) {
+    {
+        // An empty contiguous dataset has no storage: HDF5 refuses even an empty write into
+        // it ("addr overflow"). Every rank sees the same extent, so all skip the collective.
+        Handle space = checked(H5Dget_space(dset), "H5Dget_space");
+        if (H5Sget_simple_extent_npoints(space.id()) == 0) {
+            return;
+        }
+    }
     auto [file_space, mem_space] = select(dset, offset, count);
     Handle dxpl = collective_xfer();
     agree_on_write(H5Dwrite(dset, mem_type, mem_space.id(), file_space.id(), dxpl.id(), data),
