@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""serving_balance.py OUT.h5 DP [RANKS [block|interleave]] [--sweep]: how far a serving run can speed up on RANKS ranks.
+"""serving_balance.py OUT.h5 DP [RANKS [block|interleave]] [--sweep] [--sliding]: how far a serving run can speed up on RANKS ranks.
 
 Reads the /requests and /iterations of a finished run (any -n: they are identical) and replays
 the conservative synchronisation of the router/replica model: the ranks agree at every
@@ -14,6 +14,15 @@ the bound on the speed-up: iterations / sum over windows of the busiest rank's i
 --sweep also prints the bound for rounds that each span K arrivals (cut points at every K-th
 arrival only, no completion cuts): what a synchronisation that lets ranks run K arrivals ahead
 of each other could reach on this run.
+
+--sliding also replays what the kernel does since session 6 (least_outstanding, ties in turn,
+blocks placement): the router dispatches an arrival as soon as the replica its scan starts at
+is known to be idle then (its previous request's completion is behind the progress of the rank
+that runs it), or else once every rank has passed the arrival; each rank runs its iterations up
+to the first arrival not yet dispatched, at most W iterations per round, and a round costs C
+seconds on top of the busier rank's work (an iteration costs the 1-rank run's wall time per
+iteration, SECONDS/iterations). Prints the bound for W in 64, 256, 1024 and no limit and C in
+0, 5 and 20 microseconds.
 """
 import sys
 
@@ -28,9 +37,54 @@ def bound(cuts, it_end, rank_of, ranks):
     return len(it_end) / counts.max(axis=1).sum(), counts.sum(axis=0) / len(it_end)
 
 
+def sliding(arrival, replica, completion, it_rep, it_end, dp, ranks, seconds):
+    order = np.argsort(arrival, kind="stable")
+    arr, rep, comp = arrival[order], replica[order].astype(np.int64), completion[order]
+    per = -(-dp // ranks)
+    work = [np.sort(it_end[np.minimum(it_rep // per, ranks - 1) == w]) for w in range(ranks)]
+    total = sum(len(x) for x in work)
+    prev = np.full(len(arr), -1)
+    last = {}
+    for i, r in enumerate(rep):
+        prev[i] = last.get(r, -1)
+        last[r] = i
+    never = np.iinfo(np.int64).max
+    for limit in (64, 256, 1024, None):
+        for cost in (0.0, 5e-6, 20e-6):
+            pos = [0] * ranks
+            u = rounds = 0
+            wall = 0.0
+            while True:
+                known = [work[w][pos[w]] if pos[w] < len(work[w]) else never for w in range(ranks)]
+                while u < len(arr):
+                    start = (rep[u - 1] + 1) % dp if u > 0 else 0
+                    p = prev[u]
+                    idle = p < 0 or (comp[p] < arr[u] and known[min(rep[p] // per, ranks - 1)] > comp[p])
+                    if (start == rep[u] and idle) or min(known) >= arr[u]:
+                        u += 1
+                        continue
+                    break
+                bound = arr[u] if u < len(arr) else never
+                if u >= len(arr) and all(pos[w] >= len(work[w]) for w in range(ranks)):
+                    break
+                busiest = 0
+                for w in range(ranks):
+                    end = int(np.searchsorted(work[w], bound))
+                    if limit is not None:
+                        end = min(end, pos[w] + limit)
+                    busiest = max(busiest, end - pos[w])
+                    pos[w] = end
+                rounds += 1
+                wall += busiest * seconds / total + cost
+            label = "no limit" if limit is None else f"{limit:5d}"
+            print(f"sliding: W {label}, round cost {cost * 1e6:4.0f} us: {rounds:6d} rounds, "
+                  f"bound {seconds / wall:.2f}x")
+
+
 def main():
-    args = [a for a in sys.argv[1:] if a != "--sweep"]
+    args = [a for a in sys.argv[1:] if a not in ("--sweep", "--sliding")]
     sweep = "--sweep" in sys.argv[1:]
+    slide = "--sliding" in sys.argv[1:]
     path = args[0]
     dp = int(args[1])
     ranks = int(args[2]) if len(args) > 2 else 2
@@ -40,6 +94,8 @@ def main():
         it_end = f["/iterations/t_end"][:]
         arrival = f["/requests/arrival"][:]
         completion = f["/requests/completion"][:]
+        replica = f["/requests/replica"][:]
+        seconds = float(f["/metadata/ranks/simulation_s"][:].max()) if slide else 0.0
     per = -(-dp // ranks)
     rank_of = it_rep % ranks if interleave else np.minimum(it_rep // per, ranks - 1)
     cuts = np.unique(np.concatenate([arrival, completion[completion >= 0]]))
@@ -54,6 +110,10 @@ def main():
         for k in (1, 2, 4, 8, 16, 64, 256):
             s, _ = bound(arrivals[::k], it_end, rank_of, ranks)
             print(f"rounds spanning {k:4d} arrivals: {len(arrivals[::k]):6d} cuts, bound {s:.2f}x")
+    if slide:
+        if interleave:
+            sys.exit("--sliding replays the blocks placement only")
+        sliding(arrival, replica, completion, it_rep, it_end, dp, ranks, seconds)
 
 
 if __name__ == "__main__":

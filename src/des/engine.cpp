@@ -230,16 +230,27 @@ void Engine::start() {
 }
 
 void Engine::run_shard(Shard& shard, SimTime window_end, SimTime hold) {
+    shard.queue.prepare(window_end);
+    // Two instances: the common one (nothing held) keeps PHOLD's hot loop as it was.
+    if (hold < window_end) {
+        drain<true>(shard, window_end, hold);
+    } else {
+        drain<false>(shard, window_end, hold);
+    }
+}
+
+template <bool Holding>
+void Engine::drain(Shard& shard, SimTime window_end, SimTime hold) {
     ShardContext& ctx = *shard.ctx;
     Event ev;
-    shard.queue.prepare(window_end);
-    const bool holding = hold < window_end;
     while (shard.queue.has_before(window_end)) {
         shard.queue.pop(ev);
         const std::uint32_t local = local_index_[to_underlying(ev.dst)];
-        if (holding && ev.time >= hold && exposed_[local] != 0) [[unlikely]] {
-            shard.held.push_back(ev);  // the round's bound: another rank may still send before
-            continue;
+        if constexpr (Holding) {
+            if (ev.time >= hold && exposed_[local] != 0) {
+                shard.held.push_back(ev);  // the round's bound: another rank may send before
+                continue;
+            }
         }
         LpSlot& slot = lps_[local];
         ctx.enter(slot, ev.time);

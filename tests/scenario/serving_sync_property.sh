@@ -11,6 +11,8 @@ lt=$1 dir=$2 cases=$3
 shift 3
 mpi=("$@")
 mkdir -p "$dir"
+# shellcheck source=tests/scenario/ranks_agree.sh
+. "$(dirname "$0")/ranks_agree.sh"
 RANDOM=2113  # fixed: the same cases every run
 pick() { local a=("$@"); echo "${a[$((RANDOM % ${#a[@]}))]}"; }
 for c in $(seq 1 "$cases"); do
@@ -31,16 +33,7 @@ for c in $(seq 1 "$cases"); do
     args=(run --trace "$trace" --set "chips=$((tp * dp))" --tp "$tp" --dp "$dp" --router "$router"
           $sched --fidelity "$fidelity" --dispatch-latency "$latency" --force)
     what="case $c: rate $rate, prompt $prompt, decode $decode, tp $tp dp $dp, $router, '$sched', $fidelity, dispatch $latency us"
-    for n in 1 2 3 4; do
-        "${mpi[@]}" -n "$n" "$lt" "${args[@]}" --out "$dir/case$c-np$n.h5" >/dev/null 2>"$dir/err" ||
-            { echo "FAIL: $what: $n rank(s) failed: $(head -c 400 "$dir/err")"; exit 1; }
-    done
-    for n in 2 3 4; do
-        for g in /requests /iterations /summary; do
-            h5diff "$dir/case$c-np1.h5" "$dir/case$c-np$n.h5" "$g" >/dev/null ||
-                { echo "FAIL: $what: $g differs between 1 and $n ranks"; exit 1; }
-        done
-    done
+    ranks_agree "$what" "$dir/case$c" "/requests /iterations /summary"
     echo "ok: $what"
 done
 echo "ok: $cases random serving cases identical on 1, 2, 3 and 4 ranks"

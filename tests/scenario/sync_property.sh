@@ -10,6 +10,8 @@ lt=$1 dir=$2 cases=$3
 shift 3
 mpi=("$@")
 mkdir -p "$dir"
+# shellcheck source=tests/scenario/ranks_agree.sh
+. "$(dirname "$0")/ranks_agree.sh"
 RANDOM=1313  # fixed: the same cases every run
 pick() { local a=("$@"); echo "${a[$((RANDOM % ${#a[@]}))]}"; }
 for c in $(seq 1 "$cases"); do
@@ -32,16 +34,7 @@ for c in $(seq 1 "$cases"); do
           --microbatches "$mb" --set topology=$topology --set overlap=$overlap
           --partition "$partition" --timeline full --force)
     what="case $c: $model prompt $prompt decode $decode batch $batch, tp $tp pp $pp dp $dp, mb $mb, $topology, overlap $overlap, $partition"
-    for n in 1 2 3 4; do
-        "${mpi[@]}" -n "$n" "$lt" "${args[@]}" --out "$dir/case$c-np$n.h5" >/dev/null 2>"$dir/err" ||
-            { echo "FAIL: $what: $n rank(s) failed: $(head -c 400 "$dir/err")"; exit 1; }
-    done
-    for n in 2 3 4; do
-        for g in /timeline /layers /summary; do
-            h5diff "$dir/case$c-np1.h5" "$dir/case$c-np$n.h5" "$g" >/dev/null ||
-                { echo "FAIL: $what: $g differs between 1 and $n ranks"; exit 1; }
-        done
-    done
+    ranks_agree "$what" "$dir/case$c" "/timeline /layers /summary"
     echo "ok: $what"
 done
 echo "ok: $cases random cases identical on 1, 2, 3 and 4 ranks"

@@ -178,6 +178,10 @@ private:
     void post(Shard& shard, LpSlot& slot, Event& ev);
     [[gnu::noinline]] void post_remote(Shard& shard, const Event& ev);
     void run_shard(Shard& shard, SimTime window_end, SimTime hold);
+    // Executes the shard's events before window_end (setting aside, when Holding, those of
+    // exposed LPs at or after hold).
+    template <bool Holding>
+    void drain(Shard& shard, SimTime window_end, SimTime hold);
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
 
     Shard& shard_of_local(std::uint32_t local_index) {
