@@ -167,6 +167,9 @@ void Engine::post(Shard& shard, LpSlot& slot, Event& ev) {
         post_remote(shard, ev);
         return;
     }
+    if (window_hold_ != SimTime::max()) [[unlikely]] {
+        check_sheltered_send(slot, local, ev);
+    }
     Shard& target = shard_of_local(local);
     if (&target == &shard) {
         // Same queue: a send to another LP lands at >= window end, so it cannot run early.
@@ -276,7 +279,26 @@ void Engine::execute_window(SimTime window_end, SimTime hold) {
     for_shards(active_, [this, window_end](Shard& sh) { run_shard(sh, window_end, window_hold_); });
 }
 
+// Sheltered LPs may have run to the exposed LPs' promised output: an exposed LP sending to one
+// of them sooner would put an event in its past.
+void Engine::check_sheltered_send(const LpSlot& slot, std::uint32_t dst_local, const Event& ev) {
+    const auto src_local = static_cast<std::size_t>(&slot - lps_.data());
+    if (ev.src == ev.dst || exposed_[src_local] == 0 || exposed_[dst_local] != 0) {
+        return;
+    }
+    LTDES_ASSERT(ev.time >= sheltered_from_,
+                 "LP {} -> {}: an event at {} ps, before the {} ps its earliest output promised "
+                 "to LPs of its rank that only it can reach (an earliest_output() bound is "
+                 "wrong)",
+                 ev.src, ev.dst, ev.time.in_ps(), sheltered_from_.in_ps());
+}
+
+bool Engine::hears_other_ranks(LpId lp) const {
+    return exposed_.empty() || exposed_[local_index_[to_underlying(lp)]] != 0;
+}
+
 void Engine::release_held() {
+    window_hold_ = SimTime::max();
     for (Shard& sh : shards_) {
         for (const Event& ev : sh.held) {
             sh.queue.push(ev);
@@ -312,9 +334,9 @@ SimTime Engine::sheltered_bound(SimTime hold) {
             return hold;
         }
     }
-    const SimTime sheltered =
+    sheltered_from_ =
         bound >= SimTime::max() - spec_.lookahead ? SimTime::max() : bound + spec_.lookahead;
-    return std::max(hold, sheltered);
+    return std::max(hold, sheltered_from_);
 }
 
 void Engine::route() {

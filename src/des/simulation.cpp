@@ -303,11 +303,20 @@ RunStats Simulation::run() {
         }
         sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
         for (const Event& ev : inbox) {
-            if (ev.time < reached && causality_error == nullptr) {
+            if (causality_error != nullptr) {
+                break;
+            }
+            if (ev.time < reached) {
                 causality_error = std::make_exception_ptr(InternalError(fmt::format(
                     "LP {} -> {}: an event at {} ps arrived after rank {} ran to {} ps (a rank's "
                     "bound on what it can send was wrong)",
                     ev.src, ev.dst, ev.time.in_ps(), transport_.rank(), reached.in_ps())));
+            } else if (!engine.hears_other_ranks(ev.dst)) {
+                // It may have run past the round's bound (Engine::sheltered_bound).
+                causality_error = std::make_exception_ptr(InternalError(fmt::format(
+                    "LP {} -> {}: an event from another rank, but the delay graph lists no LP "
+                    "of another rank that sends to LP {} (a send the graph does not list)",
+                    ev.src, ev.dst, ev.dst)));
             }
         }
         engine.clear_outbox();

@@ -2,11 +2,17 @@
 // Engine holds (issue 13): while the LPs another rank can reach wait at the round's bound, the
 // LPs that only hear their own rank run on, up to the earliest output of the exposed LPs when
 // that output ignores their input. Times worked out by hand below.
+#include "unit/des/loopback_run.hpp"
+
+#include "ltdes/core/error.hpp"
+#include "ltdes/des/delay_graph.hpp"
 #include "ltdes/des/engine.hpp"
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -24,18 +30,24 @@ struct Tick {
     std::uint32_t n = 0;
 };
 
-/// Ticks itself every 5 ps from 5 on and records when; sends nothing to anyone else. As the
-/// exposed LP it plays a router: nothing it hears makes it send before `next_send` (when
-/// `ignores`), else it would answer an input at once.
+/// Ticks itself every 5 ps from 5 on and records when. As the exposed LP it plays a router:
+/// nothing it hears makes it send before `next_send` (when `ignores`), else it would answer an
+/// input at once; with `lie_at`, it sends LP 1 a tick at that time anyway (a model bug).
 class Recorder final : public LogicalProcess {
 public:
-    Recorder(SimTime next_send, bool ignores) : next_send_(next_send), ignores_(ignores) {}
+    Recorder(SimTime next_send, bool ignores, std::int64_t lie_at = -1)
+        : next_send_(next_send), ignores_(ignores), lie_at_(lie_at) {}
 
     void on_start(Context& ctx) override { ctx.send(ctx.self(), ps(5), Tick{1}); }
 
     void on_event(const Event& ev, Context& ctx) override {
         seen.push_back(ev.time.in_ps());
-        ctx.send(ctx.self(), ps(5), Tick{ev.as<Tick>().n + 1});
+        if (ev.src == ev.dst) {
+            ctx.send(ctx.self(), ps(5), Tick{ev.as<Tick>().n + 1});
+        }
+        if (ev.time.in_ps() == lie_at_) {
+            ctx.send(LpId{1}, ps(kLookahead), Tick{0});
+        }
     }
 
     bool bounds_output() const override { return true; }
@@ -51,6 +63,7 @@ public:
 private:
     SimTime next_send_;
     bool ignores_;
+    std::int64_t lie_at_;
 };
 
 struct HeldRank {
@@ -59,7 +72,7 @@ struct HeldRank {
 };
 
 // 4 LPs in blocks over 2 ranks: LPs 0 and 1 on rank 0 (built here), 2 and 3 on rank 1.
-HeldRank make(bool ignores) {
+HeldRank make(bool ignores, std::int64_t lie_at = -1) {
     SimulationSpec spec;
     spec.lookahead = ps(kLookahead);
     spec.lps_per_shard = 2;  // one queue: windows may span many lookaheads
@@ -67,7 +80,7 @@ HeldRank make(bool ignores) {
     s.engine = std::make_unique<Engine>(
         spec, RankId{0}, 2, BlockPartitioner{}, 4, [&](LpId id) -> std::unique_ptr<LogicalProcess> {
             auto lp = std::make_unique<Recorder>(to_underlying(id) == 0 ? ps(100) : SimTime::max(),
-                                                 ignores);
+                                                 ignores, to_underlying(id) == 0 ? lie_at : -1);
             s.lps.push_back(lp.get());
             return lp;
         });
@@ -109,6 +122,85 @@ TEST(EngineHold, EveryLpExposedMeansNoHold) {
     HeldRank s = make(true);
     s.engine->set_exposed({1, 1});
     EXPECT_EQ(s.engine->sheltered_bound(ps(22)), ps(22));
+}
+
+TEST(EngineHold, AnExposedLpSendingSoonerThanPromisedFails) {
+    // LP 0 promised nothing before 100 but sends LP 1 a tick for 30 at its tick 20, when LP 1
+    // may already be at 105: an InternalError (the shard's failure), not a silent reorder.
+    HeldRank s = make(true, 20);
+    Engine& e = *s.engine;
+    const SimTime to = e.sheltered_bound(ps(22));
+    e.execute_window(to, ps(22));
+    ASSERT_TRUE(e.failed());
+    try {
+        std::rethrow_exception(e.failure());
+    } catch (const InternalError& err) {
+        const std::string what = err.what();
+        EXPECT_NE(what.find("LP 0 -> 1"), std::string::npos) << what;
+        EXPECT_NE(what.find("earliest_output"), std::string::npos) << what;
+    }
+}
+
+/// The delay graph lists 2 -> 0 and 0 -> 1 only.
+class PartialGraph final : public DelayGraph {
+public:
+    void for_each_target(LpId src, const std::function<void(LpId, SimTime)>& visit) const override {
+        if (to_underlying(src) == 2) {
+            visit(LpId{0}, ps(kLookahead));
+        } else if (to_underlying(src) == 0) {
+            visit(LpId{1}, ps(kLookahead));
+        }
+    }
+};
+
+/// LP 2 (rank 1): sends LP 1 a tick at 5, which the graph does not list.
+class Stray final : public LogicalProcess {
+public:
+    void on_start(Context& ctx) override { ctx.send(ctx.self(), ps(5), Tick{0}); }
+
+    void on_event(const Event& ev, Context& ctx) override {
+        if (ev.src == ev.dst) {
+            ctx.send(LpId{1}, ps(kLookahead), Tick{0});
+            sent_ = true;
+        }
+    }
+
+    bool bounds_output() const override { return true; }
+
+    SimTime earliest_output(SimTime /*input_from*/) override {
+        return sent_ ? SimTime::max() : ps(5);
+    }
+
+private:
+    bool sent_ = false;
+};
+
+TEST(EngineHold, AnEventForAShelteredLpFromAnotherRankFailsEveryRank) {
+    // LP 1 only hears LP 0 by the graph, so it ran to 110 in round 1; LP 2's tick for it at 15
+    // breaks the graph. Every rank reports it.
+    SimulationSpec spec;
+    spec.lookahead = ps(kLookahead);
+    const PartialGraph graph;
+    const auto ranks = testing::run_loopback(
+        2, spec, BlockPartitioner{}, 3,
+        [](LpId id) -> std::unique_ptr<LogicalProcess> {
+            if (to_underlying(id) == 2) {
+                return std::make_unique<Stray>();
+            }
+            return std::make_unique<Recorder>(to_underlying(id) == 0 ? ps(100) : SimTime::max(),
+                                              true);
+        },
+        {}, &graph);
+    for (const auto& r : ranks) {
+        ASSERT_TRUE(r.error);
+        try {
+            std::rethrow_exception(r.error);
+        } catch (const InternalError& err) {
+            EXPECT_NE(std::string(err.what()).find("the delay graph lists no LP"),
+                      std::string::npos)
+                << err.what();
+        }
+    }
 }
 
 }  // namespace
