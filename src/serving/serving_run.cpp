@@ -136,7 +136,9 @@ private:
     /// Sends the first undispatched request to `replica`, timed at its arrival.
     void dispatch(std::uint32_t replica, des::Context& ctx) {
         const trace::RequestRecord& r = requests_[decided_++];
-        ctx.send(LpId{1 + replica}, r.arrival + dispatch_ - ctx.now(), RequestMsg{r});
+        // (arrival - now) first: an arrival near the time limit plus the latency must not wrap
+        // before Context::send can report it.
+        ctx.send(LpId{1 + replica}, r.arrival - ctx.now() + dispatch_, RequestMsg{r});
     }
 
     /// Dispatches the coming arrivals whose replica no completion before them can change
@@ -210,7 +212,7 @@ public:
 
     void on_start(des::Context& ctx) override {
         if (!own_.empty()) {
-            ctx.send(ctx.self(), own_[0].arrival + dispatch_ - ctx.now(), OwnArrivalMsg{0});
+            ctx.send(ctx.self(), own_[0].arrival - ctx.now() + dispatch_, OwnArrivalMsg{0});
         }
     }
 
@@ -220,7 +222,7 @@ public:
                 const std::uint64_t i = ev.as<OwnArrivalMsg>().index;
                 scheduler_.add(own_[i], ctx.now());
                 if (i + 1 < own_.size()) {
-                    ctx.send(ctx.self(), own_[i + 1].arrival + dispatch_ - ctx.now(),
+                    ctx.send(ctx.self(), own_[i + 1].arrival - ctx.now() + dispatch_,
                              OwnArrivalMsg{i + 1});
                 }
                 if (!busy_) {

@@ -120,6 +120,15 @@ op_duration_overflow)
          { print }' "$trace" >t.trace
     expect "an op would last .* s of simulated time, more than" -- \
         --trace t.trace --arch slow.yaml --tp 1 --out "$out" ;;
+time_limit_serving|time_limit_serving_rr)
+    # The last request arrives 55 us before 2^63 ps: its first iteration would end past it
+    # (it used to wrap and finish "0.006 s" into the run, exit 0).
+    sed 's/^11 0.005822702428 17 2$/11 9223372.0368 17 2/' "$src/tests/data/serving-tiny.trace" \
+        >r.trace
+    router=least_outstanding
+    [ "$case" = time_limit_serving_rr ] && router=round_robin
+    expect "simulated time would pass the 9223372 s \(2\^63 ps" -- \
+        --trace r.trace --router "$router" --out "$out" ;;
 # ---- absurd config values: key path and range, never inf J or exit 1 -----------------------
 set_bandwidth_tiny) expect "link\.bandwidth_gbps: 1e-300 is out of range: expected 0\.001 to" -- \
     --trace "$trace" --set link.bandwidth_gbps=1e-300 --out "$out" ;;

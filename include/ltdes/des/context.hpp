@@ -41,10 +41,15 @@ public:
 
     /// Schedules `msg` at `dst` at now() + delay. A send to another LP needs
     /// delay >= lookahead(); a self-send any delay >= 0. Violations throw InternalError naming
-    /// both LPs (a model bug). Events at or past the end time are counted and dropped.
+    /// both LPs (a model bug). Events at or past the end time are counted and dropped. A time
+    /// past SimTime::max() (2^63 ps, about 106.75 days) throws ltdes::Error: absurd but
+    /// in-range inputs (a trace's arrivals, op sizes, clocks) got there, not a bug.
     template <Payload T>
     void send(LpId dst, SimTime delay, const T& msg) {
         check_send(dst, delay);
+        if (delay > SimTime::max() - now_) [[unlikely]] {
+            time_overflow(dst, delay);
+        }
         Event ev;
         ev.time = now_ + delay;
         ev.dst = dst;
@@ -75,6 +80,8 @@ protected:
     LpStats* current_stats() const { return stats_; }
 
 private:
+    [[noreturn]] void time_overflow(LpId dst, SimTime delay) const;
+
     void check_send(LpId dst, SimTime delay) const {
         LTDES_ASSERT(to_underlying(dst) < lp_count_, "LP {} -> {}: no such LP ({} LPs)", self_, dst,
                      lp_count_);
