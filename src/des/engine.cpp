@@ -167,9 +167,6 @@ void Engine::post(Shard& shard, LpSlot& slot, Event& ev) {
         post_remote(shard, ev);
         return;
     }
-    if (window_hold_ != SimTime::max()) [[unlikely]] {
-        check_sheltered_send(slot, local, ev);
-    }
     Shard& target = shard_of_local(local);
     if (&target == &shard) {
         // Same queue: a send to another LP lands at >= window end, so it cannot run early.
@@ -234,8 +231,8 @@ void Engine::start() {
 
 void Engine::run_shard(Shard& shard, SimTime window_end, SimTime hold) {
     shard.queue.prepare(window_end);
-    // Two instances: the common one (nothing held) keeps PHOLD's hot loop as it was.
-    if (hold < window_end) {
+    // Two instances: the common one (no LP ever held) keeps PHOLD's hot loop as it was.
+    if (checking_) {
         drain<true>(shard, window_end, hold);
     } else {
         drain<false>(shard, window_end, hold);
@@ -254,6 +251,13 @@ void Engine::drain(Shard& shard, SimTime window_end, SimTime hold) {
                 shard.held.push_back(ev);  // the round's bound: another rank may send before
                 continue;
             }
+            // Sheltered LPs run ahead on the exposed LPs' promise: an event behind its LP's
+            // clock broke it (and would otherwise run out of order).
+            LTDES_ASSERT(ev.time >= lp_clock_[local],
+                         "LP {} -> {}: an event at {} ps, after LP {} ran to {} ps on the promise "
+                         "of the LPs other ranks can reach (an earliest_output() bound is wrong)",
+                         ev.src, ev.dst, ev.time.in_ps(), ev.dst, lp_clock_[local].in_ps());
+            lp_clock_[local] = ev.time;
         }
         LpSlot& slot = lps_[local];
         ctx.enter(slot, ev.time);
@@ -275,22 +279,11 @@ void Engine::execute_window(SimTime window_end, SimTime hold) {
             active_.push_back(&sh);
         }
     }
+    if (hold != SimTime::max()) {
+        checking_ = true;  // from now on LPs may be at different times: check every event
+    }
     window_hold_ = hold;  // a member: a third capture would make std::function allocate
     for_shards(active_, [this, window_end](Shard& sh) { run_shard(sh, window_end, window_hold_); });
-}
-
-// Sheltered LPs may have run to the exposed LPs' promised output: an exposed LP sending to one
-// of them sooner would put an event in its past.
-void Engine::check_sheltered_send(const LpSlot& slot, std::uint32_t dst_local, const Event& ev) {
-    const auto src_local = static_cast<std::size_t>(&slot - lps_.data());
-    if (ev.src == ev.dst || exposed_[src_local] == 0 || exposed_[dst_local] != 0) {
-        return;
-    }
-    LTDES_ASSERT(ev.time >= sheltered_from_,
-                 "LP {} -> {}: an event at {} ps, before the {} ps its earliest output promised "
-                 "to LPs of its rank that only it can reach (an earliest_output() bound is "
-                 "wrong)",
-                 ev.src, ev.dst, ev.time.in_ps(), sheltered_from_.in_ps());
 }
 
 bool Engine::hears_other_ranks(LpId lp) const {
@@ -298,7 +291,6 @@ bool Engine::hears_other_ranks(LpId lp) const {
 }
 
 void Engine::release_held() {
-    window_hold_ = SimTime::max();
     for (Shard& sh : shards_) {
         for (const Event& ev : sh.held) {
             sh.queue.push(ev);
@@ -311,6 +303,7 @@ void Engine::set_exposed(std::vector<char> exposed) {
     LTDES_ASSERT(exposed.size() == lps_.size(), "exposure of {} LPs for {} local LPs",
                  exposed.size(), lps_.size());
     exposed_ = std::move(exposed);
+    lp_clock_.assign(exposed_.size(), SimTime::zero());
 }
 
 SimTime Engine::sheltered_bound(SimTime hold) {
@@ -334,9 +327,9 @@ SimTime Engine::sheltered_bound(SimTime hold) {
             return hold;
         }
     }
-    sheltered_from_ =
+    const SimTime sheltered =
         bound >= SimTime::max() - spec_.lookahead ? SimTime::max() : bound + spec_.lookahead;
-    return std::max(hold, sheltered_from_);
+    return std::max(hold, sheltered);
 }
 
 void Engine::route() {

@@ -47,11 +47,12 @@ public:
     template <Payload T>
     void send(LpId dst, SimTime delay, const T& msg) {
         check_send(dst, delay);
-        if (delay > SimTime::max() - now_) [[unlikely]] {
-            time_overflow(dst, delay);
+        std::int64_t time_ps = 0;
+        if (__builtin_add_overflow(now_.in_ps(), delay.in_ps(), &time_ps)) [[unlikely]] {
+            time_overflow(dst, delay);  // one add-and-jump: this runs for every event
         }
         Event ev;
-        ev.time = now_ + delay;
+        ev.time = SimTime::from_ps(time_ps);
         ev.dst = dst;
         ev.src = self_;
         ev.set_payload(msg);

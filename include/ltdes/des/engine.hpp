@@ -50,8 +50,7 @@ public:
     /// release_held().
     void execute_window(SimTime window_end, SimTime hold = SimTime::max());
 
-    /// Puts the events set aside by execute_window() back into their queues (and ends the
-    /// check that exposed LPs keep their promise to the sheltered ones).
+    /// Puts the events set aside by execute_window() back into their queues.
     void release_held();
 
     /// False for a local LP that only LPs of this rank may send to (set_exposed()): an event
@@ -182,12 +181,9 @@ private:
 
     void post(Shard& shard, LpSlot& slot, Event& ev);
     [[gnu::noinline]] void post_remote(Shard& shard, const Event& ev);
-    [[gnu::noinline]] void check_sheltered_send(const LpSlot& slot,
-                                                std::uint32_t dst_local,
-                                                const Event& ev);
     void run_shard(Shard& shard, SimTime window_end, SimTime hold);
-    // Executes the shard's events before window_end (setting aside, when Holding, those of
-    // exposed LPs at or after hold).
+    // Executes the shard's events before window_end. Holding: sets aside those of exposed LPs
+    // at or after hold, and checks that no LP gets an event behind its clock.
     template <bool Holding>
     void drain(Shard& shard, SimTime window_end, SimTime hold);
     void for_shards(std::span<Shard* const> shards, const std::function<void(Shard&)>& body);
@@ -215,10 +211,11 @@ private:
     bool lps_bound_output_ = false;    // every local LP implements earliest_output()
     std::vector<char> outside_bound_;  // by local LP: left out of output_bound() (sole_target())
     std::vector<char> exposed_;        // by local LP: may hear other ranks (empty: all)
-    SimTime window_hold_ = SimTime::max();     // execute_window()'s hold, for the shards
-    SimTime sheltered_from_ = SimTime::max();  // sheltered_bound(): exposed LPs' promise
-    SimTime promised_output_;                  // the last output_bound(), checked on remote sends
-    std::vector<SimTime> input_from_;          // output_bound(): per LP of a shard
+    SimTime window_hold_ = SimTime::max();  // execute_window()'s hold, for the shards
+    bool checking_ = false;                 // some window held LPs: drain<true> from then on
+    std::vector<SimTime> lp_clock_;         // by local LP: its last event, kept by drain<true>
+    SimTime promised_output_;               // the last output_bound(), checked on remote sends
+    std::vector<SimTime> input_from_;       // output_bound(): per LP of a shard
     std::exception_ptr build_error_;
     std::unique_ptr<Workers> workers_;
     bool restored_ = false;  // restore() ran: start() skips on_start

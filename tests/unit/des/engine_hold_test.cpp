@@ -125,12 +125,16 @@ TEST(EngineHold, EveryLpExposedMeansNoHold) {
 }
 
 TEST(EngineHold, AnExposedLpSendingSoonerThanPromisedFails) {
-    // LP 0 promised nothing before 100 but sends LP 1 a tick for 30 at its tick 20, when LP 1
-    // may already be at 105: an InternalError (the shard's failure), not a silent reorder.
-    HeldRank s = make(true, 20);
+    // LP 0 promised nothing before 100, but its tick 25 (held past this round's bound of 22)
+    // sends LP 1 a tick for 35, when LP 1 already ran to 105: an InternalError (the shard's
+    // failure) in the next window, not a silent reorder.
+    HeldRank s = make(true, 25);
     Engine& e = *s.engine;
-    const SimTime to = e.sheltered_bound(ps(22));
-    e.execute_window(to, ps(22));
+    e.execute_window(e.sheltered_bound(ps(22)), ps(22));
+    ASSERT_FALSE(e.failed());
+    e.route();
+    e.release_held();
+    e.execute_window(ps(40));
     ASSERT_TRUE(e.failed());
     try {
         std::rethrow_exception(e.failure());
