@@ -651,6 +651,13 @@ ServingResult run_serving(const ServingInputs& in,
     std::vector<ReplicaEnergy> my_energy;
     std::vector<RequestRow> my_requests;
     std::vector<IterationRow> my_iterations;
+    std::size_t iteration_rows = 0;  // reserved at once: millions of rows, no doubling
+    sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
+        if (to_underlying(lp) != 0) {
+            iteration_rows += static_cast<ReplicaLp&>(p).iterations().size();
+        }
+    });
+    my_iterations.reserve(iteration_rows);
     std::uint64_t peak = 0;
     sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
         if (to_underlying(lp) == 0) {
