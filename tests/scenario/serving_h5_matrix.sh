@@ -25,4 +25,12 @@ for n in 2 4 2t2; do
             { echo "FAIL: $g differs between 1 and $n ranks"; exit 1; }
     done
 done
+# Where each rank's time went (issue 13): a serving run fills /metadata/ranks like a static one.
+/usr/bin/python3 - "$dir/np2.h5" <<'PY' || { echo "FAIL: /metadata/ranks of the 2-rank run"; exit 1; }
+import sys, h5py
+g = h5py.File(sys.argv[1], "r")["/metadata/ranks"]
+sim, comp, sync = g["simulation_s"][:], g["compute_s"][:], g["sync_s"][:]
+assert len(sim) == 2 and (g["windows"][:] > 0).all() and (g["rounds"][:] >= 1).all(), list(g)
+assert (abs(comp + sync - sim) <= 1e-9 * sim.max() + 1e-12).all(), (sim, comp, sync)
+PY
 echo "ok: /requests, /iterations, /layers, /summary identical for 1, 2, 4 ranks and 2 ranks x 2 threads"
