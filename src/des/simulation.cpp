@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -235,7 +236,61 @@ RunStats Simulation::run() {
                                               : causality_error;
     };
     const bool wall_checkpoints = checkpoint_ && checkpoint_->wall_seconds > 0.0;
+    // A snapshot is a cut at a round: nothing may be under way then.
+    const bool overlap = spec_.overlap_rounds && ranks > 1 && !checkpoint_;
+    RoundResult round;
+    SimTime safe = SimTime::zero();    // no event from another rank will come before this
+    SimTime run_to = SimTime::zero();  // the windows' end: safe, or past it for sheltered LPs
+    SimTime hold = SimTime::max();
+    std::uint64_t events_at_round = 0;
+    std::uint64_t events_at_post = 0;
+    // Local windows up to run_to. With a posted round (`posted`), until the round is ready
+    // to finish; without, until the round is due.
+    const auto run_windows = [&](Transport* posted) {
+        while (!failed()) {
+            const SimTime start = engine.next_event_time();
+            if (start >= run_to) {
+                break;
+            }
+            const SimTime end = std::min(run_to, saturating_add(start, max_span));
+            engine.execute_window(end, hold);
+            ++windows;
+            reached = std::min(end, safe);  // where the exposed LPs are
+            engine.route();
+            engine.deliver(inbox);
+            if (window_end_ && !failed()) {
+                try {
+                    window_end_();
+                } catch (...) {
+                    window_end_error_ = std::current_exception();  // agreed on at the next round
+                }
+            }
+            if (progress_) {
+                progress_(WindowProgress{start, end,
+                                         round.events + engine.events_executed() - events_at_round,
+                                         windows, rounds, elapsed(), sync_seconds});
+            }
+            poll_stop();
+            if (posted != nullptr) {
+                // A busy rank asks only every round_events events: each round costs it too.
+                if (engine.events_executed() - events_at_post >= spec_.round_events &&
+                    posted->round_ready()) {
+                    break;
+                }
+                continue;
+            }
+            if (wall_checkpoints &&
+                elapsed() - last_checkpoint_wall_ >= checkpoint_->wall_seconds) {
+                break;  // to the round, where rank 0 decides for every rank
+            }
+            if (ranks > 1 && spec_.round_events > 0 &&
+                engine.events_executed() - events_at_round >= spec_.round_events) {
+                break;  // to the round: what this rank sent may be what another waits for
+            }
+        }
+    };
     while (true) {
+        engine.release_held();
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
         const SimTime local_next = engine.next_event_time();
@@ -282,10 +337,13 @@ RunStats Simulation::run() {
         }
         const SimTime local_min = std::min(local_next, engine.outgoing_min());
         poll_stop();
-        const auto sync_started = Clock::now();
-        RoundResult round;
-        if (group_transport_ && !checkpoint_) {
-            // The group's ranks, renumbered: no event or bound goes outside the group.
+        auto sync_started = Clock::now();
+        // The group's ranks, renumbered: no event or bound goes outside the group.
+        const bool grouped = group_transport_ && !checkpoint_;
+        Transport& transport = grouped ? *group_transport_ : transport_;
+        std::span<const SimTime> bounds = bound_to;
+        std::span<const std::vector<Event>> outbox = engine.rank_outbox();
+        if (grouped) {
             const std::size_t m = group_members_.size();
             group_bound_.resize(m);
             group_outbox_.resize(m);
@@ -295,11 +353,21 @@ RunStats Simulation::run() {
                 group_outbox_[i].assign(engine.rank_outbox()[r].begin(),
                                         engine.rank_outbox()[r].end());
             }
-            round = group_transport_->round(group_bound_, group_outbox_, inbox, local_min,
-                                            engine.events_executed(), failed());
+            bounds = group_bound_;
+            outbox = group_outbox_;
+        }
+        if (overlap) {
+            transport.post_round(bounds, outbox, local_min, engine.events_executed(), failed());
+            events_at_post = engine.events_executed();
+            engine.clear_outbox();
+            sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
+            run_windows(&transport);
+            sync_started = Clock::now();
+            round = transport.finish_round(inbox);
         } else {
-            round = transport_.round(bound_to, engine.rank_outbox(), inbox, local_min,
-                                     engine.events_executed(), failed());
+            round = transport.round(bounds, outbox, inbox, local_min, engine.events_executed(),
+                                    failed());
+            engine.clear_outbox();
         }
         sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
         for (const Event& ev : inbox) {
@@ -319,7 +387,6 @@ RunStats Simulation::run() {
                     ev.src, ev.dst, ev.dst)));
             }
         }
-        engine.clear_outbox();
         engine.deliver(inbox);
         if (round.failed_rank >= 0) {
             // Reported below, collectively over every rank (other groups may still be running).
@@ -338,48 +405,17 @@ RunStats Simulation::run() {
             break;
         }
         ++rounds;
-        // A due snapshot needs a round: windows stop at the next snapshot time.
-        const SimTime safe = std::min({round.bound, spec_.end_time, next_checkpoint_});
+        // A due snapshot needs a round: windows stop at the next snapshot time. What an earlier
+        // round made safe stays safe (what it did not deliver comes at or after its bound).
+        safe = std::max(safe, std::min({round.bound, spec_.end_time, next_checkpoint_}));
         // LPs that only hear this rank may run on while those other ranks can reach wait at
         // the bound (Engine::sheltered_bound).
-        const SimTime run_to =
-            std::min({engine.sheltered_bound(safe), spec_.end_time, next_checkpoint_});
-        const SimTime hold = run_to > safe ? safe : SimTime::max();
-        const std::uint64_t events_at_round = engine.events_executed();
-        while (!failed()) {
-            const SimTime start = engine.next_event_time();
-            if (start >= run_to) {
-                break;
-            }
-            const SimTime end = std::min(run_to, saturating_add(start, max_span));
-            engine.execute_window(end, hold);
-            ++windows;
-            reached = std::min(end, safe);  // where the exposed LPs are
-            engine.route();
-            engine.deliver(inbox);
-            if (window_end_ && !failed()) {
-                try {
-                    window_end_();
-                } catch (...) {
-                    window_end_error_ = std::current_exception();  // agreed on at the next round
-                }
-            }
-            if (progress_) {
-                progress_(WindowProgress{start, end,
-                                         round.events + engine.events_executed() - events_at_round,
-                                         windows, rounds, elapsed(), sync_seconds});
-            }
-            poll_stop();
-            if (wall_checkpoints &&
-                elapsed() - last_checkpoint_wall_ >= checkpoint_->wall_seconds) {
-                break;  // to the round, where rank 0 decides for every rank
-            }
-            if (ranks > 1 && spec_.round_events > 0 &&
-                engine.events_executed() - events_at_round >= spec_.round_events) {
-                break;  // to the round: what this rank sent may be what another waits for
-            }
+        run_to = std::min({engine.sheltered_bound(safe), spec_.end_time, next_checkpoint_});
+        hold = run_to > safe ? safe : SimTime::max();
+        events_at_round = engine.events_executed();
+        if (!overlap) {
+            run_windows(nullptr);
         }
-        engine.release_held();
     }
 
     RunStats stats;

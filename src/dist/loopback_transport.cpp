@@ -104,6 +104,23 @@ des::RoundResult LoopbackTransport::round(std::span<const SimTime> bound_to,
     return result;
 }
 
+void LoopbackTransport::post_round(std::span<const SimTime> bound_to,
+                                   std::span<const std::vector<des::Event>> outbox,
+                                   SimTime local_min,
+                                   std::uint64_t local_events,
+                                   bool failed) {
+    posted_bounds_.assign(bound_to.begin(), bound_to.end());
+    posted_outbox_.assign(outbox.begin(), outbox.end());
+    posted_min_ = local_min;
+    posted_events_ = local_events;
+    posted_failed_ = failed;
+}
+
+des::RoundResult LoopbackTransport::finish_round(std::vector<des::Event>& inbox) {
+    return round(posted_bounds_, posted_outbox_, inbox, posted_min_, posted_events_,
+                 posted_failed_);
+}
+
 std::string LoopbackTransport::all_gather_bytes(const std::string& bytes) {
     hub_->texts_[static_cast<std::size_t>(to_underlying(rank_))] = bytes;
     hub_->barrier_.arrive_and_wait();

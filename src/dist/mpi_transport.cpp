@@ -50,6 +50,10 @@ using mpi::check;
 // overtake those of round k: they are sent after the reduction of round k + 1, which needs the
 // receiver's contribution, which it gives only after receiving all of round k.
 constexpr int kEventTag = 7301;
+// Tags of posted rounds' event messages: this one for even rounds, the next for odd ones.
+constexpr int kPostedEventTag = 7302;
+
+constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
 
 }  // namespace
 
@@ -72,6 +76,40 @@ struct MpiTransport::Handles {
     MPI_Op round_op = MPI_OP_NULL;
     std::vector<MPI_Request> sends;
     std::vector<Probed> probed;
+    // The posted round: its reduction, and per tag parity the sends and their buffers.
+    MPI_Request reduction = MPI_REQUEST_NULL;
+    bool posted = false;
+    int parity = 0;
+    std::vector<MPI_Request> posted_sends[2];
+    std::vector<std::vector<des::Event>> posted_out[2];
+
+    // A message to each rank `outbox` has events for.
+    void send_events(std::span<const std::vector<des::Event>> outbox,
+                     int tag,
+                     std::vector<MPI_Request>& requests) const {
+        for (std::size_t r = 0; r < outbox.size(); ++r) {
+            if (outbox[r].empty()) {
+                continue;
+            }
+            LTDES_ASSERT(
+                outbox[r].size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()),
+                "{} events to rank {} in one round", outbox[r].size(), r);
+            MPI_Request& req = requests.emplace_back();
+            check(MPI_Isend(outbox[r].data(), static_cast<int>(outbox[r].size()), event_type,
+                            static_cast<int>(r), tag, comm, &req),
+                  "MPI_Isend");
+        }
+    }
+
+    static void wait_sends(std::vector<MPI_Request>& requests) {
+        if (!requests.empty()) {
+            check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+                              MPI_STATUSES_IGNORE),
+                  "MPI_Waitall");
+            requests.clear();
+        }
+    }
+
     MPI_Comm comm = MPI_COMM_WORLD;  // a split() group owns its communicator
     bool owns_comm = false;
 };
@@ -136,6 +174,7 @@ MpiTransport::~MpiTransport() {
 
 void MpiTransport::exchange(std::span<const std::vector<des::Event>> outbox,
                             std::vector<des::Event>& inbox) {
+    settle_posted();
     LTDES_ASSERT(outbox.size() == static_cast<std::size_t>(size_), "outbox has {} ranks, not {}",
                  outbox.size(), size_);
     for (std::size_t r = 0; r < outbox.size(); ++r) {
@@ -174,16 +213,14 @@ void MpiTransport::exchange_events(std::span<const std::vector<des::Event>> outb
           "MPI_Alltoallv");
 }
 
-des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
-                                     std::span<const std::vector<des::Event>> outbox,
-                                     std::vector<des::Event>& inbox,
-                                     SimTime local_min,
-                                     std::uint64_t local_events,
-                                     bool failed) {
+void MpiTransport::fill_round(std::span<const SimTime> bound_to,
+                              std::span<const std::vector<des::Event>> outbox,
+                              SimTime local_min,
+                              std::uint64_t local_events,
+                              bool failed) {
     const auto n = static_cast<std::size_t>(size_);
     LTDES_ASSERT(outbox.size() == n && bound_to.size() == n,
                  "round: {} outboxes, {} bounds, {} ranks", outbox.size(), bound_to.size(), n);
-    constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
     round_out_.resize(kRoundFields * n);
     for (std::size_t r = 0; r < n; ++r) {
         std::int64_t* f = &round_out_[kRoundFields * r];
@@ -193,39 +230,27 @@ des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
         f[3] = static_cast<std::int64_t>(local_events);
         f[4] = failed ? to_underlying(rank_) : kNoFailure;
     }
-    std::int64_t mine[kRoundFields] = {};
-    check(MPI_Reduce_scatter_block(round_out_.data(), mine, 1, handles_->round_type,
-                                   handles_->round_op, handles_->comm),
-          "MPI_Reduce_scatter_block");
-    des::RoundResult result;
-    result.bound = SimTime::from_ps(mine[0]);
-    result.min_time = SimTime::from_ps(mine[2]);
-    result.events = static_cast<std::uint64_t>(mine[3]);
-    result.failed_rank = mine[4] == kNoFailure ? -1 : static_cast<std::int32_t>(mine[4]);
+}
 
-    // Sparse exchange: a message to each rank this one has events for, and exactly mine[1]
-    // messages to receive, from whichever ranks they come.
-    handles_->sends.clear();
-    for (std::size_t r = 0; r < n; ++r) {
-        if (outbox[r].empty()) {
-            continue;
-        }
-        LTDES_ASSERT(outbox[r].size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()),
-                     "{} events to rank {} in one round", outbox[r].size(), r);
-        MPI_Request& req = handles_->sends.emplace_back();
-        check(MPI_Isend(outbox[r].data(), static_cast<int>(outbox[r].size()), handles_->event_type,
-                        static_cast<int>(r), kEventTag, handles_->comm, &req),
-              "MPI_Isend");
-    }
+des::RoundResult MpiTransport::round_result() const {
+    des::RoundResult result;
+    result.bound = SimTime::from_ps(round_in_[0]);
+    result.min_time = SimTime::from_ps(round_in_[2]);
+    result.events = static_cast<std::uint64_t>(round_in_[3]);
+    result.failed_rank = round_in_[4] == kNoFailure ? -1 : static_cast<std::int32_t>(round_in_[4]);
+    return result;
+}
+
+// Exactly `expected` messages, from whichever ranks they come.
+void MpiTransport::receive_events(std::size_t expected, int tag, std::vector<des::Event>& inbox) {
     // Matched probes first, so every message lands straight in `inbox` at its place (grouped
     // by source in rank order, the contract) instead of going through a buffer of its own.
-    const auto expected = static_cast<std::size_t>(mine[1]);
     auto& probed = handles_->probed;
     probed.resize(expected);
     std::size_t total = 0;
     for (std::size_t i = 0; i < expected; ++i) {
         MPI_Status status;
-        check(MPI_Mprobe(MPI_ANY_SOURCE, kEventTag, handles_->comm, &probed[i].message, &status),
+        check(MPI_Mprobe(MPI_ANY_SOURCE, tag, handles_->comm, &probed[i].message, &status),
               "MPI_Mprobe");
         check(MPI_Get_count(&status, handles_->event_type, &probed[i].count), "MPI_Get_count");
         probed[i].source = status.MPI_SOURCE;
@@ -241,18 +266,82 @@ des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
               "MPI_Mrecv");
         at += static_cast<std::size_t>(p.count);
     }
-    if (!handles_->sends.empty()) {
-        check(MPI_Waitall(static_cast<int>(handles_->sends.size()), handles_->sends.data(),
-                          MPI_STATUSES_IGNORE),
-              "MPI_Waitall");
+}
+
+void MpiTransport::settle_posted() {
+    LTDES_ASSERT(!handles_->posted, "a collective while a posted round is under way");
+    Handles::wait_sends(handles_->posted_sends[0]);
+    Handles::wait_sends(handles_->posted_sends[1]);
+}
+
+des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
+                                     std::span<const std::vector<des::Event>> outbox,
+                                     std::vector<des::Event>& inbox,
+                                     SimTime local_min,
+                                     std::uint64_t local_events,
+                                     bool failed) {
+    settle_posted();
+    fill_round(bound_to, outbox, local_min, local_events, failed);
+    check(MPI_Reduce_scatter_block(round_out_.data(), round_in_.data(), 1, handles_->round_type,
+                                   handles_->round_op, handles_->comm),
+          "MPI_Reduce_scatter_block");
+    // Sparse exchange: a message to each rank this one has events for, and exactly as many
+    // messages to receive as ranks said they send here.
+    handles_->send_events(outbox, kEventTag, handles_->sends);
+    receive_events(static_cast<std::size_t>(round_in_[1]), kEventTag, inbox);
+    Handles::wait_sends(handles_->sends);
+    return round_result();
+}
+
+// The events go out before the reduction, so when it completes every message it counts has
+// been sent. Rounds alternate between two tags: a rank can be one round ahead of another (its
+// round k + 1 needs everybody's post of k + 1, which comes after their finish of k), never two,
+// so a probe for round k never matches a message of round k + 1; and a send buffer is reused
+// two rounds later, when every rank has received from it.
+void MpiTransport::post_round(std::span<const SimTime> bound_to,
+                              std::span<const std::vector<des::Event>> outbox,
+                              SimTime local_min,
+                              std::uint64_t local_events,
+                              bool failed) {
+    Handles& h = *handles_;
+    LTDES_ASSERT(!h.posted, "post_round while a round is under way");
+    const int parity = h.parity;
+    Handles::wait_sends(h.posted_sends[parity]);
+    auto& copy = h.posted_out[parity];
+    copy.resize(outbox.size());
+    for (std::size_t r = 0; r < outbox.size(); ++r) {
+        copy[r].assign(outbox[r].begin(), outbox[r].end());
     }
-    return result;
+    fill_round(bound_to, outbox, local_min, local_events, failed);
+    h.send_events(copy, kPostedEventTag + parity, h.posted_sends[parity]);
+    check(MPI_Ireduce_scatter_block(round_out_.data(), round_in_.data(), 1, h.round_type,
+                                    h.round_op, h.comm, &h.reduction),
+          "MPI_Ireduce_scatter_block");
+    h.posted = true;
+}
+
+bool MpiTransport::round_ready() {
+    Handles& h = *handles_;
+    LTDES_ASSERT(h.posted, "round_ready without a posted round");
+    int done = 0;
+    check(MPI_Test(&h.reduction, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    return done != 0;
+}
+
+des::RoundResult MpiTransport::finish_round(std::vector<des::Event>& inbox) {
+    Handles& h = *handles_;
+    LTDES_ASSERT(h.posted, "finish_round without a posted round");
+    check(MPI_Wait(&h.reduction, MPI_STATUS_IGNORE), "MPI_Wait");
+    receive_events(static_cast<std::size_t>(round_in_[1]), kPostedEventTag + h.parity, inbox);
+    h.posted = false;
+    h.parity ^= 1;
+    return round_result();
 }
 
 des::WindowReduction MpiTransport::reduce_window(SimTime local_min,
                                                  std::uint64_t local_events,
                                                  bool failed) {
-    constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
+    settle_posted();
     std::int64_t mine[3] = {local_min.in_ps(), static_cast<std::int64_t>(local_events),
                             failed ? to_underlying(rank_) : kNoFailure};
     std::int64_t all[3] = {};

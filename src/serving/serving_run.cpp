@@ -32,11 +32,13 @@ namespace ltdes::serving {
 
 namespace {
 
-/// On several ranks, a rank goes to the next round after this many events (about one
-/// request's iterations) even when its bound lets it run on: the completions it sends are what
-/// the router's rank waits for before it can dispatch further ahead. Fewer rounds leave the
-/// other rank waiting longer; more cost a collective each (docs/performance.md).
-constexpr std::uint64_t kRoundEvents = 256;
+/// On several ranks, rounds overlap the windows (des::SimulationSpec::overlap_rounds): a rank
+/// looks whether its round is done every this many events, so that the completions it sends
+/// (what the router's rank waits for before it can dispatch further ahead) go out soon. Looking
+/// more often costs the busy rank; less often leaves the other waiting (64 was the fastest of
+/// 16, 64 and 128 on the serving hour, docs/performance.md). With snapshots, rounds do not
+/// overlap and a rank goes to the next round after this many events.
+constexpr std::uint64_t kRoundEvents = 64;
 
 /// Router self-event: request `index` (into the router's list) arrives.
 struct ArrivalMsg {
@@ -608,6 +610,7 @@ ServingResult run_serving(const ServingInputs& in,
     std::map<std::vector<std::uint64_t>, std::shared_ptr<IterationCostCache>> caches;
     if (transport.size() > 1) {
         sim_spec.round_events = kRoundEvents;
+        sim_spec.overlap_rounds = true;
     }
     const RouterGraph graph(plan.dp(), dispatch);
     des::Simulation sim(

@@ -10,7 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace ltdes::dist {
@@ -85,11 +88,87 @@ TEST(MpiTransport, ReduceGatherAndBroadcast) {
     EXPECT_EQ(t.broadcast(r == n - 1 ? "last rank speaks" : "", RankId{n - 1}), "last rank speaks");
 }
 
-des::RunStats run_phold(des::Transport& t, const des::PholdSpec& p, int threads) {
+// Round k: rank s sends (s + k) % 3 events to each other rank d (none every third round), and
+// promises rank d the bound 1000 k + 10 s + d.
+void fill_posted_round(int k,
+                       std::uint32_t me,
+                       int n,
+                       std::vector<std::vector<des::Event>>& out,
+                       std::vector<SimTime>& bounds) {
+    out.assign(static_cast<std::size_t>(n), {});
+    bounds.assign(static_cast<std::size_t>(n), SimTime::zero());
+    for (std::uint32_t d = 0; d < static_cast<std::uint32_t>(n); ++d) {
+        bounds[d] = SimTime::from_ps(1000 * k + 10 * static_cast<std::int64_t>(me) + d);
+        if (d == me) {
+            continue;
+        }
+        for (std::uint64_t e = 0; e < (me + static_cast<std::uint64_t>(k)) % 3; ++e) {
+            out[d].push_back(numbered_event(d, me, 100 * static_cast<std::uint64_t>(k) + e));
+        }
+    }
+}
+
+TEST(MpiTransport, PostedRoundsDeliverWhatBlockingRoundsWould) {
+    MpiTransport t(session());
+    const int n = t.size();
+    const auto me = static_cast<std::uint32_t>(to_underlying(t.rank()));
+    std::vector<std::vector<des::Event>> out;
+    std::vector<SimTime> bounds;
+    std::vector<des::Event> inbox;
+    for (int k = 0; k < 40; ++k) {
+        fill_posted_round(k, me, n, out, bounds);
+        // Rank 0 is slow to post every other round; every fifth round is a blocking one, which
+        // must not match the posted rounds' messages.
+        des::RoundResult got;
+        const SimTime local_min = SimTime::from_ps(5000 + k + static_cast<std::int64_t>(me));
+        if (me == 0 && k % 2 == 1) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        if (k % 5 == 4) {
+            got = t.round(bounds, out, inbox, local_min, me + 1, false);
+        } else {
+            t.post_round(bounds, out, local_min, me + 1, false);
+            out.clear();  // post_round copied them
+            while (!t.round_ready()) {
+            }
+            got = t.finish_round(inbox);
+        }
+        // The smallest promise to this rank is rank 0's, 1000 k + me.
+        EXPECT_EQ(got.bound.in_ps(), 1000 * k + static_cast<std::int64_t>(me)) << k;
+        EXPECT_EQ(got.min_time.in_ps(), 5000 + k) << k;
+        EXPECT_EQ(got.events, static_cast<std::uint64_t>(n * (n + 1) / 2)) << k;
+        EXPECT_EQ(got.failed_rank, -1) << k;
+        std::vector<des::Event> expected;
+        for (std::uint32_t s = 0; s < static_cast<std::uint32_t>(n); ++s) {
+            for (std::uint64_t e = 0; s != me && e < (s + static_cast<std::uint64_t>(k)) % 3; ++e) {
+                expected.push_back(numbered_event(me, s, 100 * static_cast<std::uint64_t>(k) + e));
+            }
+        }
+        ASSERT_EQ(inbox.size(), expected.size()) << k;
+        for (std::size_t i = 0; i < inbox.size(); ++i) {
+            EXPECT_EQ(inbox[i].src, expected[i].src) << k;
+            EXPECT_EQ(inbox[i].seq, expected[i].seq) << k;
+        }
+    }
+    // A failure posted by the last rank reaches every rank.
+    fill_posted_round(40, me, n, out, bounds);
+    t.post_round(bounds, out, SimTime::max(), 0, static_cast<int>(me) == n - 1);
+    const des::RoundResult last = t.finish_round(inbox);
+    EXPECT_EQ(last.failed_rank, n - 1);
+    // Blocking collectives after posted rounds complete their sends first.
+    EXPECT_EQ(t.reduce_window(SimTime::zero(), 1, false).events, static_cast<std::uint64_t>(n));
+}
+
+des::RunStats run_phold(des::Transport& t,
+                        const des::PholdSpec& p,
+                        int threads,
+                        bool overlap = false) {
     des::SimulationSpec s;
     s.lookahead = p.lookahead();
     s.end_time = p.end_time();
     s.threads = threads;
+    s.overlap_rounds = overlap;
+    s.round_events = overlap ? 16 : 0;
     des::Simulation sim(s, t, des::RoundRobinPartitioner{}, p.lps,
                         [&](LpId id) { return std::make_unique<des::PholdLp>(p, id); });
     return sim.run();
@@ -107,9 +186,9 @@ TEST(MpiSimulation, PholdMatchesASingleRankRun) {
     LoopbackTransport alone;
     const des::RunStats ref = run_phold(alone, p, 1);
     ASSERT_GT(ref.global_events, 1000U);
-    for (int threads : {1, 2}) {
+    for (const auto& [threads, overlap] : {std::pair{1, false}, {2, false}, {1, true}, {2, true}}) {
         MpiTransport t(session());
-        const des::RunStats got = run_phold(t, p, threads);
+        const des::RunStats got = run_phold(t, p, threads, overlap);
         EXPECT_EQ(got.global_events, ref.global_events);
         EXPECT_EQ(got.fingerprint, ref.fingerprint);
         // Windows and rounds are speed figures: each rank runs its own windows up to its bound.

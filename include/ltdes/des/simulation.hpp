@@ -40,8 +40,14 @@ struct SimulationSpec {
     /// With more than one rank: after this many events since the last round, a rank goes to
     /// the next round even when its bound lets it run on (0: only at the bound). It then tells
     /// the others sooner what it sent, so a rank waiting on it resumes sooner; each round costs
-    /// a collective. Speed only.
+    /// a collective. With overlap_rounds: a rank looks whether its round is done only every
+    /// this many events. Speed only.
     std::uint64_t round_events = 0;
+    /// With more than one rank and no snapshots: a rank posts its round and, while the round
+    /// is under way, runs the events the previous round made safe (Transport::post_round)
+    /// instead of stopping for it; a busy rank then never waits for an idle one to ask. Each
+    /// rank's bounds reach the others one round later. Speed only.
+    bool overlap_rounds = false;
 
     /// Throws ConfigError when a field is out of range.
     void validate() const;

@@ -73,6 +73,24 @@ public:
                               std::uint64_t local_events,
                               bool failed) = 0;
 
+    /// Collective, round() in two halves, so that a rank can run events while its round is
+    /// under way: post_round() takes round()'s arguments (it copies `outbox`), round_ready()
+    /// tells without blocking whether finish_round() would return at once, finish_round()
+    /// returns what round() would. One round is under way at a time; between post_round() and
+    /// finish_round() the rank may only run events that were safe before (what it posted is a
+    /// promise about everything it does from then on).
+    virtual void post_round(std::span<const SimTime> bound_to,
+                            std::span<const std::vector<Event>> outbox,
+                            SimTime local_min,
+                            std::uint64_t local_events,
+                            bool failed) = 0;
+
+    /// Not collective: true when finish_round() would not wait for another rank.
+    virtual bool round_ready() = 0;
+
+    /// Collective: completes the round post_round() started; `inbox` as in round().
+    virtual RoundResult finish_round(std::vector<Event>& inbox) = 0;
+
     /// Collective: every rank's value, indexed by rank.
     virtual std::vector<std::uint64_t> all_gather(std::uint64_t value) = 0;
 

@@ -74,6 +74,17 @@ public:
                            std::uint64_t local_events,
                            bool failed) override;
 
+    /// Kept until finish_round(), which runs round(): the threads meet there.
+    void post_round(std::span<const SimTime> bound_to,
+                    std::span<const std::vector<des::Event>> outbox,
+                    SimTime local_min,
+                    std::uint64_t local_events,
+                    bool failed) override;
+
+    bool round_ready() override { return true; }
+
+    des::RoundResult finish_round(std::vector<des::Event>& inbox) override;
+
     std::string all_gather_bytes(const std::string& bytes) override;
 
     std::unique_ptr<des::Transport> split(int color) override;
@@ -82,6 +93,12 @@ private:
     std::unique_ptr<LoopbackHub> own_hub_;
     LoopbackHub* hub_;
     RankId rank_{};
+    // What post_round() was given.
+    std::vector<SimTime> posted_bounds_;
+    std::vector<std::vector<des::Event>> posted_outbox_;
+    SimTime posted_min_;
+    std::uint64_t posted_events_ = 0;
+    bool posted_failed_ = false;
 };
 
 }  // namespace ltdes::dist

@@ -4,6 +4,7 @@
 #include "ltdes/des/transport.hpp"
 #include "ltdes/dist/mpi_session.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -44,6 +45,18 @@ public:
                            std::uint64_t local_events,
                            bool failed) override;
 
+    /// The same round with MPI_Ireduce_scatter_block: the events go out at once, and the
+    /// messages are received when the reduction, polled by round_ready(), has completed.
+    void post_round(std::span<const SimTime> bound_to,
+                    std::span<const std::vector<des::Event>> outbox,
+                    SimTime local_min,
+                    std::uint64_t local_events,
+                    bool failed) override;
+
+    bool round_ready() override;
+
+    des::RoundResult finish_round(std::vector<des::Event>& inbox) override;
+
     std::vector<std::uint64_t> all_gather(std::uint64_t value) override;
 
     std::string broadcast(const std::string& text, RankId root) override;
@@ -65,7 +78,17 @@ private:
     std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_;
     std::vector<des::Event> send_buffer_;
     std::vector<std::int64_t> round_out_;
+    std::array<std::int64_t, 5> round_in_{};  // this rank's element of the round's reduction
 
+    void fill_round(std::span<const SimTime> bound_to,
+                    std::span<const std::vector<des::Event>> outbox,
+                    SimTime local_min,
+                    std::uint64_t local_events,
+                    bool failed);
+    des::RoundResult round_result() const;
+    void receive_events(std::size_t expected, int tag, std::vector<des::Event>& inbox);
+    // Completes the sends of posted rounds; a blocking collective may not overlap them.
+    void settle_posted();
     void exchange_events(std::span<const std::vector<des::Event>> outbox,
                          std::vector<des::Event>& inbox);
     struct Handles;  // MPI datatypes and the reduction op (no <mpi.h> in public headers)
