@@ -51,17 +51,24 @@ std::string format_serving_summary(const config::RunSpec& spec,
         o += fmt::format("{:<15} mean {:.6f} ms, p50 {:.6f}, p90 {:.6f}, p99 {:.6f} ms\n", name,
                          l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3, l.p99 * 1e3);
     };
-    lat("TTFT", sum.ttft);
-    lat("TPOT", sum.tpot);
-    lat("end-to-end", sum.e2e);
-    o += fmt::format("throughput      {:.4f} requests/s, {:.2f} tokens/s over {:.3f} s\n",
-                     sum.throughput_rps, sum.throughput_tps, sum.duration_s);
-    o += fmt::format("goodput         {:.4f} requests/s (SLO TTFT {} s, TPOT {} s; 0 = none)\n",
-                     sum.goodput_rps, s.slo_ttft_s, s.slo_tpot_s);
-    o += fmt::format(
-        "energy          {:.6f} J ({:.6f} J per request, {:.6f} mJ per generated "
-        "token)\n",
-        sum.energy_j, sum.energy_per_request_j, sum.energy_per_generated_token_j * 1e3);
+    if (sum.requests_completed == 0) {
+        // Every figure per completed request is undefined (NaN in /summary): say so once.
+        o += "served          nothing: no request completed (latencies, throughput and goodput "
+             "are NaN in /summary)\n";
+        o += fmt::format("energy          {:.6f} J\n", sum.energy_j);
+    } else {
+        lat("TTFT", sum.ttft);
+        lat("TPOT", sum.tpot);
+        lat("end-to-end", sum.e2e);
+        o += fmt::format("throughput      {:.4f} requests/s, {:.2f} tokens/s over {:.3f} s\n",
+                         sum.throughput_rps, sum.throughput_tps, sum.duration_s);
+        o += fmt::format("goodput         {:.4f} requests/s (SLO TTFT {} s, TPOT {} s; 0 = none)\n",
+                         sum.goodput_rps, s.slo_ttft_s, s.slo_tpot_s);
+        o += fmt::format(
+            "energy          {:.6f} J ({:.6f} J per request, {:.6f} mJ per generated "
+            "token)\n",
+            sum.energy_j, sum.energy_per_request_j, sum.energy_per_generated_token_j * 1e3);
+    }
     o += fmt::format(
         "simulation      {} iterations, {} events in {} windows ({} rounds), {:.3f} s wall "
         "({:.3g} events/s, {:.3f} s of it synchronising)\n",
@@ -196,12 +203,16 @@ int run_serving_command(const config::RunSpec& run_spec,
             const double predicted =
                 serving::serving_objective_display(searched->best().prediction, o);
             const double simulated = sim::simulated_serving_objective(out.summary, o);
+            const std::string unit(serving::serving_objective_unit(o));
             fmt::print(
-                "{}\nplan search     {}: predicted {:.6g} {}, simulated {:.6g} {} ({:+.2f} %)\n",
+                "{}\nplan search     {}: predicted {:.6g} {}, {}\n",
                 serving::format_serving_search_choice(*searched), cluster::objective_name(o),
-                predicted, serving::serving_objective_unit(o), simulated,
-                serving::serving_objective_unit(o),
-                simulated != 0.0 ? 100.0 * (predicted - simulated) / simulated : 0.0);
+                predicted, unit,
+                out.summary.requests_completed == 0
+                    ? std::string("simulated nothing (no request completed)")
+                    : fmt::format(
+                          "simulated {:.6g} {} ({:+.2f} %)", simulated, unit,
+                          simulated != 0.0 ? 100.0 * (predicted - simulated) / simulated : 0.0));
         }
     }
     return 0;
