@@ -303,12 +303,12 @@ void Engine::set_exposed(std::vector<char> exposed) {
     LTDES_ASSERT(exposed.size() == lps_.size(), "exposure of {} LPs for {} local LPs",
                  exposed.size(), lps_.size());
     exposed_ = std::move(exposed);
+    any_sheltered_ = std::any_of(exposed_.begin(), exposed_.end(), [](char e) { return e == 0; });
     lp_clock_.assign(exposed_.size(), SimTime::zero());
 }
 
 SimTime Engine::sheltered_bound(SimTime hold) {
-    if (exposed_.empty() || failed() ||
-        std::all_of(exposed_.begin(), exposed_.end(), [](char e) { return e != 0; })) {
+    if (!any_sheltered_ || failed()) {
         return hold;
     }
     SimTime bound = SimTime::max();

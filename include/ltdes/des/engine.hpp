@@ -211,6 +211,7 @@ private:
     bool lps_bound_output_ = false;    // every local LP implements earliest_output()
     std::vector<char> outside_bound_;  // by local LP: left out of output_bound() (sole_target())
     std::vector<char> exposed_;        // by local LP: may hear other ranks (empty: all)
+    bool any_sheltered_ = false;       // some entry of exposed_ is 0
     SimTime window_hold_ = SimTime::max();  // execute_window()'s hold, for the shards
     bool checking_ = false;                 // some window held LPs: drain<true> from then on
     std::vector<SimTime> lp_clock_;         // by local LP: its last event, kept by drain<true>
