@@ -161,6 +161,10 @@ MpiTransport::~MpiTransport() {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized == 0) {
+        if (!handles_->posted) {
+            // The last posted round's messages were received when every rank finished it.
+            settle_posted();
+        }
         if (handles_->owns_comm) {
             MPI_Comm_free(&handles_->comm);
         }
@@ -233,6 +237,7 @@ void MpiTransport::fill_round(std::span<const SimTime> bound_to,
 }
 
 des::RoundResult MpiTransport::round_result() const {
+    static_assert(std::tuple_size_v<decltype(round_in_)> == kRoundFields);
     des::RoundResult result;
     result.bound = SimTime::from_ps(round_in_[0]);
     result.min_time = SimTime::from_ps(round_in_[2]);
