@@ -34,6 +34,15 @@ std::uint64_t IterationCostCache::misses() const {
 
 IterationCost IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
     const std::lock_guard lock(mutex_);
+    return lookup(batch, cold);
+}
+
+void IterationCostCache::cost(std::span<const SliceShape> batch, bool cold, IterationCost& out) {
+    const std::lock_guard lock(mutex_);
+    out = lookup(batch, cold);  // copy-assignment keeps out.stages' buffer
+}
+
+const IterationCost& IterationCostCache::lookup(std::span<const SliceShape> batch, bool cold) {
     // Contexts past the model's longest are not expected; bounded so the table stays small.
     constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
     if (batch.size() == 1 && !cold && batch[0].tokens == 1 && batch[0].emits &&

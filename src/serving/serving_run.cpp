@@ -360,7 +360,7 @@ private:
             chips_->start(shapes_, cold, ctx);
             return;
         }
-        iteration_ = cost_->cost(shapes_, cold);
+        cost_->cost(shapes_, cold, iteration_);
         const StageCost& s0 = iteration_.stages[0];
         ctx.send(ctx.self(), s0.duration + s0.transfer, StageDoneMsg{0});
     }

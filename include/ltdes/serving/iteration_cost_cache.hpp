@@ -32,6 +32,10 @@ public:
     /// A copy: another thread may empty the table once the lock is released.
     IterationCost cost(std::span<const SliceShape> batch, bool cold = false);
 
+    /// The same cost copied into `out`, reusing its storage: no allocation per iteration once
+    /// `out` has held one with as many stages.
+    void cost(std::span<const SliceShape> batch, bool cold, IterationCost& out);
+
     /// Lookups answered from the table and those that ran the model.
     std::uint64_t hits() const;
 
@@ -51,6 +55,9 @@ private:
 
     /// The model's cost, kept in table_ (emptied first when full).
     const IterationCost& insert(std::span<const SliceShape> batch, bool cold);
+
+    /// The cached cost; the caller holds the lock and copies it before releasing it.
+    const IterationCost& lookup(std::span<const SliceShape> batch, bool cold);
 
     mutable std::mutex mutex_;  ///< guards everything below (the model memoises too)
     IterationCostModel model_;
