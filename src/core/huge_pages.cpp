@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "ltdes/core/chunked_rows.hpp"
+#include "ltdes/core/huge_pages.hpp"
 
 #include <sys/mman.h>
 

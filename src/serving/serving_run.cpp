@@ -6,6 +6,7 @@
 #include "ltdes/core/assert.hpp"
 #include "ltdes/core/chunked_rows.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/huge_pages.hpp"
 #include "ltdes/des/context.hpp"
 #include "ltdes/des/delay_graph.hpp"
 #include "ltdes/des/logical_process.hpp"
@@ -453,9 +454,15 @@ std::vector<T> gather_rows(std::vector<T>&& mine,
     for (const std::uint64_t c : counts) {
         total += c;
     }
+    if (transport.size() == 1) {
+        if (count != nullptr) {
+            *count = total;
+        }
+        return std::move(mine);  // nothing to gather: no copy of millions of rows
+    }
     std::vector<T> all;
     if (keep) {
-        all.reserve(static_cast<std::size_t>(total));
+        reserve_huge(all, static_cast<std::size_t>(total));
     }
     for (int root = 0; root < transport.size(); ++root) {
         const bool me = root == to_underlying(transport.rank());
@@ -660,7 +667,7 @@ ServingResult run_serving(const ServingInputs& in,
             iteration_rows += static_cast<ReplicaLp&>(p).iterations().size();
         }
     });
-    my_iterations.reserve(iteration_rows);
+    reserve_huge(my_iterations, iteration_rows);
     std::uint64_t peak = 0;
     sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
         if (to_underlying(lp) == 0) {
@@ -690,10 +697,14 @@ ServingResult run_serving(const ServingInputs& in,
               [](const RequestRow& a, const RequestRow& b) { return a.request < b.request; });
     result.iterations =
         gather_rows(std::move(my_iterations), transport, true, &result.iteration_count);
-    std::sort(result.iterations.begin(), result.iterations.end(),
-              [](const IterationRow& a, const IterationRow& b) {
-                  return std::tie(a.replica, a.t_start) < std::tie(b.replica, b.t_start);
-              });
+    const auto by_replica_then_start = [](const IterationRow& a, const IterationRow& b) {
+        return std::tie(a.replica, a.t_start) < std::tie(b.replica, b.t_start);
+    };
+    // Usually in order already (each replica's rows by start, replicas in rank order).
+    if (!std::is_sorted(result.iterations.begin(), result.iterations.end(),
+                        by_replica_then_start)) {
+        std::sort(result.iterations.begin(), result.iterations.end(), by_replica_then_start);
+    }
     LTDES_ASSERT(result.requests.size() == in.requests.size(),
                  "{} requests in, {} rows out (a request was lost or served twice)",
                  in.requests.size(), result.requests.size());

@@ -3,6 +3,7 @@
 
 #include "ltdes/config/cluster_config.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/huge_pages.hpp"
 #include "ltdes/core/interrupted.hpp"
 #include "ltdes/des/build_info.hpp"
 #include "ltdes/des/partitioner.hpp"
@@ -38,7 +39,7 @@ void add_column(output::ColumnTable& t,
                 Get get) {
     using V = decltype(get(rows.front()));
     std::vector<V> v;
-    v.reserve(rows.size());
+    reserve_huge(v, rows.size());
     for (const Row& r : rows) {
         v.push_back(get(r));
     }

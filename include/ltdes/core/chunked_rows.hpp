@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ltdes/core/huge_pages.hpp"
+
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
@@ -83,9 +85,6 @@ private:
     std::vector<Chunk> chunks_;
     std::size_t size_ = 0;
 };
-
-/// Asks for huge pages on [p, p + bytes) (a hint: ignored where not supported).
-void advise_huge_pages(void* p, std::size_t bytes);
 
 template <class T>
 typename ChunkedRows<T>::Chunk ChunkedRows<T>::new_chunk() {
