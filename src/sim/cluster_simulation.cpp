@@ -275,15 +275,7 @@ RunOutcome simulate(const config::RunSpec& spec,
     out.summary =
         make_summary(planned.input.model, planned.input.spec, result.totals.makespan.in_seconds(),
                      result.totals.prefill_end.in_seconds(), std::move(utilization));
-    output::RankReport report;
-    report.events = result.stats.local_events;
-    const auto me = static_cast<std::size_t>(to_underlying(mpi.rank()));
-    const double sync_s = result.stats.sync_seconds_per_rank[me];
-    report.timings_s = {{"simulation", result.stats.local_wall_seconds},
-                        {"compute", result.stats.local_wall_seconds - sync_s},
-                        {"sync", sync_s}};
-    report.windows = result.stats.windows_per_rank[me];
-    report.rounds = result.stats.rounds;
+    const output::RankReport report = rank_report(result.stats, mpi.rank());
     // /links (one chip has no links, and HDF5 no empty tables here) and, with ep > 1, /moe.
     output::ExtraOutput extra =
         plan.ep() > 1 ? moe_output(plan, result.chips) : output::ExtraOutput{};

@@ -89,4 +89,17 @@ output::RunMetadata make_metadata(const workload::ModelShape& model,
     return m;
 }
 
+output::RankReport rank_report(const des::RunStats& stats, RankId rank) {
+    const auto me = static_cast<std::size_t>(to_underlying(rank));
+    const double sync_s = stats.sync_seconds_per_rank[me];
+    output::RankReport report;
+    report.events = stats.local_events;
+    report.timings_s = {{"simulation", stats.local_wall_seconds},
+                        {"compute", stats.local_wall_seconds - sync_s},
+                        {"sync", sync_s}};
+    report.windows = stats.windows_per_rank[me];
+    report.rounds = stats.rounds;
+    return report;
+}
+
 }  // namespace ltdes::sim

@@ -278,19 +278,7 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
     }
     const stats::RunSummary summary = run_summary(out.result, out.summary);
     writer.set_extra(serving_tables(out.result, out.summary));
-    // The same per-rank facts as a static run: /metadata/ranks shows where each rank's time
-    // went (issue 13: computing or waiting in rounds).
-    output::RankReport report;
-    const des::RunStats& st = out.result.stats;
-    const auto me = static_cast<std::size_t>(to_underlying(transport.rank()));
-    const double sync_s = st.sync_seconds_per_rank[me];
-    report.events = st.local_events;
-    report.timings_s = {{"simulation", st.local_wall_seconds},
-                        {"compute", st.local_wall_seconds - sync_s},
-                        {"sync", sync_s}};
-    report.windows = st.windows_per_rank[me];
-    report.rounds = st.rounds;
-    writer.finish(meta, summary, report);
+    writer.finish(meta, summary, rank_report(out.result.stats, transport.rank()));
     return out;
 }
 

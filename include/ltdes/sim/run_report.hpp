@@ -3,6 +3,7 @@
 // the two commands cannot disagree: token counts, /summary, /metadata, the static-energy rows.
 #pragma once
 
+#include "ltdes/des/simulation.hpp"
 #include "ltdes/output/run_metadata.hpp"
 #include "ltdes/sim/chip_archs.hpp"
 #include "ltdes/stats/run_summary.hpp"
@@ -56,6 +57,10 @@ output::RunMetadata make_metadata(const workload::ModelShape& model,
                                   std::string config_yaml,
                                   std::vector<output::InputFile> inputs,
                                   unsigned threads);
+
+/// /metadata/ranks of this rank: events, windows, rounds, and its simulation time split into
+/// computing and waiting in rounds (`sync`), the same names for static and serving runs.
+output::RankReport rank_report(const des::RunStats& stats, RankId rank);
 
 /// The command line as typed (arguments joined by spaces), from /proc on Linux.
 std::string own_command_line();
