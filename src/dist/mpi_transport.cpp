@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <limits>
 
 namespace ltdes::dist {
@@ -52,6 +53,9 @@ using mpi::check;
 constexpr int kEventTag = 7301;
 // Tags of posted rounds' event messages: this one for even rounds, the next for odd ones.
 constexpr int kPostedEventTag = 7302;
+
+// Tag of the side channel's messages (on its own communicator).
+constexpr int kSideTag = 7310;
 
 constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
 
@@ -112,6 +116,12 @@ struct MpiTransport::Handles {
 
     MPI_Comm comm = MPI_COMM_WORLD;  // a split() group owns its communicator
     bool owns_comm = false;
+    // The side channel: its communicator, the sends under way (buffers in the same order),
+    // and per rank the messages sent to it and received from it.
+    MPI_Comm side_comm = MPI_COMM_NULL;
+    std::deque<MPI_Request> side_requests;
+    std::deque<std::string> side_buffers;
+    std::vector<std::uint64_t> side_sent, side_received;
 };
 
 MpiTransport::MpiTransport(const MpiSession& /*session: MPI is live*/)
@@ -155,6 +165,9 @@ void MpiTransport::init() {
           "MPI_Type_contiguous");
     check(MPI_Type_commit(&handles_->round_type), "MPI_Type_commit");
     check(MPI_Op_create(&reduce_round_op, 1, &handles_->round_op), "MPI_Op_create");
+    check(MPI_Comm_dup(handles_->comm, &handles_->side_comm), "MPI_Comm_dup");
+    handles_->side_sent.assign(n, 0);
+    handles_->side_received.assign(n, 0);
 }
 
 MpiTransport::~MpiTransport() {
@@ -165,6 +178,11 @@ MpiTransport::~MpiTransport() {
             // The last posted round's messages were received when every rank finished it.
             settle_posted();
         }
+        // Side sends left by a failed run (side_settle() never came) complete on their own.
+        for (MPI_Request& req : handles_->side_requests) {
+            MPI_Request_free(&req);
+        }
+        MPI_Comm_free(&handles_->side_comm);
         if (handles_->owns_comm) {
             MPI_Comm_free(&handles_->comm);
         }
@@ -372,6 +390,81 @@ std::string MpiTransport::broadcast(const std::string& text, RankId root) {
 std::string MpiTransport::all_gather_bytes(const std::string& bytes) {
     LTDES_ASSERT(!handles_->owns_comm, "all_gather_bytes on a split transport");
     return mpi::all_gather_bytes(bytes);
+}
+
+void MpiTransport::reap_side_sends() {
+    Handles& h = *handles_;
+    // Sends complete about in order: free the done ones at the front.
+    while (!h.side_requests.empty()) {
+        int done = 0;
+        check(MPI_Test(&h.side_requests.front(), &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (done == 0) {
+            break;
+        }
+        h.side_requests.pop_front();
+        h.side_buffers.pop_front();
+    }
+}
+
+void MpiTransport::side_send(std::int32_t to, std::string bytes) {
+    Handles& h = *handles_;
+    LTDES_ASSERT(to >= 0 && to < size_ && to != to_underlying(rank_), "side_send to rank {}", to);
+    LTDES_ASSERT(bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()),
+                 "a side message of {} bytes", bytes.size());
+    reap_side_sends();
+    h.side_buffers.push_back(std::move(bytes));
+    const std::string& b = h.side_buffers.back();
+    MPI_Request& req = h.side_requests.emplace_back();
+    check(
+        MPI_Isend(b.data(), static_cast<int>(b.size()), MPI_BYTE, to, kSideTag, h.side_comm, &req),
+        "MPI_Isend");
+    ++h.side_sent[static_cast<std::size_t>(to)];
+}
+
+bool MpiTransport::side_receive(std::string& bytes) {
+    Handles& h = *handles_;
+    int found = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    check(MPI_Improbe(MPI_ANY_SOURCE, kSideTag, h.side_comm, &found, &message, &status),
+          "MPI_Improbe");
+    if (found == 0) {
+        return false;
+    }
+    int count = 0;
+    check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+    bytes.resize(static_cast<std::size_t>(count));
+    check(MPI_Mrecv(bytes.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
+    ++h.side_received[static_cast<std::size_t>(status.MPI_SOURCE)];
+    return true;
+}
+
+void MpiTransport::side_settle(const std::function<void(std::string_view)>& take) {
+    Handles& h = *handles_;
+    const auto n = static_cast<std::size_t>(size_);
+    std::vector<std::uint64_t> to_me(n);
+    check(MPI_Alltoall(h.side_sent.data(), 1, MPI_UINT64_T, to_me.data(), 1, MPI_UINT64_T,
+                       h.side_comm),
+          "MPI_Alltoall");
+    std::string bytes;
+    for (std::size_t r = 0; r < n; ++r) {
+        for (; h.side_received[r] < to_me[r]; ++h.side_received[r]) {
+            MPI_Status status;
+            check(MPI_Probe(static_cast<int>(r), kSideTag, h.side_comm, &status), "MPI_Probe");
+            int count = 0;
+            check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+            bytes.resize(static_cast<std::size_t>(count));
+            check(MPI_Recv(bytes.data(), count, MPI_BYTE, static_cast<int>(r), kSideTag,
+                           h.side_comm, MPI_STATUS_IGNORE),
+                  "MPI_Recv");
+            take(bytes);
+        }
+    }
+    for (MPI_Request& req : h.side_requests) {
+        check(MPI_Wait(&req, MPI_STATUS_IGNORE), "MPI_Wait");
+    }
+    h.side_requests.clear();
+    h.side_buffers.clear();
 }
 
 }  // namespace ltdes::dist

@@ -42,22 +42,38 @@ void IterationCostCache::cost(std::span<const SliceShape> batch, bool cold, Iter
     out = lookup(batch, cold);  // copy-assignment keeps out.stages' buffer
 }
 
-const IterationCost& IterationCostCache::lookup(std::span<const SliceShape> batch, bool cold) {
+IterationCost* IterationCostCache::decode_step(std::span<const SliceShape> batch, bool cold) {
     // Contexts past the model's longest are not expected; bounded so the table stays small.
     constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
-    if (batch.size() == 1 && !cold && batch[0].tokens == 1 && batch[0].emits &&
-        batch[0].cached < kDirectContexts) {
-        const auto c = static_cast<std::size_t>(batch[0].cached);
-        if (c >= decode_steps_.size()) {
-            decode_steps_.resize(c + 1);
-        }
-        if (!decode_steps_[c].stages.empty()) {
+    if (batch.size() != 1 || cold || batch[0].tokens != 1 || !batch[0].emits ||
+        batch[0].cached >= kDirectContexts) {
+        return nullptr;
+    }
+    const auto c = static_cast<std::size_t>(batch[0].cached);
+    if (c >= decode_steps_.size()) {
+        decode_steps_.resize(c + 1);
+    }
+    return &decode_steps_[c];
+}
+
+void IterationCostCache::note_fresh(std::span<const SliceShape> batch,
+                                    bool cold,
+                                    const IterationCost& c) {
+    if (keep_fresh_) {
+        fresh_.push_back(Entry{{batch.begin(), batch.end()}, cold, c});
+    }
+}
+
+const IterationCost& IterationCostCache::lookup(std::span<const SliceShape> batch, bool cold) {
+    if (IterationCost* step = decode_step(batch, cold)) {
+        if (!step->stages.empty()) {
             ++hits_;
-            return decode_steps_[c];
+            return *step;
         }
         ++misses_;
-        decode_steps_[c] = model_.cost(batch, cold);
-        return decode_steps_[c];
+        *step = model_.cost(batch, cold);
+        note_fresh(batch, cold, *step);
+        return *step;
     }
     // The cost depends on the composition only (the ops group requests by shape), so the
     // order of the batch is not part of the key.
@@ -80,7 +96,40 @@ const IterationCost& IterationCostCache::insert(std::span<const SliceShape> batc
         table_.clear();
     }
     IterationCost c = model_.cost(batch, cold);
+    note_fresh(probe_.shapes, cold, c);
     return table_.emplace(probe_, std::move(c)).first->second;
+}
+
+void IterationCostCache::keep_fresh() {
+    const std::lock_guard lock(mutex_);
+    keep_fresh_ = true;
+}
+
+std::vector<IterationCostCache::Entry> IterationCostCache::take_fresh() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(fresh_, {});
+}
+
+void IterationCostCache::adopt(const Entry& e) {
+    const std::lock_guard lock(mutex_);
+    if (IterationCost* step = decode_step(e.shapes, e.cold)) {
+        if (step->stages.empty()) {
+            *step = e.cost;
+            ++adopted_;
+        }
+        return;
+    }
+    if (table_.size() >= capacity_) {
+        return;  // a cost of another rank never pushes out this rank's own
+    }
+    if (table_.try_emplace(Key{e.shapes, e.cold}, e.cost).second) {
+        ++adopted_;
+    }
+}
+
+std::uint64_t IterationCostCache::adopted() const {
+    const std::lock_guard lock(mutex_);
+    return adopted_;
 }
 
 }  // namespace ltdes::serving

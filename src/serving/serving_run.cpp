@@ -10,6 +10,7 @@
 #include "ltdes/des/context.hpp"
 #include "ltdes/des/delay_graph.hpp"
 #include "ltdes/des/logical_process.hpp"
+#include "ltdes/serving/cost_sharing.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
 #include "ltdes/serving/replica_chips.hpp"
@@ -614,7 +615,7 @@ ServingResult run_serving(const ServingInputs& in,
     // One cost cache per set of the rank's replicas with the same costs: they all warm the
     // same entries (the common case: every replica has the same chips and shape of links).
     std::mutex caches_mutex;
-    std::map<std::vector<std::uint64_t>, std::shared_ptr<IterationCostCache>> caches;
+    CostCaches caches;
     if (transport.size() > 1) {
         sim_spec.round_events = kRoundEvents;
         sim_spec.overlap_rounds = true;
@@ -650,7 +651,16 @@ ServingResult run_serving(const ServingInputs& in,
         },
         round_robin ? nullptr : &graph);
     sim.apply_controls(in.progress, in.checkpoint, in.restart);
+    std::optional<CostSharing> sharing;
+    if (transport.size() > 1) {
+        // Each rank's caches would cost every composition again (serving/cost_sharing.hpp).
+        sharing.emplace(transport, caches);
+        sim.set_window_end([&sharing] { sharing->on_window(); });
+    }
     result.stats = sim.run();
+    if (sharing) {
+        sharing->finish();
+    }
 
     struct ReplicaEnergy {
         std::uint32_t replica;

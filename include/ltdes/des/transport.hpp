@@ -6,9 +6,11 @@
 #include "ltdes/des/event.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ltdes::des {
@@ -104,6 +106,27 @@ public:
     /// increasing order of their rank here. Ranks in different groups then synchronise without
     /// each other. It must not outlive this transport.
     virtual std::unique_ptr<Transport> split(int color) = 0;
+
+    // The side channel: messages outside the rounds, in no particular order and at no
+    // particular time, for what only saves work (costs one rank computed that another may
+    // need, serving::CostSharing) and never what results depend on. The defaults drop every
+    // message, which is always correct; so does a single rank.
+
+    /// Not collective: sends `bytes` to rank `to` (!= rank()) on the side channel.
+    virtual void side_send(std::int32_t to, std::string bytes) {
+        (void)to;
+        (void)bytes;
+    }
+
+    /// Not collective: one side message that has arrived, into `bytes` (false: none yet).
+    virtual bool side_receive(std::string& bytes) {
+        (void)bytes;
+        return false;
+    }
+
+    /// Collective: hands every side message still under way to `take` on its destination;
+    /// afterwards none is. Call it before the transport goes away when side_send() was used.
+    virtual void side_settle(const std::function<void(std::string_view)>& take) { (void)take; }
 };
 
 }  // namespace ltdes::des

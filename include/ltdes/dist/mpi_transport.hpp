@@ -67,6 +67,15 @@ public:
     /// gathers and broadcasts are not supported (the kernel uses them on the whole world only).
     std::unique_ptr<des::Transport> split(int color) override;
 
+    /// The side channel runs on a communicator of its own (MPI_Comm_dup), so its messages
+    /// never meet a round's probes; sends are MPI_Isend, their buffers kept until complete.
+    void side_send(std::int32_t to, std::string bytes) override;
+
+    bool side_receive(std::string& bytes) override;
+
+    /// MPI_Alltoall of how many messages each rank sent to each, then the rest received.
+    void side_settle(const std::function<void(std::string_view)>& take) override;
+
 private:
     struct Group {};
 
@@ -89,6 +98,8 @@ private:
     void receive_events(std::size_t expected, int tag, std::vector<des::Event>& inbox);
     // Completes the sends of posted rounds; a blocking collective may not overlap them.
     void settle_posted();
+    // Frees the buffers of side sends that have completed.
+    void reap_side_sends();
     void exchange_events(std::span<const std::vector<des::Event>> outbox,
                          std::vector<des::Event>& inbox);
     struct Handles;  // MPI datatypes and the reduction op (no <mpi.h> in public headers)

@@ -41,6 +41,26 @@ public:
 
     std::uint64_t misses() const;
 
+    /// A cost the model gave, as kept here: the composition (sorted) and whether cold.
+    struct Entry {
+        std::vector<SliceShape> shapes;
+        bool cold = false;
+        IterationCost cost;
+    };
+
+    /// From now on, remembers each cost the model computes here until take_fresh().
+    void keep_fresh();
+
+    /// The costs the model computed since the last call (keep_fresh() first), oldest first.
+    std::vector<Entry> take_fresh();
+
+    /// Keeps `e` as the cost of its composition unless one is already there (or the table is
+    /// full): a cost the same model computed elsewhere (another rank), so results do not change.
+    void adopt(const Entry& e);
+
+    /// Costs kept through adopt().
+    std::uint64_t adopted() const;
+
 private:
     struct Key {
         std::vector<SliceShape> shapes;  ///< sorted by (tokens, cached, emits)
@@ -56,6 +76,12 @@ private:
     /// The model's cost, kept in table_ (emptied first when full).
     const IterationCost& insert(std::span<const SliceShape> batch, bool cold);
 
+    /// The slot of a warm one-request decode step in decode_steps_, or null for the table.
+    IterationCost* decode_step(std::span<const SliceShape> batch, bool cold);
+
+    /// Remembers a cost the model just computed for take_fresh().
+    void note_fresh(std::span<const SliceShape> batch, bool cold, const IterationCost& c);
+
     /// The cached cost; the caller holds the lock and copies it before releasing it.
     const IterationCost& lookup(std::span<const SliceShape> batch, bool cold);
 
@@ -69,6 +95,9 @@ private:
     Key probe_;  ///< reused for lookups: no allocation on a hit
     std::uint64_t hits_ = 0;
     std::uint64_t misses_ = 0;
+    std::uint64_t adopted_ = 0;
+    bool keep_fresh_ = false;
+    std::vector<Entry> fresh_;
 };
 
 }  // namespace ltdes::serving

@@ -145,6 +145,78 @@ TEST(IterationCostCache, SharedByTwoReplicasFromTwoThreads) {
     EXPECT_EQ(shared.hits() + shared.misses(), 2U * 20U * batches.size());
 }
 
+// What one cache computed (take_fresh) and another adopts answers the second one's lookups
+// without running its model, with the model's own values; an adopted entry never replaces one
+// that is there, and a full table adopts no more (decode steps have their own table).
+TEST(IterationCostCache, AdoptsWhatAnotherCacheComputed) {
+    fixture::Served s("gpt2", 4, 2, 2, cluster::TopologyKind::ring);
+    const cluster::Topology topo(s.spec, s.plan->chips(), s.plan->tp());
+    const auto sram = [](std::uint32_t) { return std::uint64_t{2} << 20; };
+    const photonic::MemorySpec mem;
+    const cluster::OpCostFn cost = [&](const workload::Op& op) {
+        return cluster::op_timing(op, s.model->cost(op, mem), mem);
+    };
+    const auto make = [&] {
+        return IterationCostModel(
+            *s.plan, topo, 0, 4, s.spec.overlap, [&](std::uint32_t) { return cost; },
+            [](std::uint32_t) { return 0U; }, sram);
+    };
+    const IterationCostModel reference = make();
+    const std::vector<std::vector<SliceShape>> batches = {
+        {{1, 40, true}},                                // a warm decode step
+        {{1, 40, true}, {7, 0, false}, {1, 12, true}},  // a composition
+        {{24, 0, true}},
+    };
+    IterationCostCache a(make());
+    a.cost(batches[0], false);  // before keep_fresh(): not kept
+    a.keep_fresh();
+    a.cost(batches[1], false);
+    a.cost(batches[1], false);  // a hit: nothing new
+    a.cost(batches[2], true);
+    a.cost(batches[0], true);  // cold: a table entry, not a decode step
+    std::vector<IterationCostCache::Entry> fresh = a.take_fresh();
+    ASSERT_EQ(fresh.size(), 3U);
+    EXPECT_TRUE(a.take_fresh().empty());
+    // Kept in the table's order of shapes (sorted), as computed.
+    EXPECT_EQ(fresh[0].shapes,
+              (std::vector<SliceShape>{{1, 12, true}, {1, 40, true}, {7, 0, false}}));
+    EXPECT_FALSE(fresh[0].cold);
+    EXPECT_TRUE(fresh[1].cold);
+    fresh.push_back(IterationCostCache::Entry{batches[0], false, reference.cost(batches[0])});
+
+    IterationCostCache b(make());
+    for (const auto& e : fresh) {
+        b.adopt(e);
+    }
+    EXPECT_EQ(b.adopted(), 4U);
+    const std::vector<std::pair<std::vector<SliceShape>, bool>> lookups = {
+        {batches[1], false},
+        {{{7, 0, false}, {1, 12, true}, {1, 40, true}}, false},
+        {batches[2], true},
+        {batches[0], true},
+        {batches[0], false}};
+    for (const auto& [batch, cold] : lookups) {
+        expect_same(b.cost(batch, cold), reference.cost(batch, cold), "adopted");
+    }
+    EXPECT_EQ(b.misses(), 0U);
+    EXPECT_EQ(b.hits(), lookups.size());
+    // Adopting again keeps what is there (the count does not move).
+    IterationCostCache::Entry wrong = fresh[0];
+    wrong.cost.feedback = SimTime::from_ps(12345);
+    b.adopt(wrong);
+    EXPECT_EQ(b.adopted(), 4U);
+    EXPECT_NE(b.cost(batches[1], false).feedback, wrong.cost.feedback);
+
+    // A table of one: the first composition is adopted, the second is not; the decode step is.
+    IterationCostCache c(make(), 1);
+    for (const auto& e : fresh) {
+        c.adopt(e);
+    }
+    EXPECT_EQ(c.adopted(), 2U);
+    expect_same(c.cost(batches[0], false), reference.cost(batches[0], false), "decode step");
+    EXPECT_EQ(c.misses(), 0U);
+}
+
 // Replicas that may cost differently get different keys: a chip of another arch, or a
 // replica whose chips straddle two rows of a torus (its routes differ from one within a row).
 TEST(IterationCostCache, KeySeparatesReplicasThatMayDiffer) {
