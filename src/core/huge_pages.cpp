@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/core/huge_pages.hpp"
 
+#include <new>
 #include <sys/mman.h>
 
 namespace ltdes {
@@ -13,6 +14,15 @@ void advise_huge_pages(void* p, std::size_t bytes) {
     (void)p;
     (void)bytes;
 #endif
+}
+
+HugeChunk huge_chunk() {
+    void* p = std::aligned_alloc(kHugeChunkBytes, kHugeChunkBytes);
+    if (p == nullptr) {
+        throw std::bad_alloc();
+    }
+    advise_huge_pages(p, kHugeChunkBytes);
+    return HugeChunk(static_cast<std::byte*>(p));
 }
 
 }  // namespace ltdes

@@ -4,7 +4,6 @@
 #include "ltdes/cluster/chip_memory.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/assert.hpp"
-#include "ltdes/core/chunked_rows.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/huge_pages.hpp"
 #include "ltdes/des/context.hpp"
@@ -13,6 +12,7 @@
 #include "ltdes/serving/cost_sharing.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
+#include "ltdes/serving/iteration_log.hpp"
 #include "ltdes/serving/replica_chips.hpp"
 #include "ltdes/serving/replica_cost_key.hpp"
 #include "ltdes/serving/replica_picker.hpp"
@@ -333,7 +333,7 @@ public:
 
     std::vector<RequestRow>& requests() { return requests_; }
 
-    ChunkedRows<IterationRow>& iterations() { return iterations_; }
+    IterationLog& iterations() { return iterations_; }
 
     const ReplicaScheduler& scheduler() const { return scheduler_; }
 
@@ -435,7 +435,7 @@ private:
     std::vector<SliceShape> shapes_;
     std::vector<RequestState> done_;
     std::vector<RequestRow> requests_;
-    ChunkedRows<IterationRow> iterations_;  // millions of rows (see ChunkedRows)
+    IterationLog iterations_;  // millions of rows, packed
     EnergyPj energy_;
 };
 

@@ -7,12 +7,28 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 namespace ltdes {
 
 /// Asks for huge pages on [p, p + bytes) (a hint: ignored where not supported).
 void advise_huge_pages(void* p, std::size_t bytes);
+
+/// Frees what huge_chunk() gave.
+struct FreeHugeChunk {
+    void operator()(std::byte* p) const { std::free(p); }
+};
+
+using HugeChunk = std::unique_ptr<std::byte[], FreeHugeChunk>;
+
+/// Size of a huge page here (x86-64): huge_chunk() gives whole ones.
+constexpr std::size_t kHugeChunkBytes = std::size_t{2} << 20;
+
+/// A fresh buffer of kHugeChunkBytes, aligned to them, asking for one huge page (one fault
+/// instead of 512). Throws std::bad_alloc.
+HugeChunk huge_chunk();
 
 /// v.reserve(n), and huge pages for its storage when that is large and still untouched (a
 /// vector that already held its rows keeps the pages it has).
