@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // MpiTransport and Simulation across real MPI ranks. Each rank also runs the same simulation
 // alone over a LoopbackTransport: the two paths must agree exactly.
+#include "support/mpi_test_session.hpp"
+
 #include "ltdes/core/error.hpp"
 #include "ltdes/des/phold.hpp"
 #include "ltdes/des/simulation.hpp"
 #include "ltdes/dist/loopback_transport.hpp"
-#include "ltdes/dist/mpi_session.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
 
 #include <fmt/format.h>
@@ -22,13 +23,6 @@
 namespace ltdes::dist {
 namespace {
 
-MpiSession& session() {
-    static int argc = 0;
-    static char** argv = nullptr;
-    static MpiSession s(argc, argv);
-    return s;
-}
-
 // Event number k from rank `src` to rank `dst` (LP ids = rank ids), at 1000 src + k ps.
 des::Event numbered_event(std::uint32_t dst, std::uint32_t src, std::uint64_t k) {
     des::Event ev;
@@ -40,7 +34,7 @@ des::Event numbered_event(std::uint32_t dst, std::uint32_t src, std::uint64_t k)
 }
 
 TEST(MpiTransport, ExchangeDeliversEveryOutboxInSourceRankOrder) {
-    MpiTransport t(session());
+    MpiTransport t(ltdes::test_support::mpi_session());
     const int n = t.size();
     const auto me = static_cast<std::uint32_t>(to_underlying(t.rank()));
     // Rank s sends s + 1 events to each other rank d: (dst d, src s, seq 0..s).
@@ -74,7 +68,7 @@ TEST(MpiTransport, ExchangeDeliversEveryOutboxInSourceRankOrder) {
 }
 
 TEST(MpiTransport, ReduceGatherAndBroadcast) {
-    MpiTransport t(session());
+    MpiTransport t(ltdes::test_support::mpi_session());
     const int n = t.size();
     const int r = to_underlying(t.rank());
     // Rank r: time 100 - r, events r + 1, failing when r is odd.
@@ -112,7 +106,7 @@ void fill_posted_round(int k,
 }
 
 TEST(MpiTransport, PostedRoundsDeliverWhatBlockingRoundsWould) {
-    MpiTransport t(session());
+    MpiTransport t(ltdes::test_support::mpi_session());
     const int n = t.size();
     const auto me = static_cast<std::uint32_t>(to_underlying(t.rank()));
     std::vector<std::vector<des::Event>> out;
@@ -167,7 +161,7 @@ TEST(MpiTransport, PostedRoundsDeliverWhatBlockingRoundsWould) {
 // Every message arrives exactly once, by the settle at the latest, and the counts carry over to
 // a second batch.
 TEST(MpiTransport, SideMessagesArriveExactlyOnceBySettleAtTheLatest) {
-    MpiTransport t(session());
+    MpiTransport t(ltdes::test_support::mpi_session());
     const int n = t.size();
     const int me = to_underlying(t.rank());
     const auto text = [](int src, int dst, int k, int batch) {
@@ -235,7 +229,7 @@ TEST(MpiSimulation, PholdMatchesASingleRankRun) {
     const des::RunStats ref = run_phold(alone, p, 1);
     ASSERT_GT(ref.global_events, 1000U);
     for (const auto& [threads, overlap] : {std::pair{1, false}, {2, false}, {1, true}, {2, true}}) {
-        MpiTransport t(session());
+        MpiTransport t(ltdes::test_support::mpi_session());
         const des::RunStats got = run_phold(t, p, threads, overlap);
         EXPECT_EQ(got.global_events, ref.global_events);
         EXPECT_EQ(got.fingerprint, ref.fingerprint);
@@ -269,7 +263,7 @@ private:
 };
 
 TEST(MpiSimulation, ALookaheadViolationFailsEveryRankWithoutHanging) {
-    MpiTransport t(session());
+    MpiTransport t(ltdes::test_support::mpi_session());
     des::SimulationSpec s;
     s.lookahead = SimTime::from_ps(10);
     des::Simulation sim(s, t, des::BlockPartitioner{}, static_cast<std::uint32_t>(2 * t.size()),

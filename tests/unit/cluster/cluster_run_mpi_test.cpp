@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The chip LPs across real MPI ranks: the tiny trace on tp 2 × pp 2 × dp 2 must give, on every
 // rank, exactly what one in-process rank gives (docs/units.md).
+#include "support/mpi_test_session.hpp"
+
 #include "ltdes/cluster/cluster_run.hpp"
 #include "ltdes/cluster/op_census.hpp"
 #include "ltdes/dist/loopback_transport.hpp"
-#include "ltdes/dist/mpi_session.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/trace/trace_reader.hpp"
 
@@ -14,13 +15,6 @@
 
 namespace ltdes::cluster {
 namespace {
-
-dist::MpiSession& session() {
-    static int argc = 0;
-    static char** argv = nullptr;
-    static dist::MpiSession s(argc, argv);
-    return s;
-}
 
 /// Duration and energy grow with the shard, so every split shows in the results.
 OpTiming size_cost(const workload::Op& o) {
@@ -69,7 +63,7 @@ TEST(ClusterRunMpi, EveryRankMatchesOneInProcessRank) {
         dist::LoopbackTransport alone;
         const des::BlockPartitioner part;
         const ClusterRunResult ref = run_cluster(tiny.inputs(), alone, part);
-        dist::MpiTransport mpi(session());
+        dist::MpiTransport mpi(ltdes::test_support::mpi_session());
         const ClusterRunResult r = run_cluster(tiny.inputs(), mpi, part);
         EXPECT_NO_THROW(check_run_invariants(r.totals, tiny.census->op_instances()));
         EXPECT_EQ(r.totals.makespan, ref.totals.makespan);

@@ -3,8 +3,8 @@
 // of every other rank in its cache without running its model, with the model's own values.
 // (The serving determinism tests show that runs do not change with sharing on.)
 #include "serving_fixture.hpp"
+#include "support/mpi_test_session.hpp"
 
-#include "ltdes/dist/mpi_session.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/serving/cost_sharing.hpp"
 #include "ltdes/serving/replica_cost_key.hpp"
@@ -18,20 +18,13 @@
 namespace ltdes::serving {
 namespace {
 
-dist::MpiSession& session() {
-    static int argc = 0;
-    static char** argv = nullptr;
-    static dist::MpiSession s(argc, argv);
-    return s;
-}
-
 // Rank r's compositions: a warm decode step at context 30 + r and a mixed batch.
 std::vector<std::vector<SliceShape>> batches_of(std::uint32_t r) {
     return {{{1, 30 + r, true}}, {{1, 12, true}, {5 + r, 0, false}}};
 }
 
 TEST(CostSharing, EveryRankFindsTheCostsOfTheOthers) {
-    dist::MpiTransport transport(session());
+    dist::MpiTransport transport(ltdes::test_support::mpi_session());
     const auto me = static_cast<std::uint32_t>(to_underlying(transport.rank()));
     const auto n = static_cast<std::uint32_t>(transport.size());
     fixture::Served s("gpt2", 2, 1, 2, cluster::TopologyKind::ring);

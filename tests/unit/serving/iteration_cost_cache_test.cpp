@@ -34,22 +34,33 @@ void expect_same(const IterationCost& got, const IterationCost& want, const std:
 }
 
 // gpt2 on a ring with tp 4 × pp 2 × dp 2 (the ranks run side by side, transfers and feedback
-// are non-zero) with 2 MiB of SRAM (cold and warm iterations differ).
-TEST(IterationCostCache, AnswersWhatTheModelAnswersInAnyOrder) {
-    fixture::Served s("gpt2", 4, 2, 2, cluster::TopologyKind::ring);
-    const cluster::Topology topo(s.spec, s.plan->chips(), s.plan->tp());
-    const auto sram = [](std::uint32_t) { return std::uint64_t{2} << 20; };
-    // The run command's cost function (weight streams on the DRAM channel, which resident
-    // weights skip after the first iteration).
-    const photonic::MemorySpec mem;
-    const cluster::OpCostFn cost = [&](const workload::Op& op) {
-        return cluster::op_timing(op, s.model->cost(op, mem), mem);
-    };
-    const auto make = [&] {
+// are non-zero) with 2 MiB of SRAM (cold and warm iterations differ), costed with the run
+// command's cost function (weight streams on the DRAM channel, which resident weights skip
+// after the first iteration).
+class RingReplicas {
+public:
+    RingReplicas() = default;
+    RingReplicas(const RingReplicas&) = delete;
+    RingReplicas& operator=(const RingReplicas&) = delete;
+
+    IterationCostModel model(std::uint32_t replica) const {
         return IterationCostModel(
-            *s.plan, topo, 1, 4, s.spec.overlap, [&](std::uint32_t) { return cost; },
-            [](std::uint32_t) { return 0U; }, sram);
+            *s_.plan, topo_, replica, 4, s_.spec.overlap, [this](std::uint32_t) { return cost_; },
+            [](std::uint32_t) { return 0U; }, [](std::uint32_t) { return std::uint64_t{2} << 20; });
+    }
+
+private:
+    fixture::Served s_{"gpt2", 4, 2, 2, cluster::TopologyKind::ring};
+    cluster::Topology topo_{s_.spec, s_.plan->chips(), s_.plan->tp()};
+    photonic::MemorySpec mem_;
+    cluster::OpCostFn cost_ = [this](const workload::Op& op) {
+        return cluster::op_timing(op, s_.model->cost(op, mem_), mem_);
     };
+};
+
+TEST(IterationCostCache, AnswersWhatTheModelAnswersInAnyOrder) {
+    const RingReplicas ring;
+    const auto make = [&] { return ring.model(1); };
     const IterationCostModel reference = make();
     IterationCostCache cache(make(), 3);  // small: the table is emptied along the way
 
@@ -149,18 +160,8 @@ TEST(IterationCostCache, SharedByTwoReplicasFromTwoThreads) {
 // without running its model, with the model's own values; an adopted entry never replaces one
 // that is there, and a full table adopts no more (decode steps have their own table).
 TEST(IterationCostCache, AdoptsWhatAnotherCacheComputed) {
-    fixture::Served s("gpt2", 4, 2, 2, cluster::TopologyKind::ring);
-    const cluster::Topology topo(s.spec, s.plan->chips(), s.plan->tp());
-    const auto sram = [](std::uint32_t) { return std::uint64_t{2} << 20; };
-    const photonic::MemorySpec mem;
-    const cluster::OpCostFn cost = [&](const workload::Op& op) {
-        return cluster::op_timing(op, s.model->cost(op, mem), mem);
-    };
-    const auto make = [&] {
-        return IterationCostModel(
-            *s.plan, topo, 0, 4, s.spec.overlap, [&](std::uint32_t) { return cost; },
-            [](std::uint32_t) { return 0U; }, sram);
-    };
+    const RingReplicas ring;
+    const auto make = [&] { return ring.model(0); };
     const IterationCostModel reference = make();
     const std::vector<std::vector<SliceShape>> batches = {
         {{1, 40, true}},                                // a warm decode step
