@@ -12,6 +12,10 @@
 # --fidelity op on 1 and 2 ranks, with the same checks.
 #
 # KEEP=DIR keeps the two output files there (np1.h5, np2.h5), e.g. for serving_balance.py.
+#
+# RUNS=N (default 1) then runs 1 and 2 ranks N - 1 more times, interleaved (this machine's
+# speed drifts from minute to minute, so a ratio of single runs says little), and prints the
+# simulation wall times, their medians and the ratio of the medians: the issue-13 figure.
 set -euo pipefail
 build=${1:-build/release}
 shift || true
@@ -41,13 +45,31 @@ fi
 for np in 1 2; do
     start=$(date +%s.%N)
     mpiexec --oversubscribe -n $np /usr/bin/time -f "rank peak RSS %M KiB" \
-        "$exe" run --trace "$tmp/hour.trace" --tp 8 --dp 8 --out "$tmp/np$np.h5" "$@"
+        "$exe" run --trace "$tmp/hour.trace" --tp 8 --dp 8 --out "$tmp/np$np.h5" "$@" 2>&1 |
+        tee "$tmp/np$np.log"
     end=$(date +%s.%N)
     printf 'np=%d wall=%.1fs\n' $np "$(echo "$end - $start" | bc)"
 done
 for g in /requests /iterations /summary; do
     h5diff "$tmp/np1.h5" "$tmp/np2.h5" $g $g && echo "$g identical on 1 and 2 ranks"
 done
+runs=${RUNS:-1}
+if [ "$runs" -gt 1 ]; then
+    sim_wall() { sed -n 's/^simulation .* \([0-9.]*\) s wall.*/\1/p' "$1"; }
+    walls1=$(sim_wall "$tmp/np1.log") walls2=$(sim_wall "$tmp/np2.log")
+    for ((i = 1; i < runs; i++)); do
+        for np in 1 2; do
+            mpiexec --oversubscribe -n $np "$exe" run --trace "$tmp/hour.trace" --tp 8 --dp 8 \
+                --out "$tmp/again.h5" --force "$@" > "$tmp/again.log" 2>&1
+            w=$(sim_wall "$tmp/again.log")
+            if [ $np = 1 ]; then walls1="$walls1 $w"; else walls2="$walls2 $w"; fi
+        done
+    done
+    median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+    m1=$(echo "$walls1" | median) m2=$(echo "$walls2" | median)
+    echo "simulation wall, $runs interleaved runs: 1 rank [$walls1] median $m1 s; 2 ranks [$walls2] median $m2 s"
+    echo "2 ranks faster by $(echo "scale=3; $m1 / $m2" | bc)x (ratio of the medians)"
+fi
 if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP"
     cp "$tmp/np1.h5" "$tmp/np2.h5" "$KEEP/"
