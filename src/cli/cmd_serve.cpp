@@ -16,8 +16,10 @@
 #include "ltdes/trace/trace_reader.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <utility>
@@ -78,6 +80,17 @@ std::string format_serving_summary(const config::RunSpec& spec,
             ? static_cast<double>(r.stats.global_events) / r.stats.local_wall_seconds
             : 0.0,
         r.stats.sync_seconds_per_rank.empty() ? 0.0 : r.stats.sync_seconds_per_rank[0]);
+    const auto total = [](const std::vector<std::uint64_t>& v) {
+        return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
+    };
+    if (total(r.costs_computed) + total(r.costs_cached) > 0) {
+        // Costs computed per rank show how well the ranks share them (docs/serving.md).
+        o += fmt::format(
+            "costs           {} iteration costs computed ({} per rank), {} from the "
+            "caches, {} shared by other ranks\n",
+            total(r.costs_computed), fmt::join(r.costs_computed, " / "), total(r.costs_cached),
+            total(r.costs_adopted));
+    }
     return o;
 }
 

@@ -661,6 +661,15 @@ ServingResult run_serving(const ServingInputs& in,
     if (sharing) {
         sharing->finish();
     }
+    std::uint64_t computed = 0;
+    std::uint64_t cached = 0;
+    for (const auto& [key, cache] : caches) {
+        computed += cache->misses();
+        cached += cache->hits();
+    }
+    result.costs_computed = transport.all_gather(computed);
+    result.costs_cached = transport.all_gather(cached);
+    result.costs_adopted = transport.all_gather(sharing ? sharing->adopted() : 0);
 
     struct ReplicaEnergy {
         std::uint32_t replica;

@@ -90,6 +90,9 @@ struct ServingResult {
     std::uint64_t kv_capacity_blocks = 0;  ///< per replica
     std::uint64_t kv_peak_blocks = 0;      ///< the most any replica had in use
     std::vector<EnergyPj> replica_energy;  ///< by replica, summed in its iteration order
+    /// Per rank, the iteration costs its caches took from the model, answered themselves, and
+    /// adopted from other ranks (CostSharing); one lookup per iteration at iteration fidelity.
+    std::vector<std::uint64_t> costs_computed, costs_cached, costs_adopted;
 };
 
 /// KV blocks a replica holds: for every chip, the DRAM left after its weights divided by the

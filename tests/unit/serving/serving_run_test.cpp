@@ -21,6 +21,8 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <numeric>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -288,6 +290,20 @@ bool same_rows(const std::vector<T>& a, const std::vector<T>& b) {
 
 // Three replicas on 1, 2 and 4 (loopback) ranks and with 2 threads: identical rows, for both
 // routers.
+// At iteration fidelity every iteration asks its replica's cost cache once: the ranks' counts
+// of costs computed and answered by the caches add up to the iterations. The in-process
+// transport has no side channel, so nothing is shared (CostSharing is tested over MPI).
+void expect_one_lookup_per_iteration(const ServingResult& r, const std::string& where) {
+    const auto sum = [](const std::vector<std::uint64_t>& v) {
+        return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
+    };
+    ASSERT_EQ(r.costs_computed.size(), static_cast<std::size_t>(r.stats.events_per_rank.size()))
+        << where;
+    EXPECT_EQ(sum(r.costs_computed) + sum(r.costs_cached), r.iteration_count) << where;
+    EXPECT_GT(sum(r.costs_cached), sum(r.costs_computed)) << where;  // compositions recur
+    EXPECT_EQ(sum(r.costs_adopted), 0U) << where;
+}
+
 TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
     for (const RouterPolicy policy :
          {RouterPolicy::least_outstanding, RouterPolicy::least_outstanding_lowest_id,
@@ -296,6 +312,7 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
         s.in.serving.router = policy;
         const ServingResult one = run_on(s.in, 1, 1);
         check_conservation(s, one, false);
+        expect_one_lookup_per_iteration(one, "1 rank");
         std::map<std::int32_t, int> per_replica;
         for (const RequestRow& q : one.requests) {
             ++per_replica[q.replica];
@@ -306,6 +323,7 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
             EXPECT_TRUE(same_rows(one.requests, other.requests)) << ranks << " x " << threads;
             EXPECT_TRUE(same_rows(one.iterations, other.iterations)) << ranks << " x " << threads;
             EXPECT_EQ(one.stats.fingerprint, other.stats.fingerprint);
+            expect_one_lookup_per_iteration(other, "ranks " + std::to_string(ranks));
         }
     }
 }
