@@ -300,7 +300,6 @@ void expect_one_lookup_per_iteration(const ServingResult& r, const std::string& 
     ASSERT_EQ(r.costs_computed.size(), static_cast<std::size_t>(r.stats.events_per_rank.size()))
         << where;
     EXPECT_EQ(sum(r.costs_computed) + sum(r.costs_cached), r.iteration_count) << where;
-    EXPECT_GT(sum(r.costs_cached), sum(r.costs_computed)) << where;  // compositions recur
     EXPECT_EQ(sum(r.costs_adopted), 0U) << where;
 }
 
