@@ -421,6 +421,19 @@ void MpiTransport::side_send(std::int32_t to, std::string bytes) {
     ++h.side_sent[static_cast<std::size_t>(to)];
 }
 
+namespace {
+
+// Receives the side message a matched probe found into `bytes`; returns its source.
+int receive_probed(MPI_Message& message, MPI_Status& status, std::string& bytes) {
+    int count = 0;
+    check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+    bytes.resize(static_cast<std::size_t>(count));
+    check(MPI_Mrecv(bytes.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
+    return status.MPI_SOURCE;
+}
+
+}  // namespace
+
 bool MpiTransport::side_receive(std::string& bytes) {
     Handles& h = *handles_;
     int found = 0;
@@ -431,11 +444,7 @@ bool MpiTransport::side_receive(std::string& bytes) {
     if (found == 0) {
         return false;
     }
-    int count = 0;
-    check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
-    bytes.resize(static_cast<std::size_t>(count));
-    check(MPI_Mrecv(bytes.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
-    ++h.side_received[static_cast<std::size_t>(status.MPI_SOURCE)];
+    ++h.side_received[static_cast<std::size_t>(receive_probed(message, status, bytes))];
     return true;
 }
 
@@ -449,14 +458,11 @@ void MpiTransport::side_settle(const std::function<void(std::string_view)>& take
     std::string bytes;
     for (std::size_t r = 0; r < n; ++r) {
         for (; h.side_received[r] < to_me[r]; ++h.side_received[r]) {
+            MPI_Message message = MPI_MESSAGE_NULL;
             MPI_Status status;
-            check(MPI_Probe(static_cast<int>(r), kSideTag, h.side_comm, &status), "MPI_Probe");
-            int count = 0;
-            check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
-            bytes.resize(static_cast<std::size_t>(count));
-            check(MPI_Recv(bytes.data(), count, MPI_BYTE, static_cast<int>(r), kSideTag,
-                           h.side_comm, MPI_STATUS_IGNORE),
-                  "MPI_Recv");
+            check(MPI_Mprobe(static_cast<int>(r), kSideTag, h.side_comm, &message, &status),
+                  "MPI_Mprobe");
+            receive_probed(message, status, bytes);
             take(bytes);
         }
     }

@@ -663,13 +663,15 @@ ServingResult run_serving(const ServingInputs& in,
     }
     std::uint64_t computed = 0;
     std::uint64_t cached = 0;
+    std::uint64_t adopted = 0;
     for (const auto& [key, cache] : caches) {
         computed += cache->misses();
         cached += cache->hits();
+        adopted += cache->adopted();
     }
     result.costs_computed = transport.all_gather(computed);
     result.costs_cached = transport.all_gather(cached);
-    result.costs_adopted = transport.all_gather(sharing ? sharing->adopted() : 0);
+    result.costs_adopted = transport.all_gather(adopted);
 
     struct ReplicaEnergy {
         std::uint32_t replica;
