@@ -163,7 +163,7 @@ bool IterationCostModel::resident(std::uint32_t stage,
                                   std::int32_t layer,
                                   const std::string& name) const {
     const auto& set = resident_[std::size_t{stage} * plan_.tp() + t];
-    return !set.empty() && set.contains({layer, name});
+    return !set.empty() && set.contains(std::pair<std::int32_t, std::string_view>(layer, name));
 }
 
 std::size_t IterationCostModel::OpKeyHash::operator()(const OpKey& k) const {

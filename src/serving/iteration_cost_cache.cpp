@@ -7,8 +7,12 @@
 
 namespace ltdes::serving {
 
-IterationCostCache::IterationCostCache(IterationCostModel model, std::size_t capacity)
-    : model_(std::move(model)), capacity_(std::max<std::size_t>(capacity, 1)) {}
+IterationCostCache::IterationCostCache(IterationCostModel model, std::size_t capacity, bool threads)
+    : threads_(threads), model_(std::move(model)), capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+std::unique_lock<std::mutex> IterationCostCache::guard() const {
+    return threads_ ? std::unique_lock(mutex_) : std::unique_lock<std::mutex>();
+}
 
 std::size_t IterationCostCache::KeyHash::operator()(const Key& k) const {
     std::uint64_t h = k.cold ? 0x84222325cbf29ce4ULL : 0xcbf29ce484222325ULL;
@@ -23,22 +27,22 @@ std::size_t IterationCostCache::KeyHash::operator()(const Key& k) const {
 }
 
 std::uint64_t IterationCostCache::hits() const {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     return hits_;
 }
 
 std::uint64_t IterationCostCache::misses() const {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     return misses_;
 }
 
 IterationCost IterationCostCache::cost(std::span<const SliceShape> batch, bool cold) {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     return lookup(batch, cold);
 }
 
 void IterationCostCache::cost(std::span<const SliceShape> batch, bool cold, IterationCost& out) {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     out = lookup(batch, cold);  // copy-assignment keeps out.stages' buffer
 }
 
@@ -101,17 +105,17 @@ const IterationCost& IterationCostCache::insert(std::span<const SliceShape> batc
 }
 
 void IterationCostCache::keep_fresh() {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     keep_fresh_ = true;
 }
 
 std::vector<IterationCostCache::Entry> IterationCostCache::take_fresh() {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     return std::exchange(fresh_, {});
 }
 
 void IterationCostCache::adopt(const Entry& e) {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     if (IterationCost* step = decode_step(e.shapes, e.cold)) {
         if (step->stages.empty()) {
             *step = e.cost;
@@ -128,7 +132,7 @@ void IterationCostCache::adopt(const Entry& e) {
 }
 
 std::uint64_t IterationCostCache::adopted() const {
-    const std::lock_guard lock(mutex_);
+    const auto lock = guard();
     return adopted_;
 }
 

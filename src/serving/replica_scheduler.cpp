@@ -123,6 +123,14 @@ void ReplicaScheduler::plan_prefills(IterationPlan& plan,
 
 IterationPlan ReplicaScheduler::next(SimTime now) {
     IterationPlan plan;
+    next(now, plan);
+    return plan;
+}
+
+void ReplicaScheduler::next(SimTime now, IterationPlan& plan) {
+    plan.slices.clear();
+    plan.prefill_tokens = 0;
+    plan.decode_tokens = 0;
     std::uint64_t budget = spec_.max_batched_tokens;
     if (spec_.scheduler == SchedulerMode::static_batch) {
         if (running_.empty()) {
@@ -141,7 +149,6 @@ IterationPlan ReplicaScheduler::next(SimTime now) {
         }
     }
     plan.kv_blocks = kv_.used();
-    return plan;
 }
 
 void ReplicaScheduler::finish(const IterationPlan& plan,

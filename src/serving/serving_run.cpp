@@ -348,7 +348,7 @@ private:
     }
 
     void start_iteration(des::Context& ctx) {
-        plan_ = scheduler_.next(ctx.now());
+        scheduler_.next(ctx.now(), plan_);
         if (plan_.empty()) {
             busy_ = false;
             return;
@@ -635,9 +635,11 @@ ServingResult run_serving(const ServingInputs& in,
                 auto& shared =
                     caches[replica_cost_key(plan, topology, d, in.arch_key, in.sram_bytes_of_chip)];
                 if (!shared) {
-                    shared = std::make_shared<IterationCostCache>(IterationCostModel(
-                        plan, topology, d, in.bits, in.cluster.overlap, in.cost_of_chip,
-                        in.arch_key, in.sram_bytes_of_chip, in.cluster.collective));
+                    shared = std::make_shared<IterationCostCache>(
+                        IterationCostModel(plan, topology, d, in.bits, in.cluster.overlap,
+                                           in.cost_of_chip, in.arch_key, in.sram_bytes_of_chip,
+                                           in.cluster.collective),
+                        IterationCostCache::kDefaultCapacity, in.threads != 1);
                 }
                 cost = shared;
             }

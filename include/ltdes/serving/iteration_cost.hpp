@@ -17,6 +17,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -116,6 +117,20 @@ private:
         friend bool operator==(const OpKey&, const OpKey&) = default;
     };
 
+    /// (layer, op name) of the weights resident on one chip, found by a name that is not
+    /// copied: resident() runs for every op of every layer of a cost the cache misses.
+    struct ResidentOrder {
+        using is_transparent = void;
+
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return std::pair<std::int32_t, std::string_view>(a.first, a.second) <
+                   std::pair<std::int32_t, std::string_view>(b.first, b.second);
+        }
+    };
+
+    using ResidentSet = std::set<std::pair<std::int32_t, std::string>, ResidentOrder>;
+
     struct OpKeyHash {
         std::size_t operator()(const OpKey& k) const;
     };
@@ -170,7 +185,7 @@ private:
     std::vector<cluster::OpCostFn> cost_;        ///< by chip of the replica, (stage, t) row-major
     std::vector<std::uint32_t> representative_;  ///< tensor rank costed in place of each rank
     /// Resident weight matrices (layer, name) of each (stage, t), row-major.
-    std::vector<std::set<std::pair<std::int32_t, std::string>>> resident_;
+    std::vector<ResidentSet> resident_;
     std::vector<RingGroup> groups_;  ///< by stage, when the ranks are run side by side
 };
 

@@ -5,7 +5,7 @@
 // iterations are one request's decode step, and the step at context c is the same whichever
 // request takes it. The cached value is the cost model's own result, so runs are unchanged.
 // Replicas of one rank whose costs are the same (replica_cost_key) share one cache; the LPs of
-// a rank may run on several threads, so every lookup holds the cache's lock.
+// a rank may run on several threads, so every lookup then holds the cache's lock.
 #pragma once
 
 #include "ltdes/serving/iteration_cost.hpp"
@@ -24,9 +24,15 @@ namespace ltdes::serving {
 /// thread-safe.
 class IterationCostCache {
 public:
+    static constexpr std::size_t kDefaultCapacity = std::size_t{1} << 14;
+
     /// At most `capacity` compositions are kept; the table is emptied when it would hold more
     /// (a workload whose compositions never recur then costs what it did without the cache).
-    explicit IterationCostCache(IterationCostModel model, std::size_t capacity = 1U << 14);
+    /// `threads`: whether LPs of several threads use the cache; without, no call takes the lock
+    /// (once per iteration, it was 5 % of a one-thread serving run).
+    explicit IterationCostCache(IterationCostModel model,
+                                std::size_t capacity = kDefaultCapacity,
+                                bool threads = true);
 
     /// The cost of an iteration of `batch` (`cold`: the replica's first), as model.cost() gives.
     /// A copy: another thread may empty the table once the lock is released.
@@ -85,6 +91,10 @@ private:
     /// The cached cost; the caller holds the lock and copies it before releasing it.
     const IterationCost& lookup(std::span<const SliceShape> batch, bool cold);
 
+    /// The lock, when several threads use the cache; owns nothing otherwise.
+    std::unique_lock<std::mutex> guard() const;
+
+    bool threads_;
     mutable std::mutex mutex_;  ///< guards everything below (the model memoises too)
     IterationCostModel model_;
     std::size_t capacity_;

@@ -71,6 +71,9 @@ public:
     /// Forms the next iteration at `now` (allocating its KV blocks); empty when nothing can run.
     IterationPlan next(SimTime now);
 
+    /// The same into `plan`, reusing its storage (an allocation per iteration otherwise).
+    void next(SimTime now, IterationPlan& plan);
+
     /// The iteration ended at `end` and cost `energy_pj`: advances its requests and appends the
     /// ones that completed to `done` (their slots are freed).
     void finish(const IterationPlan& plan,

@@ -80,6 +80,39 @@ TEST(ReplicaScheduler, AdmitsFirstComeFirstServedWithinBatchAndTokenLimits) {
     EXPECT_EQ(p3.decode_tokens, 0U);
 }
 
+// The same sequence as above through one plan object (the replica reuses its plan's storage):
+// each plan holds only its own iteration, nothing of the one before.
+TEST(ReplicaScheduler, APlanFilledAgainHoldsOnlyTheNewIteration) {
+    ServingSpec spec;
+    spec.max_batch = 2;
+    spec.max_batched_tokens = 100;
+    ReplicaScheduler s(spec, 100);
+    s.add(req(1, 40, 3), ps(0));
+    s.add(req(2, 50, 2), ps(0));
+    s.add(req(3, 20, 2), ps(0));
+    std::vector<RequestState> done;
+    IterationPlan plan;
+
+    s.next(ps(0), plan);
+    ASSERT_EQ(plan.slices.size(), 2U);
+    EXPECT_EQ(plan.prefill_tokens, 90U);
+    s.finish(plan, ps(10), 90.0, done);
+
+    s.next(ps(10), plan);
+    ASSERT_EQ(plan.slices.size(), 2U);  // two decodes, not four slices
+    EXPECT_EQ(plan.prefill_tokens, 0U);
+    EXPECT_EQ(plan.decode_tokens, 2U);
+    s.finish(plan, ps(20), 2.0, done);
+
+    s.next(ps(20), plan);
+    ASSERT_EQ(plan.slices.size(), 1U);
+    EXPECT_EQ(plan.slices[0].tokens, 20U);
+    EXPECT_EQ(plan.prefill_tokens, 20U);
+    EXPECT_EQ(plan.decode_tokens, 0U);
+    EXPECT_EQ(plan.kv_blocks,
+              3U + 2U);  // r1 (40 + 1 tokens) and r3 (20): ceil(41/16) + ceil(20/16)
+}
+
 // Four blocks of four tokens, two requests of prompt 7 and 4 generated tokens. After two
 // decode steps each holds 8 tokens in 2 blocks; r1's third step needs a third block, so the
 // newest (r2) is preempted and later recomputes its 7 + 2 tokens.
