@@ -2,6 +2,7 @@
 #include "ltdes/serving/iteration_cost_cache.hpp"
 
 #include <algorithm>
+#include <array>
 #include <tuple>
 #include <utility>
 
@@ -46,18 +47,67 @@ void IterationCostCache::cost(std::span<const SliceShape> batch, bool cold, Iter
     out = lookup(batch, cold);  // copy-assignment keeps out.stages' buffer
 }
 
-IterationCost* IterationCostCache::decode_step(std::span<const SliceShape> batch, bool cold) {
+std::int64_t IterationCostCache::decode_context(std::span<const SliceShape> batch, bool cold) {
     // Contexts past the model's longest are not expected; bounded so the table stays small.
     constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
     if (batch.size() != 1 || cold || batch[0].tokens != 1 || !batch[0].emits ||
         batch[0].cached >= kDirectContexts) {
+        return -1;
+    }
+    return static_cast<std::int64_t>(batch[0].cached);
+}
+
+IterationCost* IterationCostCache::decode_step(std::span<const SliceShape> batch, bool cold) {
+    const std::int64_t context = decode_context(batch, cold);
+    if (context < 0) {
         return nullptr;
     }
-    const auto c = static_cast<std::size_t>(batch[0].cached);
+    const auto c = static_cast<std::size_t>(context);
     if (c >= decode_steps_.size()) {
         decode_steps_.resize(c + 1);
+        decode_step_ps_.resize(c + 1, -1);
     }
     return &decode_steps_[c];
+}
+
+void IterationCostCache::note_decode_step(const IterationCost* step) {
+    decode_step_ps_[static_cast<std::size_t>(step - decode_steps_.data())] =
+        step->feedback == SimTime::zero() ? step->duration().in_ps() : -1;
+}
+
+std::optional<SimTime> IterationCostCache::known_lone_duration(SliceShape prefill,
+                                                               bool cold,
+                                                               std::uint64_t first_context,
+                                                               std::uint64_t steps) {
+    const auto lock = guard();
+    const IterationCost* first = nullptr;
+    const std::array one{prefill};
+    if (const std::int64_t c = decode_context(one, cold); c >= 0) {
+        const auto i = static_cast<std::size_t>(c);
+        first = i < decode_steps_.size() && !decode_steps_[i].stages.empty() ? &decode_steps_[i]
+                                                                             : nullptr;
+    } else {
+        probe_.shapes.assign(one.begin(), one.end());
+        probe_.cold = cold;
+        if (const auto found = table_.find(probe_); found != table_.end()) {
+            first = &found->second;
+        }
+    }
+    if (first == nullptr || first->feedback != SimTime::zero()) {
+        return std::nullopt;
+    }
+    if (steps > decode_step_ps_.size() || first_context > decode_step_ps_.size() - steps) {
+        return std::nullopt;
+    }
+    std::int64_t ps = first->duration().in_ps();
+    const auto begin = decode_step_ps_.begin() + static_cast<std::ptrdiff_t>(first_context);
+    for (auto it = begin; it != begin + static_cast<std::ptrdiff_t>(steps); ++it) {
+        if (*it < 0) {
+            return std::nullopt;
+        }
+        ps += *it;  // a lone request's hour of steps is ~1e15 ps: far from the int64 limit
+    }
+    return SimTime::from_ps(ps);
 }
 
 void IterationCostCache::note_fresh(std::span<const SliceShape> batch,
@@ -76,6 +126,7 @@ const IterationCost& IterationCostCache::lookup(std::span<const SliceShape> batc
         }
         ++misses_;
         *step = model_.cost(batch, cold);
+        note_decode_step(step);
         note_fresh(batch, cold, *step);
         return *step;
     }
@@ -119,6 +170,7 @@ void IterationCostCache::adopt(const Entry& e) {
     if (IterationCost* step = decode_step(e.shapes, e.cold)) {
         if (step->stages.empty()) {
             *step = e.cost;
+            note_decode_step(step);
             ++adopted_;
         }
         return;

@@ -60,6 +60,16 @@ struct CompletionMsg {
     std::uint32_t replica = 0;
 };
 
+/// Replica → router, when a request reaches an idle replica: if the router sends it nothing
+/// more, the request completes at `completion`, so its completion notice arrives a dispatch
+/// latency later. `received`: requests the replica has received, this one included.
+struct ForecastMsg {
+    static constexpr std::uint16_t kKind = 207;
+    std::uint32_t replica = 0;
+    std::uint64_t received = 0;
+    SimTime completion;
+};
+
 /// Replica self-event: the current iteration's stage `stage` is done (transfer included).
 struct StageDoneMsg {
     static constexpr std::uint16_t kKind = 204;
@@ -82,11 +92,19 @@ static_assert(des::Payload<RequestMsg>);
 
 class RouterLp final : public des::LogicalProcess {
 public:
+    /// `forecasts`: the replicas send ForecastMsg, which lets the router dispatch further ahead.
     RouterLp(std::vector<trace::RequestRecord> requests,
              std::uint32_t replicas,
              RouterPolicy policy,
-             SimTime dispatch)
-        : requests_(std::move(requests)), picker_(replicas, policy), dispatch_(dispatch) {}
+             SimTime dispatch,
+             bool forecasts)
+        : requests_(std::move(requests)),
+          picker_(replicas, policy),
+          dispatch_(dispatch),
+          forecasts_(forecasts),
+          sent_(replicas, 0),
+          notice_at_(replicas, SimTime::max()),
+          foreseen_(replicas, 0) {}
 
     void on_start(des::Context& ctx) override {
         if (!requests_.empty()) {
@@ -107,7 +125,20 @@ public:
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
         if (ev.kind == CompletionMsg::kKind) {
-            picker_.complete(ev.as<CompletionMsg>().replica);
+            const std::uint32_t r = ev.as<CompletionMsg>().replica;
+            if (foreseen_[r] > 0) {
+                --foreseen_[r];  // counted already, from its forecast
+            } else {
+                picker_.complete(r);
+                notice_at_[r] = SimTime::max();
+            }
+        } else if (ev.kind == ForecastMsg::kKind) {
+            const auto& f = ev.as<ForecastMsg>();
+            // Only while that request is the replica's one outstanding request: the router
+            // has sent it nothing since (a later request would change when it ends).
+            if (f.received == sent_[f.replica] && picker_.outstanding()[f.replica] == 1) {
+                notice_at_[f.replica] = f.completion + dispatch_;
+            }
         } else {
             const std::uint64_t i = ev.as<ArrivalMsg>().index;
             if (i == decided_) {
@@ -139,6 +170,8 @@ public:
 private:
     /// Sends the first undispatched request to `replica`, timed at its arrival.
     void dispatch(std::uint32_t replica, des::Context& ctx) {
+        ++sent_[replica];
+        notice_at_[replica] = SimTime::max();  // a forecast is for the replica's last request
         const trace::RequestRecord& r = requests_[decided_++];
         // (arrival - now) first: an arrival near the time limit plus the latency must not wrap
         // before Context::send can report it.
@@ -150,6 +183,9 @@ private:
     /// would take at each arrival, and other ranks need not wait for this router to get there.
     void dispatch_ahead(des::Context& ctx) {
         while (decided_ < requests_.size()) {
+            if (forecasts_) {
+                count_foreseen_completion();
+            }
             const std::int64_t r = picker_.certain_pick();
             if (r < 0) {
                 return;
@@ -161,10 +197,27 @@ private:
         }
     }
 
+    /// When the replica the next pick's scan starts at has one request outstanding whose
+    /// completion notice, by its forecast, arrives before the next arrival: counts that
+    /// completion now (the notice, when it comes, is then passed over), as the router would
+    /// have counted the notice at that arrival. Its pick may then be certain.
+    void count_foreseen_completion() {
+        const std::uint32_t r = picker_.scan_start();
+        if (picker_.outstanding()[r] == 1 && notice_at_[r] < requests_[decided_].arrival) {
+            picker_.complete(r);
+            ++foreseen_[r];
+            notice_at_[r] = SimTime::max();
+        }
+    }
+
     std::vector<trace::RequestRecord> requests_;
     ReplicaPicker picker_;
     SimTime dispatch_;
-    std::uint64_t decided_ = 0;  // requests dispatched (a prefix of requests_)
+    bool forecasts_;
+    std::uint64_t decided_ = 0;            // requests dispatched (a prefix of requests_)
+    std::vector<std::uint64_t> sent_;      // by replica: requests sent to it
+    std::vector<SimTime> notice_at_;       // by replica: forecast notice of its one request
+    std::vector<std::uint32_t> foreseen_;  // by replica: notices counted from forecasts
 };
 
 /// Who talks to whom: the router (LP 0) to every replica and every replica to the router, one
@@ -205,14 +258,16 @@ public:
               std::shared_ptr<IterationCostCache> cost,
               std::unique_ptr<ReplicaChips> chips,
               SimTime dispatch,
-              std::vector<trace::RequestRecord> own)
+              std::vector<trace::RequestRecord> own,
+              bool forecasts)
         : replica_(replica),
           scheduler_(spec, kv_blocks),
           cost_(std::move(cost)),
           chips_(std::move(chips)),
           dispatch_(dispatch),
           own_(std::move(own)),
-          notify_router_(spec.router != RouterPolicy::round_robin) {}
+          notify_router_(spec.router != RouterPolicy::round_robin),
+          forecasts_(forecasts && notify_router_ && !chips_) {}
 
     void on_start(des::Context& ctx) override {
         if (!own_.empty()) {
@@ -234,12 +289,20 @@ public:
                 }
                 break;
             }
-            case RequestMsg::kKind:
-                scheduler_.add(ev.as<RequestMsg>().record, ctx.now());
+            case RequestMsg::kKind: {
+                const trace::RequestRecord& r = ev.as<RequestMsg>().record;
+                ++received_;
+                promised_.reset();  // it assumed no further request
+                if (forecasts_ && !busy_ && scheduler_.running() == 0 &&
+                    scheduler_.waiting() == 0 && scheduler_.runs_plainly_alone(r)) {
+                    forecast(r, ctx);
+                }
+                scheduler_.add(r, ctx.now());
                 if (!busy_) {
                     start_iteration(ctx);
                 }
                 break;
+            }
             case StageDoneMsg::kKind:
                 stage_done(ev.as<StageDoneMsg>().stage, ctx);
                 break;
@@ -347,6 +410,19 @@ private:
         }
     }
 
+    /// `r` reaches this idle replica: unless another request comes, its iterations run back to
+    /// back from now, and the costs of those already known tell when it completes. Tells the
+    /// router (RouterLp::count_foreseen_completion) and checks it when it completes.
+    void forecast(const trace::RequestRecord& r, des::Context& ctx) {
+        const std::optional<SimTime> busy = cost_->known_lone_duration(
+            SliceShape{r.prompt_tokens, 0, true}, !warm_, r.prompt_tokens, r.decode_tokens - 1);
+        if (!busy) {
+            return;
+        }
+        promised_ = Promise{r.id, ctx.now() + *busy};
+        ctx.send(LpId{0}, dispatch_, ForecastMsg{replica_, received_, promised_->completion});
+    }
+
     void start_iteration(des::Context& ctx) {
         scheduler_.next(ctx.now(), plan_);
         if (plan_.empty()) {
@@ -405,6 +481,13 @@ private:
             r.preemptions = s.preemptions;
             r.energy_j = s.energy_pj * 1e-12;
             requests_.push_back(r);
+            if (promised_ && promised_->request == r.request) {
+                // The router may have dispatched on it: a wrong forecast is a wrong result.
+                LTDES_ASSERT(s.completion == promised_->completion,
+                             "replica {}: request {} completed at {} ps, forecast {} ps", replica_,
+                             r.request, s.completion.in_ps(), promised_->completion.in_ps());
+                promised_.reset();
+            }
             if (notify_router_) {
                 ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
             }
@@ -425,9 +508,20 @@ private:
     SimTime dispatch_;
     std::vector<trace::RequestRecord> own_;
     bool notify_router_;
-    bool busy_ = false;      // an iteration runs, or its tokens travel back (resuming_)
-    bool resuming_ = false;  // between an iteration and the ResumeMsg at resume_at_
-    bool warm_ = false;      // an iteration has started: resident weights are in SRAM
+    bool forecasts_;  // send ForecastMsg (the router's rank is waiting for others)
+
+    /// The forecast completion of the request that reached this replica idle, until it
+    /// completes or another request comes.
+    struct Promise {
+        std::uint64_t request = 0;
+        SimTime completion;
+    };
+
+    std::optional<Promise> promised_;
+    std::uint64_t received_ = 0;  // requests received (ForecastMsg::received)
+    bool busy_ = false;           // an iteration runs, or its tokens travel back (resuming_)
+    bool resuming_ = false;       // between an iteration and the ResumeMsg at resume_at_
+    bool warm_ = false;           // an iteration has started: resident weights are in SRAM
     SimTime resume_at_;
     SimTime started_;
     IterationPlan plan_;
@@ -620,13 +714,18 @@ ServingResult run_serving(const ServingInputs& in,
         sim_spec.round_events = kRoundEvents;
         sim_spec.overlap_rounds = true;
     }
+    // Forecasts only help a router that waits for other ranks' completions. Snapshots do not
+    // hold their state, so runs that take or resume from one go without.
+    const bool forecasts = transport.size() > 1 && in.checkpoint.dir.empty() &&
+                           in.restart.dir.empty() && in.serving.fidelity == Fidelity::iteration;
     const RouterGraph graph(plan.dp(), dispatch);
     des::Simulation sim(
         sim_spec, transport, partitioner, lp_count,
         [&](LpId lp) -> std::unique_ptr<des::LogicalProcess> {
             const auto id = to_underlying(lp);
             if (id == 0) {
-                return std::make_unique<RouterLp>(routed, plan.dp(), in.serving.router, dispatch);
+                return std::make_unique<RouterLp>(routed, plan.dp(), in.serving.router, dispatch,
+                                                  forecasts);
             }
             const std::uint32_t d = id - 1;
             std::shared_ptr<IterationCostCache> cost;
@@ -649,7 +748,8 @@ ServingResult run_serving(const ServingInputs& in,
                                                        in.cost_of_chip, in.sram_bytes_of_chip);
             }
             return std::make_unique<ReplicaLp>(d, in.serving, capacity[d], std::move(cost),
-                                               std::move(chips), dispatch, std::move(own[d]));
+                                               std::move(chips), dispatch, std::move(own[d]),
+                                               forecasts);
         },
         round_robin ? nullptr : &graph);
     sim.apply_controls(in.progress, in.checkpoint, in.restart);

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -21,7 +22,7 @@
 namespace ltdes::serving {
 
 /// IterationCostModel::cost() behind a table keyed by the canonical (sorted) composition;
-/// thread-safe.
+/// thread-safe unless built with `threads` false.
 class IterationCostCache {
 public:
     static constexpr std::size_t kDefaultCapacity = std::size_t{1} << 14;
@@ -67,6 +68,16 @@ public:
     /// Costs kept through adopt().
     std::uint64_t adopted() const;
 
+    /// How long a lone request keeps an idle replica busy, from costs already here: its prefill
+    /// `prefill` (`cold`: the replica's first iteration), then `steps` one-token decode steps at
+    /// contexts `first_context`, `first_context` + 1, ... (each starts when the one before ends).
+    /// Nothing when one of them is not here yet or sends tokens back to a first stage (pp > 1:
+    /// then the next iteration waits for them). Computes nothing and counts no hit or miss.
+    std::optional<SimTime> known_lone_duration(SliceShape prefill,
+                                               bool cold,
+                                               std::uint64_t first_context,
+                                               std::uint64_t steps);
+
 private:
     struct Key {
         std::vector<SliceShape> shapes;  ///< sorted by (tokens, cached, emits)
@@ -82,8 +93,16 @@ private:
     /// The model's cost, kept in table_ (emptied first when full).
     const IterationCost& insert(std::span<const SliceShape> batch, bool cold);
 
+    /// The context of `batch` when it is a warm one-request decode step (kept in
+    /// decode_steps_ by context), or -1 (kept in table_).
+    static std::int64_t decode_context(std::span<const SliceShape> batch, bool cold);
+
     /// The slot of a warm one-request decode step in decode_steps_, or null for the table.
     IterationCost* decode_step(std::span<const SliceShape> batch, bool cold);
+
+    /// Keeps the duration of the decode step `step` (an element of decode_steps_) for
+    /// known_lone_duration().
+    void note_decode_step(const IterationCost* step);
 
     /// Remembers a cost the model just computed for take_fresh().
     void note_fresh(std::span<const SliceShape> batch, bool cold, const IterationCost& c);
@@ -101,6 +120,8 @@ private:
     /// Warm one-request decode steps (1 token, emits) by context: the commonest iteration at
     /// light load, looked up without hashing; valid entries have stages.
     std::vector<IterationCost> decode_steps_;
+    /// Their durations in ps, back to back (-1: not here, or tokens go back to a first stage).
+    std::vector<std::int64_t> decode_step_ps_;
     std::unordered_map<Key, IterationCost, KeyHash> table_;
     Key probe_;  ///< reused for lookups: no allocation on a hit
     std::uint64_t hits_ = 0;

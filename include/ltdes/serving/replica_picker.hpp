@@ -43,10 +43,10 @@ public:
     /// Restart: the saved counts and cursor (sizes checked by the caller).
     void restore(std::vector<std::uint64_t> outstanding, std::uint64_t cursor);
 
-private:
-    // The replica the scan for the fewest outstanding starts at.
+    /// The replica the next scan for the fewest outstanding starts at.
     std::uint32_t scan_start() const;
 
+private:
     std::vector<std::uint64_t> outstanding_;
     RouterPolicy policy_;
     std::uint64_t cursor_ = 0;

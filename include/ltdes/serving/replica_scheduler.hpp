@@ -74,6 +74,11 @@ public:
     /// The same into `plan`, reusing its storage (an allocation per iteration otherwise).
     void next(SimTime now, IterationPlan& plan);
 
+    /// Whether `r`, added to this scheduler while it holds no request, runs as one prefill
+    /// iteration of its whole prompt and then one decode step per further token, whatever the
+    /// mode: its prompt fits one iteration's tokens and its largest context fits the cache.
+    bool runs_plainly_alone(const trace::RequestRecord& r) const;
+
     /// The iteration ended at `end` and cost `energy_pj`: advances its requests and appends the
     /// ones that completed to `done` (their slots are freed).
     void finish(const IterationPlan& plan,

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,12 +35,14 @@ void expect_same(const IterationCost& got, const IterationCost& want, const std:
 }
 
 // gpt2 on a ring with tp 4 × pp 2 × dp 2 (the ranks run side by side, transfers and feedback
-// are non-zero) with 2 MiB of SRAM (cold and warm iterations differ), costed with the run
-// command's cost function (weight streams on the DRAM channel, which resident weights skip
-// after the first iteration).
+// are non-zero; pp 1: no transfer, no feedback) with 2 MiB of SRAM (cold and warm iterations
+// differ), costed with the run command's cost function (weight streams on the DRAM channel,
+// which resident weights skip after the first iteration).
 class RingReplicas {
 public:
-    RingReplicas() = default;
+    explicit RingReplicas(std::uint32_t pp = 2)
+        : s_{"gpt2", 4, pp, 2, cluster::TopologyKind::ring} {}
+
     RingReplicas(const RingReplicas&) = delete;
     RingReplicas& operator=(const RingReplicas&) = delete;
 
@@ -50,7 +53,7 @@ public:
     }
 
 private:
-    fixture::Served s_{"gpt2", 4, 2, 2, cluster::TopologyKind::ring};
+    fixture::Served s_;
     cluster::Topology topo_{s_.spec, s_.plan->chips(), s_.plan->tp()};
     photonic::MemorySpec mem_;
     cluster::OpCostFn cost_ = [this](const workload::Op& op) {
@@ -240,6 +243,55 @@ TEST(IterationCostCache, KeySeparatesReplicasThatMayDiffer) {
     const cluster::Topology torus(t.spec, t.plan->chips());
     EXPECT_NE(replica_cost_key(*t.plan, torus, 0, same, {}),
               replica_cost_key(*t.plan, torus, 1, same, {}));
+}
+
+}  // namespace
+}  // namespace ltdes::serving
+
+namespace ltdes::serving {
+namespace {
+
+// A lone request on an idle replica: its prefill, then one decode step per further token at
+// contexts prompt, prompt + 1, ... The duration is the sum of those iterations' costs, each
+// taken from a second model (not from the cache), once all of them are in the cache; and
+// nothing before, nor when a step is missing, nor when a cold prefill is asked for a warm one.
+TEST(IterationCostCache, KnowsALoneRequestsDurationOnceItsCostsAreIn) {
+    const RingReplicas ring(1);
+    IterationCostCache cache(ring.model(0));
+    const IterationCostModel reference = ring.model(0);
+    const SliceShape prefill{40, 0, true};
+    EXPECT_FALSE(cache.known_lone_duration(prefill, false, 40, 3));
+
+    SimTime want = reference.cost(std::array{prefill}, false).duration();
+    cache.cost(std::array{prefill}, false);
+    for (std::uint64_t c = 40; c < 43; ++c) {
+        const std::array step{SliceShape{1, c, true}};
+        EXPECT_FALSE(cache.known_lone_duration(prefill, false, 40, 3)) << "context " << c;
+        want += reference.cost(step, false).duration();
+        cache.cost(step, false);
+    }
+    const std::uint64_t hits = cache.hits();
+    const std::uint64_t misses = cache.misses();
+    ASSERT_TRUE(cache.known_lone_duration(prefill, false, 40, 3));
+    EXPECT_EQ(*cache.known_lone_duration(prefill, false, 40, 3), want);
+    EXPECT_EQ(*cache.known_lone_duration(prefill, false, 40, 0),
+              reference.cost(std::array{prefill}, false).duration());
+    EXPECT_FALSE(cache.known_lone_duration(prefill, false, 40, 4));  // context 43 not costed
+    EXPECT_FALSE(cache.known_lone_duration(prefill, true, 40, 3));   // the cold prefill is not
+    EXPECT_FALSE(cache.known_lone_duration(prefill, false, ~std::uint64_t{0}, 3));
+    EXPECT_EQ(cache.hits(), hits);  // it only looks
+    EXPECT_EQ(cache.misses(), misses);
+}
+
+// With pipeline stages the next iteration waits for the tokens to come back to the first
+// stage: the iterations do not run back to back, and no duration is given.
+TEST(IterationCostCache, KnowsNoLoneDurationWhenTokensGoBackToAFirstStage) {
+    const RingReplicas ring(2);
+    IterationCostCache cache(ring.model(0));
+    const SliceShape prefill{40, 0, true};
+    ASSERT_GT(cache.cost(std::array{prefill}, false).feedback, SimTime::zero());
+    cache.cost(std::array{SliceShape{1, 40, true}}, false);
+    EXPECT_FALSE(cache.known_lone_duration(prefill, false, 40, 1));
 }
 
 }  // namespace

@@ -113,6 +113,21 @@ TEST(ReplicaScheduler, APlanFilledAgainHoldsOnlyTheNewIteration) {
               3U + 2U);  // r1 (40 + 1 tokens) and r3 (20): ceil(41/16) + ceil(20/16)
 }
 
+// 100 tokens per iteration and 10 blocks of 16 tokens (160): a prompt of 100 and 61 tokens to
+// generate holds at most 100 + 61 - 1 = 160 tokens (the last token is never fed back), 10
+// blocks, and fits; one more prompt token does not fit an iteration, one more generated token
+// needs an 11th block.
+TEST(ReplicaScheduler, RunsPlainlyAloneOnlyWhenThePromptAndTheLargestContextFit) {
+    ServingSpec spec;
+    spec.max_batched_tokens = 100;
+    const ReplicaScheduler s(spec, 10);
+    EXPECT_TRUE(s.runs_plainly_alone(req(1, 100, 61)));
+    EXPECT_FALSE(s.runs_plainly_alone(req(2, 101, 10)));
+    EXPECT_FALSE(s.runs_plainly_alone(req(3, 100, 62)));
+    EXPECT_FALSE(s.runs_plainly_alone(req(4, 10, 0)));
+    EXPECT_FALSE(s.runs_plainly_alone(req(5, 1, ~std::uint64_t{0})));  // no wrap of 1 + decode
+}
+
 // Four blocks of four tokens, two requests of prompt 7 and 4 generated tokens. After two
 // decode steps each holds 8 tokens in 2 blocks; r1's third step needs a third block, so the
 // newest (r2) is preempted and later recomputes its 7 + 2 tokens.
