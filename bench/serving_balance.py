@@ -37,6 +37,7 @@ has already computed: its prompt length and decode contexts were seen in earlier
 dispatch protocol). Prints, per mode, LATENCY and OVERHEAD, the 2-rank time, the speed-up and
 how long each rank stalls. SECONDS is the 1-rank simulation time (default: the file's).
 """
+import bisect
 import collections
 import os
 import sys
@@ -115,8 +116,12 @@ def async_replay(arr, rep, comp, predictable, work, dp, ranks, seconds, latency,
     per_step = 1e-6 / (seconds / total * (1 + overhead))
     lag = max(1, round(latency / 1e-6))
     per = -(-dp // ranks)
-    rank_of = np.minimum(np.arange(dp) // per, ranks - 1)
-    prev = np.full(len(arr), -1)
+    rank_of = [min(r // per, ranks - 1) for r in range(dp)]
+    # Plain lists: indexing numpy arrays element by element is what made this slow.
+    arr, rep, comp = arr.tolist(), rep.tolist(), comp.tolist()
+    predictable = predictable.tolist()
+    work = [w.tolist() for w in work]
+    prev = [-1] * len(arr)
     last = {}
     for i, r in enumerate(rep):
         prev[i] = last.get(r, -1)
@@ -125,14 +130,15 @@ def async_replay(arr, rep, comp, predictable, work, dp, ranks, seconds, latency,
     pos = [0.0] * ranks
     stalled = [0] * ranks
     u = steps = 0
+    inf = float("inf")
     while True:
-        now = [work[w][int(pos[w])] if int(pos[w]) < len(work[w]) else np.inf for w in range(ranks)]
+        now = [work[w][int(pos[w])] if int(pos[w]) < len(work[w]) else inf for w in range(ranks)]
         seen, seen_u = history[0] if len(history) > lag else ([0.0] * ranks, 0)
         known = [now[0]] + list(seen[1:])
         while u < len(arr):
             p = prev[u]
             if p >= 0:
-                ahead = (mode == "bound" or (mode == "cached" and predictable[p]))
+                ahead = mode == "bound" or (mode == "cached" and predictable[p])
                 must_pass = -1.0 if ahead else (arr[p] if mode == "receipt" else comp[p])
                 idle = comp[p] < arr[u] and known[rank_of[rep[p]]] > must_pass
             else:
@@ -147,9 +153,9 @@ def async_replay(arr, rep, comp, predictable, work, dp, ranks, seconds, latency,
             history.popleft()
         for w in range(ranks):
             dispatched = u if w == 0 else seen_u
-            end = np.searchsorted(work[w], arr[dispatched] if dispatched < len(arr) else np.inf)
+            end = bisect.bisect_left(work[w], arr[dispatched] if dispatched < len(arr) else inf)
             if pos[w] < end:
-                pos[w] = min(end, pos[w] + per_step)
+                pos[w] = min(float(end), pos[w] + per_step)
             elif int(pos[w]) < len(work[w]):
                 stalled[w] += 1
         steps += 1
@@ -205,7 +211,8 @@ def main():
         print(f"async: 1 rank {seconds:.3f} s; {predictable.mean():.1%} of the requests "
               f"cost only what earlier ones computed")
         for mode in ("notice", "receipt", "cached", "bound"):
-            for latency, overhead in ((1e-6, 0.0), (5e-6, 0.0), (5e-6, 0.1), (5e-6, 0.15)):
+            for latency, overhead in ((1e-6, 0.0), (5e-6, 0.0), (5e-6, 0.1), (5e-6, 0.12),
+                                      (5e-6, 0.15), (20e-6, 0.12), (50e-6, 0.12)):
                 wall, stalled = async_replay(arr, rep, comp, predictable, work, dp, ranks,
                                              seconds, latency, overhead, mode)
                 print(f"async {mode:8s} latency {latency * 1e6:2.0f} us, overhead "
