@@ -152,6 +152,8 @@ public:
     }
 
     void save(des::StateWriter& out) const override {
+        // Forecasts' state is not in snapshots: runs that take them go without (run_serving).
+        LTDES_ASSERT(!forecasts_, "router: a snapshot of a run with forecasts");
         out.put_vector(picker_.outstanding());
         out.put(picker_.cursor());
         out.put(decided_);

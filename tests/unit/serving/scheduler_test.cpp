@@ -36,10 +36,9 @@ TEST(KvBlockManager, CountsBlocksOfSixteenTokens) {
     EXPECT_EQ(kv.peak(), 3U);
 }
 
-// max_batch 2 and 100 tokens: r1 (40) and r2 (50) are admitted, r3 waits for a free place;
-// the next iteration decodes both (no prefill fits the batch), r2 completes, and the one after
-// is r3's prefill alone: an iteration is prefills or decodes, never both.
-TEST(ReplicaScheduler, AdmitsFirstComeFirstServedWithinBatchAndTokenLimits) {
+// max_batch 2, 100 tokens per iteration, 100 blocks; r1 (prompt 40, 3 tokens to generate),
+// r2 (50, 2) and r3 (20, 2) arrive at 0.
+ReplicaScheduler three_requests() {
     ServingSpec spec;
     spec.max_batch = 2;
     spec.max_batched_tokens = 100;
@@ -47,6 +46,14 @@ TEST(ReplicaScheduler, AdmitsFirstComeFirstServedWithinBatchAndTokenLimits) {
     s.add(req(1, 40, 3), ps(0));
     s.add(req(2, 50, 2), ps(0));
     s.add(req(3, 20, 2), ps(0));
+    return s;
+}
+
+// max_batch 2 and 100 tokens: r1 (40) and r2 (50) are admitted, r3 waits for a free place;
+// the next iteration decodes both (no prefill fits the batch), r2 completes, and the one after
+// is r3's prefill alone: an iteration is prefills or decodes, never both.
+TEST(ReplicaScheduler, AdmitsFirstComeFirstServedWithinBatchAndTokenLimits) {
+    ReplicaScheduler s = three_requests();
     std::vector<RequestState> done;
 
     const IterationPlan p1 = s.next(ps(0));
@@ -83,13 +90,7 @@ TEST(ReplicaScheduler, AdmitsFirstComeFirstServedWithinBatchAndTokenLimits) {
 // The same sequence as above through one plan object (the replica reuses its plan's storage):
 // each plan holds only its own iteration, nothing of the one before.
 TEST(ReplicaScheduler, APlanFilledAgainHoldsOnlyTheNewIteration) {
-    ServingSpec spec;
-    spec.max_batch = 2;
-    spec.max_batched_tokens = 100;
-    ReplicaScheduler s(spec, 100);
-    s.add(req(1, 40, 3), ps(0));
-    s.add(req(2, 50, 2), ps(0));
-    s.add(req(3, 20, 2), ps(0));
+    ReplicaScheduler s = three_requests();
     std::vector<RequestState> done;
     IterationPlan plan;
 
