@@ -102,10 +102,10 @@ std::optional<SimTime> IterationCostCache::known_lone_duration(SliceShape prefil
     std::int64_t ps = first->duration().in_ps();
     const auto begin = decode_step_ps_.begin() + static_cast<std::ptrdiff_t>(first_context);
     for (auto it = begin; it != begin + static_cast<std::ptrdiff_t>(steps); ++it) {
-        if (*it < 0) {
-            return std::nullopt;
+        if (*it < 0 || *it > SimTime::max().in_ps() - ps) {
+            return std::nullopt;  // not here, or a sum past the time limit (no forecast then)
         }
-        ps += *it;  // a lone request's hour of steps is ~1e15 ps: far from the int64 limit
+        ps += *it;
     }
     return SimTime::from_ps(ps);
 }

@@ -418,8 +418,8 @@ private:
     void forecast(const trace::RequestRecord& r, des::Context& ctx) {
         const std::optional<SimTime> busy = cost_->known_lone_duration(
             SliceShape{r.prompt_tokens, 0, true}, !warm_, r.prompt_tokens, r.decode_tokens - 1);
-        if (!busy) {
-            return;
+        if (!busy || *busy > SimTime::max() - ctx.now() - dispatch_) {
+            return;  // not known yet, or past the time limit: the router waits for the notice
         }
         promised_ = Promise{r.id, ctx.now() + *busy};
         ctx.send(LpId{0}, dispatch_, ForecastMsg{replica_, received_, promised_->completion});
