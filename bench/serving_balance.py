@@ -53,17 +53,28 @@ def bound(cuts, it_end, rank_of, ranks):
     return len(it_end) / counts.max(axis=1).sum(), counts.sum(axis=0) / len(it_end)
 
 
-def sliding(arrival, replica, completion, it_rep, it_end, dp, ranks, seconds):
-    order = np.argsort(arrival, kind="stable")
-    arr, rep, comp = arrival[order], replica[order].astype(np.int64), completion[order]
-    per = -(-dp // ranks)
-    work = [np.sort(it_end[np.minimum(it_rep // per, ranks - 1) == w]) for w in range(ranks)]
-    total = sum(len(x) for x in work)
-    prev = np.full(len(arr), -1)
+def rank_work(it_end, rank_of, ranks):
+    """Per rank, the end times of its iterations, sorted."""
+    return [np.sort(it_end[rank_of == w]) for w in range(ranks)]
+
+
+def previous_on_replica(rep):
+    """Per request (arrival order), the index of the request before it on the same replica, or -1."""
+    prev = [-1] * len(rep)
     last = {}
     for i, r in enumerate(rep):
         prev[i] = last.get(r, -1)
         last[r] = i
+    return prev
+
+
+def sliding(arrival, replica, completion, it_rep, it_end, dp, ranks, seconds):
+    order = np.argsort(arrival, kind="stable")
+    arr, rep, comp = arrival[order], replica[order].astype(np.int64), completion[order]
+    per = -(-dp // ranks)
+    work = rank_work(it_end, np.minimum(it_rep // per, ranks - 1), ranks)
+    total = sum(len(x) for x in work)
+    prev = previous_on_replica(rep)
     never = np.iinfo(np.int64).max
     for limit in (64, 256, 1024, None):
         for cost in (0.0, 5e-6, 20e-6):
@@ -121,11 +132,7 @@ def async_replay(arr, rep, comp, predictable, work, dp, ranks, seconds, latency,
     arr, rep, comp = arr.tolist(), rep.tolist(), comp.tolist()
     predictable = predictable.tolist()
     work = [w.tolist() for w in work]
-    prev = [-1] * len(arr)
-    last = {}
-    for i, r in enumerate(rep):
-        prev[i] = last.get(r, -1)
-        last[r] = i
+    prev = previous_on_replica(rep)
     history = collections.deque()
     pos = [0.0] * ranks
     stalled = [0] * ranks
@@ -207,7 +214,7 @@ def main():
         order = np.argsort(arrival, kind="stable")
         arr, rep, comp = arrival[order], replica[order].astype(np.int64), completion[order]
         predictable = lone_predictable(prompt[order], decode[order])
-        work = [np.sort(it_end[rank_of == w]) for w in range(ranks)]
+        work = rank_work(it_end, rank_of, ranks)
         print(f"async: 1 rank {seconds:.3f} s; {predictable.mean():.1%} of the requests "
               f"cost only what earlier ones computed")
         for mode in ("notice", "receipt", "cached", "bound"):

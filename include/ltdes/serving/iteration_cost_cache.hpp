@@ -120,7 +120,8 @@ private:
     /// Warm one-request decode steps (1 token, emits) by context: the commonest iteration at
     /// light load, looked up without hashing; valid entries have stages.
     std::vector<IterationCost> decode_steps_;
-    /// Their durations in ps, back to back (-1: not here, or tokens go back to a first stage).
+    /// Their durations in ps, back to back (-1: not here, or tokens go back to a first stage):
+    /// a lone request's hundreds of steps are summed without visiting each cost's stages.
     std::vector<std::int64_t> decode_step_ps_;
     std::unordered_map<Key, IterationCost, KeyHash> table_;
     Key probe_;  ///< reused for lookups: no allocation on a hit

@@ -288,8 +288,6 @@ bool same_rows(const std::vector<T>& a, const std::vector<T>& b) {
            (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
-// Three replicas on 1, 2 and 4 (loopback) ranks and with 2 threads: identical rows, for both
-// routers.
 // At iteration fidelity every iteration asks its replica's cost cache once: the ranks' counts
 // of costs computed and answered by the caches add up to the iterations. The in-process
 // transport has no side channel, so nothing is shared (CostSharing is tested over MPI).
@@ -297,12 +295,13 @@ void expect_one_lookup_per_iteration(const ServingResult& r, const std::string& 
     const auto sum = [](const std::vector<std::uint64_t>& v) {
         return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
     };
-    ASSERT_EQ(r.costs_computed.size(), static_cast<std::size_t>(r.stats.events_per_rank.size()))
-        << where;
+    ASSERT_EQ(r.costs_computed.size(), r.stats.events_per_rank.size()) << where;
     EXPECT_EQ(sum(r.costs_computed) + sum(r.costs_cached), r.iteration_count) << where;
     EXPECT_EQ(sum(r.costs_adopted), 0U) << where;
 }
 
+// Three replicas on 1, 2 and 4 (loopback) ranks and with 2 threads: identical rows, for both
+// routers.
 TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
     for (const RouterPolicy policy :
          {RouterPolicy::least_outstanding, RouterPolicy::least_outstanding_lowest_id,
