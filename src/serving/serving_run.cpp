@@ -169,6 +169,9 @@ public:
         in.check(decided_ <= requests_.size(), "router: more requests dispatched than routed");
     }
 
+    /// Completions the router counted from forecasts, before their notices came.
+    std::uint64_t foreseen_total() const { return foreseen_total_; }
+
 private:
     /// Sends the first undispatched request to `replica`, timed at its arrival.
     void dispatch(std::uint32_t replica, des::Context& ctx) {
@@ -208,6 +211,7 @@ private:
         if (picker_.outstanding()[r] == 1 && notice_at_[r] < requests_[decided_].arrival) {
             picker_.complete(r);
             ++foreseen_[r];
+            ++foreseen_total_;
             notice_at_[r] = SimTime::max();
         }
     }
@@ -220,6 +224,7 @@ private:
     std::vector<std::uint64_t> sent_;      // by replica: requests sent to it
     std::vector<SimTime> notice_at_;       // by replica: forecast notice of its one request
     std::vector<std::uint32_t> foreseen_;  // by replica: notices counted from forecasts
+    std::uint64_t foreseen_total_ = 0;
 };
 
 /// Who talks to whom: the router (LP 0) to every replica and every replica to the router, one
@@ -333,13 +338,19 @@ public:
     /// running iteration ends (or the next one starts), nor before a request arriving at
     /// `input_from` could start one. Working out the first completing iteration ahead would
     /// give the router's rank more room, but it cost as much as running the iterations, and
-    /// the router dispatches ahead of its clock instead (RouterLp::dispatch_ahead).
+    /// the router dispatches ahead of its clock instead (RouterLp::dispatch_ahead). A lone
+    /// request with a forecast is the exception: its completion is known, and until another
+    /// request comes (`input_from`) the replica sends nothing before it, so the router's rank
+    /// need not wait for this one's iterations.
     SimTime earliest_output(SimTime input_from) override {
         if (!notify_router_) {
             return SimTime::max();  // round robin: nothing ever leaves the replica
         }
         if (!busy_) {
             return input_from;
+        }
+        if (promised_) {
+            return std::min(input_from, promised_->completion);
         }
         return std::min(input_from, resuming_ ? resume_at_ : started_ + iteration_.duration());
     }
@@ -404,6 +415,9 @@ public:
 
     const EnergyPj& energy() const { return energy_; }
 
+    /// Forecasts this replica sent the router.
+    std::uint64_t forecasts_sent() const { return forecasts_sent_; }
+
 private:
     static void shapes_of(const IterationPlan& plan, std::vector<SliceShape>& shapes) {
         shapes.clear();
@@ -422,6 +436,7 @@ private:
             return;  // not known yet, or past the time limit: the router waits for the notice
         }
         promised_ = Promise{r.id, ctx.now() + *busy};
+        ++forecasts_sent_;
         ctx.send(LpId{0}, dispatch_, ForecastMsg{replica_, received_, promised_->completion});
     }
 
@@ -521,9 +536,10 @@ private:
 
     std::optional<Promise> promised_;
     std::uint64_t received_ = 0;  // requests received (ForecastMsg::received)
-    bool busy_ = false;           // an iteration runs, or its tokens travel back (resuming_)
-    bool resuming_ = false;       // between an iteration and the ResumeMsg at resume_at_
-    bool warm_ = false;           // an iteration has started: resident weights are in SRAM
+    std::uint64_t forecasts_sent_ = 0;
+    bool busy_ = false;      // an iteration runs, or its tokens travel back (resuming_)
+    bool resuming_ = false;  // between an iteration and the ResumeMsg at resume_at_
+    bool warm_ = false;      // an iteration has started: resident weights are in SRAM
     SimTime resume_at_;
     SimTime started_;
     IterationPlan plan_;
@@ -794,11 +810,15 @@ ServingResult run_serving(const ServingInputs& in,
     });
     reserve_huge(my_iterations, iteration_rows);
     std::uint64_t peak = 0;
+    std::uint64_t forecasts_sent = 0;
+    std::uint64_t forecasts_used = 0;
     sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
         if (to_underlying(lp) == 0) {
+            forecasts_used = static_cast<RouterLp&>(p).foreseen_total();
             return;
         }
         auto& replica = static_cast<ReplicaLp&>(p);
+        forecasts_sent += replica.forecasts_sent();
         LTDES_ASSERT(replica.scheduler().running() == 0 && replica.scheduler().waiting() == 0,
                      "replica {}: {} running and {} waiting requests at the end of the run",
                      to_underlying(lp) - 1, replica.scheduler().running(),
@@ -811,6 +831,12 @@ ServingResult run_serving(const ServingInputs& in,
     });
     for (const std::uint64_t p : transport.all_gather(peak)) {
         result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);
+    }
+    for (const std::uint64_t n : transport.all_gather(forecasts_sent)) {
+        result.forecasts_sent += n;
+    }
+    for (const std::uint64_t n : transport.all_gather(forecasts_used)) {
+        result.forecasts_used += n;
     }
     result.replica_energy.resize(plan.dp());
     for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {

@@ -322,7 +322,15 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
             EXPECT_TRUE(same_rows(one.iterations, other.iterations)) << ranks << " x " << threads;
             EXPECT_EQ(one.stats.fingerprint, other.stats.fingerprint);
             expect_one_lookup_per_iteration(other, "ranks " + std::to_string(ranks));
+            // A replica forecasts a request at most once, the router counts a forecast at most
+            // once, and only several ranks take them (round robin has no notices to foresee).
+            EXPECT_LE(other.forecasts_used, other.forecasts_sent);
+            EXPECT_LE(other.forecasts_sent, s.in.requests.size());
+            if (ranks == 1 || policy == RouterPolicy::round_robin) {
+                EXPECT_EQ(other.forecasts_sent, 0U) << ranks << " x " << threads;
+            }
         }
+        EXPECT_EQ(one.forecasts_sent, 0U);
     }
 }
 
@@ -333,6 +341,29 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
 //                      D [1,0,0] from 0 -> 1; E [1,0,0] from 2 -> 2
 //   lowest id:         A -> 0; B, C, D, E [1,0,0] -> 1
 //   round robin:       0, 1, 2, 0, 1
+// Three replicas, 12 requests of the same shape 1 s apart: each reaches an idle replica.
+// On several ranks a replica forecasts a request once its own cache holds the warm prefill
+// (its 2nd request computes it) and every decode step (its 1st), so at least its 3rd and 4th
+// requests: 6 or more forecasts, 8 at most (a 2nd request may find the prefill there when a
+// replica on the same rank computed it). The rows stay those of one rank.
+TEST(ServingRun, ReplicasForecastLoneRequestsOnSeveralRanks) {
+    Served s("gpt2", 1, 1, 3);
+    for (std::uint64_t i = 0; i < 12; ++i) {
+        s.in.requests.push_back(req(i, static_cast<double>(i), 16, 4));
+    }
+    const ServingResult one = run_on(s.in, 1, 1);
+    EXPECT_EQ(one.forecasts_sent, 0U);
+    for (const int ranks : {2, 3, 4}) {
+        const ServingResult other = run_on(s.in, ranks, 1);
+        EXPECT_TRUE(same_rows(one.requests, other.requests)) << ranks;
+        EXPECT_TRUE(same_rows(one.iterations, other.iterations)) << ranks;
+        EXPECT_GE(other.forecasts_sent, 6U) << ranks;
+        EXPECT_LE(other.forecasts_sent, 8U) << ranks;
+        EXPECT_GE(other.forecasts_used, 1U) << ranks;
+        EXPECT_LE(other.forecasts_used, other.forecasts_sent) << ranks;
+    }
+}
+
 TEST(ServingRun, RouterTiesTakeTurnsUnlessLowestIdIsAsked) {
     const std::vector<std::pair<RouterPolicy, std::vector<std::int32_t>>> cases = {
         {RouterPolicy::least_outstanding, {0, 1, 2, 1, 2}},
