@@ -16,6 +16,12 @@
 # RUNS=N (default 1) then runs 1 and 2 ranks N - 1 more times, interleaved (this machine's
 # speed drifts from minute to minute, so a ratio of single runs says little), and prints the
 # simulation wall times, their medians and the ratio of the medians: the issue-13 figure.
+#
+# HALVES=N then measures what two processes gain on this machine at all, with no
+# synchronisation: the hour's requests taken alternately make two half-load traces, each served
+# by 4 replicas on 1 rank; N times (interleaved) both run one after the other and then both at
+# once. The median of (sum of the two alone) / (longer of the two at once) bounds what 2 ranks
+# can reach here, whatever the protocol.
 set -euo pipefail
 build=${1:-build/release}
 shift || true
@@ -53,9 +59,10 @@ done
 for g in /requests /iterations /summary; do
     h5diff "$tmp/np1.h5" "$tmp/np2.h5" $g $g && echo "$g identical on 1 and 2 ranks"
 done
+sim_wall() { sed -n 's/^simulation .* \([0-9.]*\) s wall.*/\1/p' "$1"; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 runs=${RUNS:-1}
 if [ "$runs" -gt 1 ]; then
-    sim_wall() { sed -n 's/^simulation .* \([0-9.]*\) s wall.*/\1/p' "$1"; }
     walls1=$(sim_wall "$tmp/np1.log") walls2=$(sim_wall "$tmp/np2.log")
     for ((i = 1; i < runs; i++)); do
         for np in 1 2; do
@@ -65,10 +72,32 @@ if [ "$runs" -gt 1 ]; then
             if [ $np = 1 ]; then walls1="$walls1 $w"; else walls2="$walls2 $w"; fi
         done
     done
-    median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
     m1=$(echo "$walls1" | median) m2=$(echo "$walls2" | median)
     echo "simulation wall, $runs interleaved runs: 1 rank [$walls1] median $m1 s; 2 ranks [$walls2] median $m2 s"
     echo "2 ranks faster by $(echo "scale=3; $m1 / $m2" | bc)x (ratio of the medians)"
+fi
+halves=${HALVES:-0}
+if [ "$halves" -gt 0 ]; then
+    for p in 0 1; do
+        awk -v p=$p '/^[0-9]/ && NF == 4 { if ($1 % 2 == p) { $1 = n++; print } next }
+            /^end / { print "end " n; next } { print }' "$tmp/hour.trace" > "$tmp/half$p.trace"
+    done
+    extra=("$@")
+    half() {  # half P LOG: one half-load trace on 4 replicas, 1 rank
+        "$exe" run --trace "$tmp/half$1.trace" --tp 8 --dp 4 --out "$tmp/half$1.h5" --force \
+            "${extra[@]}" > "$2" 2>&1
+    }
+    gains=""
+    for ((i = 0; i < halves; i++)); do
+        half 0 "$tmp/a.log"; half 1 "$tmp/b.log"
+        alone=$(echo "$(sim_wall "$tmp/a.log") + $(sim_wall "$tmp/b.log")" | bc)
+        half 0 "$tmp/a.log" & half 1 "$tmp/b.log"; wait
+        both=$(printf '%s\n%s\n' "$(sim_wall "$tmp/a.log")" "$(sim_wall "$tmp/b.log")" | sort -g | tail -1)
+        gain=$(echo "scale=3; $alone / $both" | bc)
+        echo "halves: alone $alone s in all, at once $both s: ${gain}x"
+        gains="$gains $gain"
+    done
+    echo "two independent half-load processes at once: $(echo "$gains" | median)x faster than one after the other (median of $halves)"
 fi
 if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP"

@@ -54,6 +54,9 @@ constexpr int kEventTag = 7301;
 // Tags of posted rounds' event messages: this one for even rounds, the next for odd ones.
 constexpr int kPostedEventTag = 7302;
 
+// Tags of posted rounds' bound messages (direct rounds), by parity as the events'.
+constexpr int kPostedBoundTag = 7304;
+
 // Tag of the side channel's messages (on its own communicator).
 constexpr int kSideTag = 7310;
 
@@ -86,6 +89,13 @@ struct MpiTransport::Handles {
     int parity = 0;
     std::vector<MPI_Request> posted_sends[2];
     std::vector<std::vector<des::Event>> posted_out[2];
+    // Direct rounds (MpiTransport::post_round): the bound messages received, by source rank's
+    // block, and per parity the ones sent and their buffers.
+    bool direct = false;
+    std::vector<MPI_Request> bound_recvs;
+    std::vector<std::int64_t> bound_in;
+    std::vector<MPI_Request> bound_sends[2];
+    std::vector<std::int64_t> bound_out[2];
 
     // A message to each rank `outbox` has events for.
     void send_events(std::span<const std::vector<des::Event>> outbox,
@@ -124,9 +134,9 @@ struct MpiTransport::Handles {
     std::vector<std::uint64_t> side_sent, side_received;
 };
 
-MpiTransport::MpiTransport(const MpiSession& /*session: MPI is live*/)
+MpiTransport::MpiTransport(const MpiSession& /*session: MPI is live*/, int direct_round_ranks)
     : handles_(std::make_unique<Handles>()) {
-    init();
+    init(direct_round_ranks);
 }
 
 MpiTransport::MpiTransport(Group, const MpiTransport& parent, int color)
@@ -135,14 +145,15 @@ MpiTransport::MpiTransport(Group, const MpiTransport& parent, int color)
         MPI_Comm_split(parent.handles_->comm, color, to_underlying(parent.rank_), &handles_->comm),
         "MPI_Comm_split");
     handles_->owns_comm = true;
-    init();
+    init(parent.direct_round_ranks_);
 }
 
 std::unique_ptr<des::Transport> MpiTransport::split(int color) {
     return std::unique_ptr<des::Transport>(new MpiTransport(Group{}, *this, color));
 }
 
-void MpiTransport::init() {
+void MpiTransport::init(int direct_round_ranks) {
+    direct_round_ranks_ = direct_round_ranks;
     int r = 0;
     MPI_Comm_rank(handles_->comm, &r);
     MPI_Comm_size(handles_->comm, &size_);
@@ -166,6 +177,8 @@ void MpiTransport::init() {
     check(MPI_Type_commit(&handles_->round_type), "MPI_Type_commit");
     check(MPI_Op_create(&reduce_round_op, 1, &handles_->round_op), "MPI_Op_create");
     check(MPI_Comm_dup(handles_->comm, &handles_->side_comm), "MPI_Comm_dup");
+    handles_->direct = size_ > 1 && size_ <= direct_round_ranks;
+    handles_->bound_in.resize(kRoundFields * n);
     handles_->side_sent.assign(n, 0);
     handles_->side_received.assign(n, 0);
 }
@@ -293,8 +306,10 @@ void MpiTransport::receive_events(std::size_t expected, int tag, std::vector<des
 
 void MpiTransport::settle_posted() {
     LTDES_ASSERT(!handles_->posted, "a collective while a posted round is under way");
-    Handles::wait_sends(handles_->posted_sends[0]);
-    Handles::wait_sends(handles_->posted_sends[1]);
+    for (int parity = 0; parity < 2; ++parity) {
+        Handles::wait_sends(handles_->posted_sends[parity]);
+        Handles::wait_sends(handles_->bound_sends[parity]);
+    }
 }
 
 des::RoundResult MpiTransport::round(std::span<const SimTime> bound_to,
@@ -337,9 +352,27 @@ void MpiTransport::post_round(std::span<const SimTime> bound_to,
     }
     fill_round(bound_to, outbox, local_min, local_events, failed);
     h.send_events(copy, kPostedEventTag + parity, h.posted_sends[parity]);
-    check(MPI_Ireduce_scatter_block(round_out_.data(), round_in_.data(), 1, h.round_type,
-                                    h.round_op, h.comm, &h.reduction),
-          "MPI_Ireduce_scatter_block");
+    if (h.direct) {
+        Handles::wait_sends(h.bound_sends[parity]);
+        h.bound_out[parity] = round_out_;
+        h.bound_recvs.clear();
+        for (int r = 0; r < size_; ++r) {
+            if (r == to_underlying(rank_)) {
+                continue;
+            }
+            const auto at = static_cast<std::size_t>(kRoundFields * r);
+            check(MPI_Irecv(&h.bound_in[at], 1, h.round_type, r, kPostedBoundTag + parity, h.comm,
+                            &h.bound_recvs.emplace_back()),
+                  "MPI_Irecv");
+            check(MPI_Isend(&h.bound_out[parity][at], 1, h.round_type, r, kPostedBoundTag + parity,
+                            h.comm, &h.bound_sends[parity].emplace_back()),
+                  "MPI_Isend");
+        }
+    } else {
+        check(MPI_Ireduce_scatter_block(round_out_.data(), round_in_.data(), 1, h.round_type,
+                                        h.round_op, h.comm, &h.reduction),
+              "MPI_Ireduce_scatter_block");
+    }
     h.posted = true;
 }
 
@@ -347,14 +380,38 @@ bool MpiTransport::round_ready() {
     Handles& h = *handles_;
     LTDES_ASSERT(h.posted, "round_ready without a posted round");
     int done = 0;
-    check(MPI_Test(&h.reduction, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (h.direct) {
+        check(MPI_Testall(static_cast<int>(h.bound_recvs.size()), h.bound_recvs.data(), &done,
+                          MPI_STATUSES_IGNORE),
+              "MPI_Testall");
+    } else {
+        check(MPI_Test(&h.reduction, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    }
     return done != 0;
 }
 
 des::RoundResult MpiTransport::finish_round(std::vector<des::Event>& inbox) {
     Handles& h = *handles_;
     LTDES_ASSERT(h.posted, "finish_round without a posted round");
-    check(MPI_Wait(&h.reduction, MPI_STATUS_IGNORE), "MPI_Wait");
+    if (h.direct) {
+        check(MPI_Waitall(static_cast<int>(h.bound_recvs.size()), h.bound_recvs.data(),
+                          MPI_STATUSES_IGNORE),
+              "MPI_Waitall");
+        // This rank's own element, then every other rank's, as the reduction would (min and
+        // wrapping sums: the order does not change the result).
+        const auto me = static_cast<std::size_t>(kRoundFields * to_underlying(rank_));
+        std::copy_n(round_out_.begin() + static_cast<std::ptrdiff_t>(me), kRoundFields,
+                    round_in_.begin());
+        int one = 1;
+        for (int r = 0; r < size_; ++r) {
+            if (r != to_underlying(rank_)) {
+                reduce_round_op(&h.bound_in[static_cast<std::size_t>(kRoundFields * r)],
+                                round_in_.data(), &one, nullptr);
+            }
+        }
+    } else {
+        check(MPI_Wait(&h.reduction, MPI_STATUS_IGNORE), "MPI_Wait");
+    }
     receive_events(static_cast<std::size_t>(round_in_[1]), kPostedEventTag + h.parity, inbox);
     h.posted = false;
     h.parity ^= 1;

@@ -105,8 +105,11 @@ void fill_posted_round(int k,
     }
 }
 
-TEST(MpiTransport, PostedRoundsDeliverWhatBlockingRoundsWould) {
-    MpiTransport t(ltdes::test_support::mpi_session());
+// Posted rounds, reduced by the collective and by direct messages (MpiTransport::post_round).
+class PostedRounds : public ::testing::TestWithParam<int> {};
+
+TEST_P(PostedRounds, DeliverWhatBlockingRoundsWould) {
+    MpiTransport t(ltdes::test_support::mpi_session(), GetParam());
     const int n = t.size();
     const auto me = static_cast<std::uint32_t>(to_underlying(t.rank()));
     std::vector<std::vector<des::Event>> out;
@@ -155,6 +158,14 @@ TEST(MpiTransport, PostedRoundsDeliverWhatBlockingRoundsWould) {
     // Blocking collectives after posted rounds complete their sends first.
     EXPECT_EQ(t.reduce_window(SimTime::zero(), 1, false).events, static_cast<std::uint64_t>(n));
 }
+
+INSTANTIATE_TEST_SUITE_P(MpiTransport,
+                         PostedRounds,
+                         ::testing::Values(0, MpiTransport::kDirectRoundRanks),
+                         [](const ::testing::TestParamInfo<int>& p) {
+                             return p.param == 0 ? std::string("Collective")
+                                                 : std::string("Direct");
+                         });
 
 // Side messages: rank s sends s + 1 messages to every other rank, the last one large enough
 // to need the receiver (rendezvous); some may arrive while polling, the rest at the settle.

@@ -19,7 +19,13 @@ namespace ltdes::dist {
 /// live MpiSession; only the thread that created the session may call it (MPI_THREAD_FUNNELED).
 class MpiTransport final : public des::Transport {
 public:
-    explicit MpiTransport(const MpiSession& session);
+    /// Up to this many ranks, posted rounds reduce by messages between every pair of ranks
+    /// instead of MPI_Ireduce_scatter_block (see post_round).
+    static constexpr int kDirectRoundRanks = 8;
+
+    /// `direct_round_ranks`: the largest rank count whose posted rounds are direct (0: never;
+    /// tests take both ways).
+    explicit MpiTransport(const MpiSession& session, int direct_round_ranks = kDirectRoundRanks);
     ~MpiTransport() override;
     MpiTransport(const MpiTransport&) = delete;
     MpiTransport& operator=(const MpiTransport&) = delete;
@@ -46,7 +52,12 @@ public:
                            bool failed) override;
 
     /// The same round with MPI_Ireduce_scatter_block: the events go out at once, and the
-    /// messages are received when the reduction, polled by round_ready(), has completed.
+    /// messages are received when the reduction, polled by round_ready(), has completed. Up to
+    /// `direct_round_ranks` ranks, each rank instead sends every other rank its element of the
+    /// reduction and reduces what it receives itself: on 2 ranks here a round costs 0.8 µs
+    /// instead of 1.7-2.0 µs, and polling it does not go through the collectives' progress
+    /// engine. Each rank then sends ranks - 1 messages a round, so with many ranks the
+    /// collective's logarithmic steps win.
     void post_round(std::span<const SimTime> bound_to,
                     std::span<const std::vector<des::Event>> outbox,
                     SimTime local_min,
@@ -80,10 +91,11 @@ private:
     struct Group {};
 
     MpiTransport(Group, const MpiTransport& parent, int color);
-    void init();
+    void init(int direct_round_ranks);
 
     RankId rank_{};
     int size_ = 1;
+    int direct_round_ranks_ = kDirectRoundRanks;
     std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_;
     std::vector<des::Event> send_buffer_;
     std::vector<std::int64_t> round_out_;
