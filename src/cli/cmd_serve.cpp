@@ -91,11 +91,11 @@ std::string format_serving_summary(const config::RunSpec& spec,
             total(r.costs_computed), fmt::join(r.costs_computed, " / "), total(r.costs_cached),
             total(r.costs_adopted));
     }
-    if (r.forecasts_sent > 0) {
+    if (r.forecasts_sent + r.forecasts_by_router > 0) {
         o += fmt::format(
-            "forecasts       {} completions forecast by their replicas, {} counted by the "
-            "router before their notice\n",
-            r.forecasts_sent, r.forecasts_used);
+            "forecasts       {} completions forecast by the router, {} by their replicas; {} "
+            "counted by the router before their notice\n",
+            r.forecasts_by_router, r.forecasts_sent, r.forecasts_used);
     }
     return o;
 }

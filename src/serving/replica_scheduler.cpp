@@ -152,11 +152,13 @@ void ReplicaScheduler::next(SimTime now, IterationPlan& plan) {
     plan.kv_blocks = kv_.used();
 }
 
-bool ReplicaScheduler::runs_plainly_alone(const trace::RequestRecord& r) const {
-    return r.prompt_tokens > 0 && r.decode_tokens > 0 && spec_.max_batch > 0 &&
-           r.prompt_tokens <= spec_.max_batched_tokens &&
+bool ReplicaScheduler::runs_plainly_alone(const ServingSpec& spec,
+                                          const KvBlockManager& kv,
+                                          const trace::RequestRecord& r) {
+    return r.prompt_tokens > 0 && r.decode_tokens > 0 && spec.max_batch > 0 &&
+           r.prompt_tokens <= spec.max_batched_tokens &&
            r.decode_tokens <= std::numeric_limits<std::uint64_t>::max() - r.prompt_tokens &&
-           kv_.blocks_for(r.prompt_tokens + r.decode_tokens - 1) <= kv_.capacity();
+           kv.blocks_for(r.prompt_tokens + r.decode_tokens - 1) <= kv.capacity();
 }
 
 void ReplicaScheduler::finish(const IterationPlan& plan,

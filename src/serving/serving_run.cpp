@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,10 +49,12 @@ struct ArrivalMsg {
     std::uint64_t index = 0;
 };
 
-/// Router → replica: a request to serve.
+/// Router → replica: a request to serve. `forecast`: when it completes, as the router worked
+/// it out (RouterLp::forecast_alone), or SimTime::max() when it did not.
 struct RequestMsg {
     static constexpr std::uint16_t kKind = 202;
     trace::RequestRecord record;
+    SimTime forecast = SimTime::max();
 };
 
 /// Replica → router: a request completed.
@@ -90,18 +93,28 @@ struct ResumeMsg {
 
 static_assert(des::Payload<RequestMsg>);
 
+/// What the router needs to forecast a lone request itself: the serving spec, each replica's
+/// KV capacity, and the cost cache of this rank that holds a replica's costs (null: none here).
+struct RouterForecasts {
+    ServingSpec spec;
+    std::vector<std::uint64_t> kv_capacity;
+    std::function<IterationCostCache*(std::uint32_t replica)> cost_of;
+};
+
 class RouterLp final : public des::LogicalProcess {
 public:
-    /// `forecasts`: the replicas send ForecastMsg, which lets the router dispatch further ahead.
+    /// `forecasts`: the replicas send ForecastMsg, and the router forecasts what its rank's
+    /// caches allow, which lets it dispatch further ahead. Null: neither.
     RouterLp(std::vector<trace::RequestRecord> requests,
              std::uint32_t replicas,
              RouterPolicy policy,
              SimTime dispatch,
-             bool forecasts)
+             std::optional<RouterForecasts> forecasts)
         : requests_(std::move(requests)),
           picker_(replicas, policy),
           dispatch_(dispatch),
-          forecasts_(forecasts),
+          forecasts_(forecasts.has_value()),
+          own_forecasts_(std::move(forecasts)),
           sent_(replicas, 0),
           notice_at_(replicas, SimTime::max()),
           foreseen_(replicas, 0) {}
@@ -172,15 +185,50 @@ public:
     /// Completions the router counted from forecasts, before their notices came.
     std::uint64_t foreseen_total() const { return foreseen_total_; }
 
+    /// Completions the router forecast itself.
+    std::uint64_t forecasts_made() const { return forecasts_made_; }
+
 private:
     /// Sends the first undispatched request to `replica`, timed at its arrival.
     void dispatch(std::uint32_t replica, des::Context& ctx) {
+        const bool cold = sent_[replica] == 0;
         ++sent_[replica];
         notice_at_[replica] = SimTime::max();  // a forecast is for the replica's last request
         const trace::RequestRecord& r = requests_[decided_++];
+        const SimTime forecast = forecast_alone(replica, r, cold);
+        if (forecast != SimTime::max()) {
+            notice_at_[replica] = forecast + dispatch_;
+            ++forecasts_made_;
+        }
         // (arrival - now) first: an arrival near the time limit plus the latency must not wrap
         // before Context::send can report it.
-        ctx.send(LpId{1 + replica}, r.arrival - ctx.now() + dispatch_, RequestMsg{r});
+        ctx.send(LpId{1 + replica}, r.arrival - ctx.now() + dispatch_, RequestMsg{r, forecast});
+    }
+
+    /// When `r`, just picked for `replica`, completes, or SimTime::max() when the router cannot
+    /// tell: only if it is the replica's one outstanding request (so the replica is idle when
+    /// it arrives: every earlier request's notice, or its forecast one, came before this
+    /// arrival), runs plainly alone, and its rank's cache holds all its costs. Then it is what
+    /// the replica would forecast on receipt (ReplicaLp::forecast), known a round trip sooner:
+    /// the router need not wait for the replica's rank to receive the request.
+    SimTime forecast_alone(std::uint32_t replica, const trace::RequestRecord& r, bool cold) {
+        if (!own_forecasts_ || picker_.outstanding()[replica] != 1) {
+            return SimTime::max();
+        }
+        const RouterForecasts& f = *own_forecasts_;
+        IterationCostCache* cost = f.cost_of(replica);
+        if (cost == nullptr ||
+            !ReplicaScheduler::runs_plainly_alone(
+                f.spec, KvBlockManager(f.kv_capacity[replica], f.spec.kv_block_tokens), r)) {
+            return SimTime::max();
+        }
+        const std::optional<SimTime> busy = cost->known_lone_duration(
+            SliceShape{r.prompt_tokens, 0, true}, cold, r.prompt_tokens, r.decode_tokens - 1);
+        if (!busy || r.arrival > SimTime::max() - dispatch_ - dispatch_ ||
+            *busy > SimTime::max() - r.arrival - dispatch_ - dispatch_) {
+            return SimTime::max();  // not known here, or past the time limit
+        }
+        return r.arrival + dispatch_ + *busy;
     }
 
     /// Dispatches the coming arrivals whose replica no completion before them can change
@@ -220,6 +268,8 @@ private:
     ReplicaPicker picker_;
     SimTime dispatch_;
     bool forecasts_;
+    std::optional<RouterForecasts> own_forecasts_;
+    std::uint64_t forecasts_made_ = 0;
     std::uint64_t decided_ = 0;            // requests dispatched (a prefix of requests_)
     std::vector<std::uint64_t> sent_;      // by replica: requests sent to it
     std::vector<SimTime> notice_at_;       // by replica: forecast notice of its one request
@@ -297,11 +347,20 @@ public:
                 break;
             }
             case RequestMsg::kKind: {
-                const trace::RequestRecord& r = ev.as<RequestMsg>().record;
+                const auto& msg = ev.as<RequestMsg>();
+                const trace::RequestRecord& r = msg.record;
                 ++received_;
                 promised_.reset();  // it assumed no further request
-                if (forecasts_ && !busy_ && scheduler_.running() == 0 &&
-                    scheduler_.waiting() == 0 && scheduler_.runs_plainly_alone(r)) {
+                const bool alone = !busy_ && scheduler_.running() == 0 &&
+                                   scheduler_.waiting() == 0 && scheduler_.runs_plainly_alone(r);
+                if (msg.forecast != SimTime::max()) {
+                    // The router forecast it (RouterLp::forecast_alone); checked at completion.
+                    LTDES_ASSERT(alone,
+                                 "replica {}: request {} forecast by the router, but it "
+                                 "does not run alone here",
+                                 replica_, r.id);
+                    promised_ = Promise{r.id, msg.forecast};
+                } else if (forecasts_ && alone) {
                     forecast(r, ctx);
                 }
                 scheduler_.add(r, ctx.now());
@@ -736,6 +795,21 @@ ServingResult run_serving(const ServingInputs& in,
     // hold their state, so runs that take or resume from one go without.
     const bool forecasts = transport.size() > 1 && in.checkpoint.dir.empty() &&
                            in.restart.dir.empty() && in.serving.fidelity == Fidelity::iteration;
+    std::optional<RouterForecasts> router_forecasts;
+    if (forecasts) {
+        // The router forecasts from the caches of its own rank's replicas (and what they adopt
+        // from other ranks), found by each replica's cost key once the LPs exist.
+        std::vector<std::vector<std::uint64_t>> keys;
+        for (std::uint32_t d = 0; d < plan.dp(); ++d) {
+            keys.push_back(replica_cost_key(plan, topology, d, in.arch_key, in.sram_bytes_of_chip));
+        }
+        router_forecasts = RouterForecasts{
+            in.serving, capacity,
+            [&caches, keys = std::move(keys)](std::uint32_t r) -> IterationCostCache* {
+                const auto found = caches.find(keys[r]);
+                return found == caches.end() ? nullptr : found->second.get();
+            }};
+    }
     const RouterGraph graph(plan.dp(), dispatch);
     des::Simulation sim(
         sim_spec, transport, partitioner, lp_count,
@@ -743,7 +817,7 @@ ServingResult run_serving(const ServingInputs& in,
             const auto id = to_underlying(lp);
             if (id == 0) {
                 return std::make_unique<RouterLp>(routed, plan.dp(), in.serving.router, dispatch,
-                                                  forecasts);
+                                                  router_forecasts);
             }
             const std::uint32_t d = id - 1;
             std::shared_ptr<IterationCostCache> cost;
@@ -812,9 +886,11 @@ ServingResult run_serving(const ServingInputs& in,
     std::uint64_t peak = 0;
     std::uint64_t forecasts_sent = 0;
     std::uint64_t forecasts_used = 0;
+    std::uint64_t forecasts_by_router = 0;
     sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
         if (to_underlying(lp) == 0) {
             forecasts_used = static_cast<RouterLp&>(p).foreseen_total();
+            forecasts_by_router = static_cast<RouterLp&>(p).forecasts_made();
             return;
         }
         auto& replica = static_cast<ReplicaLp&>(p);
@@ -837,6 +913,9 @@ ServingResult run_serving(const ServingInputs& in,
     }
     for (const std::uint64_t n : transport.all_gather(forecasts_used)) {
         result.forecasts_used += n;
+    }
+    for (const std::uint64_t n : transport.all_gather(forecasts_by_router)) {
+        result.forecasts_by_router += n;
     }
     result.replica_energy.resize(plan.dp());
     for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {

@@ -77,7 +77,15 @@ public:
     /// Whether `r`, added to this scheduler while it holds no request, runs as one prefill
     /// iteration of its whole prompt and then one decode step per further token, whatever the
     /// mode: its prompt fits one iteration's tokens and its largest context fits the cache.
-    bool runs_plainly_alone(const trace::RequestRecord& r) const;
+    bool runs_plainly_alone(const trace::RequestRecord& r) const {
+        return runs_plainly_alone(spec_, kv_, r);
+    }
+
+    /// The same for a scheduler of `spec` over the cache `kv` (the router asks it of replicas
+    /// it does not hold).
+    static bool runs_plainly_alone(const ServingSpec& spec,
+                                   const KvBlockManager& kv,
+                                   const trace::RequestRecord& r);
 
     /// The iteration ended at `end` and cost `energy_pj`: advances its requests and appends the
     /// ones that completed to `done` (their slots are freed).

@@ -93,9 +93,10 @@ struct ServingResult {
     /// Per rank, the iteration costs its caches took from the model, answered themselves, and
     /// adopted from other ranks (CostSharing); one lookup per iteration at iteration fidelity.
     std::vector<std::uint64_t> costs_computed, costs_cached, costs_adopted;
-    /// Completion times replicas forecast to the router, and completions the router counted
-    /// from them ahead of the notice (several ranks only; none changes a result).
-    std::uint64_t forecasts_sent = 0, forecasts_used = 0;
+    /// Completion times replicas forecast to the router, those the router forecast itself,
+    /// and completions the router counted from either ahead of the notice (several ranks only;
+    /// none changes a result).
+    std::uint64_t forecasts_sent = 0, forecasts_by_router = 0, forecasts_used = 0;
 };
 
 /// KV blocks a replica holds: for every chip, the DRAM left after its weights divided by the
