@@ -40,13 +40,15 @@ mount_disk() {  # BYTES
 }
 
 # Runs on NP ranks with the result on the tmpfs; each rank writes its exit code to
-# $dir/code.<rank>; a hang is killed after 60 s. Sets code and took.
+# $dir/code.<rank> (trapping the SIGTERM mpirun sends when another rank exited first, as in
+# rank_fault.sh); a hang is killed after 60 s. Sets code and took.
 run_full() {  # NP WHAT
     local np=$1 what=$2 started pid w
     rm -f "$dir"/code.*
     started=$(date +%s.%N)
     "$mpiexec" --oversubscribe -n "$np" bash -c \
-        '"$@"; c=$?; echo $c > "'"$dir"'/code.$OMPI_COMM_WORLD_RANK"; exit $c' _ "$lt" \
+        'trap : TERM; "$@"; c=$?; echo $c > "'"$dir"'/code.$OMPI_COMM_WORLD_RANK"; exit $c' \
+        _ "$lt" \
         "${args[@]}" --out "$dir/disk/f.h5" >/dev/null 2>"$dir/err" &
     pid=$!
     ( sleep 60; kill -KILL $pid 2>/dev/null ) >/dev/null 2>&1 &

@@ -17,11 +17,15 @@ fail() { echo "FAIL ($case): $*"; [ -f "$dir/err" ] && cat "$dir/err"; exit 1; }
 spilling() { [ -n "$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$dir/.f.h5.r*.spill (deleted)" -print -quit 2>/dev/null)" ]; }
 
 # Runs lt-des under mpirun with NP ranks; each rank writes its exit code to $dir/code.<rank>.
+# When one rank exits non-zero, mpirun terminates the others' wrappers (SIGTERM): a wrapper
+# whose lt-des has just exited must still record its code, so it traps the signal (a handler,
+# not an ignore, so lt-des itself starts with the default action).
 wrapped() {
     local np=$1
     shift
     "$mpiexec" --oversubscribe -n "$np" bash -c \
-        '"$@"; c=$?; echo $c > "'"$dir"'/code.$OMPI_COMM_WORLD_RANK"; exit $c' _ "$lt" "$@"
+        'trap : TERM; "$@"; c=$?; echo $c > "'"$dir"'/code.$OMPI_COMM_WORLD_RANK"; exit $c' \
+        _ "$lt" "$@"
 }
 watch() {  # waits for $1 at most 60 s; sets code and took
     local started
