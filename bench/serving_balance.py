@@ -218,8 +218,9 @@ def main():
         print(f"async: 1 rank {seconds:.3f} s; {predictable.mean():.1%} of the requests "
               f"cost only what earlier ones computed")
         for mode in ("notice", "receipt", "cached", "bound"):
-            for latency, overhead in ((1e-6, 0.0), (5e-6, 0.0), (5e-6, 0.1), (5e-6, 0.12),
-                                      (5e-6, 0.15), (20e-6, 0.12), (50e-6, 0.12)):
+            for latency, overhead in ((1e-6, 0.0), (5e-6, 0.0), (5e-6, 0.06), (20e-6, 0.06),
+                                      (5e-6, 0.1), (5e-6, 0.12), (5e-6, 0.15), (20e-6, 0.12),
+                                      (50e-6, 0.12)):
                 wall, stalled = async_replay(arr, rep, comp, predictable, work, dp, ranks,
                                              seconds, latency, overhead, mode)
                 print(f"async {mode:8s} latency {latency * 1e6:2.0f} us, overhead "
