@@ -93,11 +93,29 @@ struct ResumeMsg {
 
 static_assert(des::Payload<RequestMsg>);
 
+/// When `r`, reaching an idle replica at `start` (`cold`: its first request), completes if it
+/// runs alone, from the costs already in `cost`; nothing when one is not there yet, or when
+/// its completion notice (`notice` later) would fall past the time limit. The router's and the
+/// replica's forecasts both come from here, so they agree.
+std::optional<SimTime> lone_completion(IterationCostCache& cost,
+                                       const trace::RequestRecord& r,
+                                       bool cold,
+                                       SimTime start,
+                                       SimTime notice) {
+    const std::optional<SimTime> busy = cost.known_lone_duration(
+        SliceShape{r.prompt_tokens, 0, true}, cold, r.prompt_tokens, r.decode_tokens - 1);
+    if (!busy || start > SimTime::max() - notice || *busy > SimTime::max() - start - notice) {
+        return std::nullopt;
+    }
+    return start + *busy;
+}
+
 /// What the router needs to forecast a lone request itself: the serving spec, each replica's
-/// KV capacity, and the cost cache of this rank that holds a replica's costs (null: none here).
+/// KV cache (for its capacity), and the cost cache of this rank that holds a replica's costs
+/// (null: none here).
 struct RouterForecasts {
     ServingSpec spec;
-    std::vector<std::uint64_t> kv_capacity;
+    std::vector<KvBlockManager> kv;
     std::function<IterationCostCache*(std::uint32_t replica)> cost_of;
 };
 
@@ -217,18 +235,12 @@ private:
         }
         const RouterForecasts& f = *own_forecasts_;
         IterationCostCache* cost = f.cost_of(replica);
-        if (cost == nullptr ||
-            !ReplicaScheduler::runs_plainly_alone(
-                f.spec, KvBlockManager(f.kv_capacity[replica], f.spec.kv_block_tokens), r)) {
+        if (cost == nullptr || r.arrival > SimTime::max() - dispatch_ ||
+            !ReplicaScheduler::runs_plainly_alone(f.spec, f.kv[replica], r)) {
             return SimTime::max();
         }
-        const std::optional<SimTime> busy = cost->known_lone_duration(
-            SliceShape{r.prompt_tokens, 0, true}, cold, r.prompt_tokens, r.decode_tokens - 1);
-        if (!busy || r.arrival > SimTime::max() - dispatch_ - dispatch_ ||
-            *busy > SimTime::max() - r.arrival - dispatch_ - dispatch_) {
-            return SimTime::max();  // not known here, or past the time limit
-        }
-        return r.arrival + dispatch_ + *busy;
+        return lone_completion(*cost, r, cold, r.arrival + dispatch_, dispatch_)
+            .value_or(SimTime::max());
     }
 
     /// Dispatches the coming arrivals whose replica no completion before them can change
@@ -351,16 +363,18 @@ public:
                 const trace::RequestRecord& r = msg.record;
                 ++received_;
                 promised_.reset();  // it assumed no further request
-                const bool alone = !busy_ && scheduler_.running() == 0 &&
-                                   scheduler_.waiting() == 0 && scheduler_.runs_plainly_alone(r);
+                const auto alone = [&] {
+                    return !busy_ && scheduler_.running() == 0 && scheduler_.waiting() == 0 &&
+                           scheduler_.runs_plainly_alone(r);
+                };
                 if (msg.forecast != SimTime::max()) {
                     // The router forecast it (RouterLp::forecast_alone); checked at completion.
-                    LTDES_ASSERT(alone,
+                    LTDES_ASSERT(alone(),
                                  "replica {}: request {} forecast by the router, but it "
                                  "does not run alone here",
                                  replica_, r.id);
                     promised_ = Promise{r.id, msg.forecast};
-                } else if (forecasts_ && alone) {
+                } else if (forecasts_ && alone()) {
                     forecast(r, ctx);
                 }
                 scheduler_.add(r, ctx.now());
@@ -489,12 +503,12 @@ private:
     /// back from now, and the costs of those already known tell when it completes. Tells the
     /// router (RouterLp::count_foreseen_completion) and checks it when it completes.
     void forecast(const trace::RequestRecord& r, des::Context& ctx) {
-        const std::optional<SimTime> busy = cost_->known_lone_duration(
-            SliceShape{r.prompt_tokens, 0, true}, !warm_, r.prompt_tokens, r.decode_tokens - 1);
-        if (!busy || *busy > SimTime::max() - ctx.now() - dispatch_) {
+        const std::optional<SimTime> completion =
+            lone_completion(*cost_, r, !warm_, ctx.now(), dispatch_);
+        if (!completion) {
             return;  // not known yet, or past the time limit: the router waits for the notice
         }
-        promised_ = Promise{r.id, ctx.now() + *busy};
+        promised_ = Promise{r.id, *completion};
         ++forecasts_sent_;
         ctx.send(LpId{0}, dispatch_, ForecastMsg{replica_, received_, promised_->completion});
     }
@@ -795,20 +809,23 @@ ServingResult run_serving(const ServingInputs& in,
     // hold their state, so runs that take or resume from one go without.
     const bool forecasts = transport.size() > 1 && in.checkpoint.dir.empty() &&
                            in.restart.dir.empty() && in.serving.fidelity == Fidelity::iteration;
+    std::vector<std::vector<std::uint64_t>> cost_keys;  // by replica
+    for (std::uint32_t d = 0; d < plan.dp(); ++d) {
+        cost_keys.push_back(
+            replica_cost_key(plan, topology, d, in.arch_key, in.sram_bytes_of_chip));
+    }
     std::optional<RouterForecasts> router_forecasts;
     if (forecasts) {
         // The router forecasts from the caches of its own rank's replicas (and what they adopt
         // from other ranks), found by each replica's cost key once the LPs exist.
-        std::vector<std::vector<std::uint64_t>> keys;
-        for (std::uint32_t d = 0; d < plan.dp(); ++d) {
-            keys.push_back(replica_cost_key(plan, topology, d, in.arch_key, in.sram_bytes_of_chip));
+        router_forecasts =
+            RouterForecasts{in.serving, {}, [&](std::uint32_t r) {
+                                const auto found = caches.find(cost_keys[r]);
+                                return found == caches.end() ? nullptr : found->second.get();
+                            }};
+        for (const std::uint64_t blocks : capacity) {
+            router_forecasts->kv.emplace_back(blocks, in.serving.kv_block_tokens);
         }
-        router_forecasts = RouterForecasts{
-            in.serving, capacity,
-            [&caches, keys = std::move(keys)](std::uint32_t r) -> IterationCostCache* {
-                const auto found = caches.find(keys[r]);
-                return found == caches.end() ? nullptr : found->second.get();
-            }};
     }
     const RouterGraph graph(plan.dp(), dispatch);
     des::Simulation sim(
@@ -823,8 +840,7 @@ ServingResult run_serving(const ServingInputs& in,
             std::shared_ptr<IterationCostCache> cost;
             {
                 const std::lock_guard lock(caches_mutex);
-                auto& shared =
-                    caches[replica_cost_key(plan, topology, d, in.arch_key, in.sram_bytes_of_chip)];
+                auto& shared = caches[cost_keys[d]];
                 if (!shared) {
                     shared = std::make_shared<IterationCostCache>(
                         IterationCostModel(plan, topology, d, in.bits, in.cluster.overlap,
