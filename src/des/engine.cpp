@@ -249,6 +249,7 @@ void Engine::drain(Shard& shard, SimTime window_end, SimTime hold) {
         if constexpr (Holding) {
             if (ev.time >= hold && exposed_[local] != 0) {
                 shard.held.push_back(ev);  // the round's bound: another rank may send before
+                shard.held_min = std::min(shard.held_min, ev.time);
                 continue;
             }
             // Sheltered LPs run ahead on the exposed LPs' promise: an event behind its LP's
@@ -290,12 +291,22 @@ bool Engine::hears_other_ranks(LpId lp) const {
     return exposed_.empty() || exposed_[local_index_[to_underlying(lp)]] != 0;
 }
 
-void Engine::release_held() {
+void Engine::release_held(SimTime below) {
     for (Shard& sh : shards_) {
-        for (const Event& ev : sh.held) {
-            sh.queue.push(ev);
+        if (sh.held_min >= below) {
+            continue;
         }
-        sh.held.clear();
+        sh.held_min = SimTime::max();
+        std::size_t kept = 0;
+        for (const Event& ev : sh.held) {
+            if (ev.time < below) {
+                sh.queue.push(ev);
+            } else {
+                sh.held_min = std::min(sh.held_min, ev.time);
+                sh.held[kept++] = ev;
+            }
+        }
+        sh.held.resize(kept);
     }
 }
 
@@ -402,6 +413,14 @@ void Engine::deliver(std::vector<Event>& received) {
 }
 
 SimTime Engine::next_event_time() const {
+    SimTime t = next_runnable_time();
+    for (const Shard& sh : shards_) {
+        t = std::min(t, sh.held_min);
+    }
+    return t;
+}
+
+SimTime Engine::next_runnable_time() const {
     SimTime t = SimTime::max();
     // Events routed between shards of this rank wait in inboxes until deliver(); they are
     // pending all the same, or the window agreement could end the run before they execute.
@@ -422,6 +441,9 @@ void Engine::next_event_times(std::vector<SimTime>& out) const {
         for (const Event& ev : sh.inbox) {
             note(ev);
         }
+        for (const Event& ev : sh.held) {
+            note(ev);
+        }
     }
 }
 
@@ -440,6 +462,9 @@ SimTime Engine::output_bound() {
             };
             sh.queue.for_each(note);
             for (const Event& ev : sh.inbox) {
+                note(ev);
+            }
+            for (const Event& ev : sh.held) {
                 note(ev);
             }
             try {

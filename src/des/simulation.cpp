@@ -248,7 +248,7 @@ RunStats Simulation::run() {
     // to finish; without, until the round is due.
     const auto run_windows = [&](Transport* posted) {
         while (!failed()) {
-            const SimTime start = engine.next_event_time();
+            const SimTime start = engine.next_runnable_time();
             if (start >= run_to) {
                 break;
             }
@@ -290,7 +290,9 @@ RunStats Simulation::run() {
         }
     };
     while (true) {
-        engine.release_held();
+        // With overlapped rounds the coming windows keep the hold of the last round: what they
+        // would set aside again stays aside. Otherwise the next hold is not known yet.
+        engine.release_held(overlap ? hold : SimTime::max());
         engine.route();
         engine.deliver(inbox);  // local inter-shard events (inbox is empty here)
         const SimTime local_next = engine.next_event_time();

@@ -50,8 +50,10 @@ public:
     /// release_held().
     void execute_window(SimTime window_end, SimTime hold = SimTime::max());
 
-    /// Puts the events set aside by execute_window() back into their queues.
-    void release_held();
+    /// Puts the events set aside by execute_window() back into their queues, those before
+    /// `below` only: the others would only be set aside again, each in a window of its own,
+    /// at every round until the hold passes them.
+    void release_held(SimTime below = SimTime::max());
 
     /// False for a local LP that only LPs of this rank may send to (set_exposed()): an event
     /// for it from another rank breaks the delay graph.
@@ -96,8 +98,12 @@ public:
     /// send below it is a model bug (InternalError). Default: the lookahead to every rank.
     void set_remote_delays(std::vector<SimTime> delays) { remote_delay_ = std::move(delays); }
 
-    /// Earliest pending local event, SimTime::max() when none.
+    /// Earliest pending local event (set aside or not), SimTime::max() when none.
     SimTime next_event_time() const;
+
+    /// Earliest pending local event that execute_window() would run, the ones set aside left
+    /// out (they wait for release_held()).
+    SimTime next_runnable_time() const;
 
     /// Earliest pending event of each local LP (local index order; SimTime::max(): none), into
     /// `out`. O(pending events).
@@ -170,6 +176,7 @@ private:
         std::vector<Event> remote_out;       // to other ranks
         std::vector<Event> inbox;            // routed here, not yet queued
         std::vector<Event> held;             // of exposed LPs, at or after the hold
+        SimTime held_min = SimTime::max();   // earliest event in held
         SimTime inbox_min = SimTime::max();  // earliest event in inbox
         std::uint64_t events = 0;
         SimTime last_time;

@@ -97,19 +97,44 @@ TEST(EngineHold, ShelteredLpsRunToTheExposedLpsOutputWhileTheseWait) {
     Engine& e = *s.engine;
     const SimTime to = e.sheltered_bound(ps(22));
     ASSERT_EQ(to, ps(110));
-    while (e.next_event_time() < to) {
+    while (e.next_runnable_time() < to) {
         e.execute_window(to, ps(22));
         e.route();
     }
     EXPECT_EQ(s.lps[0]->seen, (std::vector<std::int64_t>{5, 10, 15, 20}));
     ASSERT_EQ(s.lps[1]->seen.size(), 21U);
     EXPECT_EQ(s.lps[1]->seen.back(), 105);
+    // Aside, LP 0's tick is still pending: the rounds must count it.
+    EXPECT_EQ(e.next_event_time(), ps(25));
+    EXPECT_EQ(e.next_runnable_time(), ps(110));
     // LP 0's tick at 25 waited aside; back in the queue it is the earliest event.
     e.release_held();
     EXPECT_EQ(e.next_event_time(), ps(25));
     e.execute_window(ps(26));
     EXPECT_EQ(s.lps[0]->seen.back(), 25);
     EXPECT_EQ(s.lps[1]->seen.size(), 21U);
+}
+
+TEST(EngineHold, ReleasingUpToAHoldKeepsAsideWhatItWouldHoldAgain) {
+    // After the windows above, LP 0's tick at 25 waits aside. A release below 25 leaves it
+    // there (a window would only set it aside again); a release past it puts it back.
+    HeldRank s = make(true);
+    Engine& e = *s.engine;
+    const SimTime to = e.sheltered_bound(ps(22));
+    while (e.next_runnable_time() < to) {
+        e.execute_window(to, ps(22));
+        e.route();
+    }
+    e.release_held(ps(25));
+    EXPECT_EQ(e.next_runnable_time(), ps(110));
+    EXPECT_EQ(e.next_event_time(), ps(25));
+    std::vector<SimTime> per_lp;
+    e.next_event_times(per_lp);
+    EXPECT_EQ(per_lp[0], ps(25));  // LP 0's pending tick, aside or not
+    e.release_held(ps(26));
+    EXPECT_EQ(e.next_runnable_time(), ps(25));
+    e.execute_window(ps(26));
+    EXPECT_EQ(s.lps[0]->seen.back(), 25);
 }
 
 TEST(EngineHold, NothingRunsAheadWhenTheExposedLpAnswersInputs) {
