@@ -87,9 +87,12 @@ std::string format_serving_summary(const config::RunSpec& spec,
         // Costs computed per rank show how well the ranks share them (docs/serving.md).
         o += fmt::format(
             "costs           {} iteration costs computed ({} per rank), {} from the "
-            "caches, {} shared by other ranks\n",
+            "caches, {} shared by other ranks{}\n",
             total(r.costs_computed), fmt::join(r.costs_computed, " / "), total(r.costs_cached),
-            total(r.costs_adopted));
+            total(r.costs_adopted),
+            total(r.costs_ahead) == 0
+                ? std::string()
+                : fmt::format("; {} computed ahead for lone requests", total(r.costs_ahead)));
     }
     if (r.forecasts_sent + r.forecasts_by_router > 0) {
         o += fmt::format(

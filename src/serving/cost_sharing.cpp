@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/serving/cost_sharing.hpp"
 
-#include "ltdes/des/state_bytes.hpp"
-
 #include <string>
 
 namespace ltdes::serving {
@@ -20,6 +18,37 @@ constexpr std::uint64_t kMaxStages = std::uint64_t{1} << 20;
 constexpr std::uint64_t kWindowsPerLook = 16;
 
 }  // namespace
+
+void write_costs(des::StateWriter& out,
+                 const std::vector<std::uint64_t>& key,
+                 const std::vector<IterationCostCache::Entry>& entries) {
+    out.put_vector(key);
+    out.put(static_cast<std::uint64_t>(entries.size()));
+    for (const IterationCostCache::Entry& e : entries) {
+        out.put_vector(e.shapes);
+        out.put(static_cast<std::uint8_t>(e.cold ? 1 : 0));
+        out.put_vector(e.cost.stages);
+        out.put(e.cost.feedback);
+    }
+}
+
+std::uint64_t read_costs(des::StateReader& in, const CostCaches& caches) {
+    const auto key = in.get_vector<std::uint64_t>(kMaxKey);
+    const auto found = caches.find(key);
+    const auto n = in.get<std::uint64_t>();
+    in.check(n <= kMaxEntries, "too many entries");
+    IterationCostCache::Entry e;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        e.shapes = in.get_vector<SliceShape>(kMaxShapes);
+        e.cold = in.get<std::uint8_t>() != 0;
+        e.cost.stages = in.get_vector<StageCost>(kMaxStages);
+        e.cost.feedback = in.get<SimTime>();
+        if (found != caches.end()) {
+            found->second->adopt(e);
+        }
+    }
+    return n;
+}
 
 CostSharing::CostSharing(des::Transport& transport, const CostCaches& caches)
     : transport_(transport), caches_(caches) {
@@ -43,14 +72,7 @@ void CostSharing::exchange() {
             continue;
         }
         des::StateWriter w;
-        w.put_vector(key);
-        w.put(static_cast<std::uint64_t>(fresh.size()));
-        for (const IterationCostCache::Entry& e : fresh) {
-            w.put_vector(e.shapes);
-            w.put(static_cast<std::uint8_t>(e.cold ? 1 : 0));
-            w.put_vector(e.cost.stages);
-            w.put(e.cost.feedback);
-        }
+        write_costs(w, key, fresh);
         const std::string message = w.take();
         for (std::int32_t r = 0; r < transport_.size(); ++r) {
             if (r != to_underlying(transport_.rank())) {
@@ -78,21 +100,7 @@ std::uint64_t CostSharing::adopted() const {
 
 void CostSharing::adopt(std::string_view message) {
     des::StateReader r(message, "a cost shared by another rank");
-    const auto key = r.get_vector<std::uint64_t>(kMaxKey);
-    const auto found = caches_.find(key);
-    if (found == caches_.end()) {
-        return;  // replicas this rank does not have
-    }
-    const auto n = r.get<std::uint64_t>();
-    r.check(n <= kMaxEntries, "too many entries");
-    IterationCostCache::Entry e;
-    for (std::uint64_t i = 0; i < n; ++i) {
-        e.shapes = r.get_vector<SliceShape>(kMaxShapes);
-        e.cold = r.get<std::uint8_t>() != 0;
-        e.cost.stages = r.get_vector<StageCost>(kMaxStages);
-        e.cost.feedback = r.get<SimTime>();
-        found->second->adopt(e);
-    }
+    read_costs(r, caches_);
     r.expect_end();
 }
 

@@ -48,10 +48,8 @@ void IterationCostCache::cost(std::span<const SliceShape> batch, bool cold, Iter
 }
 
 std::int64_t IterationCostCache::decode_context(std::span<const SliceShape> batch, bool cold) {
-    // Contexts past the model's longest are not expected; bounded so the table stays small.
-    constexpr std::uint64_t kDirectContexts = std::uint64_t{1} << 16;
     if (batch.size() != 1 || cold || batch[0].tokens != 1 || !batch[0].emits ||
-        batch[0].cached >= kDirectContexts) {
+        batch[0].cached >= kDecodeStepContexts) {
         return -1;
     }
     return static_cast<std::int64_t>(batch[0].cached);

@@ -13,6 +13,7 @@
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
 #include "ltdes/serving/iteration_log.hpp"
+#include "ltdes/serving/lone_costs_ahead.hpp"
 #include "ltdes/serving/replica_chips.hpp"
 #include "ltdes/serving/replica_cost_key.hpp"
 #include "ltdes/serving/replica_picker.hpp"
@@ -42,6 +43,13 @@ namespace {
 /// 16, 64 and 128 on the serving hour, docs/performance.md). With snapshots, rounds do not
 /// overlap and a rank goes to the next round after this many events.
 constexpr std::uint64_t kRoundEvents = 64;
+
+/// The router dispatches ahead of its clock at most this many arrivals: every request it sends
+/// ahead waits in its replica's queue, and the kernel looks through the queues at every round
+/// (Engine::output_bound). With every lone completion forecast, an unlimited router sent
+/// thousands ahead, and those looks cost 12 % of each rank's instructions on the serving hour.
+/// 32 arrivals are seconds of simulated time there, far more than the ranks drift apart.
+constexpr std::uint64_t kDispatchAhead = 32;
 
 /// Router self-event: request `index` (into the router's list) arrives.
 struct ArrivalMsg {
@@ -172,6 +180,7 @@ public:
             }
         } else {
             const std::uint64_t i = ev.as<ArrivalMsg>().index;
+            arrived_ = i + 1;
             if (i == decided_) {
                 dispatch(picker_.pick(), ctx);  // the counts now are the exact ones
             }
@@ -198,6 +207,7 @@ public:
         picker_.restore(std::move(outstanding), cursor);
         decided_ = in.get<std::uint64_t>();
         in.check(decided_ <= requests_.size(), "router: more requests dispatched than routed");
+        arrived_ = decided_;  // at most: only how far ahead it may dispatch depends on it
     }
 
     /// Completions the router counted from forecasts, before their notices came.
@@ -247,7 +257,7 @@ private:
     /// (ReplicaPicker::certain_pick), ahead of the clock: the decisions are those the router
     /// would take at each arrival, and other ranks need not wait for this router to get there.
     void dispatch_ahead(des::Context& ctx) {
-        while (decided_ < requests_.size()) {
+        while (decided_ < requests_.size() && decided_ < arrived_ + kDispatchAhead) {
             if (forecasts_) {
                 count_foreseen_completion();
             }
@@ -283,6 +293,7 @@ private:
     std::optional<RouterForecasts> own_forecasts_;
     std::uint64_t forecasts_made_ = 0;
     std::uint64_t decided_ = 0;            // requests dispatched (a prefix of requests_)
+    std::uint64_t arrived_ = 0;            // arrivals the router's clock has passed
     std::vector<std::uint64_t> sent_;      // by replica: requests sent to it
     std::vector<SimTime> notice_at_;       // by replica: forecast notice of its one request
     std::vector<std::uint32_t> foreseen_;  // by replica: notices counted from forecasts
@@ -861,6 +872,13 @@ ServingResult run_serving(const ServingInputs& in,
         },
         round_robin ? nullptr : &graph);
     sim.apply_controls(in.progress, in.checkpoint, in.restart);
+    LoneCostsAhead ahead;
+    if (forecasts) {
+        // So that the router can forecast every lone request, and the cost model's work is
+        // split evenly (serving/lone_costs_ahead.hpp).
+        ahead = cost_lone_requests_ahead(routed, in.serving, router_forecasts->kv, cost_keys,
+                                         caches, transport);
+    }
     std::optional<CostSharing> sharing;
     if (transport.size() > 1) {
         // Each rank's caches would cost every composition again (serving/cost_sharing.hpp).
@@ -871,6 +889,14 @@ ServingResult run_serving(const ServingInputs& in,
     if (sharing) {
         sharing->finish();
     }
+    // Costing ahead is part of the simulation's time, on every rank.
+    result.stats.local_wall_seconds += ahead.seconds;
+    const auto ahead_ns =
+        transport.all_gather(static_cast<std::uint64_t>(std::llround(ahead.seconds * 1e9)));
+    for (std::size_t r = 0; r < ahead_ns.size(); ++r) {
+        result.stats.wall_seconds_per_rank[r] += static_cast<double>(ahead_ns[r]) * 1e-9;
+    }
+    result.costs_ahead = transport.all_gather(ahead.computed);
     std::uint64_t computed = 0;
     std::uint64_t cached = 0;
     std::uint64_t adopted = 0;

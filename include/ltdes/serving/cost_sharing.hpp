@@ -8,6 +8,7 @@
 // not change; only which rank computes what does.
 #pragma once
 
+#include "ltdes/des/state_bytes.hpp"
 #include "ltdes/des/transport.hpp"
 #include "ltdes/serving/iteration_cost_cache.hpp"
 
@@ -22,6 +23,15 @@ namespace ltdes::serving {
 
 /// This rank's cost caches by replica_cost_key.
 using CostCaches = std::map<std::vector<std::uint64_t>, std::shared_ptr<IterationCostCache>>;
+
+/// Appends `entries`, the costs a cache with `key` computed, to `out`: what read_costs() takes.
+void write_costs(des::StateWriter& out,
+                 const std::vector<std::uint64_t>& key,
+                 const std::vector<IterationCostCache::Entry>& entries);
+
+/// Reads what write_costs() wrote and adopts the costs into the cache of `caches` with that
+/// key (none: this rank has no such replicas). Returns how many costs it read.
+std::uint64_t read_costs(des::StateReader& in, const CostCaches& caches);
 
 /// Shares the costs of `caches` with the other ranks of `transport` over its side channel.
 class CostSharing {

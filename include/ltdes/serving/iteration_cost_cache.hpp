@@ -27,6 +27,10 @@ class IterationCostCache {
 public:
     static constexpr std::size_t kDefaultCapacity = std::size_t{1} << 14;
 
+    /// Warm one-request decode steps at contexts below this are kept apart from the table, by
+    /// context, without limit (contexts past the longest model's are not expected).
+    static constexpr std::uint64_t kDecodeStepContexts = std::uint64_t{1} << 16;
+
     /// At most `capacity` compositions are kept; the table is emptied when it would hold more
     /// (a workload whose compositions never recur then costs what it did without the cache).
     /// `threads`: whether LPs of several threads use the cache; without, no call takes the lock
@@ -42,6 +46,9 @@ public:
     /// The same cost copied into `out`, reusing its storage: no allocation per iteration once
     /// `out` has held one with as many stages.
     void cost(std::span<const SliceShape> batch, bool cold, IterationCost& out);
+
+    /// The most compositions the table keeps (decode steps apart).
+    std::size_t capacity() const { return capacity_; }
 
     /// Lookups answered from the table and those that ran the model.
     std::uint64_t hits() const;

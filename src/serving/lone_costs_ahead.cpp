@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+#include "ltdes/serving/lone_costs_ahead.hpp"
+
+#include "ltdes/des/state_bytes.hpp"
+#include "ltdes/serving/replica_scheduler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace ltdes::serving {
+
+namespace {
+
+constexpr std::uint64_t kMaxKeys = std::uint64_t{1} << 20;
+constexpr std::uint64_t kMaxKeyWords = std::uint64_t{1} << 24;
+
+/// The one-slice compositions lone requests of `requests` run on a warm replica with capacity
+/// `kv`: prefills by prompt length and decode steps by context, each ascending.
+struct LoneShapes {
+    std::vector<SliceShape> prefills;
+    std::vector<SliceShape> decode_steps;
+};
+
+LoneShapes lone_shapes(std::span<const trace::RequestRecord> requests,
+                       const ServingSpec& spec,
+                       const KvBlockManager& kv,
+                       std::size_t max_prefills) {
+    std::vector<std::uint64_t> prompts;
+    std::vector<bool> contexts;  // decode step at context c needed
+    for (const trace::RequestRecord& r : requests) {
+        if (!ReplicaScheduler::runs_plainly_alone(spec, kv, r) ||
+            r.prompt_tokens + r.decode_tokens > IterationCostCache::kDecodeStepContexts) {
+            continue;
+        }
+        prompts.push_back(r.prompt_tokens);
+        // Steps at contexts prompt .. prompt + decode - 2 (the prefill emits the first token).
+        const std::uint64_t end = r.prompt_tokens + r.decode_tokens - 1;
+        if (contexts.size() < end) {
+            contexts.resize(end, false);
+        }
+        std::fill(contexts.begin() + static_cast<std::ptrdiff_t>(r.prompt_tokens),
+                  contexts.begin() + static_cast<std::ptrdiff_t>(end), true);
+    }
+    std::sort(prompts.begin(), prompts.end());
+    prompts.erase(std::unique(prompts.begin(), prompts.end()), prompts.end());
+    prompts.resize(std::min(prompts.size(), max_prefills));
+    LoneShapes shapes;
+    for (const std::uint64_t p : prompts) {
+        shapes.prefills.push_back(SliceShape{p, 0, true});
+    }
+    for (std::uint64_t c = 0; c < contexts.size(); ++c) {
+        if (contexts[c]) {
+            shapes.decode_steps.push_back(SliceShape{1, c, true});
+        }
+    }
+    return shapes;
+}
+
+}  // namespace
+
+LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> requests,
+                                        const ServingSpec& spec,
+                                        std::span<const KvBlockManager> kv,
+                                        std::span<const std::vector<std::uint64_t>> cost_keys,
+                                        const CostCaches& caches,
+                                        des::Transport& transport) {
+    const auto start = std::chrono::steady_clock::now();
+    const int ranks = transport.size();
+    const int me = to_underlying(transport.rank());
+    // Which ranks hold a cache of each key: they split its costs.
+    des::StateWriter mine;
+    mine.put(static_cast<std::uint64_t>(caches.size()));
+    for (const auto& [key, cache] : caches) {
+        mine.put_vector(key);
+    }
+    std::map<std::vector<std::uint64_t>, std::vector<int>> holders;
+    {
+        const std::string all = transport.all_gather_bytes(mine.take());
+        des::StateReader in(all, "the cost keys of every rank");
+        for (int r = 0; r < ranks; ++r) {
+            const auto n = in.get<std::uint64_t>();
+            in.check(n <= kMaxKeys, "too many cost keys");
+            for (std::uint64_t i = 0; i < n; ++i) {
+                holders[in.get_vector<std::uint64_t>(kMaxKeyWords)].push_back(r);
+            }
+        }
+        in.expect_end();
+    }
+
+    LoneCostsAhead done;
+    des::StateWriter out;
+    out.put(static_cast<std::uint64_t>(caches.size()));
+    for (const auto& [key, cache] : caches) {
+        // The largest KV cache among the replicas with this key: a request that runs alone
+        // plainly on none of them is left to the run.
+        std::uint64_t most = 0;
+        for (std::size_t d = 0; d < cost_keys.size(); ++d) {
+            if (cost_keys[d] == key && (most == 0 || kv[d].capacity() > kv[most - 1].capacity())) {
+                most = d + 1;
+            }
+        }
+        std::vector<IterationCostCache::Entry> entries;
+        if (most != 0) {
+            const std::vector<int>& who = holders.at(key);
+            const auto share =
+                static_cast<std::size_t>(std::find(who.begin(), who.end(), me) - who.begin());
+            const LoneShapes shapes =
+                lone_shapes(requests, spec, kv[most - 1], cache->capacity() / 2);
+            const std::uint64_t misses = cache->misses();
+            cache->keep_fresh();
+            // Each rank a contiguous share of each kind: neighbouring shapes share op costs
+            // the model remembers (it costs ops by tiles of tokens).
+            for (const std::vector<SliceShape>* kind : {&shapes.prefills, &shapes.decode_steps}) {
+                const std::size_t n = kind->size();
+                for (std::size_t j = n * share / who.size(); j < n * (share + 1) / who.size();
+                     ++j) {
+                    cache->cost(std::span(&(*kind)[j], 1), false);
+                }
+            }
+            entries = cache->take_fresh();
+            done.computed += cache->misses() - misses;
+        }
+        write_costs(out, key, entries);
+    }
+    const std::string all = transport.all_gather_bytes(out.take());
+    des::StateReader in(all, "the costs other ranks computed ahead");
+    for (int r = 0; r < ranks; ++r) {
+        const auto n = in.get<std::uint64_t>();
+        in.check(n <= kMaxKeys, "too many cost keys");
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (r == me) {
+                read_costs(in, {});  // this rank's own: passed over
+            } else {
+                read_costs(in, caches);
+            }
+        }
+    }
+    in.expect_end();
+    for (const auto& [key, cache] : caches) {
+        done.adopted += cache->adopted();
+    }
+    done.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return done;
+}
+
+}  // namespace ltdes::serving
