@@ -15,15 +15,6 @@ namespace ltdes::serving {
 namespace {
 
 constexpr std::uint64_t kMaxKeys = std::uint64_t{1} << 20;
-
-/// Shares in tenths: the router's rank takes 8 where every other rank takes 10. That rank also
-/// runs the router (a forecast for every request) and checks each event against its LP's clock
-/// (its replicas run past the held router). On the serving hour at 2 ranks (callgrind) it
-/// executed 4.85 G instructions against 4.55 G with equal shares, and the other rank waited for
-/// it; 7 tenths gave 4.62 G against 4.74 G; 8 splits the 2.28 G of costing ahead so that both
-/// come to about 4.7 G.
-constexpr std::uint64_t kShare = 10;
-constexpr std::uint64_t kRouterRankShare = 8;
 constexpr std::uint64_t kMaxKeyWords = std::uint64_t{1} << 24;
 
 /// The one-slice compositions lone requests of `requests` run on a warm replica with capacity
@@ -75,7 +66,6 @@ LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> re
                                         std::span<const KvBlockManager> kv,
                                         std::span<const std::vector<std::uint64_t>> cost_keys,
                                         const CostCaches& caches,
-                                        int router_rank,
                                         des::Transport& transport) {
     const auto start = std::chrono::steady_clock::now();
     const int ranks = transport.size();
@@ -114,16 +104,9 @@ LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> re
         }
         std::vector<IterationCostCache::Entry> entries;
         if (most != 0) {
-            // This rank's share: [before, before + own) of `total` tenths.
-            std::uint64_t before = 0;
-            std::uint64_t own = 0;
-            std::uint64_t total = 0;
-            for (const int r : holders.at(key)) {
-                const std::uint64_t w = r == router_rank ? kRouterRankShare : kShare;
-                before += r < me ? w : 0;
-                own += r == me ? w : 0;
-                total += w;
-            }
+            const std::vector<int>& who = holders.at(key);
+            const auto share =
+                static_cast<std::size_t>(std::find(who.begin(), who.end(), me) - who.begin());
             const LoneShapes shapes =
                 lone_shapes(requests, spec, kv[most - 1], cache->capacity() / 2);
             const std::uint64_t misses = cache->misses();
@@ -131,8 +114,9 @@ LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> re
             // Each rank a contiguous share of each kind: neighbouring shapes share op costs
             // the model remembers (it costs ops by tiles of tokens).
             for (const std::vector<SliceShape>* kind : {&shapes.prefills, &shapes.decode_steps}) {
-                const std::uint64_t n = kind->size();
-                for (std::uint64_t j = n * before / total; j < n * (before + own) / total; ++j) {
+                const std::size_t n = kind->size();
+                for (std::size_t j = n * share / who.size(); j < n * (share + 1) / who.size();
+                     ++j) {
                     cache->cost(std::span(&(*kind)[j], 1), false);
                 }
             }

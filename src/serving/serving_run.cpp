@@ -876,9 +876,8 @@ ServingResult run_serving(const ServingInputs& in,
     if (forecasts) {
         // So that the router can forecast every lone request, and the cost model's work is
         // split evenly (serving/lone_costs_ahead.hpp).
-        ahead = cost_lone_requests_ahead(
-            routed, in.serving, router_forecasts->kv, cost_keys, caches,
-            to_underlying(partitioner.rank_of(LpId{0}, lp_count, transport.size())), transport);
+        ahead = cost_lone_requests_ahead(routed, in.serving, router_forecasts->kv, cost_keys,
+                                         caches, transport);
     }
     std::optional<CostSharing> sharing;
     if (transport.size() > 1) {

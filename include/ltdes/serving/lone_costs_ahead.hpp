@@ -33,16 +33,14 @@ struct LoneCostsAhead {
 /// Collective over `transport`. For each cost cache of `caches` (keyed by replica_cost_key),
 /// the ranks holding one with that key compute, each a share, the costs of every iteration a
 /// request of `requests` runs alone and plainly (ReplicaScheduler::runs_plainly_alone) on a warm
-/// replica with that key, and every rank adopts the others' shares. Rank `router_rank` (the
-/// router's; -1: none) takes a smaller share: it has the router's work besides. `kv` and
-/// `cost_keys` are by replica. Requests with contexts past IterationCostCache::kDecodeStepContexts
-/// are left out, and prefills past half a cache's capacity (costs that would push each other out).
+/// replica with that key, and every rank adopts the others' shares. `kv` and `cost_keys` are by
+/// replica. Requests with contexts past IterationCostCache::kDecodeStepContexts are left out, and
+/// prefills past half a cache's capacity (costs that would push each other out).
 LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> requests,
                                         const ServingSpec& spec,
                                         std::span<const KvBlockManager> kv,
                                         std::span<const std::vector<std::uint64_t>> cost_keys,
                                         const CostCaches& caches,
-                                        int router_rank,
                                         des::Transport& transport);
 
 }  // namespace ltdes::serving

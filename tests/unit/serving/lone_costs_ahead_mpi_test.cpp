@@ -25,12 +25,7 @@ trace::RequestRecord request(std::uint64_t id, std::uint64_t prompt, std::uint64
                                 decode};
 }
 
-// Run once with no router rank (equal shares) and once with rank 0 the router's, which then
-// computes less.
-class LoneCostsAheadOnRanks : public ::testing::TestWithParam<int> {};
-
-TEST_P(LoneCostsAheadOnRanks, EveryRankKnowsEveryLoneRequestAfterComputingItsShare) {
-    const int router_rank = GetParam();
+TEST(LoneCostsAhead, EveryRankKnowsEveryLoneRequestAfterComputingItsShare) {
     dist::MpiTransport transport(ltdes::test_support::mpi_session());
     const auto me = static_cast<std::size_t>(to_underlying(transport.rank()));
     const auto n = static_cast<std::size_t>(transport.size());
@@ -62,32 +57,17 @@ TEST_P(LoneCostsAheadOnRanks, EveryRankKnowsEveryLoneRequestAfterComputingItsSha
     const std::vector<std::vector<std::uint64_t>> keys(2, key);
 
     const LoneCostsAhead done =
-        cost_lone_requests_ahead(requests, spec, kv, keys, caches, router_rank, transport);
-    // Each rank a contiguous share of each kind: prefills 2 and decode steps 5 split n ways,
-    // in tenths: 10 each, 8 for the router's rank. E.g. 2 ranks, router on 0: rank 0 takes
-    // prefills [0, 2 * 8 / 18) = none and decode steps [0, 5 * 8 / 18) = 2; rank 1 the rest, 5.
-    const auto tenths = [&](std::size_t r) {
-        return static_cast<int>(r) == router_rank ? std::size_t{8} : std::size_t{10};
+        cost_lone_requests_ahead(requests, spec, kv, keys, caches, transport);
+    // Each rank a contiguous share of each kind: prefills 2 and decode steps 5 split n ways.
+    const auto share = [&](std::size_t total, std::size_t r) {
+        return total * (r + 1) / n - total * r / n;
     };
-    std::size_t before = 0;
-    std::size_t total = 0;
-    for (std::size_t r = 0; r < n; ++r) {
-        before += r < me ? tenths(r) : 0;
-        total += tenths(r);
+    EXPECT_EQ(done.computed, share(2, me) + share(5, me));
+    std::uint64_t all = 0;
+    for (const std::uint64_t c : transport.all_gather(done.computed)) {
+        all += c;
     }
-    const auto share = [&](std::size_t shapes) {
-        return shapes * (before + tenths(me)) / total - shapes * before / total;
-    };
-    EXPECT_EQ(done.computed, share(2) + share(5));
-    const std::vector<std::uint64_t> per_rank = transport.all_gather(done.computed);
-    EXPECT_EQ(std::accumulate(per_rank.begin(), per_rank.end(), std::uint64_t{0}), 7U);
-    // Rank 0 by hand: 3 ranks take [0, 2 * 8 / 28) and [0, 5 * 8 / 28) with the router there,
-    // [0, 2 / 3) and [0, 5 / 3) without; 2 ranks [0, 5 / 2) and [0, 2 / 2) without.
-    if (router_rank == 0) {
-        EXPECT_EQ(per_rank[0], n == 2 ? 2U : 1U);
-    } else {
-        EXPECT_EQ(per_rank[0], n == 2 ? 3U : 1U);
-    }
+    EXPECT_EQ(all, 7U);
     EXPECT_EQ(done.adopted, 7U - done.computed);
     EXPECT_GT(done.seconds, 0.0);
     EXPECT_EQ(caches.at({me + 1000U})->misses(), 0U);
@@ -111,8 +91,6 @@ TEST_P(LoneCostsAheadOnRanks, EveryRankKnowsEveryLoneRequestAfterComputingItsSha
     }
     EXPECT_FALSE(cache.known_lone_duration(SliceShape{20, 0, true}, true, 20, 3));  // cold
 }
-
-INSTANTIATE_TEST_SUITE_P(RouterRank, LoneCostsAheadOnRanks, ::testing::Values(-1, 0));
 
 }  // namespace
 }  // namespace ltdes::serving
