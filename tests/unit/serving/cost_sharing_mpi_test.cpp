@@ -7,7 +7,6 @@
 
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/serving/cost_sharing.hpp"
-#include "ltdes/serving/replica_cost_key.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,19 +26,10 @@ TEST(CostSharing, EveryRankFindsTheCostsOfTheOthers) {
     dist::MpiTransport transport(ltdes::test_support::mpi_session());
     const auto me = static_cast<std::uint32_t>(to_underlying(transport.rank()));
     const auto n = static_cast<std::uint32_t>(transport.size());
-    fixture::Served s("gpt2", 2, 1, 2, cluster::TopologyKind::ring);
-    const cluster::Topology topo(s.spec, s.plan->chips());
-    const photonic::MemorySpec mem;
-    const cluster::OpCostFn cost = [&](const workload::Op& op) {
-        return cluster::op_timing(op, s.model->cost(op, mem), mem);
-    };
-    const auto arch = [](std::uint32_t) { return 0U; };
-    const auto make = [&] {
-        return IterationCostModel(
-            *s.plan, topo, 0, 4, s.spec.overlap, [&](std::uint32_t) { return cost; }, arch);
-    };
+    const fixture::RingCosts ring;
+    const auto make = [&] { return ring.model(); };
     CostCaches caches;
-    auto& cache = caches[replica_cost_key(*s.plan, topo, 0, arch, {})];
+    auto& cache = caches[ring.key()];
     cache = std::make_shared<IterationCostCache>(make());
     // A cache no other rank has (another key) gets nothing and breaks nothing.
     caches[{me + 1000U}] = std::make_shared<IterationCostCache>(make());

@@ -7,7 +7,6 @@
 
 #include "ltdes/dist/mpi_transport.hpp"
 #include "ltdes/serving/lone_costs_ahead.hpp"
-#include "ltdes/serving/replica_cost_key.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,18 +28,9 @@ TEST(LoneCostsAhead, EveryRankKnowsEveryLoneRequestAfterComputingItsShare) {
     dist::MpiTransport transport(ltdes::test_support::mpi_session());
     const auto me = static_cast<std::size_t>(to_underlying(transport.rank()));
     const auto n = static_cast<std::size_t>(transport.size());
-    fixture::Served s("gpt2", 2, 1, 2, cluster::TopologyKind::ring);
-    const cluster::Topology topo(s.spec, s.plan->chips());
-    const photonic::MemorySpec mem;
-    const cluster::OpCostFn cost = [&](const workload::Op& op) {
-        return cluster::op_timing(op, s.model->cost(op, mem), mem);
-    };
-    const auto arch = [](std::uint32_t) { return 0U; };
-    const auto make = [&] {
-        return IterationCostModel(
-            *s.plan, topo, 0, 4, s.spec.overlap, [&](std::uint32_t) { return cost; }, arch);
-    };
-    const std::vector<std::uint64_t> key = replica_cost_key(*s.plan, topo, 0, arch, {});
+    const fixture::RingCosts ring;
+    const auto make = [&] { return ring.model(); };
+    const std::vector<std::uint64_t> key = ring.key();
     CostCaches caches;
     caches[key] = std::make_shared<IterationCostCache>(make());
     // A cache whose key no replica has: nothing to cost for it, and it breaks nothing.

@@ -8,6 +8,8 @@
 #include "ltdes/config/arch_loader.hpp"
 #include "ltdes/dist/loopback_transport.hpp"
 #include "ltdes/photonic/cost_model.hpp"
+#include "ltdes/serving/iteration_cost.hpp"
+#include "ltdes/serving/replica_cost_key.hpp"
 #include "ltdes/serving/serving_run.hpp"
 #include "ltdes/workload/op_graph.hpp"
 #include "ltdes/workload/presets.hpp"
@@ -60,6 +62,26 @@ struct Served {
         spec.dram.capacity_gib = gib;
         in.cluster = spec;
     }
+};
+
+/// gpt2 on a ring, tp 2 × dp 2, costed with the chip model (op_timing): the cost model of
+/// replica 0 and its cost key, for the tests of caches that ranks fill together.
+struct RingCosts {
+    Served s{"gpt2", 2, 1, 2, cluster::TopologyKind::ring};
+    cluster::Topology topo{s.spec, s.plan->chips()};
+    photonic::MemorySpec mem;
+    cluster::OpCostFn cost = [this](const workload::Op& op) {
+        return cluster::op_timing(op, s.model->cost(op, mem), mem);
+    };
+
+    static std::uint32_t arch(std::uint32_t) { return 0U; }
+
+    IterationCostModel model() const {
+        return IterationCostModel(
+            *s.plan, topo, 0, 4, s.spec.overlap, [this](std::uint32_t) { return cost; }, arch);
+    }
+
+    std::vector<std::uint64_t> key() const { return replica_cost_key(*s.plan, topo, 0, arch, {}); }
 };
 
 inline trace::RequestRecord req(std::uint64_t id,
