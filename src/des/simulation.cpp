@@ -5,6 +5,7 @@
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/interrupted.hpp"
 #include "ltdes/des/engine.hpp"
+#include "ltdes/des/raise_everywhere.hpp"
 #include "ltdes/des/rank_reach.hpp"
 #include "ltdes/des/stop_request.hpp"
 
@@ -21,25 +22,6 @@
 namespace ltdes::des {
 
 namespace {
-
-// Tags of the failure broadcast: which exception family every rank rethrows.
-constexpr char kBadInput = 'E';
-constexpr char kInternal = 'I';
-constexpr char kInterrupted = 'S';  // followed by the signal number and ':'
-
-std::string describe(const std::exception_ptr& error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const Interrupted& e) {
-        return fmt::format("{}{}:{}", kInterrupted, e.signal(), e.what());
-    } catch (const Error& e) {
-        return std::string(1, kBadInput) + e.what();
-    } catch (const std::exception& e) {
-        return std::string(1, kInternal) + e.what();
-    } catch (...) {
-        return std::string(1, kInternal) + "unknown exception";
-    }
-}
 
 /// The stop's message, plus where its snapshot is.
 std::exception_ptr with_snapshot_note(const std::exception_ptr& stop, const std::string& dir) {
@@ -136,33 +118,6 @@ void Simulation::set_progress(ProgressCallback callback) {
 void Simulation::set_window_end(WindowEndCallback callback) {
     window_end_ = std::move(callback);
 }
-
-namespace {
-
-// Every rank throws the same family with the same message; the failing rank rethrows its own
-// exception so its type is kept.
-[[noreturn]] void raise_everywhere(Transport& transport,
-                                   const std::exception_ptr& failure,
-                                   std::int32_t failed_rank) {
-    const bool mine = to_underlying(transport.rank()) == failed_rank;
-    const std::string text = mine ? describe(failure) : std::string();
-    const std::string shared = transport.broadcast(text, RankId{failed_rank});
-    if (mine) {
-        std::rethrow_exception(failure);
-    }
-    LTDES_ASSERT(!shared.empty(), "empty failure report from rank {}", failed_rank);
-    if (shared.front() == kBadInput) {
-        throw Error(shared.substr(1));
-    }
-    if (shared.front() == kInterrupted) {
-        const std::size_t colon = shared.find(':');
-        LTDES_ASSERT(colon != std::string::npos, "bad stop report '{}'", shared);
-        throw Interrupted(std::stoi(shared.substr(1, colon - 1)), shared.substr(colon + 1));
-    }
-    throw InternalError(shared.substr(1));
-}
-
-}  // namespace
 
 namespace {
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "ltdes/serving/lone_costs_ahead.hpp"
 
+#include "ltdes/des/raise_everywhere.hpp"
 #include "ltdes/des/state_bytes.hpp"
 #include "ltdes/serving/replica_scheduler.hpp"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <string>
 
@@ -59,6 +61,50 @@ LoneShapes lone_shapes(std::span<const trace::RequestRecord> requests,
     return shapes;
 }
 
+/// Computes this rank's share of each cache's lone compositions and writes them to `out`.
+void cost_shares(std::span<const trace::RequestRecord> requests,
+                 const ServingSpec& spec,
+                 std::span<const KvBlockManager> kv,
+                 std::span<const std::vector<std::uint64_t>> cost_keys,
+                 const CostCaches& caches,
+                 const std::map<std::vector<std::uint64_t>, std::vector<int>>& holders,
+                 int me,
+                 des::StateWriter& out,
+                 LoneCostsAhead& done) {
+    for (const auto& [key, cache] : caches) {
+        // The largest KV cache among the replicas with this key: a request that runs alone
+        // plainly on none of them is left to the run.
+        std::uint64_t most = 0;
+        for (std::size_t d = 0; d < cost_keys.size(); ++d) {
+            if (cost_keys[d] == key && (most == 0 || kv[d].capacity() > kv[most - 1].capacity())) {
+                most = d + 1;
+            }
+        }
+        std::vector<IterationCostCache::Entry> entries;
+        if (most != 0) {
+            const std::vector<int>& who = holders.at(key);
+            const auto share =
+                static_cast<std::size_t>(std::find(who.begin(), who.end(), me) - who.begin());
+            const LoneShapes shapes =
+                lone_shapes(requests, spec, kv[most - 1], cache->capacity() / 2);
+            const std::uint64_t misses = cache->misses();
+            cache->keep_fresh();
+            // Each rank a contiguous share of each kind: neighbouring shapes share op costs
+            // the model remembers (it costs ops by tiles of tokens).
+            for (const std::vector<SliceShape>* kind : {&shapes.prefills, &shapes.decode_steps}) {
+                const std::size_t n = kind->size();
+                for (std::size_t j = n * share / who.size(); j < n * (share + 1) / who.size();
+                     ++j) {
+                    cache->cost(std::span(&(*kind)[j], 1), false);
+                }
+            }
+            entries = cache->take_fresh();
+            done.computed += cache->misses() - misses;
+        }
+        write_costs(out, key, entries);
+    }
+}
+
 }  // namespace
 
 LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> requests,
@@ -93,38 +139,15 @@ LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> re
     LoneCostsAhead done;
     des::StateWriter out;
     out.put(static_cast<std::uint64_t>(caches.size()));
-    for (const auto& [key, cache] : caches) {
-        // The largest KV cache among the replicas with this key: a request that runs alone
-        // plainly on none of them is left to the run.
-        std::uint64_t most = 0;
-        for (std::size_t d = 0; d < cost_keys.size(); ++d) {
-            if (cost_keys[d] == key && (most == 0 || kv[d].capacity() > kv[most - 1].capacity())) {
-                most = d + 1;
-            }
-        }
-        std::vector<IterationCostCache::Entry> entries;
-        if (most != 0) {
-            const std::vector<int>& who = holders.at(key);
-            const auto share =
-                static_cast<std::size_t>(std::find(who.begin(), who.end(), me) - who.begin());
-            const LoneShapes shapes =
-                lone_shapes(requests, spec, kv[most - 1], cache->capacity() / 2);
-            const std::uint64_t misses = cache->misses();
-            cache->keep_fresh();
-            // Each rank a contiguous share of each kind: neighbouring shapes share op costs
-            // the model remembers (it costs ops by tiles of tokens).
-            for (const std::vector<SliceShape>* kind : {&shapes.prefills, &shapes.decode_steps}) {
-                const std::size_t n = kind->size();
-                for (std::size_t j = n * share / who.size(); j < n * (share + 1) / who.size();
-                     ++j) {
-                    cache->cost(std::span(&(*kind)[j], 1), false);
-                }
-            }
-            entries = cache->take_fresh();
-            done.computed += cache->misses() - misses;
-        }
-        write_costs(out, key, entries);
+    // The model may throw (as it would in the run): every rank then stops with that error
+    // instead of waiting for this one at the exchange.
+    std::exception_ptr failure;
+    try {
+        cost_shares(requests, spec, kv, cost_keys, caches, holders, me, out, done);
+    } catch (...) {
+        failure = std::current_exception();
     }
+    des::agree_on_failure(transport, failure);
     const std::string all = transport.all_gather_bytes(out.take());
     des::StateReader in(all, "the costs other ranks computed ahead");
     for (int r = 0; r < ranks; ++r) {

@@ -5,6 +5,7 @@
 
 #include "ltdes/core/error.hpp"
 #include "ltdes/des/phold.hpp"
+#include "ltdes/des/raise_everywhere.hpp"
 #include "ltdes/des/simulation.hpp"
 #include "ltdes/dist/loopback_transport.hpp"
 #include "ltdes/dist/mpi_transport.hpp"
@@ -284,6 +285,24 @@ TEST(MpiSimulation, ALookaheadViolationFailsEveryRankWithoutHanging) {
         FAIL() << "no error";
     } catch (const InternalError& e) {
         EXPECT_NE(std::string(e.what()).find("LP 1 -> 0"), std::string::npos) << e.what();
+    }
+}
+
+// The last rank fails with a user's mistake (Error): every rank throws an Error with its
+// message, and with no failure nobody throws.
+TEST(MpiTransport, AgreeOnFailureThrowsTheFailingRanksErrorEverywhere) {
+    MpiTransport t(ltdes::test_support::mpi_session());
+    EXPECT_NO_THROW(des::agree_on_failure(t, nullptr));
+    const bool last = to_underlying(t.rank()) == t.size() - 1;
+    const std::exception_ptr mine =
+        last ? std::make_exception_ptr(Error("trace.csv:7: bad prompt")) : nullptr;
+    try {
+        des::agree_on_failure(t, mine);
+        FAIL() << "no error";
+    } catch (const InternalError& e) {
+        FAIL() << "a user's mistake became an internal error: " << e.what();
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "trace.csv:7: bad prompt");
     }
 }
 
