@@ -31,20 +31,21 @@ LoneShapes lone_shapes(std::span<const trace::RequestRecord> requests,
                        const KvBlockManager& kv,
                        std::size_t max_prefills) {
     std::vector<std::uint64_t> prompts;
-    std::vector<bool> contexts;  // decode step at context c needed
+    // Decode steps at contexts prompt .. prompt + decode - 2 (the prefill emits the first
+    // token), as +1 at the first and -1 past the last: linear in requests plus contexts.
+    std::vector<std::int64_t> starts;
     for (const trace::RequestRecord& r : requests) {
         if (!ReplicaScheduler::runs_plainly_alone(spec, kv, r) ||
             r.prompt_tokens + r.decode_tokens > IterationCostCache::kDecodeStepContexts) {
             continue;
         }
         prompts.push_back(r.prompt_tokens);
-        // Steps at contexts prompt .. prompt + decode - 2 (the prefill emits the first token).
         const std::uint64_t end = r.prompt_tokens + r.decode_tokens - 1;
-        if (contexts.size() < end) {
-            contexts.resize(end, false);
+        if (starts.size() < end + 1) {
+            starts.resize(end + 1, 0);
         }
-        std::fill(contexts.begin() + static_cast<std::ptrdiff_t>(r.prompt_tokens),
-                  contexts.begin() + static_cast<std::ptrdiff_t>(end), true);
+        ++starts[r.prompt_tokens];
+        --starts[end];
     }
     std::sort(prompts.begin(), prompts.end());
     prompts.erase(std::unique(prompts.begin(), prompts.end()), prompts.end());
@@ -53,8 +54,10 @@ LoneShapes lone_shapes(std::span<const trace::RequestRecord> requests,
     for (const std::uint64_t p : prompts) {
         shapes.prefills.push_back(SliceShape{p, 0, true});
     }
-    for (std::uint64_t c = 0; c < contexts.size(); ++c) {
-        if (contexts[c]) {
+    std::int64_t open = 0;  // requests whose decode steps include context c
+    for (std::uint64_t c = 0; c < starts.size(); ++c) {
+        open += starts[c];
+        if (open > 0) {
             shapes.decode_steps.push_back(SliceShape{1, c, true});
         }
     }
