@@ -92,7 +92,8 @@ std::string format_serving_summary(const config::RunSpec& spec,
             total(r.costs_adopted),
             total(r.costs_ahead) == 0
                 ? std::string()
-                : fmt::format("; {} computed ahead for lone requests", total(r.costs_ahead)));
+                : fmt::format("; {} computed ahead for lone requests in {:.3f} s",
+                              total(r.costs_ahead), r.costs_ahead_seconds));
     }
     if (r.forecasts_sent + r.forecasts_by_router > 0) {
         o += fmt::format(

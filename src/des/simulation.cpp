@@ -119,6 +119,10 @@ void Simulation::set_window_end(WindowEndCallback callback) {
     window_end_ = std::move(callback);
 }
 
+void Simulation::set_before_start(std::function<void()> callback) {
+    before_start_ = std::move(callback);
+}
+
 namespace {
 
 SimTime saturating_add(SimTime a, SimTime b) {
@@ -152,6 +156,9 @@ RunStats Simulation::run() {
                     SimTime::max().in_ps() / spec_.single_shard_window_lookaheads
             ? SimTime::from_ps(spec_.lookahead.in_ps() * spec_.single_shard_window_lookaheads)
             : spec_.lookahead;
+    if (before_start_) {
+        before_start_();
+    }
     engine.start();
     const bool reaches_any = reach.reachable() > 0;
     std::vector<Event> inbox;

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -118,6 +119,12 @@ std::optional<SimTime> lone_completion(IterationCostCache& cost,
     return start + *busy;
 }
 
+/// Collective: `n` summed over the ranks of `transport`.
+std::uint64_t sum_over_ranks(des::Transport& transport, std::uint64_t n) {
+    const std::vector<std::uint64_t> all = transport.all_gather(n);
+    return std::accumulate(all.begin(), all.end(), std::uint64_t{0});
+}
+
 /// What the router needs to forecast a lone request itself: the serving spec, each replica's
 /// KV cache (for its capacity), and the cost cache of this rank that holds a replica's costs
 /// (null: none here).
@@ -139,8 +146,7 @@ public:
         : requests_(std::move(requests)),
           picker_(replicas, policy),
           dispatch_(dispatch),
-          forecasts_(forecasts.has_value()),
-          own_forecasts_(std::move(forecasts)),
+          forecasts_(std::move(forecasts)),
           sent_(replicas, 0),
           notice_at_(replicas, SimTime::max()),
           foreseen_(replicas, 0) {}
@@ -240,10 +246,10 @@ private:
     /// the replica would forecast on receipt (ReplicaLp::forecast), known a round trip sooner:
     /// the router need not wait for the replica's rank to receive the request.
     SimTime forecast_alone(std::uint32_t replica, const trace::RequestRecord& r, bool cold) {
-        if (!own_forecasts_ || picker_.outstanding()[replica] != 1) {
+        if (!forecasts_ || picker_.outstanding()[replica] != 1) {
             return SimTime::max();
         }
-        const RouterForecasts& f = *own_forecasts_;
+        const RouterForecasts& f = *forecasts_;
         IterationCostCache* cost = f.cost_of(replica);
         if (cost == nullptr || r.arrival > SimTime::max() - dispatch_ ||
             !ReplicaScheduler::runs_plainly_alone(f.spec, f.kv[replica], r)) {
@@ -289,8 +295,7 @@ private:
     std::vector<trace::RequestRecord> requests_;
     ReplicaPicker picker_;
     SimTime dispatch_;
-    bool forecasts_;
-    std::optional<RouterForecasts> own_forecasts_;
+    std::optional<RouterForecasts> forecasts_;
     std::uint64_t forecasts_made_ = 0;
     std::uint64_t decided_ = 0;            // requests dispatched (a prefix of requests_)
     std::uint64_t arrived_ = 0;            // arrivals the router's clock has passed
@@ -875,9 +880,11 @@ ServingResult run_serving(const ServingInputs& in,
     LoneCostsAhead ahead;
     if (forecasts) {
         // So that the router can forecast every lone request, and the cost model's work is
-        // split evenly (serving/lone_costs_ahead.hpp).
-        ahead = cost_lone_requests_ahead(routed, in.serving, router_forecasts->kv, cost_keys,
-                                         caches, transport);
+        // split evenly (serving/lone_costs_ahead.hpp); timed as part of the simulation.
+        sim.set_before_start([&] {
+            ahead = cost_lone_requests_ahead(routed, in.serving, router_forecasts->kv, cost_keys,
+                                             caches, transport);
+        });
     }
     std::optional<CostSharing> sharing;
     if (transport.size() > 1) {
@@ -889,14 +896,8 @@ ServingResult run_serving(const ServingInputs& in,
     if (sharing) {
         sharing->finish();
     }
-    // Costing ahead is part of the simulation's time, on every rank.
-    result.stats.local_wall_seconds += ahead.seconds;
-    const auto ahead_ns =
-        transport.all_gather(static_cast<std::uint64_t>(std::llround(ahead.seconds * 1e9)));
-    for (std::size_t r = 0; r < ahead_ns.size(); ++r) {
-        result.stats.wall_seconds_per_rank[r] += static_cast<double>(ahead_ns[r]) * 1e-9;
-    }
     result.costs_ahead = transport.all_gather(ahead.computed);
+    result.costs_ahead_seconds = ahead.seconds;
     std::uint64_t computed = 0;
     std::uint64_t cached = 0;
     std::uint64_t adopted = 0;
@@ -950,15 +951,9 @@ ServingResult run_serving(const ServingInputs& in,
     for (const std::uint64_t p : transport.all_gather(peak)) {
         result.kv_peak_blocks = std::max(result.kv_peak_blocks, p);
     }
-    for (const std::uint64_t n : transport.all_gather(forecasts_sent)) {
-        result.forecasts_sent += n;
-    }
-    for (const std::uint64_t n : transport.all_gather(forecasts_used)) {
-        result.forecasts_used += n;
-    }
-    for (const std::uint64_t n : transport.all_gather(forecasts_by_router)) {
-        result.forecasts_by_router += n;
-    }
+    result.forecasts_sent = sum_over_ranks(transport, forecasts_sent);
+    result.forecasts_used = sum_over_ranks(transport, forecasts_used);
+    result.forecasts_by_router = sum_over_ranks(transport, forecasts_by_router);
     result.replica_energy.resize(plan.dp());
     for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {
         result.replica_energy[e.replica] = e.energy;

@@ -139,6 +139,11 @@ public:
     /// Installs a hook called after every window whose exceptions all ranks agree on.
     void set_window_end(WindowEndCallback callback);
 
+    /// Installs a hook run() calls first, on every rank, before any LP starts: work the LPs
+    /// need before their first event (it may be collective), timed as part of the run. It
+    /// must throw on every rank or on none.
+    void set_before_start(std::function<void()> callback);
+
     /// Writes snapshots during run() as `options` says, and one when a stop signal ends the run
     /// (docs/robustness.md). Call before run(). Ranks then synchronise as one group.
     void enable_checkpoints(CheckpointOptions options);
@@ -180,6 +185,7 @@ private:
     SimulationSpec spec_;
     ProgressCallback progress_;
     WindowEndCallback window_end_;
+    std::function<void()> before_start_;
     std::exception_ptr window_end_error_;  ///< what window_end_ threw on this rank
     bool ran_ = false;
     std::unique_ptr<CheckpointOptions> checkpoint_;  ///< null: checkpoints off

@@ -94,8 +94,10 @@ struct ServingResult {
     /// adopted from other ranks (CostSharing); one lookup per iteration at iteration fidelity.
     std::vector<std::uint64_t> costs_computed, costs_cached, costs_adopted;
     /// Per rank, of costs_computed, those computed before the run for lone requests
-    /// (cost_lone_requests_ahead; several ranks only). Their time is in the simulation's.
+    /// (cost_lone_requests_ahead; several ranks only). Their time is in the simulation's;
+    /// `costs_ahead_seconds` is this rank's.
     std::vector<std::uint64_t> costs_ahead;
+    double costs_ahead_seconds = 0.0;
     /// Completion times replicas forecast to the router, those the router forecast itself,
     /// and completions the router counted from either ahead of the notice (several ranks only;
     /// none changes a result).

@@ -10,9 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ltdes::des {
@@ -403,6 +405,26 @@ TEST(Simulation, ProgressHookSeesEveryWindow) {
     EXPECT_EQ(rounds, (std::vector<std::uint64_t>{1, 1, 1}));
     EXPECT_EQ(stats.rounds, 1U);
     EXPECT_EQ(stats.windows, 3U);
+}
+
+TEST(Simulation, BeforeStartHookRunsOnceBeforeAnyLpAndCountsInTheRunsTime) {
+    // The hook sleeps 30 ms: it runs before the LP's on_start, once, and the run's wall time
+    // (stats.local_wall_seconds, what /metadata/ranks reports) includes it.
+    std::vector<std::string> order;
+    auto make = [&](LpId) {
+        return std::make_unique<ScriptLp>([&](Context&) { order.emplace_back("start"); }, nullptr);
+    };
+    dist::LoopbackTransport transport;
+    Simulation sim(spec_with(5), transport, BlockPartitioner{}, 1, make);
+    sim.set_before_start([&] {
+        order.emplace_back("hook");
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    });
+    const RunStats stats = sim.run();
+    EXPECT_EQ(order, (std::vector<std::string>{"hook", "start"}));
+    EXPECT_GE(stats.local_wall_seconds, 0.030);
+    ASSERT_EQ(stats.wall_seconds_per_rank.size(), 1U);
+    EXPECT_GE(stats.wall_seconds_per_rank[0], 0.030);
 }
 
 struct Other {
