@@ -66,7 +66,9 @@ struct RequestMsg {
     SimTime forecast = SimTime::max();
 };
 
-/// Replica → router: a request completed.
+/// Replica → router: a request completed. Not sent for a request the router forecast whose
+/// forecast held (no request reached its replica before it completed): the router knows when
+/// its notice would have come and counts it itself (RouterLp::count_silent_completions).
 struct CompletionMsg {
     static constexpr std::uint16_t kKind = 203;
     std::uint32_t replica = 0;
@@ -127,7 +129,7 @@ std::uint64_t sum_over_ranks(des::Transport& transport, std::uint64_t n) {
 
 /// What the router needs to forecast a lone request itself: the serving spec, each replica's
 /// KV cache (for its capacity), and the cost cache of this rank that holds a replica's costs
-/// (null: none here).
+/// (null: none here), asked once per replica when the run starts.
 struct RouterForecasts {
     ServingSpec spec;
     std::vector<KvBlockManager> kv;
@@ -149,9 +151,16 @@ public:
           forecasts_(std::move(forecasts)),
           sent_(replicas, 0),
           notice_at_(replicas, SimTime::max()),
+          silent_at_(replicas, SimTime::max()),
           foreseen_(replicas, 0) {}
 
     void on_start(des::Context& ctx) override {
+        if (forecasts_) {
+            // Every LP of this rank, and so every cache, exists by now.
+            for (std::uint32_t r = 0; r < sent_.size(); ++r) {
+                cost_of_.push_back(forecasts_->cost_of(r));
+            }
+        }
         if (!requests_.empty()) {
             ctx.send(ctx.self(), requests_[0].arrival - ctx.now(), ArrivalMsg{0});
         }
@@ -188,6 +197,7 @@ public:
             const std::uint64_t i = ev.as<ArrivalMsg>().index;
             arrived_ = i + 1;
             if (i == decided_) {
+                count_silent_completions(ctx.now());
                 dispatch(picker_.pick(), ctx);  // the counts now are the exact ones
             }
             if (i + 1 < requests_.size()) {
@@ -216,8 +226,9 @@ public:
         arrived_ = decided_;  // at most: only how far ahead it may dispatch depends on it
     }
 
-    /// Completions the router counted from forecasts, before their notices came.
-    std::uint64_t foreseen_total() const { return foreseen_total_; }
+    /// Completions the router counted from forecasts, before their notices came or with no
+    /// notice at all.
+    std::uint64_t foreseen_total() const { return foreseen_total_ + silent_total_; }
 
     /// Completions the router forecast itself.
     std::uint64_t forecasts_made() const { return forecasts_made_; }
@@ -229,9 +240,18 @@ private:
         ++sent_[replica];
         notice_at_[replica] = SimTime::max();  // a forecast is for the replica's last request
         const trace::RequestRecord& r = requests_[decided_++];
+        // This request reaches the replica at arrival + dispatch. At or before the forecast
+        // request's completion (notice time − dispatch; at a tie the router's message runs
+        // first), it breaks that forecast, and the replica sends the notice after all.
+        if (silent_at_[replica] != SimTime::max() &&
+            r.arrival <= silent_at_[replica] - dispatch_ - dispatch_) {
+            silent_at_[replica] = SimTime::max();
+        }
         const SimTime forecast = forecast_alone(replica, r, cold);
         if (forecast != SimTime::max()) {
-            notice_at_[replica] = forecast + dispatch_;
+            LTDES_ASSERT(silent_at_[replica] == SimTime::max(),
+                         "router: replica {} has two forecast requests", replica);
+            silent_at_[replica] = forecast + dispatch_;
             ++forecasts_made_;
         }
         // (arrival - now) first: an arrival near the time limit plus the latency must not wrap
@@ -250,7 +270,7 @@ private:
             return SimTime::max();
         }
         const RouterForecasts& f = *forecasts_;
-        IterationCostCache* cost = f.cost_of(replica);
+        IterationCostCache* cost = cost_of_[replica];
         if (cost == nullptr || r.arrival > SimTime::max() - dispatch_ ||
             !ReplicaScheduler::runs_plainly_alone(f.spec, f.kv[replica], r)) {
             return SimTime::max();
@@ -265,6 +285,7 @@ private:
     void dispatch_ahead(des::Context& ctx) {
         while (decided_ < requests_.size() && decided_ < arrived_ + kDispatchAhead) {
             if (forecasts_) {
+                count_silent_completions(requests_[decided_].arrival);
                 count_foreseen_completion();
             }
             const std::int64_t r = picker_.certain_pick();
@@ -292,17 +313,35 @@ private:
         }
     }
 
+    /// Counts the completions of the router's own forecast requests whose notices, had they
+    /// been sent, would have arrived before `t`: what the picks from `t` on would have seen
+    /// (a notice at an arrival's time comes after it, the router being LP 0). Every pick comes
+    /// at or after the arrival it is for, so counting early changes none.
+    void count_silent_completions(SimTime t) {
+        for (std::uint32_t r = 0; r < silent_at_.size(); ++r) {
+            if (silent_at_[r] < t) {
+                picker_.complete(r);
+                silent_at_[r] = SimTime::max();
+                ++silent_total_;
+            }
+        }
+    }
+
     std::vector<trace::RequestRecord> requests_;
     ReplicaPicker picker_;
     SimTime dispatch_;
     std::optional<RouterForecasts> forecasts_;
+    std::vector<IterationCostCache*> cost_of_;  // by replica, from forecasts_ at the start
     std::uint64_t forecasts_made_ = 0;
     std::uint64_t decided_ = 0;            // requests dispatched (a prefix of requests_)
     std::uint64_t arrived_ = 0;            // arrivals the router's clock has passed
     std::vector<std::uint64_t> sent_;      // by replica: requests sent to it
-    std::vector<SimTime> notice_at_;       // by replica: forecast notice of its one request
+    std::vector<SimTime> notice_at_;       // by replica: its forecast notice of its one request
+    std::vector<SimTime> silent_at_;       // by replica: when the notice of the router's
+                                           // forecast request would come; none is sent
     std::vector<std::uint32_t> foreseen_;  // by replica: notices counted from forecasts
     std::uint64_t foreseen_total_ = 0;
+    std::uint64_t silent_total_ = 0;
 };
 
 /// Who talks to whom: the router (LP 0) to every replica and every replica to the router, one
@@ -389,7 +428,7 @@ public:
                                  "replica {}: request {} forecast by the router, but it "
                                  "does not run alone here",
                                  replica_, r.id);
-                    promised_ = Promise{r.id, msg.forecast};
+                    promised_ = Promise{r.id, msg.forecast, true};
                 } else if (forecasts_ && alone()) {
                     forecast(r, ctx);
                 }
@@ -439,7 +478,8 @@ public:
             return input_from;
         }
         if (promised_) {
-            return std::min(input_from, promised_->completion);
+            // The router's own forecast: no notice unless a request comes first.
+            return promised_->silent ? input_from : std::min(input_from, promised_->completion);
         }
         return std::min(input_from, resuming_ ? resume_at_ : started_ + iteration_.duration());
     }
@@ -507,6 +547,9 @@ public:
     /// Forecasts this replica sent the router.
     std::uint64_t forecasts_sent() const { return forecasts_sent_; }
 
+    /// Completions of the router's forecast requests, whose notice was not sent.
+    std::uint64_t notices_spared() const { return notices_spared_; }
+
 private:
     static void shapes_of(const IterationPlan& plan, std::vector<SliceShape>& shapes) {
         shapes.clear();
@@ -524,7 +567,7 @@ private:
         if (!completion) {
             return;  // not known yet, or past the time limit: the router waits for the notice
         }
-        promised_ = Promise{r.id, *completion};
+        promised_ = Promise{r.id, *completion, false};
         ++forecasts_sent_;
         ctx.send(LpId{0}, dispatch_, ForecastMsg{replica_, received_, promised_->completion});
     }
@@ -587,14 +630,19 @@ private:
             r.preemptions = s.preemptions;
             r.energy_j = s.energy_pj * 1e-12;
             requests_.push_back(r);
+            bool notice = notify_router_;
             if (promised_ && promised_->request == r.request) {
                 // The router may have dispatched on it: a wrong forecast is a wrong result.
                 LTDES_ASSERT(s.completion == promised_->completion,
                              "replica {}: request {} completed at {} ps, forecast {} ps", replica_,
                              r.request, s.completion.in_ps(), promised_->completion.in_ps());
+                if (promised_->silent) {
+                    notice = false;  // the router counts its own forecast itself
+                    ++notices_spared_;
+                }
                 promised_.reset();
             }
-            if (notify_router_) {
+            if (notice) {
                 ctx.send(LpId{0}, dispatch_, CompletionMsg{replica_});
             }
         }
@@ -621,11 +669,13 @@ private:
     struct Promise {
         std::uint64_t request = 0;
         SimTime completion;
+        bool silent = false;  // the router's forecast: no notice when it holds
     };
 
     std::optional<Promise> promised_;
     std::uint64_t received_ = 0;  // requests received (ForecastMsg::received)
     std::uint64_t forecasts_sent_ = 0;
+    std::uint64_t notices_spared_ = 0;
     bool busy_ = false;      // an iteration runs, or its tokens travel back (resuming_)
     bool resuming_ = false;  // between an iteration and the ResumeMsg at resume_at_
     bool warm_ = false;      // an iteration has started: resident weights are in SRAM
@@ -929,6 +979,7 @@ ServingResult run_serving(const ServingInputs& in,
     std::uint64_t peak = 0;
     std::uint64_t forecasts_sent = 0;
     std::uint64_t forecasts_used = 0;
+    std::uint64_t notices_spared = 0;
     std::uint64_t forecasts_by_router = 0;
     sim.for_each_local_lp([&](LpId lp, des::LogicalProcess& p) {
         if (to_underlying(lp) == 0) {
@@ -938,6 +989,7 @@ ServingResult run_serving(const ServingInputs& in,
         }
         auto& replica = static_cast<ReplicaLp&>(p);
         forecasts_sent += replica.forecasts_sent();
+        notices_spared += replica.notices_spared();
         LTDES_ASSERT(replica.scheduler().running() == 0 && replica.scheduler().waiting() == 0,
                      "replica {}: {} running and {} waiting requests at the end of the run",
                      to_underlying(lp) - 1, replica.scheduler().running(),
@@ -953,6 +1005,7 @@ ServingResult run_serving(const ServingInputs& in,
     }
     result.forecasts_sent = sum_over_ranks(transport, forecasts_sent);
     result.forecasts_used = sum_over_ranks(transport, forecasts_used);
+    result.notices_spared = sum_over_ranks(transport, notices_spared);
     result.forecasts_by_router = sum_over_ranks(transport, forecasts_by_router);
     result.replica_energy.resize(plan.dp());
     for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {

@@ -99,9 +99,11 @@ struct ServingResult {
     std::vector<std::uint64_t> costs_ahead;
     double costs_ahead_seconds = 0.0;
     /// Completion times replicas forecast to the router, those the router forecast itself,
-    /// and completions the router counted from either ahead of the notice (several ranks only;
-    /// none changes a result).
+    /// completions the router counted from either ahead of the notice, and of those the ones
+    /// whose notice was never sent (the router's own forecast held). Several ranks only; none
+    /// changes a result.
     std::uint64_t forecasts_sent = 0, forecasts_by_router = 0, forecasts_used = 0;
+    std::uint64_t notices_spared = 0;
 };
 
 /// KV blocks a replica holds: for every chip, the DRAM left after its weights divided by the

@@ -328,9 +328,11 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
             EXPECT_TRUE(same_rows(one.iterations, other.iterations)) << ranks << " x " << threads;
             EXPECT_EQ(one.stats.fingerprint, other.stats.fingerprint);
             expect_one_lookup_per_iteration(other, "ranks " + std::to_string(ranks));
-            // A replica forecasts a request at most once, the router counts a forecast at most
-            // once, and only several ranks take them (round robin has no notices to foresee).
-            EXPECT_LE(other.forecasts_used, other.forecasts_sent);
+            // A request is forecast at most once, the router counts a forecast at most once, a
+            // notice is spared only for the router's own forecasts, and only several ranks take
+            // them (round robin has no notices to foresee).
+            EXPECT_LE(other.forecasts_used, other.forecasts_sent + other.forecasts_by_router);
+            EXPECT_LE(other.notices_spared, other.forecasts_by_router);
             EXPECT_LE(other.forecasts_sent, s.in.requests.size());
             if (ranks == 1 || policy == RouterPolicy::round_robin) {
                 EXPECT_EQ(other.forecasts_sent, 0U) << ranks << " x " << threads;
@@ -358,7 +360,8 @@ TEST(ServingRun, SameRowsOnAnyNumberOfRanksAndThreads) {
 // ranks the router has a rank to itself and no cache, and the replicas forecast them, 9. On 2
 // ranks replicas 1 and 2 share a rank and a cache, so replica 2 finds its first (cold) prefill
 // there, computed for replica 1, and forecasts that request too: 10. The rows stay those of 1
-// rank, which computes nothing ahead.
+// rank, which computes nothing ahead. Every forecast holds (no request reaches a busy replica),
+// so the replicas send no notice for the router's own forecasts: 9 spared on 2 and 3 ranks.
 TEST(ServingRun, LoneRequestsAreForecastOnSeveralRanks) {
     Served s("gpt2", 1, 1, 3);
     for (std::uint64_t i = 0; i < 12; ++i) {
@@ -380,9 +383,59 @@ TEST(ServingRun, LoneRequestsAreForecastOnSeveralRanks) {
         const std::uint64_t by_replicas = ranks == 4 ? 9 : ranks == 2 ? 1 : 0;
         EXPECT_EQ(other.forecasts_by_router, by_router) << ranks;
         EXPECT_EQ(other.forecasts_sent, by_replicas) << ranks;
+        EXPECT_EQ(other.notices_spared, by_router) << ranks;
         EXPECT_GE(other.forecasts_used, 1U) << ranks;
         EXPECT_LE(other.forecasts_used, by_router + by_replicas) << ranks;
     }
+}
+
+// Two replicas, the router taking the lowest id among the fewest outstanding. R0 and R1 (cold,
+// never forecast) go to replicas 0 and 1 and are done by t = 1 s. Then:
+//   R2 at 1 s        -> 0 [1, 0], forecast by the router (idle replica, warm costs ahead);
+//   R3 at 1 s + 1 ns -> 1 [1, 1], forecast;
+//   R4 at 1 s + 2 ns -> 0 [2, 1] (tie): it reaches replica 0 while R2 runs, so R2's forecast
+//                       breaks (R2 now shares iterations with R4 and ends later), and replica 0
+//                       sends R2's notice after all;
+//   R5 between the notice R2's forecast promised and R2's real notice: R3 and R4 are done, R2
+//                       runs on -> [1, 0] -> 1, forecast, and it holds.
+// So the router forecasts R2, R3 and R5, and notices are spared for R3 and R5 only. Had the
+// router kept R2's forecast, it would count R2 done before R5 ([0, 0]) and send R5 to replica 0.
+TEST(ServingRun, AForecastBrokenByALaterRequestStillGetsItsNotice) {
+    Served s("gpt2", 1, 1, 2);
+    s.in.serving.router = RouterPolicy::least_outstanding_lowest_id;
+    s.in.serving.dispatch_latency_ns = 1000.0;
+    const SimTime dispatch = SimTime::from_ps(1'000'000);
+    const auto requests = [](bool with_r4, double r5_s) {
+        std::vector<trace::RequestRecord> out = {req(0, 0.0, 16, 4), req(1, 0.0, 16, 4),
+                                                 req(2, 1.0, 16, 40), req(3, 1.0 + 1e-9, 16, 4)};
+        if (with_r4) {
+            out.push_back(req(4, 1.0 + 2e-9, 16, 4));
+        }
+        if (r5_s > 0.0) {
+            out.push_back(req(out.size(), r5_s, 16, 4));
+        }
+        return out;
+    };
+    // R2 alone: its completion as forecast. With R4: its real completion.
+    s.in.requests = requests(false, 0.0);
+    const auto promised = SimTime::from_ps(run_on(s.in, 1, 1).requests[2].completion);
+    s.in.requests = requests(true, 0.0);
+    const auto real = SimTime::from_ps(run_on(s.in, 1, 1).requests[2].completion);
+    ASSERT_LT(promised, real);
+    const SimTime r5 = promised + dispatch + SimTime::from_ps((real - promised).in_ps() / 2);
+    s.in.requests = requests(true, r5.in_seconds());
+    const ServingResult one = run_on(s.in, 1, 1);
+    const std::vector<std::int32_t> expected = {0, 1, 0, 1, 0, 1};
+    ASSERT_EQ(one.requests.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(one.requests[i].replica, expected[i]) << "request " << i;
+    }
+    // On 2 ranks the router shares rank 0 with replica 0 and its cache.
+    const ServingResult two = run_on(s.in, 2, 1);
+    EXPECT_TRUE(same_rows(one.requests, two.requests));
+    EXPECT_TRUE(same_rows(one.iterations, two.iterations));
+    EXPECT_EQ(two.forecasts_by_router, 3U);
+    EXPECT_EQ(two.notices_spared, 2U);
 }
 
 TEST(ServingRun, RouterTiesTakeTurnsUnlessLowestIdIsAsked) {
