@@ -69,8 +69,25 @@ IterationCost* IterationCostCache::decode_step(std::span<const SliceShape> batch
 }
 
 void IterationCostCache::note_decode_step(const IterationCost* step) {
-    decode_step_ps_[static_cast<std::size_t>(step - decode_steps_.data())] =
-        step->feedback == SimTime::zero() ? step->duration().in_ps() : -1;
+    const auto i = static_cast<std::size_t>(step - decode_steps_.data());
+    decode_step_ps_[i] = step->feedback == SimTime::zero() ? step->duration().in_ps() : -1;
+    prefix_from_ = std::min(prefix_from_, i);
+}
+
+void IterationCostCache::update_prefix_sums() {
+    const std::size_t n = decode_step_ps_.size();
+    if (step_sum_.size() == n + 1 && prefix_from_ >= n) {
+        return;
+    }
+    step_sum_.resize(n + 1, 0);
+    unknown_steps_.resize(n + 1, 0);
+    constexpr std::int64_t kMax = SimTime::max().in_ps();
+    for (std::size_t i = std::min(prefix_from_, n); i < n; ++i) {
+        const std::int64_t d = decode_step_ps_[i];
+        step_sum_[i + 1] = d < 0 ? step_sum_[i] : d > kMax - step_sum_[i] ? kMax : step_sum_[i] + d;
+        unknown_steps_[i + 1] = unknown_steps_[i] + (d < 0 ? 1U : 0U);
+    }
+    prefix_from_ = n;
 }
 
 std::optional<SimTime> IterationCostCache::known_lone_duration(SliceShape prefill,
@@ -97,15 +114,19 @@ std::optional<SimTime> IterationCostCache::known_lone_duration(SliceShape prefil
     if (steps > decode_step_ps_.size() || first_context > decode_step_ps_.size() - steps) {
         return std::nullopt;
     }
-    std::int64_t ps = first->duration().in_ps();
-    const auto begin = decode_step_ps_.begin() + static_cast<std::ptrdiff_t>(first_context);
-    for (auto it = begin; it != begin + static_cast<std::ptrdiff_t>(steps); ++it) {
-        if (*it < 0 || *it > SimTime::max().in_ps() - ps) {
-            return std::nullopt;  // not here, or a sum past the time limit (no forecast then)
-        }
-        ps += *it;
+    update_prefix_sums();
+    const auto from = static_cast<std::size_t>(first_context);
+    const auto to = from + static_cast<std::size_t>(steps);
+    constexpr std::int64_t kMax = SimTime::max().in_ps();
+    if (unknown_steps_[to] != unknown_steps_[from] || step_sum_[to] == kMax) {
+        return std::nullopt;  // a step not here, or sums near the time limit (no forecast then)
     }
-    return SimTime::from_ps(ps);
+    const std::int64_t first_ps = first->duration().in_ps();
+    const std::int64_t steps_ps = step_sum_[to] - step_sum_[from];
+    if (steps_ps > kMax - first_ps) {
+        return std::nullopt;  // past the time limit
+    }
+    return SimTime::from_ps(first_ps + steps_ps);
 }
 
 void IterationCostCache::note_fresh(std::span<const SliceShape> batch,

@@ -130,6 +130,15 @@ private:
     /// Their durations in ps, back to back (-1: not here, or tokens go back to a first stage):
     /// a lone request's hundreds of steps are summed without visiting each cost's stages.
     std::vector<std::int64_t> decode_step_ps_;
+    /// Prefix sums over decode_step_ps_ (size + 1 entries): of the known durations (saturating
+    /// at SimTime::max()) and the count of unknown ones. A forecast then sums its steps in
+    /// constant time. Valid below prefix_from_ + 1; brought up to date when asked.
+    std::vector<std::int64_t> step_sum_;
+    std::vector<std::uint32_t> unknown_steps_;
+    std::size_t prefix_from_ = 0;
+
+    /// Brings step_sum_ and unknown_steps_ up to date with decode_step_ps_.
+    void update_prefix_sums();
     std::unordered_map<Key, IterationCost, KeyHash> table_;
     Key probe_;  ///< reused for lookups: no allocation on a hit
     std::uint64_t hits_ = 0;

@@ -281,6 +281,23 @@ TEST(IterationCostCache, KnowsALoneRequestsDurationOnceItsCostsAreIn) {
     EXPECT_FALSE(cache.known_lone_duration(prefill, false, ~std::uint64_t{0}, 3));
     EXPECT_EQ(cache.hits(), hits);  // it only looks
     EXPECT_EQ(cache.misses(), misses);
+
+    // Steps costed after a question count in the next one, wherever the range starts; one
+    // adopted from another rank too.
+    const auto step_ps = [&](std::uint64_t c) {
+        return reference.cost(std::array{SliceShape{1, c, true}}, false).duration();
+    };
+    const SimTime prefill_ps = reference.cost(std::array{prefill}, false).duration();
+    cache.cost(std::array{SliceShape{1, 43, true}}, false);
+    EXPECT_EQ(*cache.known_lone_duration(prefill, false, 40, 4), want + step_ps(43));
+    EXPECT_EQ(*cache.known_lone_duration(prefill, false, 41, 2),
+              prefill_ps + step_ps(41) + step_ps(42));
+    EXPECT_FALSE(cache.known_lone_duration(prefill, false, 39, 2));  // context 39 not costed
+    const std::array step39{SliceShape{1, 39, true}};
+    cache.adopt(IterationCostCache::Entry{
+        {step39.begin(), step39.end()}, false, reference.cost(step39, false)});
+    EXPECT_EQ(*cache.known_lone_duration(prefill, false, 39, 2),
+              prefill_ps + step_ps(39) + step_ps(40));
 }
 
 // With pipeline stages the next iteration waits for the tokens to come back to the first
