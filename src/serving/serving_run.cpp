@@ -178,6 +178,9 @@ public:
     bool output_ignores_input() const override { return true; }
 
     void on_event(const des::Event& ev, des::Context& ctx) override {
+        if (forecasts_) {
+            count_silent_completions(ctx.now());  // as their notices would have been by now
+        }
         if (ev.kind == CompletionMsg::kKind) {
             const std::uint32_t r = ev.as<CompletionMsg>().replica;
             if (foreseen_[r] > 0) {
@@ -197,7 +200,6 @@ public:
             const std::uint64_t i = ev.as<ArrivalMsg>().index;
             arrived_ = i + 1;
             if (i == decided_) {
-                count_silent_completions(ctx.now());
                 dispatch(picker_.pick(), ctx);  // the counts now are the exact ones
             }
             if (i + 1 < requests_.size()) {
@@ -316,7 +318,9 @@ private:
     /// Counts the completions of the router's own forecast requests whose notices, had they
     /// been sent, would have arrived before `t`: what the picks from `t` on would have seen
     /// (a notice at an arrival's time comes after it, the router being LP 0). Every pick comes
-    /// at or after the arrival it is for, so counting early changes none.
+    /// at or after the arrival it is for, so counting early changes none. Counting a notice
+    /// of `t` itself only at the next event errs on the safe side: a replica's forecast may
+    /// then be passed over, never a pick changed.
     void count_silent_completions(SimTime t) {
         for (std::uint32_t r = 0; r < silent_at_.size(); ++r) {
             if (silent_at_[r] < t) {
