@@ -65,9 +65,18 @@ void write_column_table(hid_t file, const ColumnTable& table, bool writer) {
     h5::Handle g = h5::create_group(file, table.name);
     h5::set_attr_string(g.id(), "order", table.order);
     const std::uint64_t rows = table.rows;
+    const std::uint64_t first = table.first_row.value_or(0);
+    const bool writes = writer || table.first_row.has_value();
     for (const TableColumn& col : table.columns) {
-        LTDES_ASSERT(col.rows() == rows || (!writer && col.rows() == 0),
-                     "/{}/{}: {} rows, the table has {}", table.name, col.name, col.rows(), rows);
+        if (table.first_row) {
+            LTDES_ASSERT(first <= rows && col.rows() <= rows - first,
+                         "/{}/{}: {} rows from row {}, the table has {}", table.name, col.name,
+                         col.rows(), first, rows);
+        } else {
+            LTDES_ASSERT(col.rows() == rows || (!writer && col.rows() == 0),
+                         "/{}/{}: {} rows, the table has {}", table.name, col.name, col.rows(),
+                         rows);
+        }
         // Chunked and compressed once it is big (the serving tables can reach millions of
         // rows); the writes are collective either way.
         const h5::DatasetLayout layout{rows >= 4096 ? std::min<std::uint64_t>(rows, 1U << 16) : 0,
@@ -87,7 +96,7 @@ void write_column_table(hid_t file, const ColumnTable& table, bool writer) {
                 h5::Handle d = h5::create_dataset_1d(g.id(), col.name, file_type, rows, layout);
                 describe(d.id(), col.enum_names.empty() ? col.units : "", col.long_name);
                 const T zero{};
-                h5::write_slab(d.id(), mem_type, 0, writer ? rows : 0,
+                h5::write_slab(d.id(), mem_type, first, writes ? col.rows() : 0,
                                v.empty() ? static_cast<const void*>(&zero)
                                          : static_cast<const void*>(v.data()));
             },

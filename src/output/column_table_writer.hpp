@@ -7,7 +7,8 @@
 
 namespace ltdes::output {
 
-/// Writes `table` as the group /<name> of `file`. Collective; rank 0 (`writer`) writes the rows.
+/// Writes `table` as the group /<name> of `file`. Collective; rank 0 (`writer`) writes the rows,
+/// or every rank its own when the table says where they go (ColumnTable::first_row).
 void write_column_table(hid_t file, const ColumnTable& table, bool writer);
 
 }  // namespace ltdes::output

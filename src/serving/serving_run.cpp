@@ -121,6 +121,38 @@ std::optional<SimTime> lone_completion(IterationCostCache& cost,
     return start + *busy;
 }
 
+/// Where a rank's rows start in the global order, and how many rows all ranks hold.
+struct RowBlock {
+    std::uint64_t first = 0;
+    std::uint64_t total = 0;
+};
+
+/// Collective: where this rank's `rows` (sorted by replica) start in the global order by
+/// replica, when every rank's rows are a block of it (each rank's replicas after those of the
+/// ranks before it, as the block partition places them); nothing otherwise.
+std::optional<RowBlock> row_block(const std::vector<IterationRow>& rows,
+                                  des::Transport& transport) {
+    constexpr std::uint64_t kNone = ~std::uint64_t{0};
+    const auto counts = transport.all_gather(rows.size());
+    const auto lows = transport.all_gather(rows.empty() ? kNone : rows.front().replica);
+    const auto highs = transport.all_gather(rows.empty() ? kNone : rows.back().replica);
+    const auto me = static_cast<std::size_t>(to_underlying(transport.rank()));
+    RowBlock block;
+    std::uint64_t last_high = kNone;  // the highest replica of the ranks before, with rows
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+        if (counts[r] == 0) {
+            continue;
+        }
+        if (last_high != kNone && lows[r] <= last_high) {
+            return std::nullopt;  // a replica's rows on two ranks, or ranks out of order
+        }
+        last_high = highs[r];
+        block.first += r < me ? counts[r] : 0;
+        block.total += counts[r];
+    }
+    return block;
+}
+
 /// Collective: `n` summed over the ranks of `transport`.
 std::uint64_t sum_over_ranks(des::Transport& transport, std::uint64_t n) {
     const std::vector<std::uint64_t> all = transport.all_gather(n);
@@ -1019,15 +1051,28 @@ ServingResult run_serving(const ServingInputs& in,
     result.requests.insert(result.requests.end(), rejected_rows.begin(), rejected_rows.end());
     std::sort(result.requests.begin(), result.requests.end(),
               [](const RequestRow& a, const RequestRow& b) { return a.request < b.request; });
-    result.iterations =
-        gather_rows(std::move(my_iterations), transport, true, &result.iteration_count);
     const auto by_replica_then_start = [](const IterationRow& a, const IterationRow& b) {
         return std::tie(a.replica, a.t_start) < std::tie(b.replica, b.t_start);
     };
     // Usually in order already (each replica's rows by start, replicas in rank order).
-    if (!std::is_sorted(result.iterations.begin(), result.iterations.end(),
-                        by_replica_then_start)) {
-        std::sort(result.iterations.begin(), result.iterations.end(), by_replica_then_start);
+    const auto sort_rows = [&](std::vector<IterationRow>& rows) {
+        if (!std::is_sorted(rows.begin(), rows.end(), by_replica_then_start)) {
+            std::sort(rows.begin(), rows.end(), by_replica_then_start);
+        }
+    };
+    std::optional<RowBlock> block;
+    if (!in.iterations_on_rank_0) {
+        sort_rows(my_iterations);
+        block = row_block(my_iterations, transport);
+    }
+    if (block) {
+        result.iteration_first = block->first;
+        result.iteration_count = block->total;
+        result.iterations = std::move(my_iterations);
+    } else {
+        result.iterations =
+            gather_rows(std::move(my_iterations), transport, true, &result.iteration_count);
+        sort_rows(result.iterations);
     }
     LTDES_ASSERT(result.requests.size() == in.requests.size(),
                  "{} requests in, {} rows out (a request was lost or served twice)",

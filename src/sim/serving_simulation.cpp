@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,8 +48,8 @@ void add_column(output::ColumnTable& t,
         std::move(name), std::move(units), std::move(long_name), std::move(v), {}});
 }
 
-/// The /requests and /iterations tables; empties `r.iterations` (rank 0's millions of rows)
-/// as its columns are built.
+/// The /requests and /iterations tables; empties `r.iterations` (millions of rows) as its
+/// columns are built. Each rank writes the iteration rows it holds.
 output::ExtraOutput serving_tables(serving::ServingResult& r, const serving::ServingSummary& sum) {
     output::ExtraOutput x;
     {
@@ -84,7 +85,8 @@ output::ExtraOutput serving_tables(serving::ServingResult& r, const serving::Ser
     {
         using I = serving::IterationRow;
         const auto& it = r.iterations;
-        output::ColumnTable t{"iterations", "replica, t_start", {}, r.iteration_count};
+        output::ColumnTable t{
+            "iterations", "replica, t_start", {}, r.iteration_count, r.iteration_first};
         add_column(t, it, "replica", "1", "replica", [](const I& e) { return e.replica; });
         add_column(t, it, "t_start", "ps", "iteration start", [](const I& e) { return e.t_start; });
         add_column(t, it, "t_end", "ps", "its tokens exist (last stage done)",
@@ -135,27 +137,54 @@ output::RunMetadata serving_metadata(const ServingSetup& setup, const config::Ru
 }
 
 /// One /layers row per replica (phase decode, layer -1) holding all its iterations, so that
-/// /summary's energy keeps its meaning; rank 0 holds the rows and writes them.
+/// /summary's energy keeps its meaning. Collective: each rank sums the rows it holds, and rank 0
+/// writes the replicas' rows.
 void add_replica_rows(output::Hdf5ResultWriter& writer,
                       const cluster::Plan& plan,
-                      const serving::ServingResult& r) {
+                      const serving::ServingResult& r,
+                      des::Transport& transport) {
+    struct Span {
+        std::int64_t first = INT64_MAX;
+        std::int64_t last = 0;
+        std::int64_t busy = 0;
+        std::uint64_t count = 0;
+    };
+
+    std::vector<Span> mine(plan.dp());
+    for (const auto& it : r.iterations) {
+        Span& s = mine[it.replica];
+        s.first = std::min(s.first, it.t_start);
+        s.last = std::max(s.last, it.t_end);
+        s.busy += it.t_end - it.t_start;
+        ++s.count;
+    }
+    std::string bytes(mine.size() * sizeof(Span), '\0');
+    std::memcpy(bytes.data(), mine.data(), bytes.size());
+    const std::string all = transport.all_gather_bytes(bytes);
+    LTDES_ASSERT(all.size() == bytes.size() * static_cast<std::size_t>(transport.size()),
+                 "replica rows: {} bytes gathered", all.size());
+    if (to_underlying(transport.rank()) != 0) {
+        return;
+    }
+    std::vector<Span> spans(mine.size());
+    for (std::size_t at = 0; at < all.size(); at += bytes.size()) {
+        std::memcpy(static_cast<void*>(mine.data()), all.data() + at, bytes.size());
+        for (std::size_t d = 0; d < spans.size(); ++d) {
+            spans[d].first = std::min(spans[d].first, mine[d].first);
+            spans[d].last = std::max(spans[d].last, mine[d].last);
+            spans[d].busy += mine[d].busy;
+            spans[d].count += mine[d].count;
+        }
+    }
     for (std::uint32_t d = 0; d < plan.dp(); ++d) {
         stats::LayerStats l;
         l.chip = plan.chip(cluster::ChipCoord{d, 0, 0});
         l.phase = static_cast<std::uint8_t>(workload::Phase::decode);
         l.layer = -1;
-        l.t_first_ps = INT64_MAX;
-        for (const auto& it : r.iterations) {
-            if (it.replica == d) {
-                l.t_first_ps = std::min(l.t_first_ps, it.t_start);
-                l.t_last_ps = std::max(l.t_last_ps, it.t_end);
-                l.busy_ps += it.t_end - it.t_start;
-                ++l.op_count;
-            }
-        }
-        if (l.op_count == 0) {
-            l.t_first_ps = 0;
-        }
+        l.t_first_ps = spans[d].count == 0 ? 0 : spans[d].first;
+        l.t_last_ps = spans[d].last;
+        l.busy_ps = spans[d].busy;
+        l.op_count = spans[d].count;
         l.energy = r.replica_energy[d];
         writer.add_layer_stats(l);
     }
@@ -247,6 +276,7 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
         return static_cast<std::uint32_t>(archs.model_index(chip));
     };
     in.threads = static_cast<int>(spec.threads);
+    in.iterations_on_rank_0 = false;  // each rank writes its part of /iterations
     in.progress = with_fault_signal({}, to_underlying(transport.rank()));
     if (checkpoint.any()) {
         // The scheduler settings are part of the effective configuration.
@@ -273,9 +303,7 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
         throw;
     }
     out.summary = serving::summarize(out.result, setup.cluster.scheduler);
-    if (to_underlying(transport.rank()) == 0) {
-        add_replica_rows(writer, *setup.plan, out.result);
-    }
+    add_replica_rows(writer, *setup.plan, out.result, transport);
     const stats::RunSummary summary = run_summary(out.result, out.summary);
     writer.set_extra(serving_tables(out.result, out.summary));
     writer.finish(meta, summary, rank_report(out.result.stats, transport.rank()));

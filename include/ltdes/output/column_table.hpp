@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -39,6 +40,9 @@ struct ColumnTable {
     std::vector<TableColumn> columns;
     /// Rows of every column; ranks other than 0 may pass empty columns (only rank 0 writes).
     std::uint64_t rows = 0;
+    /// Set: each rank's columns hold its own rows, rows `first_row` on of the table, and every
+    /// rank writes (and compresses) its part.
+    std::optional<std::uint64_t> first_row;
 };
 
 /// What a run adds to the result file besides the timeline, layers and summary.

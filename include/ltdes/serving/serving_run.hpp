@@ -78,14 +78,21 @@ struct ServingInputs {
     /// des::Simulation::enable_checkpoints and restart_from.
     des::CheckpointOptions checkpoint;
     des::RestartOptions restart;
+    /// Where the iteration rows end up: all on rank 0 (true), or each rank keeping its own
+    /// replicas' rows when they are a contiguous block of the global order (false), so that
+    /// the ranks write and compress their parts of /iterations at once.
+    bool iterations_on_rank_0 = true;
 };
 
-/// What a serving run produced; identical on every rank except `stats.local_*` and
-/// `iterations` (kept on rank 0 only: it can reach millions of rows).
+/// What a serving run produced; identical on every rank except `stats.local_*`,
+/// `iterations` and `iteration_first` (it can reach millions of rows).
 struct ServingResult {
-    std::vector<RequestRow> requests;      ///< by request id
-    std::vector<IterationRow> iterations;  ///< by (replica, t_start); on rank 0 only
-    std::uint64_t iteration_count = 0;     ///< rows of `iterations` (every rank)
+    std::vector<RequestRow> requests;  ///< by request id
+    /// By (replica, t_start): all of them on rank 0, or this rank's block of them, rows
+    /// `iteration_first` on (ServingInputs::iterations_on_rank_0).
+    std::vector<IterationRow> iterations;
+    std::uint64_t iteration_first = 0;
+    std::uint64_t iteration_count = 0;  ///< rows of every rank's `iterations` (every rank)
     des::RunStats stats;
     std::uint64_t kv_capacity_blocks = 0;  ///< per replica
     std::uint64_t kv_peak_blocks = 0;      ///< the most any replica had in use

@@ -58,17 +58,18 @@ private:
     std::uint64_t s_;
 };
 
-ServingResult run_on(const ServingInputs& in,
-                     int ranks,
-                     int threads,
-                     const std::vector<std::size_t>& rejected = {}) {
+/// Every rank's result of a run on `ranks` loopback ranks, LPs placed by `part`.
+std::vector<ServingResult> run_on_each(const ServingInputs& in,
+                                       int ranks,
+                                       int threads,
+                                       const std::vector<std::size_t>& rejected,
+                                       const des::Partitioner& part) {
     dist::LoopbackHub hub(ranks);
     std::vector<ServingResult> results(static_cast<std::size_t>(ranks));
     std::vector<std::thread> workers;
     for (int r = 0; r < ranks; ++r) {
         workers.emplace_back([&, r] {
             dist::LoopbackTransport t(hub, RankId{r});
-            const des::BlockPartitioner part;
             ServingInputs mine = in;
             mine.threads = threads;
             results[static_cast<std::size_t>(r)] = run_serving(mine, rejected, t, part);
@@ -77,7 +78,14 @@ ServingResult run_on(const ServingInputs& in,
     for (auto& w : workers) {
         w.join();
     }
-    return results[0];
+    return results;
+}
+
+ServingResult run_on(const ServingInputs& in,
+                     int ranks,
+                     int threads,
+                     const std::vector<std::size_t>& rejected = {}) {
+    return run_on_each(in, ranks, threads, rejected, des::BlockPartitioner{}).front();
 }
 
 // Requests 1 s apart never meet: each one's TTFT and end-to-end time are the dispatch latency
@@ -436,6 +444,34 @@ TEST(ServingRun, AForecastBrokenByALaterRequestStillGetsItsNotice) {
     EXPECT_TRUE(same_rows(one.iterations, two.iterations));
     EXPECT_EQ(two.forecasts_by_router, 3U);
     EXPECT_EQ(two.notices_spared, 2U);
+}
+
+// Iteration rows left on their ranks (for writing /iterations in parallel): with the block
+// partition each rank holds its replicas' rows, a block of the global order starting where the
+// rows of the ranks before it end; with round robin (replicas 1, 3 on one rank, 0, 2 on the
+// other) no rank's rows are a block, and they all go to rank 0 as by default.
+TEST(ServingRun, IterationRowsStayOnTheirRanksWhenTheyFormBlocks) {
+    Served s = loaded(4, 40, 300, 21);
+    const ServingResult one = run_on(s.in, 1, 1);
+    s.in.iterations_on_rank_0 = false;
+    for (const int ranks : {2, 3}) {
+        const std::vector<ServingResult> each =
+            run_on_each(s.in, ranks, 1, {}, des::BlockPartitioner{});
+        std::vector<IterationRow> joined;
+        for (const ServingResult& r : each) {
+            EXPECT_EQ(r.iteration_first, joined.size()) << ranks;
+            EXPECT_EQ(r.iteration_count, one.iterations.size()) << ranks;
+            joined.insert(joined.end(), r.iterations.begin(), r.iterations.end());
+        }
+        EXPECT_GT(each.back().iterations.size(), 0U) << ranks;  // not all on rank 0
+        EXPECT_TRUE(same_rows(one.iterations, joined)) << ranks;
+    }
+    const std::vector<ServingResult> each =
+        run_on_each(s.in, 2, 1, {}, des::RoundRobinPartitioner{});
+    EXPECT_TRUE(same_rows(one.iterations, each[0].iterations));
+    EXPECT_EQ(each[0].iteration_first, 0U);
+    EXPECT_TRUE(each[1].iterations.empty());
+    EXPECT_EQ(each[1].iteration_count, one.iterations.size());
 }
 
 TEST(ServingRun, RouterTiesTakeTurnsUnlessLowestIdIsAsked) {
