@@ -167,13 +167,14 @@ void add_replica_rows(output::Hdf5ResultWriter& writer,
         return;
     }
     std::vector<Span> spans(mine.size());
+    std::vector<Span> theirs(mine.size());
     for (std::size_t at = 0; at < all.size(); at += bytes.size()) {
-        std::memcpy(static_cast<void*>(mine.data()), all.data() + at, bytes.size());
+        std::memcpy(static_cast<void*>(theirs.data()), all.data() + at, bytes.size());
         for (std::size_t d = 0; d < spans.size(); ++d) {
-            spans[d].first = std::min(spans[d].first, mine[d].first);
-            spans[d].last = std::max(spans[d].last, mine[d].last);
-            spans[d].busy += mine[d].busy;
-            spans[d].count += mine[d].count;
+            spans[d].first = std::min(spans[d].first, theirs[d].first);
+            spans[d].last = std::max(spans[d].last, theirs[d].last);
+            spans[d].busy += theirs[d].busy;
+            spans[d].count += theirs[d].count;
         }
     }
     for (std::uint32_t d = 0; d < plan.dp(); ++d) {

@@ -38,7 +38,8 @@ struct ColumnTable {
     std::string name;
     std::string order;
     std::vector<TableColumn> columns;
-    /// Rows of every column; ranks other than 0 may pass empty columns (only rank 0 writes).
+    /// Rows of the table; without `first_row`, every column's, except that ranks other than 0
+    /// may pass empty columns (only rank 0 writes).
     std::uint64_t rows = 0;
     /// Set: each rank's columns hold its own rows, rows `first_row` on of the table, and every
     /// rank writes (and compresses) its part.
