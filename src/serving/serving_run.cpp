@@ -996,13 +996,14 @@ ServingResult run_serving(const ServingInputs& in,
     result.costs_cached = transport.all_gather(cached);
     result.costs_adopted = transport.all_gather(adopted);
 
-    struct ReplicaEnergy {
+    struct ReplicaTotals {
         std::uint32_t replica;
         std::uint32_t reserved;
         EnergyPj energy;
+        ServingResult::ReplicaBusy busy;
     };
 
-    std::vector<ReplicaEnergy> my_energy;
+    std::vector<ReplicaTotals> my_totals;
     std::vector<RequestRow> my_requests;
     std::vector<IterationRow> my_iterations;
     std::size_t iteration_rows = 0;  // reserved at once: millions of rows, no doubling
@@ -1031,9 +1032,20 @@ ServingResult run_serving(const ServingInputs& in,
                      to_underlying(lp) - 1, replica.scheduler().running(),
                      replica.scheduler().waiting());
         peak = std::max(peak, replica.scheduler().kv().peak());
-        my_energy.push_back({to_underlying(lp) - 1, 0, replica.energy()});
+        ServingResult::ReplicaBusy busy;
+        busy.first_start = INT64_MAX;
+        replica.iterations().for_each([&](const IterationRow& r) {
+            busy.first_start = std::min(busy.first_start, r.t_start);
+            busy.last_end = std::max(busy.last_end, r.t_end);
+            busy.busy += r.t_end - r.t_start;
+            ++busy.iterations;
+            my_iterations.push_back(r);
+        });
+        if (busy.iterations == 0) {
+            busy.first_start = 0;
+        }
+        my_totals.push_back({to_underlying(lp) - 1, 0, replica.energy(), busy});
         my_requests.insert(my_requests.end(), replica.requests().begin(), replica.requests().end());
-        replica.iterations().for_each([&](const IterationRow& r) { my_iterations.push_back(r); });
         replica.iterations().clear();  // bounded memory: one copy at a time
     });
     for (const std::uint64_t p : transport.all_gather(peak)) {
@@ -1044,8 +1056,10 @@ ServingResult run_serving(const ServingInputs& in,
     result.notices_spared = sum_over_ranks(transport, notices_spared);
     result.forecasts_by_router = sum_over_ranks(transport, forecasts_by_router);
     result.replica_energy.resize(plan.dp());
-    for (const ReplicaEnergy& e : gather_rows(std::move(my_energy), transport)) {
+    result.replica_busy.resize(plan.dp());
+    for (const ReplicaTotals& e : gather_rows(std::move(my_totals), transport)) {
         result.replica_energy[e.replica] = e.energy;
+        result.replica_busy[e.replica] = e.busy;
     }
     result.requests = gather_rows(std::move(my_requests), transport);
     result.requests.insert(result.requests.end(), rejected_rows.begin(), rejected_rows.end());

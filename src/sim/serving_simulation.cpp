@@ -21,7 +21,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,55 +136,20 @@ output::RunMetadata serving_metadata(const ServingSetup& setup, const config::Ru
 }
 
 /// One /layers row per replica (phase decode, layer -1) holding all its iterations, so that
-/// /summary's energy keeps its meaning. Collective: each rank sums the rows it holds, and rank 0
-/// writes the replicas' rows.
+/// /summary's energy keeps its meaning; rank 0 writes them.
 void add_replica_rows(output::Hdf5ResultWriter& writer,
                       const cluster::Plan& plan,
-                      const serving::ServingResult& r,
-                      des::Transport& transport) {
-    struct Span {
-        std::int64_t first = INT64_MAX;
-        std::int64_t last = 0;
-        std::int64_t busy = 0;
-        std::uint64_t count = 0;
-    };
-
-    std::vector<Span> mine(plan.dp());
-    for (const auto& it : r.iterations) {
-        Span& s = mine[it.replica];
-        s.first = std::min(s.first, it.t_start);
-        s.last = std::max(s.last, it.t_end);
-        s.busy += it.t_end - it.t_start;
-        ++s.count;
-    }
-    std::string bytes(mine.size() * sizeof(Span), '\0');
-    std::memcpy(bytes.data(), mine.data(), bytes.size());
-    const std::string all = transport.all_gather_bytes(bytes);
-    LTDES_ASSERT(all.size() == bytes.size() * static_cast<std::size_t>(transport.size()),
-                 "replica rows: {} bytes gathered", all.size());
-    if (to_underlying(transport.rank()) != 0) {
-        return;
-    }
-    std::vector<Span> spans(mine.size());
-    std::vector<Span> theirs(mine.size());
-    for (std::size_t at = 0; at < all.size(); at += bytes.size()) {
-        std::memcpy(static_cast<void*>(theirs.data()), all.data() + at, bytes.size());
-        for (std::size_t d = 0; d < spans.size(); ++d) {
-            spans[d].first = std::min(spans[d].first, theirs[d].first);
-            spans[d].last = std::max(spans[d].last, theirs[d].last);
-            spans[d].busy += theirs[d].busy;
-            spans[d].count += theirs[d].count;
-        }
-    }
+                      const serving::ServingResult& r) {
     for (std::uint32_t d = 0; d < plan.dp(); ++d) {
+        const serving::ServingResult::ReplicaBusy& b = r.replica_busy[d];
         stats::LayerStats l;
         l.chip = plan.chip(cluster::ChipCoord{d, 0, 0});
         l.phase = static_cast<std::uint8_t>(workload::Phase::decode);
         l.layer = -1;
-        l.t_first_ps = spans[d].count == 0 ? 0 : spans[d].first;
-        l.t_last_ps = spans[d].last;
-        l.busy_ps = spans[d].busy;
-        l.op_count = spans[d].count;
+        l.t_first_ps = b.first_start;
+        l.t_last_ps = b.last_end;
+        l.busy_ps = b.busy;
+        l.op_count = b.iterations;
         l.energy = r.replica_energy[d];
         writer.add_layer_stats(l);
     }
@@ -304,7 +268,9 @@ ServingOutcome simulate_serving(const ServingSetup& setup,
         throw;
     }
     out.summary = serving::summarize(out.result, setup.cluster.scheduler);
-    add_replica_rows(writer, *setup.plan, out.result, transport);
+    if (to_underlying(transport.rank()) == 0) {
+        add_replica_rows(writer, *setup.plan, out.result);
+    }
     const stats::RunSummary summary = run_summary(out.result, out.summary);
     writer.set_extra(serving_tables(out.result, out.summary));
     writer.finish(meta, summary, rank_report(out.result.stats, transport.rank()));

@@ -97,6 +97,17 @@ struct ServingResult {
     std::uint64_t kv_capacity_blocks = 0;  ///< per replica
     std::uint64_t kv_peak_blocks = 0;      ///< the most any replica had in use
     std::vector<EnergyPj> replica_energy;  ///< by replica, summed in its iteration order
+
+    /// A replica's iterations in all: the first start (0: none), the last end, their summed
+    /// time and how many (ps).
+    struct ReplicaBusy {
+        std::int64_t first_start = 0;
+        std::int64_t last_end = 0;
+        std::int64_t busy = 0;
+        std::uint64_t iterations = 0;
+    };
+
+    std::vector<ReplicaBusy> replica_busy;  ///< by replica
     /// Per rank, the iteration costs its caches took from the model, answered themselves, and
     /// adopted from other ranks (CostSharing); one lookup per iteration at iteration fidelity.
     std::vector<std::uint64_t> costs_computed, costs_cached, costs_adopted;

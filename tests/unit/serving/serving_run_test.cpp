@@ -465,6 +465,27 @@ TEST(ServingRun, IterationRowsStayOnTheirRanksWhenTheyFormBlocks) {
         }
         EXPECT_GT(each.back().iterations.size(), 0U) << ranks;  // not all on rank 0
         EXPECT_TRUE(same_rows(one.iterations, joined)) << ranks;
+        // Every rank has each replica's totals, whichever rank ran it: those of its rows.
+        for (std::uint32_t d = 0; d < 4; ++d) {
+            ServingResult::ReplicaBusy want;
+            want.first_start = INT64_MAX;
+            for (const IterationRow& it : one.iterations) {
+                if (it.replica == d) {
+                    want.first_start = std::min(want.first_start, it.t_start);
+                    want.last_end = std::max(want.last_end, it.t_end);
+                    want.busy += it.t_end - it.t_start;
+                    ++want.iterations;
+                }
+            }
+            ASSERT_GT(want.iterations, 0U) << d;
+            for (const ServingResult& r : each) {
+                const ServingResult::ReplicaBusy& got = r.replica_busy.at(d);
+                EXPECT_EQ(got.first_start, want.first_start) << ranks << " replica " << d;
+                EXPECT_EQ(got.last_end, want.last_end) << ranks << " replica " << d;
+                EXPECT_EQ(got.busy, want.busy) << ranks << " replica " << d;
+                EXPECT_EQ(got.iterations, want.iterations) << ranks << " replica " << d;
+            }
+        }
     }
     const std::vector<ServingResult> each =
         run_on_each(s.in, 2, 1, {}, des::RoundRobinPartitioner{});
