@@ -98,7 +98,8 @@ std::string format_serving_summary(const config::RunSpec& spec,
     if (r.forecasts_sent + r.forecasts_by_router > 0) {
         o += fmt::format(
             "forecasts       {} completions forecast by the router, {} by their replicas; {} "
-            "counted by the router before their notice ({} with no notice sent)\n",
+            "counted by the router before their notice; {} notices not sent (forecasts that "
+            "held)\n",
             r.forecasts_by_router, r.forecasts_sent, r.forecasts_used, r.notices_spared);
     }
     return o;
