@@ -174,9 +174,10 @@ int run_serving_command(const config::RunSpec& run_spec,
                         const dist::MpiSession& mpi) {
     const bool root = to_underlying(mpi.rank()) == 0;
     config::RunSpec spec = run_spec;
+    dist::MpiTransport transport(mpi);
     std::optional<serving::ServingSearchResult> searched;
     if (objective) {
-        searched = sim::search_serving_plan(spec, trace, *objective);
+        searched = sim::search_serving_plan(spec, trace, *objective, &transport);
         spec = sim::with_searched_serving_plan(spec, *searched);
         if (root) {
             if (const auto csv = optional_arg<std::string>(args, "search-csv")) {
@@ -217,7 +218,6 @@ int run_serving_command(const config::RunSpec& run_spec,
                    setup.rejected.size());
     }
     const sim::CheckpointRequest checkpoint = checkpoint_request(args);
-    dist::MpiTransport transport(mpi);
     const sim::ServingOutcome out = sim::simulate_serving(setup, spec, transport, checkpoint);
     if (root) {
         fmt::print("{}",

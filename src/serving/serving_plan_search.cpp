@@ -4,6 +4,10 @@
 #include "ltdes/cluster/plan.hpp"
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/error.hpp"
+#include "ltdes/core/interrupted.hpp"
+#include "ltdes/des/raise_everywhere.hpp"
+#include "ltdes/des/state_bytes.hpp"
+#include "ltdes/des/stop_request.hpp"
 #include "ltdes/serving/iteration_cost.hpp"
 #include "ltdes/serving/replica_picker.hpp"
 #include "ltdes/serving/serving_run.hpp"
@@ -14,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <map>
@@ -65,6 +70,27 @@ struct Step {
     double tokens = 0.0;
 };
 
+/// The cluster of a (tp, pp, dp) plan on exactly its chips.
+cluster::ClusterSpec plan_spec(const ServingSearchInputs& in,
+                               std::uint32_t tp,
+                               std::uint32_t pp,
+                               std::uint32_t dp) {
+    cluster::ClusterSpec spec = in.spec;
+    spec.plan = cluster::PlanSpec{false, tp, pp, dp};
+    spec.chips = tp * pp * dp;
+    spec.chip_arch.clear();
+    return spec;
+}
+
+std::unique_ptr<cluster::Plan> make_plan(const workload::ModelShape& model,
+                                         const ServingSearchInputs& in,
+                                         std::uint32_t tp,
+                                         std::uint32_t pp,
+                                         std::uint32_t dp) {
+    return std::make_unique<cluster::Plan>(
+        plan_spec(in, tp, pp, dp), model, workload::WorkloadSpec{dp, 1, 1, in.bits}, "plan search");
+}
+
 /// The iteration cost of replica 0 of one (tp, pp, dp) for the few batch shapes the model asks
 /// for, memoised (the scheduler candidates of a shape share them).
 class ReplicaCosts {
@@ -74,12 +100,8 @@ public:
                  std::uint32_t tp,
                  std::uint32_t pp,
                  std::uint32_t dp) {
-        cluster::ClusterSpec spec = in.spec;
-        spec.plan = cluster::PlanSpec{false, tp, pp, dp};
-        spec.chips = tp * pp * dp;
-        spec.chip_arch.clear();
-        plan_ = std::make_unique<cluster::Plan>(
-            spec, model, workload::WorkloadSpec{dp, 1, 1, in.bits}, "plan search");
+        const cluster::ClusterSpec spec = plan_spec(in, tp, pp, dp);
+        plan_ = make_plan(model, in, tp, pp, dp);
         topology_ = std::make_unique<cluster::Topology>(spec, spec.chips);
         const cluster::OpCostFn cost = in.cost;
         const std::uint64_t sram = in.sram_bytes;
@@ -316,8 +338,12 @@ ServingPrediction predict(ReplicaCosts& costs,
         }
         std::vector<double> prefill_free(c.dp, -std::numeric_limits<double>::infinity());
         std::vector<double> admitted(c.dp, -std::numeric_limits<double>::infinity());
-        std::vector<MinHeap> running(c.dp);      // completions of the admitted requests
-        std::vector<MinHeap> outstanding(c.dp);  // completion notices the router awaits
+        std::vector<MinHeap> running(c.dp);  // completions of the admitted requests
+        // Completion notices the router awaits, of every replica in one heap: a pick costs
+        // O(log dp), not a look at each replica (plans on a thousand chips have that many).
+        std::priority_queue<std::pair<double, std::uint32_t>,
+                            std::vector<std::pair<double, std::uint32_t>>, std::greater<>>
+            notices;
         ReplicaPicker picker(static_cast<std::uint32_t>(c.dp), in.spec.scheduler.router);
         busy = 0.0;
         running_sum = 0.0;
@@ -325,11 +351,9 @@ ServingPrediction predict(ReplicaCosts& costs,
         for (std::size_t i = 0; i < n_rq; ++i) {
             const auto& r = rq[i];
             const double arrival = r.arrival.in_seconds();
-            for (std::uint32_t k = 0; k < c.dp; ++k) {
-                while (!outstanding[k].empty() && outstanding[k].top() <= arrival) {
-                    outstanding[k].pop();
-                    picker.complete(k);
-                }
+            while (!notices.empty() && notices.top().first <= arrival) {
+                picker.complete(notices.top().second);
+                notices.pop();
             }
             const std::uint32_t rep = picker.pick();  // the router's own rule, ties included
             // Admission, first come first served, when one of the `cap` places is free.
@@ -396,7 +420,7 @@ ServingPrediction predict(ReplicaCosts& costs,
             busy += tau + steps * d.t / m;
             running_sum += m;
             run.push(end);
-            outstanding[rep].push(end + dispatch);
+            notices.emplace(end + dispatch, rep);
         }
         std::swap(previous, current);
         if (pass > 0 && change <= kSettled) {
@@ -499,9 +523,126 @@ ServingPrediction predict_serving(const workload::ModelShape& model,
     return predict(costs, kv_capacity(costs.plan(), in), trace_stats(requests), requests, in, plan);
 }
 
+namespace {
+
+/// The plans of one (tp, pp) whose replica 0 costs alike: dp 1, or dp 2 and more (its ring is
+/// then not the whole cluster). They share the iteration costs, so one rank scores them all,
+/// and the costs are dropped once they are scored.
+struct CostClass {
+    std::uint32_t tp = 1;
+    std::uint32_t pp = 1;
+    std::uint32_t dp = 1;                 ///< 1 or 2: the plan the costs are taken from
+    std::uint64_t kv = 0;                 ///< KV blocks per replica
+    std::string weights_error;            ///< why the weights do not fit a chip, if they do not
+    std::vector<ServingCandidate> fit;    ///< hold every request: scored
+    std::vector<ServingCandidate> unfit;  ///< some request never fits: scored if no plan fits
+};
+
+/// Which rank scores each class: the largest first, each to the rank with the least so far
+/// (ties to the lowest rank), weighing a class by its plans plus the cost of its iteration
+/// costs. The same on every rank, and any split gives the same ranking.
+std::vector<int> assign_classes(const std::vector<CostClass>& classes, bool unfit, int ranks) {
+    // A class's iteration costs, in predictions: a rough guess (deep pipelines cost more);
+    // a poor weight only unbalances the ranks, never changes the result.
+    constexpr std::uint64_t kCostsWeight = 64;
+    std::vector<std::uint64_t> weight(classes.size(), 0);
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        const std::size_t plans = (unfit ? classes[i].unfit : classes[i].fit).size();
+        weight[i] = plans == 0 ? 0 : plans + kCostsWeight;
+    }
+    std::vector<std::size_t> order(classes.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t x, std::size_t y) { return weight[x] > weight[y]; });
+    std::vector<std::uint64_t> load(static_cast<std::size_t>(ranks), 0);
+    std::vector<int> owner(classes.size(), 0);
+    for (const std::size_t i : order) {
+        const auto least = std::min_element(load.begin(), load.end()) - load.begin();
+        owner[i] = static_cast<int>(least);
+        load[static_cast<std::size_t>(least)] += weight[i];
+    }
+    return owner;
+}
+
+/// Scores the fit (or unfit) plans of the classes this rank owns and gathers every rank's
+/// predictions, in the classes' order. Collective when `transport` is not null.
+std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
+                                             std::span<const trace::RequestRecord> requests,
+                                             const ServingSearchInputs& in,
+                                             const TraceStats& ts,
+                                             const std::vector<CostClass>& classes,
+                                             bool unfit,
+                                             des::Transport* transport) {
+    const int ranks = transport == nullptr ? 1 : transport->size();
+    const int me = transport == nullptr ? 0 : to_underlying(transport->rank());
+    const std::vector<int> owner = assign_classes(classes, unfit, ranks);
+    std::vector<std::size_t> first(classes.size() + 1, 0);  // each class's first plan
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        first[i + 1] = first[i] + (unfit ? classes[i].unfit : classes[i].fit).size();
+    }
+    std::vector<ServingPrediction> out(first.back());
+    des::StateWriter mine;
+    std::uint64_t scored = 0;
+    std::exception_ptr failure;
+    try {
+        for (std::size_t i = 0; i < classes.size(); ++i) {
+            const CostClass& k = classes[i];
+            const std::vector<ServingCandidate>& plans = unfit ? k.unfit : k.fit;
+            if (owner[i] != me || plans.empty()) {
+                continue;
+            }
+            ReplicaCosts costs(model, in, k.tp, k.pp, k.dp);
+            for (std::size_t j = 0; j < plans.size(); ++j) {
+                if (const int sig = des::stop_signal(); sig != 0) {
+                    throw Interrupted(sig, fmt::format("stopped by {} during the plan search; "
+                                                       "nothing was simulated or written",
+                                                       des::signal_name(sig)));
+                }
+                out[first[i] + j] = predict(costs, k.kv, ts, requests, in, plans[j]);
+                mine.put(static_cast<std::uint64_t>(first[i] + j));
+                mine.put(out[first[i] + j]);
+                ++scored;
+            }
+        }
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (transport == nullptr) {
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+        return out;
+    }
+    // A rank that failed (or was stopped) makes every rank throw, instead of the others
+    // waiting for its share.
+    des::agree_on_failure(*transport, failure);
+    des::StateWriter counted;
+    counted.put(scored);
+    std::string bytes = counted.take();
+    bytes += mine.take();
+    const std::string gathered = transport->all_gather_bytes(std::move(bytes));
+    des::StateReader all(gathered, "the plans each rank scored");
+    for (int r = 0; r < ranks; ++r) {
+        const auto n = all.get<std::uint64_t>();
+        all.check(n <= out.size(), "too many scored plans");
+        for (std::uint64_t j = 0; j < n; ++j) {
+            const auto at = all.get<std::uint64_t>();
+            all.check(at < out.size(), "a scored plan out of range");
+            out[at] = all.get<ServingPrediction>();
+        }
+    }
+    all.expect_end();
+    return out;
+}
+
+}  // namespace
+
 ServingSearchResult search_serving_plans(const workload::ModelShape& model,
                                          std::span<const trace::RequestRecord> requests,
-                                         const ServingSearchInputs& in) {
+                                         const ServingSearchInputs& in,
+                                         des::Transport* transport) {
     const auto start = std::chrono::steady_clock::now();
     const std::clock_t cpu_start = std::clock();
     ServingSearchResult r;
@@ -533,22 +674,10 @@ ServingSearchResult search_serving_plans(const workload::ModelShape& model,
     const std::uint64_t limits = batches.size() * budgets.size() * chunked.size();
     const std::uint64_t bt = q.kv_block_tokens;
     const std::uint64_t longest_blocks = (ts.max_context + bt - 1) / bt;
-    // Replica 0's costs depend on dp only through whether its ring is the whole cluster.
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::unique_ptr<ReplicaCosts>>
-        costs;
-    const auto score = [&](const ServingCandidate& c, ReplicaCosts& rc, std::uint64_t kv) {
-        ScoredServingPlan s{c, predict(rc, kv, ts, requests, in, c), 0.0};
-        s.objective = serving_objective_value(s.prediction, in.objective);
-        r.ranked.push_back(s);
-    };
 
-    struct Unfit {
-        ServingCandidate plan;
-        ReplicaCosts* costs;
-        std::uint64_t kv;
-    };
-
-    std::vector<Unfit> unfit;  // plans some request can never fit
+    // Every plan in the order of the loops (the ranking's order among equals), by class; what
+    // does not fit is counted here, on every rank alike.
+    std::vector<CostClass> classes;
     const std::uint32_t chips = in.spec.chips;
     for (std::uint32_t tp = 1; tp <= std::min(chips, model.n_heads); ++tp) {
         const bool tp_divides = model.n_heads % tp == 0 && model.d_ff % tp == 0;
@@ -565,24 +694,26 @@ ServingSearchResult search_serving_plans(const workload::ModelShape& model,
                 continue;
             }
             for (std::uint32_t dp = 1; dp <= dps; ++dp) {
-                auto& slot = costs[{tp, pp, std::min(dp, 2U)}];
-                if (!slot) {
-                    slot = std::make_unique<ReplicaCosts>(model, in, tp, pp, std::min(dp, 2U));
+                if (dp <= 2) {
+                    classes.push_back(CostClass{tp, pp, dp, 0, {}, {}, {}});
+                    try {
+                        classes.back().kv = kv_capacity(*make_plan(model, in, tp, pp, dp), in);
+                    } catch (const ConfigError& e) {
+                        classes.back().weights_error =
+                            fmt::format("tp {} x pp {}: {}", tp, pp, e.what());
+                    }
                 }
-                std::uint64_t kv = 0;
-                try {
-                    kv = kv_capacity(slot->plan(), in);
-                } catch (const ConfigError& e) {
-                    exclude(ServingExclusion::memory,
-                            fmt::format("tp {} x pp {}: {}", tp, pp, e.what()), limits);
+                CostClass& k = classes.back();
+                if (!k.weights_error.empty()) {
+                    exclude(ServingExclusion::memory, k.weights_error, limits);
                     continue;
                 }
-                const bool kv_short = longest_blocks > kv;
+                const bool kv_short = longest_blocks > k.kv;
                 if (kv_short) {
                     exclude(ServingExclusion::memory,
                             fmt::format("tp {} x pp {}: the longest request ({} tokens) needs {} "
                                         "KV blocks, a replica holds {}",
-                                        tp, pp, ts.max_context, longest_blocks, kv),
+                                        tp, pp, ts.max_context, longest_blocks, k.kv),
                             limits);
                 }
                 for (const bool ch : chunked) {
@@ -590,7 +721,7 @@ ServingSearchResult search_serving_plans(const workload::ModelShape& model,
                         for (const std::uint32_t b : batches) {
                             const ServingCandidate c{tp, pp, dp, b, t, ch};
                             if (kv_short) {
-                                unfit.push_back({c, slot.get(), kv});
+                                k.unfit.push_back(c);
                                 continue;
                             }
                             if (!ch && ts.max_context > t) {
@@ -599,23 +730,34 @@ ServingSearchResult search_serving_plans(const workload::ModelShape& model,
                                                     "tokens at once",
                                                     candidate_text(c), ts.max_context),
                                         1);
-                                unfit.push_back({c, slot.get(), kv});
+                                k.unfit.push_back(c);
                                 continue;
                             }
-                            score(c, *slot, kv);
+                            k.fit.push_back(c);
                         }
                     }
                 }
             }
         }
     }
+    const auto rank_plans = [&](bool unfit) {
+        const std::vector<ServingPrediction> scored =
+            score_classes(model, requests, in, ts, classes, unfit, transport);
+        std::size_t at = 0;
+        for (const CostClass& k : classes) {
+            for (const ServingCandidate& c : unfit ? k.unfit : k.fit) {
+                ScoredServingPlan sp{c, scored[at++], 0.0};
+                sp.objective = serving_objective_value(sp.prediction, in.objective);
+                r.ranked.push_back(sp);
+            }
+        }
+    };
+    rank_plans(false);
     if (r.ranked.empty()) {
         // No plan holds every request: rank those that hold the weights; the run then rejects
         // (--skip-unfit) or names the requests that can never fit, as with an explicit plan.
         r.holds_every_request = false;
-        for (const Unfit& u : unfit) {
-            score(u.plan, *u.costs, u.kv);
-        }
+        rank_plans(true);
     }
     if (r.ranked.empty()) {
         throw ConfigError(fmt::format(

@@ -12,7 +12,8 @@ namespace ltdes::sim {
 
 serving::ServingSearchResult search_serving_plan(const config::RunSpec& spec,
                                                  const trace::RequestTrace& trace,
-                                                 cluster::Objective objective) {
+                                                 cluster::Objective objective,
+                                                 des::Transport* transport) {
     if (trace.header.model.is_encoder()) {
         throw TraceError(fmt::format("{}: serving needs a decoder model, {} is an encoder",
                                      spec.trace.string(), trace.header.model.name));
@@ -30,7 +31,7 @@ serving::ServingSearchResult search_serving_plan(const config::RunSpec& spec,
     in.fixed_max_batch = (given & cluster::SchedulerSpec::kGivenMaxBatch) != 0;
     in.fixed_max_batched_tokens = (given & cluster::SchedulerSpec::kGivenMaxBatchedTokens) != 0;
     in.fixed_chunked_prefill = (given & cluster::SchedulerSpec::kGivenChunkedPrefill) != 0;
-    return serving::search_serving_plans(trace.header.model, trace.requests, in);
+    return serving::search_serving_plans(trace.header.model, trace.requests, in, transport);
 }
 
 config::RunSpec with_searched_serving_plan(const config::RunSpec& spec,

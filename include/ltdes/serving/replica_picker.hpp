@@ -18,6 +18,9 @@ namespace ltdes::serving {
 /// does ("round-robin is performed within groups of servers of the same load"). So idle
 /// replicas take turns instead of the lowest id taking every request of a light load.
 /// `least_outstanding_lowest_id` keeps the first minimum from replica 0 (the former default).
+///
+/// A pick takes O(log replicas): the counts sit in a tree of minima, so the plan search can
+/// replay thousands of requests over a thousand replicas (serving_plan_search.cpp).
 class ReplicaPicker {
 public:
     ReplicaPicker(std::uint32_t replicas, RouterPolicy policy);
@@ -47,7 +50,21 @@ public:
     std::uint32_t scan_start() const;
 
 private:
+    /// The minima from the counts.
+    void rebuild();
+
+    /// Sets replica r's count and the minima above it.
+    void set(std::uint32_t r, std::uint64_t count);
+
+    /// The first replica at or after `from` whose count is at most `m`, or the replica count
+    /// when there is none.
+    std::uint32_t first_at_most(std::uint32_t from, std::uint64_t m) const;
+
     std::vector<std::uint64_t> outstanding_;
+    /// Minima over halves: node k covers its children 2k and 2k + 1; the leaves (replicas, then
+    /// padding that never wins) start at leaves_.
+    std::vector<std::uint64_t> min_;
+    std::uint32_t leaves_ = 1;
     RouterPolicy policy_;
     std::uint64_t cursor_ = 0;
 };

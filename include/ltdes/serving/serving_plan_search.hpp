@@ -20,6 +20,10 @@
 #include <string_view>
 #include <vector>
 
+namespace ltdes::des {
+class Transport;
+}  // namespace ltdes::des
+
 namespace ltdes::serving {
 
 /// One serving plan: the chips' split and the replica scheduler's limits.
@@ -126,9 +130,14 @@ ServingPrediction predict_serving(const workload::ModelShape& model,
 /// spec.chips, and the scheduler limits not fixed, drops what does not fit, scores the rest
 /// and ranks them (ties: fewer chips, then smaller tp, pp, dp, larger limits, chunked off).
 /// Throws ConfigError when no plan remains.
+///
+/// With a `transport`, collective: the ranks split the plans (by the (tp, pp, dp ≥ 2) classes
+/// that share iteration costs) and every rank gets the whole result, the same for any rank
+/// count. Stops with Interrupted on a stop signal (des::stop_signal) on every rank.
 ServingSearchResult search_serving_plans(const workload::ModelShape& model,
                                          std::span<const trace::RequestRecord> requests,
-                                         const ServingSearchInputs& in);
+                                         const ServingSearchInputs& in,
+                                         des::Transport* transport = nullptr);
 
 /// The dry-run text: objective, top plans with their predicted serving figures, exclusions and
 /// the choice.

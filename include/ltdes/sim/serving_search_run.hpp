@@ -14,10 +14,12 @@ namespace ltdes::sim {
 
 /// Searches serving plans of `trace` on up to `spec.cluster.chips` chips for `objective`.
 /// Every chip is costed as chip 0's arch; the scheduler limits the cluster YAML, a --set or a
-/// flag gave stay fixed. Pure given its inputs, so every rank picks the same plan.
+/// flag gave stay fixed. Collective over `transport` (not null): the ranks split the plans and
+/// every rank gets the same result, whatever their count.
 serving::ServingSearchResult search_serving_plan(const config::RunSpec& spec,
                                                  const trace::RequestTrace& trace,
-                                                 cluster::Objective objective);
+                                                 cluster::Objective objective,
+                                                 des::Transport* transport);
 
 /// `spec` with the searched plan and scheduler limits made explicit (chips = tp·pp·dp;
 /// per-chip arch overrides beyond them dropped).

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <random>
 #include <vector>
 
 namespace ltdes::serving {
@@ -130,6 +131,59 @@ TEST(ReplicaPicker, ACertainPickNeverDependsOnCompletions) {
                 later.restore(after, cursor);
                 EXPECT_EQ(static_cast<std::int64_t>(later.pick()), certain)
                     << "cursor " << cursor << " counts " << code << " completions " << done;
+            }
+        }
+    }
+}
+
+/// The rule as the documentation states it, by a scan of every replica: the fewest
+/// outstanding, ties to the first in scan order (from the replica after the previous pick, or
+/// from 0 for the lowest-id variant); round robin takes the scan's first replica.
+std::uint32_t pick_by_scan(const std::vector<std::uint64_t>& counts,
+                           std::uint64_t cursor,
+                           RouterPolicy policy) {
+    const auto n = static_cast<std::uint32_t>(counts.size());
+    const auto start = static_cast<std::uint32_t>(
+        policy == RouterPolicy::least_outstanding_lowest_id ? 0 : cursor % n);
+    if (policy == RouterPolicy::round_robin) {
+        return start;
+    }
+    std::uint32_t best = start;
+    for (std::uint32_t k = 1; k < n; ++k) {
+        const std::uint32_t r = (start + k) % n;
+        if (counts[r] < counts[best]) {
+            best = r;
+        }
+    }
+    return best;
+}
+
+// The tree of minima picks what a scan of every replica picks: random picks and completions
+// on replica counts that are and are not powers of two, under each policy.
+TEST(ReplicaPicker, PicksWhatAScanOfEveryReplicaPicks) {
+    std::mt19937_64 rng(7);
+    for (const std::uint32_t n : {1U, 2U, 3U, 5U, 8U, 13U, 64U, 100U, 1000U}) {
+        for (const RouterPolicy policy :
+             {RouterPolicy::least_outstanding, RouterPolicy::least_outstanding_lowest_id,
+              RouterPolicy::round_robin}) {
+            ReplicaPicker p(n, policy);
+            std::vector<std::uint64_t> counts(n, 0);
+            std::uint64_t cursor = 0;
+            for (int step = 0; step < 4000; ++step) {
+                // Mostly picks, so that counts grow and ties and minima move around.
+                if (rng() % 3 == 0) {
+                    const auto r = static_cast<std::uint32_t>(rng() % n);
+                    if (counts[r] > 0) {
+                        p.complete(r);
+                        --counts[r];
+                    }
+                    continue;
+                }
+                const std::uint32_t want = pick_by_scan(counts, cursor, policy);
+                ASSERT_EQ(p.pick(), want) << "replicas " << n << " step " << step;
+                ++counts[want];
+                cursor = want + 1;
+                ASSERT_EQ(p.outstanding(), counts);
             }
         }
     }

@@ -6,13 +6,19 @@
 
 #include "serving_fixture.hpp"
 
+#include "ltdes/core/interrupted.hpp"
+#include "ltdes/des/stop_request.hpp"
+#include "ltdes/dist/loopback_transport.hpp"
 #include "ltdes/serving/serving_summary.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <map>
+#include <thread>
 #include <tuple>
 
 namespace ltdes::serving {
@@ -193,6 +199,97 @@ TEST(ServingPlanSearch, ChosenPlanIsTheDesBestOfASmallSet) {
     EXPECT_GE(simulated.front(), 0.95 * best) << "chosen tp " << r.best().plan.tp << " pp "
                                               << r.best().plan.pp << " dp " << r.best().plan.dp;
     EXPECT_GE(rho, 0.9);
+}
+
+/// The search of `requests` on `ranks` in-process ranks: every rank's result.
+std::vector<ServingSearchResult> search_on(const std::vector<trace::RequestRecord>& requests,
+                                           const ServingSearchInputs& in,
+                                           int ranks) {
+    dist::LoopbackHub hub(ranks);
+    std::vector<ServingSearchResult> results(static_cast<std::size_t>(ranks));
+    std::vector<std::thread> workers;
+    for (int r = 0; r < ranks; ++r) {
+        workers.emplace_back([&, r] {
+            dist::LoopbackTransport t(hub, RankId{r});
+            results[static_cast<std::size_t>(r)] =
+                search_serving_plans(*workload::find_preset("tiny"), requests, in, &t);
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+    return results;
+}
+
+/// Same plans in the same order with bitwise the same predictions, same exclusions.
+void expect_same_search(const ServingSearchResult& a, const ServingSearchResult& b) {
+    ASSERT_EQ(a.ranked.size(), b.ranked.size());
+    for (std::size_t i = 0; i < a.ranked.size(); ++i) {
+        EXPECT_EQ(a.ranked[i].plan, b.ranked[i].plan) << "rank " << i;
+        EXPECT_EQ(std::memcmp(&a.ranked[i].prediction, &b.ranked[i].prediction,
+                              sizeof(ServingPrediction)),
+                  0)
+            << "rank " << i;
+        EXPECT_EQ(a.ranked[i].objective, b.ranked[i].objective) << "rank " << i;
+    }
+    EXPECT_EQ(a.excluded, b.excluded);
+    EXPECT_EQ(a.example, b.example);
+    EXPECT_EQ(a.holds_every_request, b.holds_every_request);
+}
+
+// The ranks split the plans by cost class (tiny on up to 8 chips: 18 classes of very different
+// sizes) and every rank ends with the serial search's result, on 1, 2, 3 and 5 ranks (more
+// ranks than some sizes of work). Also when no plan holds every request (a token budget below
+// the longest context, chunked prefill off): the plans that hold the weights are then ranked.
+TEST(ServingPlanSearch, RanksSplitThePlansAndAllGetTheSerialResult) {
+    const auto requests = pattern_trace(30, 0.002);
+    Served s("tiny", 1, 1, 1);
+    ServingSearchInputs in = inputs(s, 8);
+    for (const bool unfit : {false, true}) {
+        if (unfit) {
+            in.spec.scheduler.max_batched_tokens = 16;
+            in.spec.scheduler.chunked_prefill = false;
+            in.fixed_max_batched_tokens = in.fixed_chunked_prefill = true;
+        }
+        const ServingSearchResult serial =
+            search_serving_plans(*workload::find_preset("tiny"), requests, in);
+        ASSERT_EQ(serial.holds_every_request, !unfit);
+        ASSERT_GT(serial.ranked.size(), 20U);
+        for (const int ranks : {1, 2, 3, 5}) {
+            for (const ServingSearchResult& r : search_on(requests, in, ranks)) {
+                SCOPED_TRACE(::testing::Message() << ranks << " ranks, unfit " << unfit);
+                expect_same_search(serial, r);
+            }
+        }
+    }
+}
+
+// A stop signal (SIGTERM under a batch system's time limit) ends the search on every rank as
+// an interruption, not a hang or a result.
+TEST(ServingPlanSearch, AStopSignalInterruptsEveryRank) {
+    const auto requests = pattern_trace(10, 0.01);
+    Served s("tiny", 1, 1, 1);
+    const ServingSearchInputs in = inputs(s, 4);
+    des::request_stop(SIGTERM);
+    EXPECT_THROW(search_serving_plans(*workload::find_preset("tiny"), requests, in), Interrupted);
+    dist::LoopbackHub hub(2);
+    std::vector<int> interrupted(2, 0);
+    std::vector<std::thread> workers;
+    for (int r = 0; r < 2; ++r) {
+        workers.emplace_back([&, r] {
+            dist::LoopbackTransport t(hub, RankId{r});
+            try {
+                search_serving_plans(*workload::find_preset("tiny"), requests, in, &t);
+            } catch (const Interrupted& e) {
+                interrupted[static_cast<std::size_t>(r)] = e.signal();
+            }
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+    des::clear_stop_request();
+    EXPECT_EQ(interrupted, (std::vector<int>{SIGTERM, SIGTERM}));
 }
 
 }  // namespace
