@@ -13,6 +13,10 @@
 #include "ltdes/serving/serving_run.hpp"
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
@@ -583,27 +587,43 @@ std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
         first[i + 1] = first[i] + (unfit ? classes[i].unfit : classes[i].fit).size();
     }
     std::vector<ServingPrediction> out(first.back());
-    des::StateWriter mine;
-    std::uint64_t scored = 0;
+    std::vector<std::size_t> own;  // the classes this rank scores
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        if (owner[i] == me && first[i + 1] > first[i]) {
+            own.push_back(i);
+        }
+    }
+    // Each class on its own costs: its plans' predictions are independent of the others'.
+    const auto score_class = [&](std::size_t i) {
+        const CostClass& k = classes[i];
+        const std::vector<ServingCandidate>& plans = unfit ? k.unfit : k.fit;
+        ReplicaCosts costs(model, in, k.tp, k.pp, k.dp);
+        for (std::size_t j = 0; j < plans.size(); ++j) {
+            if (const int sig = des::stop_signal(); sig != 0) {
+                throw Interrupted(sig, fmt::format("stopped by {} during the plan search; "
+                                                   "nothing was simulated or written",
+                                                   des::signal_name(sig)));
+            }
+            out[first[i] + j] = predict(costs, k.kv, ts, requests, in, plans[j]);
+        }
+    };
     std::exception_ptr failure;
     try {
-        for (std::size_t i = 0; i < classes.size(); ++i) {
-            const CostClass& k = classes[i];
-            const std::vector<ServingCandidate>& plans = unfit ? k.unfit : k.fit;
-            if (owner[i] != me || plans.empty()) {
-                continue;
-            }
-            ReplicaCosts costs(model, in, k.tp, k.pp, k.dp);
-            for (std::size_t j = 0; j < plans.size(); ++j) {
-                if (const int sig = des::stop_signal(); sig != 0) {
-                    throw Interrupted(sig, fmt::format("stopped by {} during the plan search; "
-                                                       "nothing was simulated or written",
-                                                       des::signal_name(sig)));
-                }
-                out[first[i] + j] = predict(costs, k.kv, ts, requests, in, plans[j]);
-                mine.put(static_cast<std::uint64_t>(first[i] + j));
-                mine.put(out[first[i] + j]);
-                ++scored;
+        if (in.threads > 1 && own.size() > 1) {
+            // As the engine does: mpirun binds a rank to one core, and TBB would then cap it.
+            const tbb::global_control cap(tbb::global_control::max_allowed_parallelism, in.threads);
+            tbb::task_arena arena(static_cast<int>(in.threads));
+            arena.execute([&] {
+                tbb::parallel_for(tbb::blocked_range<std::size_t>(0, own.size(), 1),
+                                  [&](const tbb::blocked_range<std::size_t>& range) {
+                                      for (std::size_t x = range.begin(); x != range.end(); ++x) {
+                                          score_class(own[x]);
+                                      }
+                                  });
+            });
+        } else {
+            for (const std::size_t i : own) {
+                score_class(i);
             }
         }
     } catch (...) {
@@ -618,11 +638,19 @@ std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
     // A rank that failed (or was stopped) makes every rank throw, instead of the others
     // waiting for its share.
     des::agree_on_failure(*transport, failure);
-    des::StateWriter counted;
-    counted.put(scored);
-    std::string bytes = counted.take();
-    bytes += mine.take();
-    const std::string gathered = transport->all_gather_bytes(std::move(bytes));
+    std::uint64_t scored = 0;
+    for (const std::size_t i : own) {
+        scored += first[i + 1] - first[i];
+    }
+    des::StateWriter mine;
+    mine.put(scored);
+    for (const std::size_t i : own) {
+        for (std::size_t at = first[i]; at < first[i + 1]; ++at) {
+            mine.put(static_cast<std::uint64_t>(at));
+            mine.put(out[at]);
+        }
+    }
+    const std::string gathered = transport->all_gather_bytes(mine.take());
     des::StateReader all(gathered, "the plans each rank scored");
     for (int r = 0; r < ranks; ++r) {
         const auto n = all.get<std::uint64_t>();

@@ -27,6 +27,7 @@ serving::ServingSearchResult search_serving_plan(const config::RunSpec& spec,
     in.sram_bytes = archs.sram_bytes(0);
     in.bits = archs.arch(0).in_bit;
     in.objective = objective;
+    in.threads = spec.threads;
     const std::uint8_t given = spec.cluster.scheduler.given;
     in.fixed_max_batch = (given & cluster::SchedulerSpec::kGivenMaxBatch) != 0;
     in.fixed_max_batched_tokens = (given & cluster::SchedulerSpec::kGivenMaxBatchedTokens) != 0;

@@ -77,6 +77,7 @@ struct ServingSearchInputs {
     bool fixed_max_batch = false;  ///< keep spec.scheduler.max_batch (the user set it)
     bool fixed_max_batched_tokens = false;
     bool fixed_chunked_prefill = false;
+    std::uint32_t threads = 1;  ///< TBB threads of this rank that score plans (--threads)
 };
 
 /// A serving plan with its prediction.

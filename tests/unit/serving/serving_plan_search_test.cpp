@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
-#include <cstring>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -221,15 +220,18 @@ std::vector<ServingSearchResult> search_on(const std::vector<trace::RequestRecor
     return results;
 }
 
-/// Same plans in the same order with bitwise the same predictions, same exclusions.
+/// Same plans in the same order with exactly the same predictions, same exclusions.
 void expect_same_search(const ServingSearchResult& a, const ServingSearchResult& b) {
     ASSERT_EQ(a.ranked.size(), b.ranked.size());
     for (std::size_t i = 0; i < a.ranked.size(); ++i) {
         EXPECT_EQ(a.ranked[i].plan, b.ranked[i].plan) << "rank " << i;
-        EXPECT_EQ(std::memcmp(&a.ranked[i].prediction, &b.ranked[i].prediction,
-                              sizeof(ServingPrediction)),
-                  0)
-            << "rank " << i;
+        const auto fields = [](const ServingPrediction& p) {
+            return std::make_tuple(p.ttft.mean, p.ttft.p50, p.ttft.p90, p.ttft.p99, p.tpot.mean,
+                                   p.tpot.p50, p.tpot.p90, p.tpot.p99, p.e2e_mean_s, p.duration_s,
+                                   p.throughput_rps, p.throughput_tps, p.goodput_rps, p.energy_j,
+                                   p.utilization, p.concurrency, p.kv_capacity_blocks);
+        };
+        EXPECT_EQ(fields(a.ranked[i].prediction), fields(b.ranked[i].prediction)) << "rank " << i;
         EXPECT_EQ(a.ranked[i].objective, b.ranked[i].objective) << "rank " << i;
     }
     EXPECT_EQ(a.excluded, b.excluded);
@@ -237,10 +239,11 @@ void expect_same_search(const ServingSearchResult& a, const ServingSearchResult&
     EXPECT_EQ(a.holds_every_request, b.holds_every_request);
 }
 
-// The ranks split the plans by cost class (tiny on up to 8 chips: 18 classes of very different
+// The ranks split the plans by cost class (tiny on up to 8 chips: 11 classes of very different
 // sizes) and every rank ends with the serial search's result, on 1, 2, 3 and 5 ranks (more
-// ranks than some sizes of work). Also when no plan holds every request (a token budget below
-// the longest context, chunked prefill off): the plans that hold the weights are then ranked.
+// ranks than some sizes of work), each with 1 or 3 threads. Also when no plan holds every request
+// (a token budget below the longest context, chunked prefill off): the plans that hold the weights
+// are then ranked.
 TEST(ServingPlanSearch, RanksSplitThePlansAndAllGetTheSerialResult) {
     const auto requests = pattern_trace(30, 0.002);
     Served s("tiny", 1, 1, 1);
@@ -256,11 +259,16 @@ TEST(ServingPlanSearch, RanksSplitThePlansAndAllGetTheSerialResult) {
         ASSERT_EQ(serial.holds_every_request, !unfit);
         ASSERT_GT(serial.ranked.size(), 20U);
         for (const int ranks : {1, 2, 3, 5}) {
-            for (const ServingSearchResult& r : search_on(requests, in, ranks)) {
-                SCOPED_TRACE(::testing::Message() << ranks << " ranks, unfit " << unfit);
-                expect_same_search(serial, r);
+            for (const std::uint32_t threads : {1U, 3U}) {
+                in.threads = threads;
+                for (const ServingSearchResult& r : search_on(requests, in, ranks)) {
+                    SCOPED_TRACE(::testing::Message()
+                                 << ranks << " ranks, " << threads << " threads, unfit " << unfit);
+                    expect_same_search(serial, r);
+                }
             }
         }
+        in.threads = 1;
     }
 }
 
