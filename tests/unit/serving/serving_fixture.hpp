@@ -16,6 +16,8 @@
 
 #include <cmath>
 #include <memory>
+#include <thread>
+#include <vector>
 
 namespace ltdes::serving::fixture {
 
@@ -83,6 +85,23 @@ struct RingCosts {
 
     std::vector<std::uint64_t> key() const { return replica_cost_key(*s.plan, topo, 0, arch, {}); }
 };
+
+/// Runs body(transport) on `ranks` in-process ranks (one thread each, a LoopbackTransport
+/// each, as under MPI) and waits for them all.
+template <class Body>
+void on_loopback_ranks(int ranks, const Body& body) {
+    dist::LoopbackHub hub(ranks);
+    std::vector<std::thread> workers;
+    for (int r = 0; r < ranks; ++r) {
+        workers.emplace_back([&hub, &body, r] {
+            dist::LoopbackTransport t(hub, RankId{r});
+            body(t);
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+}
 
 inline trace::RequestRecord req(std::uint64_t id,
                                 double t_s,

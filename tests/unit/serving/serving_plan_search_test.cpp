@@ -8,7 +8,6 @@
 
 #include "ltdes/core/interrupted.hpp"
 #include "ltdes/des/stop_request.hpp"
-#include "ltdes/dist/loopback_transport.hpp"
 #include "ltdes/serving/serving_summary.hpp"
 
 #include <gtest/gtest.h>
@@ -17,7 +16,6 @@
 #include <cmath>
 #include <csignal>
 #include <map>
-#include <thread>
 #include <tuple>
 
 namespace ltdes::serving {
@@ -204,19 +202,11 @@ TEST(ServingPlanSearch, ChosenPlanIsTheDesBestOfASmallSet) {
 std::vector<ServingSearchResult> search_on(const std::vector<trace::RequestRecord>& requests,
                                            const ServingSearchInputs& in,
                                            int ranks) {
-    dist::LoopbackHub hub(ranks);
     std::vector<ServingSearchResult> results(static_cast<std::size_t>(ranks));
-    std::vector<std::thread> workers;
-    for (int r = 0; r < ranks; ++r) {
-        workers.emplace_back([&, r] {
-            dist::LoopbackTransport t(hub, RankId{r});
-            results[static_cast<std::size_t>(r)] =
-                search_serving_plans(*workload::find_preset("tiny"), requests, in, &t);
-        });
-    }
-    for (auto& w : workers) {
-        w.join();
-    }
+    fixture::on_loopback_ranks(ranks, [&](des::Transport& t) {
+        results[static_cast<std::size_t>(to_underlying(t.rank()))] =
+            search_serving_plans(*workload::find_preset("tiny"), requests, in, &t);
+    });
     return results;
 }
 
@@ -280,22 +270,14 @@ TEST(ServingPlanSearch, AStopSignalInterruptsEveryRank) {
     const ServingSearchInputs in = inputs(s, 4);
     des::request_stop(SIGTERM);
     EXPECT_THROW(search_serving_plans(*workload::find_preset("tiny"), requests, in), Interrupted);
-    dist::LoopbackHub hub(2);
     std::vector<int> interrupted(2, 0);
-    std::vector<std::thread> workers;
-    for (int r = 0; r < 2; ++r) {
-        workers.emplace_back([&, r] {
-            dist::LoopbackTransport t(hub, RankId{r});
-            try {
-                search_serving_plans(*workload::find_preset("tiny"), requests, in, &t);
-            } catch (const Interrupted& e) {
-                interrupted[static_cast<std::size_t>(r)] = e.signal();
-            }
-        });
-    }
-    for (auto& w : workers) {
-        w.join();
-    }
+    fixture::on_loopback_ranks(2, [&](des::Transport& t) {
+        try {
+            search_serving_plans(*workload::find_preset("tiny"), requests, in, &t);
+        } catch (const Interrupted& e) {
+            interrupted[static_cast<std::size_t>(to_underlying(t.rank()))] = e.signal();
+        }
+    });
     des::clear_stop_request();
     EXPECT_EQ(interrupted, (std::vector<int>{SIGTERM, SIGTERM}));
 }

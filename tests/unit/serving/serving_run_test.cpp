@@ -23,7 +23,6 @@
 #include <memory>
 #include <numeric>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace ltdes::serving {
@@ -64,20 +63,13 @@ std::vector<ServingResult> run_on_each(const ServingInputs& in,
                                        int threads,
                                        const std::vector<std::size_t>& rejected,
                                        const des::Partitioner& part) {
-    dist::LoopbackHub hub(ranks);
     std::vector<ServingResult> results(static_cast<std::size_t>(ranks));
-    std::vector<std::thread> workers;
-    for (int r = 0; r < ranks; ++r) {
-        workers.emplace_back([&, r] {
-            dist::LoopbackTransport t(hub, RankId{r});
-            ServingInputs mine = in;
-            mine.threads = threads;
-            results[static_cast<std::size_t>(r)] = run_serving(mine, rejected, t, part);
-        });
-    }
-    for (auto& w : workers) {
-        w.join();
-    }
+    fixture::on_loopback_ranks(ranks, [&](des::Transport& t) {
+        ServingInputs mine = in;
+        mine.threads = threads;
+        results[static_cast<std::size_t>(to_underlying(t.rank()))] =
+            run_serving(mine, rejected, t, part);
+    });
     return results;
 }
 
