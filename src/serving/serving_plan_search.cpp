@@ -5,6 +5,7 @@
 #include "ltdes/cluster/topology.hpp"
 #include "ltdes/core/error.hpp"
 #include "ltdes/core/interrupted.hpp"
+#include "ltdes/des/parallel_indices.hpp"
 #include "ltdes/des/raise_everywhere.hpp"
 #include "ltdes/des/state_bytes.hpp"
 #include "ltdes/des/stop_request.hpp"
@@ -13,10 +14,6 @@
 #include "ltdes/serving/serving_run.hpp"
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
@@ -609,23 +606,7 @@ std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
     };
     std::exception_ptr failure;
     try {
-        if (in.threads > 1 && own.size() > 1) {
-            // As the engine does: mpirun binds a rank to one core, and TBB would then cap it.
-            const tbb::global_control cap(tbb::global_control::max_allowed_parallelism, in.threads);
-            tbb::task_arena arena(static_cast<int>(in.threads));
-            arena.execute([&] {
-                tbb::parallel_for(tbb::blocked_range<std::size_t>(0, own.size(), 1),
-                                  [&](const tbb::blocked_range<std::size_t>& range) {
-                                      for (std::size_t x = range.begin(); x != range.end(); ++x) {
-                                          score_class(own[x]);
-                                      }
-                                  });
-            });
-        } else {
-            for (const std::size_t i : own) {
-                score_class(i);
-            }
-        }
+        des::for_each_index(own.size(), in.threads, [&](std::size_t x) { score_class(own[x]); });
     } catch (...) {
         failure = std::current_exception();
     }
