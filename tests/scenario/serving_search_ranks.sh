@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # serving_search_ranks.sh LT_DES OUT_DIR MPIEXEC...: the serving plan search split over ranks.
 # serving-small's search on up to 16 chips (513 plans), then the same search run through: on
-# 1, 2, 3 and 4 ranks the whole ranking (--search-csv), the dry-run report and the simulated
-# run's /requests and /summary must be those of 1 rank.
+# 1, 2, 3 and 4 ranks (and 2 ranks of 2 threads) the whole ranking (--search-csv), the dry-run
+# report and the simulated run's /requests and /summary must be those of 1 rank.
 set -u
 lt=$1 dir=$2
 shift 2
@@ -19,6 +19,11 @@ for n in 1 2 3 4; do
         --out "$dir/np$n.h5" --force >/dev/null 2>"$dir/np$n.err" ||
         { echo "FAIL: run on $n rank(s): $(head -c 400 "$dir/np$n.err")"; exit 1; }
 done
+# Ranks of two threads each (processes of their own, as in production).
+"${mpi[@]}" -n 2 "$lt" run --trace traces/serving-small.trace --set chips=16 --dry-run --threads 2 \
+    --search-csv "$dir/np2t2.csv" >/dev/null 2>"$dir/np2t2.err" ||
+    { echo "FAIL: dry run on 2 ranks of 2 threads: $(head -c 400 "$dir/np2t2.err")"; exit 1; }
+cmp -s "$dir/np1.csv" "$dir/np2t2.csv" || { echo "FAIL: the ranking differs on 2 ranks x 2 threads"; exit 1; }
 for n in 2 3 4; do
     cmp -s "$dir/np1.csv" "$dir/np$n.csv" || { echo "FAIL: the ranking differs on $n ranks"; exit 1; }
     cmp -s "$dir/np1.report" "$dir/np$n.report" ||
