@@ -64,21 +64,6 @@ LoneShapes lone_shapes(std::span<const trace::RequestRecord> requests,
     return shapes;
 }
 
-/// Reads `all`, what every rank wrote in rank order (a count of groups, then the groups), and
-/// calls `read(in, rank)` for each group.
-template <class Read>
-void for_each_group(const std::string& all, const char* what, int ranks, const Read& read) {
-    des::StateReader in(all, what);
-    for (int r = 0; r < ranks; ++r) {
-        const auto n = in.get<std::uint64_t>();
-        in.check(n <= kMaxKeys, "too many cost keys");
-        for (std::uint64_t i = 0; i < n; ++i) {
-            read(in, r);
-        }
-    }
-    in.expect_end();
-}
-
 /// Computes this rank's share of each cache's lone compositions and writes them to `out`.
 void cost_shares(std::span<const trace::RequestRecord> requests,
                  const ServingSpec& spec,
@@ -141,10 +126,10 @@ LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> re
         mine.put_vector(key);
     }
     std::map<std::vector<std::uint64_t>, std::vector<int>> holders;
-    for_each_group(transport.all_gather_bytes(mine.take()), "the cost keys of every rank", ranks,
-                   [&](des::StateReader& in, int r) {
-                       holders[in.get_vector<std::uint64_t>(kMaxKeyWords)].push_back(r);
-                   });
+    des::read_rank_groups(transport.all_gather_bytes(mine.take()), "the cost keys of every rank",
+                          ranks, kMaxKeys, [&](des::StateReader& in, int r) {
+                              holders[in.get_vector<std::uint64_t>(kMaxKeyWords)].push_back(r);
+                          });
 
     LoneCostsAhead done;
     des::StateWriter out;
@@ -159,9 +144,9 @@ LoneCostsAhead cost_lone_requests_ahead(std::span<const trace::RequestRecord> re
     }
     des::agree_on_failure(transport, failure);
     const CostCaches none;  // this rank's own costs are passed over
-    for_each_group(transport.all_gather_bytes(out.take()), "the costs other ranks computed ahead",
-                   ranks,
-                   [&](des::StateReader& in, int r) { read_costs(in, r == me ? none : caches); });
+    des::read_rank_groups(
+        transport.all_gather_bytes(out.take()), "the costs other ranks computed ahead", ranks,
+        kMaxKeys, [&](des::StateReader& in, int r) { read_costs(in, r == me ? none : caches); });
     for (const auto& [key, cache] : caches) {
         done.adopted += cache->adopted();
     }

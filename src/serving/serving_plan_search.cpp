@@ -537,6 +537,10 @@ struct CostClass {
     std::string weights_error;            ///< why the weights do not fit a chip, if they do not
     std::vector<ServingCandidate> fit;    ///< hold every request: scored
     std::vector<ServingCandidate> unfit;  ///< some request never fits: scored if no plan fits
+
+    const std::vector<ServingCandidate>& plans(bool of_unfit) const {
+        return of_unfit ? unfit : fit;
+    }
 };
 
 /// Which rank scores each class: the largest first, each to the rank with the least so far
@@ -548,7 +552,7 @@ std::vector<int> assign_classes(const std::vector<CostClass>& classes, bool unfi
     constexpr std::uint64_t kCostsWeight = 64;
     std::vector<std::uint64_t> weight(classes.size(), 0);
     for (std::size_t i = 0; i < classes.size(); ++i) {
-        const std::size_t plans = (unfit ? classes[i].unfit : classes[i].fit).size();
+        const std::size_t plans = classes[i].plans(unfit).size();
         weight[i] = plans == 0 ? 0 : plans + kCostsWeight;
     }
     std::vector<std::size_t> order(classes.size());
@@ -581,7 +585,7 @@ std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
     const std::vector<int> owner = assign_classes(classes, unfit, ranks);
     std::vector<std::size_t> first(classes.size() + 1, 0);  // each class's first plan
     for (std::size_t i = 0; i < classes.size(); ++i) {
-        first[i + 1] = first[i] + (unfit ? classes[i].unfit : classes[i].fit).size();
+        first[i + 1] = first[i] + classes[i].plans(unfit).size();
     }
     std::vector<ServingPrediction> out(first.back());
     std::vector<std::size_t> own;  // the classes this rank scores
@@ -593,7 +597,7 @@ std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
     // Each class on its own costs: its plans' predictions are independent of the others'.
     const auto score_class = [&](std::size_t i) {
         const CostClass& k = classes[i];
-        const std::vector<ServingCandidate>& plans = unfit ? k.unfit : k.fit;
+        const std::vector<ServingCandidate>& plans = k.plans(unfit);
         ReplicaCosts costs(model, in, k.tp, k.pp, k.dp);
         for (std::size_t j = 0; j < plans.size(); ++j) {
             if (const int sig = des::stop_signal(); sig != 0) {
@@ -631,18 +635,12 @@ std::vector<ServingPrediction> score_classes(const workload::ModelShape& model,
             mine.put(out[at]);
         }
     }
-    const std::string gathered = transport->all_gather_bytes(mine.take());
-    des::StateReader all(gathered, "the plans each rank scored");
-    for (int r = 0; r < ranks; ++r) {
-        const auto n = all.get<std::uint64_t>();
-        all.check(n <= out.size(), "too many scored plans");
-        for (std::uint64_t j = 0; j < n; ++j) {
-            const auto at = all.get<std::uint64_t>();
-            all.check(at < out.size(), "a scored plan out of range");
-            out[at] = all.get<ServingPrediction>();
-        }
-    }
-    all.expect_end();
+    des::read_rank_groups(transport->all_gather_bytes(mine.take()), "the plans each rank scored",
+                          ranks, out.size(), [&](des::StateReader& all, int) {
+                              const auto at = all.get<std::uint64_t>();
+                              all.check(at < out.size(), "a scored plan out of range");
+                              out[at] = all.get<ServingPrediction>();
+                          });
     return out;
 }
 
@@ -754,7 +752,7 @@ ServingSearchResult search_serving_plans(const workload::ModelShape& model,
             score_classes(model, requests, in, ts, classes, unfit, transport);
         std::size_t at = 0;
         for (const CostClass& k : classes) {
-            for (const ServingCandidate& c : unfit ? k.unfit : k.fit) {
+            for (const ServingCandidate& c : k.plans(unfit)) {
                 ScoredServingPlan sp{c, scored[at++], 0.0};
                 sp.objective = serving_objective_value(sp.prediction, in.objective);
                 r.ranked.push_back(sp);

@@ -139,4 +139,24 @@ private:
     std::string what_;
 };
 
+/// Reads what every rank wrote to an all-gather, in rank order: each rank a count (at most
+/// `max`) and then that many items, each read by `read(in, rank)`. Throws SnapshotError naming
+/// `what` when the bytes are short, a count is too large or bytes are left over.
+template <class Read>
+void read_rank_groups(const std::string& all,
+                      const std::string& what,
+                      int ranks,
+                      std::uint64_t max,
+                      const Read& read) {
+    StateReader in(all, what);
+    for (int r = 0; r < ranks; ++r) {
+        const auto n = in.get<std::uint64_t>();
+        in.check(n <= max, "a rank's count is out of range");
+        for (std::uint64_t i = 0; i < n; ++i) {
+            read(in, r);
+        }
+    }
+    in.expect_end();
+}
+
 }  // namespace ltdes::des
